@@ -1,0 +1,21 @@
+//! `meshplan`: a thin shell over `meshplan-core`. It reads files, prints what the
+//! core returns and sets the exit code: 0 fine, 1 the design has errors, 2 the
+//! command line or a file could not be used.
+
+mod args;
+mod cmd;
+mod render;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args::parse(&argv) {
+        Ok(cmd) => cmd::run(cmd),
+        Err(msg) => {
+            eprintln!("error: {msg}\n\n{}", args::USAGE);
+            2
+        }
+    };
+    ExitCode::from(code)
+}

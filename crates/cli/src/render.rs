@@ -1,0 +1,44 @@
+//! Diagnostics as people read them (rustc style) or as JSON.
+
+use meshplan_core::{Diagnostic, Severity};
+
+pub fn diagnostics_text(diags: &[Diagnostic], src: Option<&str>, file: &str) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
+        let place = match d.span {
+            Some(s) => format!("{file}:{}:{}", s.line, s.column),
+            None => file.to_string(),
+        };
+        if d.path.is_empty() {
+            out.push_str(&format!("  --> {place}\n"));
+        } else {
+            out.push_str(&format!("  --> {place} ({})\n", d.path));
+        }
+        if let (Some(span), Some(src)) = (d.span, src) {
+            if let Some(line) = src.lines().nth(span.line.saturating_sub(1)) {
+                let num = span.line.to_string();
+                let pad = " ".repeat(num.len());
+                let caret_at: String = line.chars().take(span.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                out.push_str(&format!("{pad} |\n{num} | {line}\n{pad} | {caret_at}^\n"));
+            }
+        }
+        if let Some(h) = &d.hint {
+            out.push_str(&format!("  = hint: {h}\n"));
+        }
+        out.push('\n');
+    }
+    let count = |s| diags.iter().filter(|d| d.severity == s).count();
+    out.push_str(&format!(
+        "{}: {} error(s), {} warning(s), {} note(s)\n",
+        file,
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    ));
+    out
+}
+
+pub fn diagnostics_json(diags: &[Diagnostic]) -> String {
+    serde_json::to_string_pretty(diags).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,170 @@
+//! Diagnostics: every finding of the parser, the checks and the plan, with a stable
+//! code, a severity, the path of the element it is about, and a message a person
+//! can act on. The table below is the single list of codes; `meshplan explain`
+//! and the docs read it, tests assert on codes, never on message text.
+
+use std::fmt;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($code:ident = $sev:ident, $title:literal;)*) => {
+        /// Stable diagnostic codes. The letter gives the severity: E error, W warning, I info.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($code,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$code,)*];
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code),)* }
+            }
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$code => Severity::$sev,)* }
+            }
+            /// One line that says what the rule is about.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$code => $title,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    // The file itself.
+    E001 = Error, "format version missing or not supported";
+    E002 = Error, "unknown field";
+    E003 = Error, "YAML syntax error";
+    E004 = Error, "value of the wrong type or form";
+    // Names.
+    E010 = Error, "node name is not a valid Kubernetes node name";
+    E011 = Error, "name has characters that are not allowed";
+    E012 = Error, "name used for a site and a device";
+    E013 = Error, "name used for two devices";
+    E014 = Error, "value that reaches a script or manifest has characters that are not allowed";
+    // References.
+    E020 = Error, "reference to a name that does not exist";
+    E021 = Error, "link from a thing to itself";
+    E022 = Error, "duplicate link";
+    E023 = Error, "backbone session between things that are not BGP routers";
+    // Addresses.
+    E030 = Error, "address ranges overlap";
+    E031 = Error, "address inside the pod or service range";
+    E032 = Error, "the same address on two devices";
+    E033 = Error, "cluster_dns outside service_cidr";
+    E034 = Error, "pod and service ranges of different families";
+    E035 = Error, "node address families do not match the cluster";
+    E036 = Error, "block or mask size out of range";
+    E037 = Error, "device without an address it needs";
+    // Cluster.
+    E040 = Error, "no server node";
+    E041 = Error, "settings block for a CNI other than the one chosen";
+    E042 = Error, "AS number out of range or reserved";
+    E043 = Error, "AS number missing where BGP is used";
+    E044 = Error, "address range reversed";
+    E045 = Error, "setting that does not apply to the chosen CNI";
+    // MTU.
+    E050 = Error, "MTU out of range";
+    E051 = Error, "MTU below 1280 where IPv6 is carried";
+    E052 = Error, "cluster MTU above what the path allows";
+    I053 = Info, "cluster MTU far below what the path allows";
+    // Underlay.
+    E060 = Error, "node reaches no other node over the underlay";
+    E061 = Error, "site with nodes and no way out";
+    E062 = Error, "router without a BGP daemon used as a BGP peer";
+    // Routing (the plan).
+    E070 = Error, "node learns no route to another node's pod range";
+    E071 = Error, "blackhole: a device on the path does not know the pod route";
+    E072 = Error, "flannel host-gw needs all nodes on one network";
+    W073 = Warning, "eBGP AS path loop: sites reusing one AS lose each other's routes";
+    W074 = Warning, "Calico node mesh with many nodes";
+    I075 = Info, "site served by a single router";
+    W076 = Warning, "route reflector without a backbone session to the others";
+    W077 = Warning, "IPv6 path below 1280 bytes";
+    W078 = Warning, "node peers with no router and has no mesh";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A place in the source text, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    /// Path of the element: `nodes.kubemaster.address`, `links[3].between[1]`.
+    pub path: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            path: path.into(),
+            message: message.into(),
+            hint: None,
+            span: None,
+        }
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+    pub fn at(mut self, span: Option<Span>) -> Self {
+        self.span = span;
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sort diagnostics for output: by severity, then code, then path, so that two runs
+/// print the same list in the same order.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (a.severity, a.code, &a.path, &a.message).cmp(&(b.severity, b.code, &b.path, &b.message))
+    });
+}
+
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(Diagnostic::is_error)
+}
