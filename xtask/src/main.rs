@@ -1,1 +1,39 @@
-fn main() {}
+//! `cargo xtask serve|test|bench`: the project's two commands (README), the Rust
+//! way. Each installs only what is missing, then builds and runs. Plain std, so
+//! this crate builds in seconds on a fresh machine.
+
+mod bench;
+mod serve;
+mod sh;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <serve|test|bench|install>
+  serve     install missing build tools, build the app in release, serve it on http://127.0.0.1:8080
+  test      install missing test tools, then run every test (fmt, clippy, unit, data, golden,
+            real-tool, wasm build, browser end-to-end, routing lab)
+  bench     run the benchmarks and print the table
+  install   install the missing tools only";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve::run(),
+        Some("test") => test::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        Some("install") => tools::ensure_all(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -12,6 +12,8 @@ pub mod check;
 pub mod diag;
 pub mod model;
 pub mod parse;
+pub mod plan;
+pub mod share;
 pub mod text;
 pub mod underlay;
 
@@ -27,14 +29,15 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parse, then check what could be parsed; spans are filled from the text.
+/// Parse, then check and plan what could be parsed; spans are filled from the text.
 pub fn analyze(src: &str) -> Analysis {
     let Parsed {
         topology,
         mut diagnostics,
     } = parse(src);
     if let Some(t) = &topology {
-        for mut d in check::check(t) {
+        // The plan runs the structural checks first, then its own rules.
+        for mut d in plan::build(t).diagnostics {
             if d.span.is_none() {
                 d.span = parse::locate(src, &d.path);
             }

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use meshplan_core::{analyze, diag, Code};
+use meshplan_core::{analyze, diag, plan as core_plan, Code, Diagnostic, Topology};
 
 use crate::args::{Cmd, Format, USAGE};
 use crate::render;
@@ -10,6 +10,7 @@ use crate::render;
 pub fn run(cmd: Cmd) -> u8 {
     match cmd {
         Cmd::Check { file, format } => check(&file, format),
+        Cmd::Plan { file, format } => plan(&file, format),
         Cmd::Explain { code } => explain(&code),
         Cmd::Help => {
             println!("{USAGE}");
@@ -60,4 +61,40 @@ fn explain(code: &str) -> u8 {
             2
         }
     }
+}
+
+/// Reads and parses FILE; on parse errors prints them and gives the exit code.
+/// Returns the source, the topology and every diagnostic (spans filled in).
+pub fn load(file: &str, format: Format) -> Result<(String, Topology, Vec<Diagnostic>), u8> {
+    let src = read_source(file)?;
+    let a = analyze(&src);
+    match a.topology {
+        Some(t) => Ok((src, t, a.diagnostics)),
+        None => {
+            match format {
+                Format::Text => eprint!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
+                Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
+            }
+            Err(1)
+        }
+    }
+}
+
+fn plan(file: &str, format: Format) -> u8 {
+    let (src, t, diags) = match load(file, format) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let mut p = core_plan::build(&t);
+    // Same diagnostics as `check`, with places in the file.
+    p.diagnostics = diags;
+    match format {
+        Format::Text => {
+            print!("{}", p.to_text());
+            println!("\ndiagnostics");
+            print!("{}", render::diagnostics_text(&p.diagnostics, Some(&src), file));
+        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&p.to_json()).unwrap_or_default()),
+    }
+    u8::from(diag::has_errors(&p.diagnostics))
 }

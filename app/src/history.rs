@@ -1,0 +1,149 @@
+//! The work: the topology text and its layout, with the undo history (last
+//! [`LIMIT`] steps). Pure data, saved to localStorage as it is.
+
+use serde::{Deserialize, Serialize};
+
+use crate::layout::Layout;
+
+/// Steps kept for undo.
+pub const LIMIT: usize = 100;
+
+/// One state of the work.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Doc {
+    pub text: String,
+    pub layout: Layout,
+}
+
+/// What a change was, so that a run of keystrokes is one undo step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A change that is its own undo step.
+    Edit,
+    /// Typing in the text: joins the previous typing step while it is recent.
+    Typing,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub undo: Vec<Doc>,
+    pub redo: Vec<Doc>,
+    /// When the last typing step began (ms), to join keystrokes.
+    #[serde(skip)]
+    typing_since: Option<f64>,
+}
+
+/// Keystrokes closer together than this are one undo step.
+const TYPING_JOIN_MS: f64 = 1500.0;
+
+impl History {
+    /// Records that `before` is being replaced; `now` in milliseconds.
+    pub fn record(&mut self, before: &Doc, step: Step, now: f64) {
+        if step == Step::Typing {
+            if let Some(since) = self.typing_since {
+                if now - since < TYPING_JOIN_MS {
+                    self.typing_since = Some(now);
+                    self.redo.clear();
+                    return;
+                }
+            }
+            self.typing_since = Some(now);
+        } else {
+            self.typing_since = None;
+        }
+        self.undo.push(before.clone());
+        if self.undo.len() > LIMIT {
+            let extra = self.undo.len() - LIMIT;
+            self.undo.drain(..extra);
+        }
+        self.redo.clear();
+    }
+
+    /// The state to go back to; `current` goes to redo.
+    pub fn undo(&mut self, current: &Doc) -> Option<Doc> {
+        let prev = self.undo.pop()?;
+        self.redo.push(current.clone());
+        self.typing_since = None;
+        Some(prev)
+    }
+
+    pub fn redo(&mut self, current: &Doc) -> Option<Doc> {
+        let next = self.redo.pop()?;
+        self.undo.push(current.clone());
+        self.typing_since = None;
+        Some(next)
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+}
+
+/// What localStorage keeps.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Saved {
+    pub doc: Doc,
+    pub history: History,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(s: &str) -> Doc {
+        Doc { text: s.into(), layout: Layout::default() }
+    }
+
+    #[test]
+    fn undo_redo_walks_both_ways() {
+        let mut h = History::default();
+        h.record(&doc("a"), Step::Edit, 0.0);
+        h.record(&doc("b"), Step::Edit, 1.0);
+        let cur = doc("c");
+        let b = h.undo(&cur).unwrap();
+        assert_eq!(b.text, "b");
+        let a = h.undo(&b).unwrap();
+        assert_eq!(a.text, "a");
+        assert!(h.undo(&a).is_none());
+        assert_eq!(h.redo(&a).unwrap().text, "b");
+        assert_eq!(h.redo(&b).unwrap().text, "c");
+        assert!(!h.can_redo());
+    }
+
+    #[test]
+    fn typing_joins_and_edits_do_not() {
+        let mut h = History::default();
+        h.record(&doc("a"), Step::Typing, 0.0);
+        h.record(&doc("ab"), Step::Typing, 500.0);
+        h.record(&doc("abc"), Step::Typing, 1000.0);
+        assert_eq!(h.undo.len(), 1);
+        h.record(&doc("abcd"), Step::Typing, 5000.0);
+        assert_eq!(h.undo.len(), 2);
+        h.record(&doc("x"), Step::Edit, 5100.0);
+        h.record(&doc("y"), Step::Edit, 5200.0);
+        assert_eq!(h.undo.len(), 4);
+    }
+
+    #[test]
+    fn keeps_the_last_hundred() {
+        let mut h = History::default();
+        for i in 0..150 {
+            h.record(&doc(&i.to_string()), Step::Edit, i as f64);
+        }
+        assert_eq!(h.undo.len(), LIMIT);
+        assert_eq!(h.undo[0].text, "50");
+    }
+
+    #[test]
+    fn a_new_edit_drops_redo() {
+        let mut h = History::default();
+        h.record(&doc("a"), Step::Edit, 0.0);
+        h.undo(&doc("b"));
+        assert!(h.can_redo());
+        h.record(&doc("a"), Step::Edit, 1.0);
+        assert!(!h.can_redo());
+    }
+}

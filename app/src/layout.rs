@@ -1,0 +1,435 @@
+//! Where things are drawn. Positions are layout, kept beside the topology (in the
+//! app's state and in localStorage), never in it: the network logic never sees them.
+//!
+//! A device is a point (the centre of its icon). A site is an area: the box around
+//! its members, or, while it has none, a box at its own anchor.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use meshplan_core::Topology;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Pt {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Pt {
+    pub fn new(x: f64, y: f64) -> Pt {
+        Pt { x, y }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn right(&self) -> f64 {
+        self.x + self.w
+    }
+    pub fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+    pub fn center(&self) -> Pt {
+        Pt::new(self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+    pub fn intersects(&self, o: &Rect) -> bool {
+        self.x < o.right() && o.x < self.right() && self.y < o.bottom() && o.y < self.bottom()
+    }
+    pub fn union(&self, o: &Rect) -> Rect {
+        let x = self.x.min(o.x);
+        let y = self.y.min(o.y);
+        Rect { x, y, w: self.right().max(o.right()) - x, h: self.bottom().max(o.bottom()) - y }
+    }
+    pub fn grow(&self, by: f64) -> Rect {
+        Rect { x: self.x - by, y: self.y - by, w: self.w + 2.0 * by, h: self.h + 2.0 * by }
+    }
+    /// The point where the segment from the centre towards `to` leaves the box.
+    pub fn border_towards(&self, to: Pt) -> Pt {
+        let c = self.center();
+        let (dx, dy) = (to.x - c.x, to.y - c.y);
+        if dx.abs() < 1e-9 && dy.abs() < 1e-9 {
+            return c;
+        }
+        let sx = if dx.abs() > 1e-9 { (self.w / 2.0) / dx.abs() } else { f64::INFINITY };
+        let sy = if dy.abs() > 1e-9 { (self.h / 2.0) / dy.abs() } else { f64::INFINITY };
+        let s = sx.min(sy).min(1.0);
+        Pt::new(c.x + dx * s, c.y + dy * s)
+    }
+}
+
+/// Horizontal and vertical distance between device slots.
+pub const SLOT_W: f64 = 150.0;
+pub const SLOT_H: f64 = 104.0;
+/// Space around a device's icon and labels, from its centre.
+const DEV_LEFT: f64 = 68.0;
+const DEV_TOP: f64 = 30.0;
+const DEV_BOTTOM: f64 = 58.0;
+/// Room for the site's title above its first row.
+const SITE_TITLE: f64 = 34.0;
+/// An empty site's box.
+pub const EMPTY_SITE: (f64, f64) = (200.0, 128.0);
+const GAP: f64 = 48.0;
+const MARGIN: f64 = 40.0;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    /// Centre of each device's icon, by name.
+    #[serde(default)]
+    pub devices: BTreeMap<String, Pt>,
+    /// Top-left corner of each site's area, by name.
+    #[serde(default)]
+    pub sites: BTreeMap<String, Pt>,
+}
+
+/// The devices of a topology with the site each sits in: routers, nodes, hosts.
+pub fn devices(t: &Topology) -> Vec<(&str, Option<&str>)> {
+    let mut out = Vec::new();
+    for (n, r) in &t.routers {
+        out.push((n.as_str(), r.site.as_deref()));
+    }
+    for (n, d) in &t.nodes {
+        out.push((n.as_str(), Some(d.site.as_str())));
+    }
+    for (n, h) in &t.hosts {
+        out.push((n.as_str(), h.site.as_deref()));
+    }
+    out
+}
+
+/// A device's extent on the canvas (icon and labels).
+pub fn device_box(p: Pt) -> Rect {
+    Rect { x: p.x - DEV_LEFT, y: p.y - DEV_TOP, w: 2.0 * DEV_LEFT, h: DEV_TOP + DEV_BOTTOM }
+}
+
+impl Layout {
+    /// The area of every site, from its members' positions or its anchor.
+    pub fn site_rects(&self, t: &Topology) -> BTreeMap<String, Rect> {
+        let mut members: BTreeMap<&str, Rect> = BTreeMap::new();
+        for (name, site) in devices(t) {
+            let (Some(site), Some(p)) = (site, self.devices.get(name)) else { continue };
+            if !t.sites.contains_key(site) {
+                continue;
+            }
+            let b = device_box(*p);
+            members.entry(site).and_modify(|r| *r = r.union(&b)).or_insert(b);
+        }
+        let mut out = BTreeMap::new();
+        for name in t.sites.keys() {
+            let rect = match members.get(name.as_str()) {
+                Some(r) => Rect { x: r.x - 14.0, y: r.y - SITE_TITLE, w: r.w + 28.0, h: r.h + SITE_TITLE + 8.0 },
+                None => {
+                    let a = self.sites.get(name).copied().unwrap_or(Pt::new(MARGIN, MARGIN));
+                    Rect { x: a.x, y: a.y, w: EMPTY_SITE.0, h: EMPTY_SITE.1 }
+                }
+            };
+            out.insert(name.clone(), rect);
+        }
+        out
+    }
+
+    /// The box around everything drawn.
+    pub fn bounds(&self, t: &Topology) -> Option<Rect> {
+        let mut all: Option<Rect> = None;
+        let mut add = |r: Rect| all = Some(all.map_or(r, |a| a.union(&r)));
+        for r in self.site_rects(t).into_values() {
+            add(r);
+        }
+        for (name, _) in devices(t) {
+            if let Some(p) = self.devices.get(name) {
+                add(device_box(*p));
+            }
+        }
+        all
+    }
+
+    /// True when nothing of `t` has a position yet (opened from a file or a link).
+    pub fn is_blank_for(&self, t: &Topology) -> bool {
+        !devices(t).iter().any(|(n, _)| self.devices.contains_key(*n))
+            && !t.sites.keys().any(|s| self.sites.contains_key(s))
+    }
+
+    /// Drops positions of things that no longer exist, places things that have none.
+    pub fn fit_to(&mut self, t: &Topology) {
+        if self.is_blank_for(t) {
+            *self = auto(t);
+            return;
+        }
+        let names: BTreeSet<&str> = devices(t).into_iter().map(|(n, _)| n).collect();
+        self.devices.retain(|n, _| names.contains(n.as_str()));
+        self.sites.retain(|n, _| t.sites.contains_key(n));
+        // Sites with neither anchor nor placed members get a free spot first.
+        for (name, _) in t.sites.iter() {
+            let has_member = devices(t).iter().any(|(d, s)| *s == Some(name.as_str()) && self.devices.contains_key(*d));
+            if self.sites.contains_key(name) || has_member {
+                continue;
+            }
+            let count = devices(t).iter().filter(|(_, s)| *s == Some(name.as_str())).count();
+            let (w, h) = site_size(count);
+            let spot = self.free_spot(t, w, h);
+            self.sites.insert(name.clone(), spot);
+        }
+        for (name, site) in devices(t) {
+            if self.devices.contains_key(name) {
+                continue;
+            }
+            let p = match site.filter(|s| t.sites.contains_key(*s)) {
+                Some(site) => self.slot_in_site(t, site),
+                None => {
+                    let p = self.free_spot(t, 2.0 * DEV_LEFT, DEV_TOP + DEV_BOTTOM);
+                    Pt::new(p.x + DEV_LEFT, p.y + DEV_TOP)
+                }
+            };
+            self.devices.insert(name.to_string(), p);
+        }
+        self.normalize(t);
+    }
+
+    /// Anchors follow their site's members, so an emptied site stays where it was.
+    pub fn normalize(&mut self, t: &Topology) {
+        for (name, r) in self.site_rects(t) {
+            self.sites.insert(name, Pt::new(r.x, r.y));
+        }
+    }
+
+    /// The first free slot for a new device in `site`.
+    fn slot_in_site(&self, t: &Topology, site: &str) -> Pt {
+        let members: Vec<Pt> = devices(t)
+            .into_iter()
+            .filter(|(_, s)| *s == Some(site))
+            .filter_map(|(d, _)| self.devices.get(d).copied())
+            .collect();
+        let origin = if members.is_empty() {
+            let a = self.sites.get(site).copied().unwrap_or(Pt::new(MARGIN, MARGIN));
+            Pt::new(a.x + 14.0 + DEV_LEFT, a.y + SITE_TITLE + DEV_TOP)
+        } else {
+            let minx = members.iter().map(|p| p.x).fold(f64::INFINITY, f64::min);
+            let miny = members.iter().map(|p| p.y).fold(f64::INFINITY, f64::min);
+            Pt::new(minx, miny)
+        };
+        let cols = (members.len() + 1).clamp(3, 8);
+        for i in 0.. {
+            let p = Pt::new(origin.x + (i % cols) as f64 * SLOT_W, origin.y + (i / cols) as f64 * SLOT_H);
+            let taken = members.iter().any(|m| (m.x - p.x).abs() < SLOT_W * 0.6 && (m.y - p.y).abs() < SLOT_H * 0.6);
+            if !taken {
+                return p;
+            }
+        }
+        origin
+    }
+
+    /// Top-left corner of a free `w`×`h` area near the drawing.
+    fn free_spot(&self, t: &Topology, w: f64, h: f64) -> Pt {
+        let Some(b) = self.bounds(t) else {
+            return Pt::new(MARGIN, MARGIN);
+        };
+        let mut taken: Vec<Rect> = self.site_rects(t).into_values().collect();
+        taken.extend(devices(t).iter().filter_map(|(n, _)| self.devices.get(*n)).map(|p| device_box(*p)));
+        let width = b.w.max(1000.0);
+        let step = 24.0;
+        let mut y = b.y;
+        while y <= b.bottom() + step {
+            let mut x = b.x;
+            while x + w <= b.x + width + w {
+                let r = Rect { x, y, w, h }.grow(GAP / 2.0);
+                if !taken.iter().any(|o| o.intersects(&r)) {
+                    return Pt::new(x, y);
+                }
+                x += step;
+            }
+            y += step;
+        }
+        Pt::new(b.x, b.bottom() + GAP)
+    }
+}
+
+/// Width and height of a site block that holds `n` devices.
+fn site_size(n: usize) -> (f64, f64) {
+    if n == 0 {
+        return EMPTY_SITE;
+    }
+    let cols = site_cols(n);
+    let rows = n.div_ceil(cols);
+    (cols as f64 * SLOT_W + 28.0, rows as f64 * SLOT_H + SITE_TITLE + 8.0)
+}
+
+fn site_cols(n: usize) -> usize {
+    if n <= 3 {
+        n.max(1)
+    } else if n <= 6 {
+        3
+    } else {
+        (n as f64).sqrt().ceil() as usize
+    }
+}
+
+/// A fresh layout: sites in a grid ordered so that linked sites sit side by side
+/// (breadth first from the site with the most nodes), members in a grid inside
+/// their site, devices without a site below.
+pub fn auto(t: &Topology) -> Layout {
+    let mut layout = Layout::default();
+    let order = site_order(t);
+    let n = order.len();
+    let cols = if n == 0 { 1 } else { (n as f64).sqrt().ceil() as usize };
+    let members = |site: &str| -> Vec<&str> {
+        let mut m: Vec<&str> = Vec::new();
+        m.extend(t.routers.iter().filter(|(_, r)| r.site.as_deref() == Some(site)).map(|(n, _)| n.as_str()));
+        m.extend(t.nodes.iter().filter(|(_, d)| d.site == site).map(|(n, _)| n.as_str()));
+        m.extend(t.hosts.iter().filter(|(_, h)| h.site.as_deref() == Some(site)).map(|(n, _)| n.as_str()));
+        m
+    };
+    // Grid cells: column widths and row heights from the largest block in each.
+    let sizes: Vec<(f64, f64)> = order.iter().map(|s| site_size(members(s).len())).collect();
+    let rows = n.div_ceil(cols.max(1));
+    let cell = |i: usize| -> (usize, usize) {
+        let r = i / cols;
+        let c = i % cols;
+        // Snake order: odd rows run right to left, so a chain stays adjacent.
+        (r, if r % 2 == 1 { cols - 1 - c } else { c })
+    };
+    let mut col_w = vec![0.0f64; cols];
+    let mut row_h = vec![0.0f64; rows];
+    for (i, (w, h)) in sizes.iter().enumerate() {
+        let (r, c) = cell(i);
+        col_w[c] = col_w[c].max(*w);
+        row_h[r] = row_h[r].max(*h);
+    }
+    for (i, site) in order.iter().enumerate() {
+        let (r, c) = cell(i);
+        let x = MARGIN + col_w[..c].iter().sum::<f64>() + GAP * c as f64;
+        let y = MARGIN + row_h[..r].iter().sum::<f64>() + GAP * r as f64;
+        let (w, h) = sizes[i];
+        // Centre the block in its cell.
+        let x = x + (col_w[c] - w) / 2.0;
+        let y = y + (row_h[r] - h) / 2.0;
+        layout.sites.insert(site.to_string(), Pt::new(x, y));
+        let m = members(site);
+        let mc = site_cols(m.len());
+        for (j, d) in m.iter().enumerate() {
+            let p = Pt::new(
+                x + 14.0 + DEV_LEFT + (j % mc) as f64 * SLOT_W,
+                y + SITE_TITLE + DEV_TOP + (j / mc) as f64 * SLOT_H,
+            );
+            layout.devices.insert(d.to_string(), p);
+        }
+    }
+    // Devices outside any site: a row below the sites.
+    let bottom = MARGIN + row_h.iter().sum::<f64>() + GAP * rows as f64;
+    let loose: Vec<&str> = devices(t)
+        .into_iter()
+        .filter(|(_, s)| s.is_none_or(|s| !t.sites.contains_key(s)))
+        .map(|(n, _)| n)
+        .collect();
+    for (j, d) in loose.iter().enumerate() {
+        layout.devices.insert(d.to_string(), Pt::new(MARGIN + DEV_LEFT + j as f64 * SLOT_W, bottom + DEV_TOP));
+    }
+    layout.normalize(t);
+    layout
+}
+
+/// Sites breadth first over the links between them (a link between two devices
+/// joins their sites), starting from the site with the most nodes.
+fn site_order(t: &Topology) -> Vec<String> {
+    let site_of = |name: &str| -> Option<String> {
+        if t.sites.contains_key(name) && t.kind_of(name) == Some(meshplan_core::model::Kind::Site) {
+            return Some(name.to_string());
+        }
+        t.site_of(name).filter(|s| t.sites.contains_key(*s)).map(str::to_string)
+    };
+    let mut adj: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for l in &t.links {
+        if let (Some(a), Some(b)) = (site_of(&l.between[0]), site_of(&l.between[1])) {
+            if a != b {
+                adj.entry(a.clone()).or_default().insert(b.clone());
+                adj.entry(b).or_default().insert(a);
+            }
+        }
+    }
+    let weight = |s: &str| t.nodes.values().filter(|n| n.site == s).count();
+    let mut remaining: Vec<&String> = t.sites.keys().collect();
+    let mut order = Vec::new();
+    let mut seen = BTreeSet::new();
+    while !remaining.is_empty() {
+        // Start each component at its heaviest site (ties: the first name).
+        let start = remaining
+            .iter()
+            .copied()
+            .max_by(|a, b| weight(a).cmp(&weight(b)).then_with(|| b.cmp(a)))
+            .cloned()
+            .unwrap_or_default();
+        let mut queue = VecDeque::from([start.clone()]);
+        seen.insert(start);
+        while let Some(s) = queue.pop_front() {
+            if let Some(next) = adj.get(&s) {
+                for n in next {
+                    if seen.insert(n.clone()) {
+                        queue.push_back(n.clone());
+                    }
+                }
+            }
+            order.push(s);
+        }
+        remaining.retain(|s| !seen.contains(*s));
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Topology {
+        meshplan_core::parse(include_str!("../../examples/calico-wds-hkg.yaml")).topology.unwrap()
+    }
+
+    #[test]
+    fn auto_places_everything_without_overlap() {
+        let t = example();
+        let l = auto(&t);
+        for (name, _) in devices(&t) {
+            assert!(l.devices.contains_key(name), "{name} has no position");
+        }
+        let rects: Vec<Rect> = l.site_rects(&t).into_values().collect();
+        for (i, a) in rects.iter().enumerate() {
+            for b in &rects[i + 1..] {
+                assert!(!a.intersects(b), "sites overlap: {a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn linked_sites_come_next_to_each_other() {
+        assert_eq!(site_order(&example()), ["WDS", "zt-domestic", "IEPL", "zt-global"]);
+    }
+
+    #[test]
+    fn fit_keeps_known_positions_and_places_new_ones() {
+        let mut t = example();
+        let mut l = auto(&t);
+        let before = l.devices["gateway"];
+        let mut n = t.nodes["kubemaster"].clone();
+        n.site = "WDS".into();
+        t.nodes.insert("newnode".into(), n);
+        l.fit_to(&t);
+        assert_eq!(l.devices["gateway"], before);
+        let p = l.devices["newnode"];
+        for (name, q) in &l.devices {
+            if name != "newnode" {
+                assert!((q.x - p.x).abs() > 1.0 || (q.y - p.y).abs() > 1.0, "newnode on top of {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn border_point_lies_on_the_box() {
+        let r = Rect { x: 0.0, y: 0.0, w: 100.0, h: 50.0 };
+        let p = r.border_towards(Pt::new(500.0, 25.0));
+        assert_eq!((p.x, p.y), (100.0, 25.0));
+    }
+}

@@ -1,0 +1,222 @@
+//! Forwarding: the underlay path between every pair of node locations, its MTU,
+//! and, where pods are routed natively, every device on it that has no route for
+//! a destination pod prefix (a blackhole). Paths are computed per pair of
+//! locations (a site network, or a node in a site without one) and shared by all
+//! nodes there; nothing here is indexed by pairs of nodes.
+
+use std::collections::BTreeMap;
+
+use petgraph::graph::NodeIndex;
+
+use super::addressing::Addressing;
+use super::dataplane::pair_mode;
+use super::types::*;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Cni, FlannelBackend, Kind, Topology};
+use crate::underlay::Underlay;
+
+/// Where a node's pod traffic enters the underlay.
+struct Location {
+    vertex: NodeIndex,
+    name: String,
+    site: String,
+    /// Node indexes (sorted order of names).
+    nodes: Vec<usize>,
+}
+
+fn locations(t: &Topology, u: &Underlay) -> Vec<Location> {
+    let mut by_vertex: BTreeMap<usize, Location> = BTreeMap::new();
+    for (i, (name, n)) in t.nodes.iter().enumerate() {
+        let on_net = t.sites.get(&n.site).is_some_and(|s| s.lan);
+        let (vertex, loc_name) = match (on_net, u.net(&n.site), u.device(name)) {
+            (true, Some(v), _) => (v, n.site.clone()),
+            (_, _, Some(v)) => (v, name.clone()),
+            _ => continue,
+        };
+        by_vertex
+            .entry(vertex.index())
+            .or_insert_with(|| Location { vertex, name: loc_name, site: n.site.clone(), nodes: Vec::new() })
+            .nodes
+            .push(i);
+    }
+    by_vertex.into_values().collect()
+}
+
+pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing, routing: &Routing, diags: &mut Vec<Diagnostic>) -> Vec<SitePath> {
+    let locs = locations(t, u);
+    let node_names: Vec<&String> = t.nodes.keys().collect();
+    // Prefix indexes per node.
+    let mut node_prefixes: Vec<Vec<usize>> = vec![Vec::new(); node_names.len()];
+    for (pi, p) in routing.prefixes.iter().enumerate() {
+        if let Some(v) = node_prefixes.get_mut(p.origin_idx) {
+            v.push(pi);
+        }
+    }
+    let v6_underlay = t.nodes.values().all(|n| n.address.v4().is_none()) && !t.nodes.is_empty();
+    let mut out = Vec::new();
+    let mut unrouted: BTreeMap<usize, Vec<usize>> = BTreeMap::new(); // node → prefixes it lacks
+    let mut host_gw_split: Vec<(String, String)> = Vec::new();
+
+    for from in &locs {
+        let tree = u.tree(from.vertex);
+        for to in &locs {
+            let same = from.vertex == to.vertex;
+            if same && from.nodes.len() < 2 && u.vertex(from.vertex).kind == Kind::Node {
+                continue;
+            }
+            let Some(steps) = tree.path(to.vertex) else { continue };
+            let mode = pair_mode(t, from.site == to.site, v6_underlay);
+            let (hops, path_mtu, limiting) = describe(t, u, &steps, from, to);
+            if t.cluster.cni == Cni::Flannel && t.cluster.flannel().backend == FlannelBackend::HostGw && !same && from.name < to.name {
+                host_gw_split.push((from.name.clone(), to.name.clone()));
+            }
+
+            let mut blackhole = None;
+            if mode.routed {
+                // Devices between the two locations, in path order.
+                for st in &steps {
+                    let v = u.vertex(st.vertex);
+                    if v.is_network() || v.kind == Kind::Node {
+                        continue;
+                    }
+                    let d = sp.get(&v.name);
+                    let missing: Vec<_> = to
+                        .nodes
+                        .iter()
+                        .flat_map(|n| node_prefixes[*n].iter().copied())
+                        .filter(|&p| !routing.knows(None, d, p))
+                        .collect();
+                    if missing.is_empty() {
+                        continue;
+                    }
+                    let nets: Vec<_> = missing.iter().map(|&p| routing.prefixes[p].net).collect();
+                    diags.push(blackhole_diag(t, &v.name, v.kind, from, to, &nets));
+                    if blackhole.is_none() {
+                        blackhole = Some(Blackhole { device: v.name.clone(), missing: nets });
+                    }
+                }
+                if mode.source_needs_route {
+                    for &src in &from.nodes {
+                        let d = sp.get(node_names[src]);
+                        for &dst in &to.nodes {
+                            if dst == src {
+                                continue;
+                            }
+                            for &p in &node_prefixes[dst] {
+                                if !routing.knows(Some(src), d, p) {
+                                    unrouted.entry(src).or_default().push(p);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out.push(SitePath {
+                from_site: from.site.clone(),
+                to_site: to.site.clone(),
+                from: from.name.clone(),
+                to: to.name.clone(),
+                hops,
+                path_mtu,
+                pod_mtu: path_mtu.saturating_sub(mode.overhead),
+                overhead: mode.overhead,
+                routed: mode.routed,
+                source_needs_route: mode.source_needs_route,
+                blackhole,
+                limiting,
+            });
+        }
+    }
+
+    for (src, prefixes) in unrouted {
+        let name = node_names[src];
+        let list: Vec<String> = prefixes.iter().take(6).map(|&p| format!("{} ({})", routing.prefixes[p].net, routing.prefixes[p].origin)).collect();
+        let more = prefixes.len().saturating_sub(6);
+        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        diags.push(
+            Diagnostic::new(Code::E070, format!("nodes.{name}"), format!("node `{name}` learns no route to {}{tail}", list.join(", ")))
+                .hint("peer it with a route reflector that serves its site, keep Calico's node mesh on, or encapsulate"),
+        );
+    }
+    for (a, b) in host_gw_split {
+        diags.push(
+            Diagnostic::new(Code::E072, "cluster.flannel.backend", format!("flannel host-gw needs all nodes on one network, but the nodes at `{a}` and at `{b}` share none"))
+                .hint("use `backend: vxlan` or `wireguard-native`, or put the nodes on one site network"),
+        );
+    }
+    let _ = addressing;
+    out
+}
+
+fn blackhole_diag(t: &Topology, device: &str, kind: Kind, from: &Location, to: &Location, missing: &[ipnet::IpNet]) -> Diagnostic {
+    let list: Vec<String> = missing.iter().take(4).map(ToString::to_string).collect();
+    let more = missing.len().saturating_sub(4);
+    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let hint = match kind {
+        Kind::Host => "make it a router with a BGP daemon and add it to the backbone, route around it, or encapsulate (ipip/vxlan)".to_string(),
+        _ if t.routers.get(device).is_some_and(|r| !r.daemon.speaks_bgp()) => {
+            "give it a BGP daemon (`daemon: bird` or `frr`), route around it, or encapsulate".to_string()
+        }
+        _ => "add a backbone session to a router that has the route, make the route reflector serve it, or encapsulate".to_string(),
+    };
+    Diagnostic::new(
+        Code::E071,
+        format!("{}.{device}", kind.section()),
+        format!(
+            "blackhole: `{device}` forwards pod traffic from {} to {} but has no route to {}{tail}",
+            from.site,
+            to.site,
+            list.join(", ")
+        ),
+    )
+    .hint(hint)
+}
+
+/// Hops with their MTUs, the path MTU (site networks at both ends included) and
+/// the edge that limits it.
+fn describe(t: &Topology, u: &Underlay, steps: &[crate::underlay::Step], from: &Location, to: &Location) -> (Vec<Hop>, u32, Option<String>) {
+    let mut hops = Vec::with_capacity(steps.len());
+    let mut min: Option<(u32, String)> = None;
+    let mut consider = |mtu: u32, what: String| {
+        if min.as_ref().is_none_or(|(m, _)| mtu < *m) {
+            min = Some((mtu, what));
+        }
+    };
+    let mut prev: Option<NodeIndex> = None;
+    for st in steps {
+        let v = u.vertex(st.vertex);
+        let (mtu, via) = match st.edge {
+            Some(e) => {
+                let edge = u.edge(e);
+                let via = match edge.link {
+                    Some(i) => {
+                        let l = &t.links[i];
+                        consider(edge.mtu, format!("links[{i}] {} ↔ {} ({}, {} bytes)", l.between[0], l.between[1], l.kind.as_str(), edge.mtu));
+                        format!("links[{i}]")
+                    }
+                    None => {
+                        let net = if v.is_network() { v.name.clone() } else { prev.map(|p| u.vertex(p).name.clone()).unwrap_or_default() };
+                        consider(edge.mtu, format!("site {net} network ({} bytes)", edge.mtu));
+                        "site".to_string()
+                    }
+                };
+                (Some(edge.mtu), Some(via))
+            }
+            None => (None, None),
+        };
+        hops.push(Hop { name: v.name.clone(), kind: v.kind, mtu, via });
+        prev = Some(st.vertex);
+    }
+    // Links first, so that on a tie the link is named; then the networks the
+    // nodes themselves sit on.
+    // Nodes reach their site's network at its MTU.
+    for loc in [from, to] {
+        if u.vertex(loc.vertex).is_network() {
+            if let Some(s) = t.sites.get(&loc.name) {
+                consider(s.mtu(), format!("site {} network ({} bytes)", loc.name, s.mtu()));
+            }
+        }
+    }
+    let (mtu, what) = min.unwrap_or((1500, String::new()));
+    (hops, mtu, (!what.is_empty()).then_some(what))
+}

@@ -1,0 +1,65 @@
+//! The plan: what a topology means for the network, resolved. A pure function of
+//! the `Topology`, computed, never edited; renderers read only the plan.
+//!
+//! `build` is the spine: read it top to bottom to learn the pipeline.
+
+mod addressing;
+mod dataplane;
+mod advice;
+mod forwarding;
+mod mtu;
+mod propagate;
+pub mod report;
+mod sessions;
+mod types;
+
+pub use types::*;
+
+use crate::check;
+use crate::diag::{self, Diagnostic};
+use crate::model::Topology;
+use crate::underlay::Underlay;
+
+/// Resolves a topology into a plan. Works on any parsed topology, errors included:
+/// elements with broken references are left out of the routing, and the structural
+/// diagnostics come first in `diagnostics`.
+pub fn build(t: &Topology) -> Plan {
+    // 1. The rules on the file as written (names, references, addresses, ranges).
+    let mut diagnostics: Vec<Diagnostic> = check::check(t);
+    // 2. The underlay graph: devices and site networks, links and attachments.
+    let underlay = Underlay::new(t);
+    // 3. Address plan: each node's pod ranges (Calico: its first block).
+    let addressing = addressing::plan(t);
+    // 4. BGP speakers and sessions: mesh, route-reflector clients, backbone, eBGP.
+    let speakers = sessions::speakers(t);
+    let sessions = sessions::resolve(t, &underlay, &speakers);
+    // 5. Route propagation to a fixpoint, per originator class and family (RFC 4271/4456 rules).
+    let routing = propagate::run(t, &underlay, &speakers, &sessions, &addressing, &mut diagnostics);
+    // 6. Forwarding: least-cost paths per pair of node locations, and who drops what.
+    let paths = forwarding::paths(t, &underlay, &speakers, &addressing, &routing, &mut diagnostics);
+    // 7. MTU budget: smallest path MTU less the CNI's overhead per path.
+    let mtu = mtu::budget(t, &paths, &mut diagnostics);
+    // 8. Advice a designer wants: scale, redundancy, isolated reflectors.
+    advice::run(t, &speakers, &sessions, &mut diagnostics);
+
+    diag::sort(&mut diagnostics);
+    Plan {
+        name: t.name.clone(),
+        cluster: t.cluster.clone(),
+        sites: t.sites.clone(),
+        mtu_budget: mtu.budget,
+        pod_mtu: mtu.pod_mtu,
+        limiting: mtu.limiting,
+        mtu_notes: mtu.notes,
+        nodes: addressing.nodes,
+        calico_blocks: addressing.calico,
+        routers: sessions::router_plans(t, &speakers),
+        hosts: t.hosts.keys().cloned().collect(),
+        speakers,
+        sessions,
+        routing,
+        paths,
+        links: t.links.clone(),
+        diagnostics,
+    }
+}

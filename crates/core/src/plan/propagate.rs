@@ -1,0 +1,440 @@
+//! Route propagation: who learns which pod prefix from whom, simulated to a
+//! fixpoint with the rules real routers apply.
+//!
+//! - iBGP split horizon: a route learned over iBGP goes on over iBGP only from a
+//!   route reflector; client routes go to everyone, non-client routes to clients
+//!   (RFC 4456). Reflection sets ORIGINATOR_ID and prepends the CLUSTER_ID; a route
+//!   carrying the receiver's own id in either is dropped.
+//! - eBGP prepends the sender's AS and sets the next hop to the sender; a route
+//!   whose AS_PATH holds the receiver's AS is dropped (RFC 4271 loop prevention).
+//! - Nodes are leaves: they announce their own prefixes and never pass on learned
+//!   routes (Calico and Cilium export only local pod ranges).
+//!
+//! Scale: nodes with the same sessions (same routers, same roles, same AS, same
+//! mesh) propagate alike, so one prefix per such class is simulated and the result
+//! is shared by its members (see `Routing::route`). That keeps a 2,000-node design
+//! with two reflectors per site at one simulation per site, not per node.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::Ipv4Addr;
+
+use super::addressing::Addressing;
+use super::sessions::{nodes_announce_pods, share_network};
+use super::types::*;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Cni, FlannelBackend, KiloGranularity, Kind, Topology};
+use crate::underlay::Underlay;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Route {
+    peer: Ref,
+    session: usize,
+    next_hop: Ref,
+    as_path: Vec<u32>,
+    cluster_list: Vec<Ipv4Addr>,
+    originator: Option<Ref>,
+    ebgp: bool,
+    from_client: bool,
+    local: bool,
+}
+
+pub fn run(
+    t: &Topology,
+    underlay: &Underlay,
+    sp: &Speakers,
+    sessions: &[Session],
+    addressing: &Addressing,
+    diags: &mut Vec<Diagnostic>,
+) -> Routing {
+    let node_names: Vec<&String> = t.nodes.keys().collect();
+    let announce = nodes_announce_pods(t);
+
+    // Prefixes: one per node and family.
+    let mut prefixes = Vec::new();
+    let mut class_keys: BTreeMap<(Family, Vec<(usize, SessionRole)>, bool), usize> = BTreeMap::new();
+    let mut classes: Vec<(Family, usize)> = Vec::new();
+    let peers_of = peer_keys(sp, sessions);
+    for (i, name) in node_names.iter().enumerate() {
+        let Some(np) = addressing.nodes.get(*name) else { continue };
+        for net in &np.pod_ranges {
+            let fam = Family::of_net(net);
+            let class = if announce {
+                let key = (fam, peers_of.get(&(i, fam)).cloned().unwrap_or_default(), is_mesh(t));
+                *class_keys.entry(key).or_insert_with(|| {
+                    classes.push((fam, i));
+                    classes.len() - 1
+                })
+            } else {
+                usize::MAX
+            };
+            prefixes.push(PodPrefix {
+                net: *net,
+                origin: (*name).clone(),
+                origin_idx: i,
+                class,
+            });
+        }
+    }
+
+    let mut loops: BTreeSet<(u32, String, String)> = BTreeSet::new();
+    let results = classes
+        .iter()
+        .map(|&(fam, rep)| simulate(t, sp, sessions, fam, rep, &mut loops))
+        .collect();
+    for (asn, from, to) in loops {
+        diags.push(
+            Diagnostic::new(
+                Code::W073,
+                format!("sites.{to}"),
+                format!("routes from site `{from}` carry AS {asn} and are dropped by AS {asn} in site `{to}` (eBGP loop prevention)"),
+            )
+            .hint("give each site its own AS, or allow the own AS in on those sessions (BIRD `allow local as`, FRR `allowas-in`)"),
+        );
+    }
+
+    Routing {
+        prefixes,
+        classes: results,
+        direct_group: direct_groups(t, underlay),
+        routed: pods_routed_anywhere(t),
+    }
+}
+
+fn is_mesh(t: &Topology) -> bool {
+    t.cluster.cni == Cni::Calico && t.cluster.calico().node_mesh
+}
+
+/// Per (node, family): the non-mesh sessions of a node as (peer, role), sorted.
+fn peer_keys(sp: &Speakers, sessions: &[Session]) -> BTreeMap<(usize, Family), Vec<(usize, SessionRole)>> {
+    let mut out: BTreeMap<(usize, Family), Vec<(usize, SessionRole)>> = BTreeMap::new();
+    for s in sessions {
+        if s.role == SessionRole::Mesh {
+            continue;
+        }
+        for (me, other) in [(s.sa, s.sb), (s.sb, s.sa)] {
+            if sp.list[me].kind == Kind::Node {
+                out.entry((me, s.family)).or_default().push((other, s.role));
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+/// Simulates the prefix of node `rep` of family `fam` until nothing changes.
+fn simulate(t: &Topology, sp: &Speakers, sessions: &[Session], fam: Family, rep: usize, loops: &mut BTreeSet<(u32, String, String)>) -> ClassRoutes {
+    let n = sp.list.len();
+    let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (i, s) in sessions.iter().enumerate() {
+        if s.family == fam {
+            adj[s.sa].push((i, s.sb));
+            adj[s.sb].push((i, s.sa));
+        }
+    }
+    let refer = |s: usize| if s == rep { Ref::Origin } else { Ref::Speaker(s) };
+    let mut rib_in: Vec<Vec<(usize, Route)>> = vec![Vec::new(); n];
+    let mut best: Vec<Option<Route>> = vec![None; n];
+    best[rep] = Some(Route {
+        peer: Ref::Origin,
+        session: usize::MAX,
+        next_hop: Ref::Origin,
+        as_path: Vec::new(),
+        cluster_list: Vec::new(),
+        originator: None,
+        ebgp: false,
+        from_client: false,
+        local: true,
+    });
+    let mut queue: VecDeque<usize> = VecDeque::from([rep]);
+    let mut queued = vec![false; n];
+    queued[rep] = true;
+    // Generous bound: BGP without MED converges long before; never loop forever.
+    let mut budget = 64 * (n + sessions.len() + 1);
+    while let Some(s) = queue.pop_front() {
+        queued[s] = false;
+        if budget == 0 {
+            break;
+        }
+        budget -= 1;
+        for &(si, p) in &adj[s] {
+            let offer = best[s].as_ref().and_then(|r| export(t, sp, &sessions[si], si, s, p, r, rep, &refer, loops));
+            let slot = rib_in[p].iter().position(|(k, _)| *k == si);
+            let changed = match (slot, offer) {
+                (Some(i), Some(r)) if rib_in[p][i].1 != r => {
+                    rib_in[p][i].1 = r;
+                    true
+                }
+                (Some(i), None) => {
+                    rib_in[p].remove(i);
+                    true
+                }
+                (None, Some(r)) => {
+                    rib_in[p].push((si, r));
+                    true
+                }
+                _ => false,
+            };
+            if !changed || p == rep {
+                continue;
+            }
+            let new_best = select(sp, &rib_in[p]);
+            if new_best != best[p] {
+                best[p] = new_best;
+                // Nodes are leaves: a change there goes nowhere.
+                if sp.list[p].kind == Kind::Router && !queued[p] {
+                    queued[p] = true;
+                    queue.push_back(p);
+                }
+            }
+        }
+    }
+    ClassRoutes {
+        representative: rep,
+        best: best
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.filter(|r| !r.local && i != rep).map(|r| Entry {
+                    peer: r.peer,
+                    session: r.session,
+                    next_hop: r.next_hop,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// What speaker `s` sends peer `p` over session `sess` when its best route is `r`.
+#[allow(clippy::too_many_arguments)]
+fn export(
+    t: &Topology,
+    sp: &Speakers,
+    sess: &Session,
+    si: usize,
+    s: usize,
+    p: usize,
+    r: &Route,
+    rep: usize,
+    refer: &dyn Fn(usize) -> Ref,
+    loops: &mut BTreeSet<(u32, String, String)>,
+) -> Option<Route> {
+    let (me, peer) = (&sp.list[s], &sp.list[p]);
+    if me.kind == Kind::Node && !r.local {
+        return None;
+    }
+    if r.peer == refer(p) && !r.local {
+        return None; // split horizon
+    }
+    if sess.kind == SessionKind::Ebgp {
+        let mut as_path = vec![me.asn];
+        as_path.extend(&r.as_path);
+        if as_path.contains(&peer.asn) {
+            let origin_site = site_of(t, sp, rep);
+            let peer_site = site_of(t, sp, p);
+            if peer.asn == sp.list[rep].asn && origin_site != peer_site {
+                loops.insert((peer.asn, origin_site, peer_site));
+            }
+            return None;
+        }
+        return Some(Route {
+            peer: refer(s),
+            session: si,
+            next_hop: refer(s),
+            as_path,
+            cluster_list: Vec::new(),
+            originator: None,
+            ebgp: true,
+            from_client: false,
+            local: false,
+        });
+    }
+    let reflecting = !(r.local || r.ebgp);
+    if reflecting {
+        let cluster_id = me.cluster_id?;
+        let p_is_client = sess.role == SessionRole::RrClient && sess.sb == s;
+        if !r.from_client && !p_is_client {
+            return None;
+        }
+        let originator = r.originator.unwrap_or(r.peer);
+        if originator == refer(p) {
+            return None;
+        }
+        let mut cluster_list = vec![cluster_id];
+        cluster_list.extend(&r.cluster_list);
+        if peer.cluster_id.is_some_and(|c| cluster_list.contains(&c)) {
+            return None;
+        }
+        return Some(Route {
+            peer: refer(s),
+            session: si,
+            next_hop: next_hop(sess, me, r.next_hop, refer(s)),
+            as_path: r.as_path.clone(),
+            cluster_list,
+            originator: Some(originator),
+            ebgp: false,
+            from_client: sess.role == SessionRole::RrClient && sess.sb == p,
+            local: false,
+        });
+    }
+    Some(Route {
+        peer: refer(s),
+        session: si,
+        next_hop: next_hop(sess, me, r.next_hop, refer(s)),
+        as_path: r.as_path.clone(),
+        cluster_list: Vec::new(),
+        originator: None,
+        ebgp: false,
+        from_client: sess.role == SessionRole::RrClient && sess.sb == p,
+        local: false,
+    })
+}
+
+fn next_hop(sess: &Session, me: &Speaker, current: Ref, myself: Ref) -> Ref {
+    if sess.next_hop_self.iter().any(|n| *n == me.name) {
+        myself
+    } else {
+        current
+    }
+}
+
+fn site_of(t: &Topology, sp: &Speakers, i: usize) -> String {
+    t.site_of(&sp.list[i].name).unwrap_or(&sp.list[i].name).to_string()
+}
+
+/// BGP best path, as far as it decides reachability here: shortest AS path, eBGP
+/// over iBGP, lowest originator / peer router id, shortest cluster list, then the
+/// session order for a stable answer.
+fn select(sp: &Speakers, rib: &[(usize, Route)]) -> Option<Route> {
+    rib.iter()
+        .min_by_key(|(si, r)| {
+            let id = |x: Ref| match x {
+                Ref::Speaker(i) => u32::from(sp.list[i].router_id),
+                Ref::Origin => 0,
+            };
+            (r.as_path.len(), !r.ebgp, id(r.originator.unwrap_or(r.peer)), r.cluster_list.len(), *si)
+        })
+        .map(|(_, r)| r.clone())
+}
+
+/// Nodes that install direct routes to each other's pod ranges without BGP.
+fn direct_groups(t: &Topology, underlay: &Underlay) -> Vec<Option<usize>> {
+    let names: Vec<&String> = t.nodes.keys().collect();
+    let by_site = |n: &str| t.nodes.get(n).map(|x| x.site.clone());
+    let mut group_ids: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_key = |key: Option<String>| {
+        key.map(|k| {
+            let next = group_ids.len();
+            *group_ids.entry(k).or_insert(next)
+        })
+    };
+    let c = &t.cluster;
+    match c.cni {
+        // autoDirectNodeRoutes is set only when every node shares one L2 network.
+        Cni::Cilium if c.cilium().native_routing && all_share_l2(t, underlay) => names.iter().map(|_| Some(0)).collect(),
+        // host-gw routes to nodes on the same network.
+        Cni::Flannel if c.flannel().backend == FlannelBackend::HostGw => names.iter().map(|n| by_key(lan_site(t, n))).collect(),
+        // Kilo routes plainly inside a location.
+        Cni::Kilo if c.kilo().granularity == KiloGranularity::Location => names.iter().map(|n| by_key(by_site(n))).collect(),
+        _ => names.iter().map(|_| None).collect(),
+    }
+}
+
+fn lan_site(t: &Topology, node: &str) -> Option<String> {
+    let n = t.nodes.get(node)?;
+    t.sites.get(&n.site).filter(|s| s.lan).map(|_| n.site.clone())
+}
+
+/// All nodes attach to one site network.
+pub fn all_share_l2(t: &Topology, underlay: &Underlay) -> bool {
+    let mut names = t.nodes.keys();
+    let Some(first) = names.next() else { return false };
+    lan_site(t, first).is_some() && names.all(|n| share_network(underlay, first, n) && lan_site(t, n) == lan_site(t, first))
+}
+
+/// Does the data plane route pod addresses natively on some path, so that devices
+/// on the way need routes, rather than tunnel everything?
+pub fn pods_routed_anywhere(t: &Topology) -> bool {
+    use crate::model::CalicoEncapsulation as E;
+    let c = &t.cluster;
+    match c.cni {
+        // The cross-subnet modes still route natively inside a subnet.
+        Cni::Calico => !matches!(c.calico().encapsulation, E::Ipip | E::Vxlan),
+        Cni::Cilium => c.cilium().native_routing,
+        Cni::Flannel => c.flannel().backend == FlannelBackend::HostGw,
+        Cni::Kilo => c.kilo().granularity == KiloGranularity::Location,
+    }
+}
+
+impl Routing {
+    /// Whether node `d_node` / speaker `d` has a route (BGP or direct) for prefix `p`.
+    /// The allocation-free form of `route`, for the per-path checks.
+    pub fn knows(&self, d_node: Option<usize>, d: Option<usize>, p: usize) -> bool {
+        let Some(pre) = self.prefixes.get(p) else { return false };
+        if let Some(dn) = d_node {
+            if dn == pre.origin_idx {
+                return true;
+            }
+            let g = |i: usize| self.direct_group.get(i).copied().flatten();
+            if g(dn).is_some() && g(dn) == g(pre.origin_idx) {
+                return true;
+            }
+        }
+        let (Some(d), Some(class)) = (d, self.classes.get(pre.class)) else { return false };
+        let x = pre.origin_idx;
+        if d == x {
+            return true;
+        }
+        let slot = if d == class.representative { x } else { d };
+        class.best.get(slot).is_some_and(Option::is_some)
+    }
+
+    /// The route speaker `d` has for prefix `p`, if any (BGP or direct).
+    pub fn route(&self, sp: &Speakers, sessions: &[Session], d_node: Option<usize>, d: Option<usize>, p: usize) -> Option<Learned> {
+        let pre = self.prefixes.get(p)?;
+        let origin_addr = |fam: Family| {
+            sp.list
+                .get(pre.origin_idx)
+                .and_then(|s| s.addresses.iter().copied().find(|a| Family::of(a) == fam))
+        };
+        if let Some(dn) = d_node {
+            if dn == pre.origin_idx {
+                return None;
+            }
+            if let (Some(a), Some(b)) = (self.direct_group.get(dn).copied().flatten(), self.direct_group.get(pre.origin_idx).copied().flatten()) {
+                if a == b {
+                    return Some(Learned {
+                        prefix: pre.net,
+                        next_hop: None,
+                        via: "direct".into(),
+                        session: None,
+                    });
+                }
+            }
+        }
+        let d = d?;
+        let class = self.classes.get(pre.class)?;
+        let x = pre.origin_idx; // the real originator (a node speaker: same index)
+        let rep = class.representative;
+        if d == x {
+            return None;
+        }
+        // Members of a class are interchangeable; mirror the representative's view.
+        let entry = if d == rep { class.best.get(x).copied().flatten()? } else { class.best.get(d).copied().flatten()? };
+        let fam = Family::of_net(&pre.net);
+        let resolve = |r: Ref| match r {
+            Ref::Origin => x,
+            Ref::Speaker(i) => i,
+        };
+        let next = resolve(entry.next_hop);
+        let next_hop = if next == x { origin_addr(fam) } else { sp.list.get(next).and_then(|s| s.addresses.iter().copied().find(|a| Family::of(a) == fam)) };
+        let via = sp.list.get(resolve(entry.peer)).map(|s| s.name.clone()).unwrap_or_default();
+        Some(Learned {
+            prefix: pre.net,
+            next_hop,
+            via,
+            session: sessions.get(entry.session).map(|s| s.role),
+        })
+    }
+}

@@ -1,0 +1,294 @@
+//! The plan's data: what renderers, the CLI and the app read.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::model::{Cluster, Daemon, Kind, Link, Role, Site};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub name: String,
+    pub cluster: Cluster,
+    pub sites: BTreeMap<String, Site>,
+    /// Smallest pod MTU any path allows.
+    pub mtu_budget: u32,
+    /// The pod MTU in force: `cluster.mtu` when set, else the budget.
+    pub pod_mtu: u32,
+    /// Where the budget comes from.
+    pub limiting: Option<Limit>,
+    pub mtu_notes: Vec<String>,
+    pub nodes: BTreeMap<String, NodePlan>,
+    pub calico_blocks: Option<CalicoBlocks>,
+    pub routers: BTreeMap<String, RouterPlan>,
+    pub hosts: Vec<String>,
+    pub speakers: Speakers,
+    pub sessions: Vec<Session>,
+    pub routing: Routing,
+    pub paths: Vec<SitePath>,
+    pub links: Vec<Link>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodePlan {
+    pub site: String,
+    /// The value of the node's `region` label.
+    pub region: String,
+    pub role: Role,
+    pub addresses: Vec<IpAddr>,
+    /// Per family: the node's pod range (Calico: its first block, claimed at run time).
+    pub pod_ranges: Vec<IpNet>,
+    pub public: Option<SocketAddr>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CalicoBlocks {
+    pub block_size: u8,
+    pub block_size_v6: u8,
+    /// Blocks in the IPv4 / IPv6 pool.
+    pub blocks: Vec<BlockPool>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockPool {
+    pub cidr: IpNet,
+    pub block_size: u8,
+    pub block_count: u128,
+    pub addresses_per_block: u128,
+    /// Blocks each node could claim if the pool were shared evenly.
+    pub blocks_per_node: u128,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RouterPlan {
+    pub site: Option<String>,
+    pub daemon: Daemon,
+    pub asn: Option<u32>,
+    pub router_id: Option<Ipv4Addr>,
+    pub addresses: Vec<IpAddr>,
+    pub serves: Vec<String>,
+    /// Set when the router reflects routes for iBGP clients.
+    pub cluster_id: Option<Ipv4Addr>,
+}
+
+/// BGP speakers: nodes that run BGP and routers with a daemon, by index.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Speakers {
+    pub list: Vec<Speaker>,
+    #[serde(skip)]
+    pub index: BTreeMap<String, usize>,
+}
+
+impl Speakers {
+    pub fn get(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Speaker {
+    pub name: String,
+    pub kind: Kind,
+    pub asn: u32,
+    pub router_id: Ipv4Addr,
+    pub addresses: Vec<IpAddr>,
+    /// Route reflector (has iBGP clients); its cluster id.
+    pub cluster_id: Option<Ipv4Addr>,
+    pub daemon: Option<Daemon>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Ipv4,
+    Ipv6,
+}
+
+impl Family {
+    pub fn of(a: &IpAddr) -> Family {
+        if a.is_ipv4() {
+            Family::Ipv4
+        } else {
+            Family::Ipv6
+        }
+    }
+    pub fn of_net(n: &IpNet) -> Family {
+        Family::of(&n.network())
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "ipv4",
+            Family::Ipv6 => "ipv6",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionKind {
+    Ibgp,
+    Ebgp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionRole {
+    /// Calico's node-to-node full mesh.
+    Mesh,
+    /// A node and the route reflector that serves its site (a = node, b = router).
+    RrClient,
+    /// Router to router.
+    Backbone,
+    /// A node and a router of another AS (a = node, b = router).
+    Ebgp,
+}
+
+impl SessionRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionRole::Mesh => "mesh",
+            SessionRole::RrClient => "rr-client",
+            SessionRole::Backbone => "backbone",
+            SessionRole::Ebgp => "ebgp",
+        }
+    }
+}
+
+/// One BGP session, listed once (not per direction).
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub a: String,
+    pub b: String,
+    pub family: Family,
+    pub a_address: IpAddr,
+    pub b_address: IpAddr,
+    pub a_asn: u32,
+    pub b_asn: u32,
+    pub kind: SessionKind,
+    pub role: SessionRole,
+    /// The ends share no network: TTL above 1 is needed.
+    pub multihop: bool,
+    /// Which ends rewrite the next hop to themselves towards the other, and why.
+    pub next_hop_self: Vec<String>,
+    pub next_hop_reason: Option<String>,
+    #[serde(skip)]
+    pub sa: usize,
+    #[serde(skip)]
+    pub sb: usize,
+}
+
+/// Who a route came from, or where its next hop points: the originating node of
+/// the prefix, or a speaker by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ref {
+    Origin,
+    Speaker(usize),
+}
+
+/// One speaker's best route for a prefix of its class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub peer: Ref,
+    pub session: usize,
+    pub next_hop: Ref,
+}
+
+/// The result of route propagation, kept per originator class, not per pair of
+/// nodes: nodes with the same sessions propagate alike (see `propagate`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Routing {
+    /// Pod prefixes that BGP carries or direct routes cover, one per node and family.
+    pub prefixes: Vec<PodPrefix>,
+    #[serde(skip)]
+    pub classes: Vec<ClassRoutes>,
+    /// Per speaker: the L2 group whose members install direct routes to each other
+    /// (Cilium auto-direct-node-routes, flannel host-gw, Kilo within a location).
+    #[serde(skip)]
+    pub direct_group: Vec<Option<usize>>,
+    /// Prefixes every speaker is expected to learn (pods are routed, not tunnelled, somewhere).
+    pub routed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PodPrefix {
+    pub net: IpNet,
+    pub origin: String,
+    #[serde(skip)]
+    pub origin_idx: usize,
+    #[serde(skip)]
+    pub class: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClassRoutes {
+    /// The node whose prefix was propagated for the whole class.
+    pub representative: usize,
+    /// Per speaker index.
+    pub best: Vec<Option<Entry>>,
+}
+
+/// A route as a device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Learned {
+    pub prefix: IpNet,
+    pub next_hop: Option<IpAddr>,
+    /// The peer it was learned from, or `direct` for a route the CNI installs itself.
+    pub via: String,
+    pub session: Option<SessionRole>,
+}
+
+/// The path between two node locations (a site's network, or a node in a site
+/// without one) and what it means for pods.
+#[derive(Debug, Clone, Serialize)]
+pub struct SitePath {
+    pub from_site: String,
+    pub to_site: String,
+    /// The location the path starts and ends at (a site network or a node).
+    pub from: String,
+    pub to: String,
+    pub hops: Vec<Hop>,
+    pub path_mtu: u32,
+    /// What the CNI leaves for pods on this path.
+    pub pod_mtu: u32,
+    pub overhead: u32,
+    /// Pods cross this path routed (no tunnel).
+    pub routed: bool,
+    /// The sending node needs its own route to the destination pods.
+    #[serde(skip)]
+    pub source_needs_route: bool,
+    /// The first device on the path that has no route for a destination prefix.
+    pub blackhole: Option<Blackhole>,
+    /// The edge that sets `path_mtu`.
+    pub limiting: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hop {
+    pub name: String,
+    pub kind: Kind,
+    /// MTU of the edge that reaches this hop (None for the first).
+    pub mtu: Option<u32>,
+    /// `links[i]` for a link, `site` for an attachment to a site's network.
+    pub via: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Blackhole {
+    pub device: String,
+    pub missing: Vec<IpNet>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Limit {
+    pub from_site: String,
+    pub to_site: String,
+    pub path_mtu: u32,
+    pub overhead: u32,
+    pub edge: Option<String>,
+}

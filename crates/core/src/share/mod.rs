@@ -1,0 +1,154 @@
+//! Share links: a whole topology in a URL fragment, `#t=<version char><payload>`,
+//! so a design travels by pasting a link and no server stores anything.
+//!
+//! The payload is a hand-packed binary form of the [`Topology`], raw-deflated, then
+//! base64url without padding. It is about half the length of the usual deflated
+//! JSON because it carries no field names: the layout is fixed by the version char.
+//!
+//! Layout of version `1` (varints are LEB128; "ref" is a varint index into the
+//! string table; every optional part is present only when its flag bit says so):
+//!
+//! ```text
+//! payload   = strings topology
+//! strings   = count (len utf8-bytes)*         every string once, in order of first use
+//! topology  = flags [version] name:ref [description:ref] cluster
+//!             [sites] [routers] [hosts] [nodes] [links] [backbone]
+//! cluster   = flags (CNI, presence bits, three-state dns/asn) then the present fields
+//!             in declaration order; pod/service CIDRs only when not K3s's defaults
+//! site      = name:ref flag-byte (label, lan_mtu three-state; kind; lan) [label] [mtu]
+//! router    = name:ref flag-byte (daemon, router_id three-state, ...) [site] [addresses] ...
+//! host      = name:ref site (0 = none, i + 1 = ref i)
+//! node      = name:ref flags site:ref addresses [public] [labels]
+//! link      = flag-byte (kind, mtu and cost three-state) end:ref end:ref [mtu] [cost]
+//! addresses = head-byte (count, and one family bit per address) raw-address-bytes
+//! prefix    = code-byte (family, length, host bits?) the bytes the length covers
+//! ```
+//!
+//! Three-state fields are absent, present with the value the context implies (the
+//! kind's default MTU, the site's own name, the router's first IPv4 address), or
+//! present with another value, so `Some(default)` and `None` stay distinct and every
+//! topology comes back exactly: `decode(&encode(&t)) == Ok(t)`.
+//!
+//! Decoding trusts nothing: the text is at most a bounded length, inflating stops
+//! at [`MAX_INFLATED`] bytes, every count is checked against the bytes left before
+//! anything is allocated, and strings made from the table are capped at
+//! [`MAX_EXPANDED`] bytes in all. Hostile links get a [`ShareError`], never a panic.
+
+mod base64url;
+mod error;
+mod layout;
+mod pack;
+mod unpack;
+mod wire;
+
+use miniz_oxide::deflate::core::{
+    compress_to_output, create_comp_flags_from_zip_params, CompressionStrategy, CompressorOxide, TDEFLFlush,
+    TDEFLStatus,
+};
+use miniz_oxide::inflate::{decompress_to_vec_with_limit, TINFLStatus};
+
+pub use error::ShareError;
+
+use crate::model::Topology;
+
+/// The share format this build writes and reads. A future format gets another
+/// character, and this build refuses it by name instead of misreading it.
+pub const VERSION_CHAR: char = '1';
+
+/// The most bytes a link's payload may inflate to.
+pub const MAX_INFLATED: usize = 1 << 20;
+
+/// The most bytes of strings (each counted with its bookkeeping) a payload may
+/// make, since table references can repeat one long string many times.
+pub const MAX_EXPANDED: usize = 4 << 20;
+
+/// Longest base64 text that can inflate to at most `MAX_INFLATED` bytes: deflate's
+/// worst case is stored blocks, 5 bytes of header per 64 KiB.
+const MAX_ENCODED_CHARS: usize = (MAX_INFLATED + 1024) / 3 * 4;
+
+/// The fragment for `t`, `t=<version char><payload>`, without the `#`.
+///
+/// A topology whose packed form exceeds [`MAX_INFLATED`] bytes (megabytes of
+/// descriptions) gives a fragment that [`decode`] refuses.
+pub fn encode(t: &Topology) -> String {
+    let deflated = deflate(&pack::pack(t));
+    let mut out = String::with_capacity(3 + deflated.len() / 3 * 4 + 4);
+    out.push_str("t=");
+    out.push(VERSION_CHAR);
+    base64url::encode_into(&deflated, &mut out);
+    out
+}
+
+/// The whole link: `base` (the app's address) with the fragment of `t`.
+pub fn link(base: &str, t: &Topology) -> String {
+    let base = base.split_once('#').map_or(base, |(b, _)| b);
+    format!("{base}#{}", encode(t))
+}
+
+/// The topology of a full link, a `#t=…` fragment or a bare `t=…`.
+pub fn decode(s: &str) -> Result<Topology, ShareError> {
+    let body = fragment(s)?;
+    let mut chars = body.chars();
+    let version = chars.next().ok_or(ShareError::Empty)?;
+    if version != VERSION_CHAR {
+        return Err(ShareError::UnknownVersion(version));
+    }
+    let data = chars.as_str();
+    if data.len() > MAX_ENCODED_CHARS {
+        return Err(ShareError::TooLarge { limit: MAX_INFLATED });
+    }
+    let deflated = base64url::decode(data)?;
+    unpack::unpack(&inflate(&deflated)?)
+}
+
+/// The `t=` value of the fragment, after `#` when there is one.
+fn fragment(s: &str) -> Result<&str, ShareError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(ShareError::Empty);
+    }
+    let frag = s.split_once('#').map_or(s, |(_, f)| f);
+    frag.split('&')
+        .find_map(|p| p.strip_prefix("t="))
+        .ok_or(ShareError::NoFragment)
+}
+
+/// Raw deflate, the shortest of a few settings: on a few hundred bytes the fixed
+/// Huffman code sometimes beats a dynamic one that must ship its own table.
+fn deflate(raw: &[u8]) -> Vec<u8> {
+    let strategies = [CompressionStrategy::Default, CompressionStrategy::Fixed, CompressionStrategy::Filtered];
+    let mut best: Option<Vec<u8>> = None;
+    for s in strategies {
+        let flags = create_comp_flags_from_zip_params(10, 0, s as i32);
+        let out = deflate_with(raw, flags);
+        if best.as_ref().is_none_or(|b| out.len() < b.len()) {
+            best = Some(out);
+        }
+    }
+    best.unwrap_or_else(|| miniz_oxide::deflate::compress_to_vec(raw, 10))
+}
+
+fn deflate_with(raw: &[u8], flags: u32) -> Vec<u8> {
+    let mut c = CompressorOxide::new(flags);
+    let mut out = Vec::new();
+    let (status, _) = compress_to_output(&mut c, raw, TDEFLFlush::Finish, |chunk| {
+        out.extend_from_slice(chunk);
+        true
+    });
+    match status {
+        TDEFLStatus::Done => out,
+        // Not expected from an in-memory sink; the plain call has no such path.
+        _ => miniz_oxide::deflate::compress_to_vec(raw, 10),
+    }
+}
+
+fn inflate(deflated: &[u8]) -> Result<Vec<u8>, ShareError> {
+    decompress_to_vec_with_limit(deflated, MAX_INFLATED).map_err(|e| match e.status {
+        TINFLStatus::HasMoreOutput => ShareError::TooLarge { limit: MAX_INFLATED },
+        TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => ShareError::Truncated,
+        _ => ShareError::Corrupt,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,29 @@
+//! Tests that need the payload itself: hand-built hostile payloads.
+
+use super::*;
+
+#[test]
+fn scratch_sizes() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for p in names {
+        let t = crate::parse(&std::fs::read_to_string(&p).unwrap()).topology.unwrap();
+        let raw = pack::pack(&t);
+        let json = serde_json::to_string(&t).unwrap();
+        let strings: usize = {
+            let mut r = wire::Reader::new(&raw);
+            let n = r.count(1, "").unwrap();
+            for _ in 0..n { let l = r.count(1, "").unwrap(); r.take(l, "").unwrap(); }
+            r.pos()
+        };
+        let mut lv = vec![];
+        for l in [6u8, 9, 10] { lv.push(miniz_oxide::deflate::compress_to_vec(json.as_bytes(), l).len()); }
+        println!("{:?}: raw {} (strings {}), deflated {}, json {} -> {:?}", p.file_name().unwrap(), raw.len(), strings, deflate(&raw).len(), json.len(), lv);
+        for s in [CompressionStrategy::Default, CompressionStrategy::Fixed, CompressionStrategy::Filtered, CompressionStrategy::HuffmanOnly, CompressionStrategy::RLE] {
+            print!(" {:?}={}", s, deflate_with(&raw, create_comp_flags_from_zip_params(10, 0, s as i32)).len());
+        }
+        println!();
+        println!("{:?}", String::from_utf8_lossy(&raw));
+    }
+}

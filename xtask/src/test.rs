@@ -1,0 +1,67 @@
+//! `cargo xtask test`: every test of the project, in the order a failure is
+//! cheapest to read. Each step runs even when an earlier one failed, and the
+//! summary names the failed steps.
+
+use crate::sh::{self, Result};
+use crate::tools;
+
+type Step = (&'static str, fn() -> Result);
+
+const STEPS: &[Step] = &[
+    ("fmt", fmt),
+    ("clippy", clippy),
+    ("core builds for wasm32", wasm_core),
+    ("unit, data, golden and real-tool tests", cargo_tests),
+    ("browser app: release build and end-to-end in Chromium", e2e),
+];
+
+pub fn run(args: &[String]) -> Result {
+    tools::ensure_all()?;
+    let only: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut failed = Vec::new();
+    let mut passed = 0;
+    for (name, step) in STEPS {
+        if !only.is_empty() && !only.iter().any(|o| name.contains(o)) {
+            continue;
+        }
+        eprintln!("\n=== {name}");
+        match step() {
+            Ok(()) => passed += 1,
+            Err(e) => {
+                eprintln!("FAILED: {name}: {e}");
+                failed.push(*name);
+            }
+        }
+    }
+    println!("\nxtask: {passed} passed, {} failed", failed.len());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed steps: {}", failed.join("; ")))
+    }
+}
+
+fn fmt() -> Result {
+    sh::run("cargo", &["fmt", "--all", "--", "--check"])
+}
+
+fn clippy() -> Result {
+    sh::run("cargo", &["clippy", "--workspace", "--exclude", "meshplan-app", "--all-targets", "--", "-D", "warnings"])?;
+    sh::run("cargo", &["clippy", "-p", "meshplan-app", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])
+}
+
+fn wasm_core() -> Result {
+    sh::run("cargo", &["build", "-p", "meshplan-core", "--target", "wasm32-unknown-unknown"])
+}
+
+fn cargo_tests() -> Result {
+    sh::run("cargo", &["test", "--workspace", "--exclude", "meshplan-app"])
+}
+
+fn e2e() -> Result {
+    sh::run("trunk", &["build", "--release", "--offline"])?;
+    if !sh::root().join("tests/e2e/run.mjs").exists() {
+        return Err("tests/e2e/run.mjs is missing".into());
+    }
+    sh::run("node", &["tests/e2e/run.mjs"])
+}
