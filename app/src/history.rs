@@ -28,9 +28,12 @@ pub enum Step {
 pub struct History {
     pub undo: Vec<Doc>,
     pub redo: Vec<Doc>,
-    /// When the last typing step began (ms), to join keystrokes.
+    /// When the last typing step was (ms), to join keystrokes.
     #[serde(skip)]
     typing_since: Option<f64>,
+    /// Counts changes, so the autosave writes the history only when it changed.
+    #[serde(skip)]
+    pub generation: u64,
 }
 
 /// Keystrokes closer together than this are one undo step.
@@ -39,6 +42,7 @@ const TYPING_JOIN_MS: f64 = 1500.0;
 impl History {
     /// Records that `before` is being replaced; `now` in milliseconds.
     pub fn record(&mut self, before: &Doc, step: Step, now: f64) {
+        self.generation += 1;
         if step == Step::Typing {
             if let Some(since) = self.typing_since {
                 if now - since < TYPING_JOIN_MS {
@@ -62,6 +66,7 @@ impl History {
     /// The state to go back to; `current` goes to redo.
     pub fn undo(&mut self, current: &Doc) -> Option<Doc> {
         let prev = self.undo.pop()?;
+        self.generation += 1;
         self.redo.push(current.clone());
         self.typing_since = None;
         Some(prev)
@@ -69,6 +74,7 @@ impl History {
 
     pub fn redo(&mut self, current: &Doc) -> Option<Doc> {
         let next = self.redo.pop()?;
+        self.generation += 1;
         self.undo.push(current.clone());
         self.typing_since = None;
         Some(next)
@@ -79,6 +85,17 @@ impl History {
     }
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
+    }
+
+    /// The newest `keep` undo steps (and the redo steps when all are kept).
+    pub fn keep_last(&self, keep: usize) -> History {
+        let keep = keep.min(self.undo.len());
+        History {
+            undo: self.undo[self.undo.len() - keep..].to_vec(),
+            redo: if keep == self.undo.len() { self.redo.clone() } else { Vec::new() },
+            typing_since: None,
+            generation: self.generation,
+        }
     }
 }
 

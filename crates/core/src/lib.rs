@@ -13,6 +13,7 @@ pub mod diag;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod render;
 pub mod share;
 pub mod text;
 pub mod underlay;

@@ -55,7 +55,7 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
     let v6_underlay = t.nodes.values().all(|n| n.address.v4().is_none()) && !t.nodes.is_empty();
     let mut out = Vec::new();
     let mut unrouted: BTreeMap<usize, Vec<usize>> = BTreeMap::new(); // node → prefixes it lacks
-    let mut host_gw_split: Vec<(String, String)> = Vec::new();
+    let mut host_gw_pairs: Vec<(String, String)> = Vec::new();
 
     for from in &locs {
         let tree = u.tree(from.vertex);
@@ -68,11 +68,14 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
             let mode = pair_mode(t, from.site == to.site, v6_underlay);
             let (hops, path_mtu, limiting) = describe(t, u, &steps, from, to);
             if t.cluster.cni == Cni::Flannel && t.cluster.flannel().backend == FlannelBackend::HostGw && !same && from.name < to.name {
-                host_gw_split.push((from.name.clone(), to.name.clone()));
+                host_gw_pairs.push((from.name.clone(), to.name.clone()));
             }
 
             let mut blackhole = None;
-            if mode.routed {
+            // host-gw across networks cannot work at all (E072 says so); no
+            // per-device findings on top of it.
+            let host_gw_split = mode.routed && !same && t.cluster.cni == Cni::Flannel;
+            if mode.routed && !host_gw_split {
                 // Devices between the two locations, in path order.
                 for st in &steps {
                     let v = u.vertex(st.vertex);
@@ -138,7 +141,7 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
                 .hint("peer it with a route reflector that serves its site, keep Calico's node mesh on, or encapsulate"),
         );
     }
-    for (a, b) in host_gw_split {
+    for (a, b) in host_gw_pairs {
         diags.push(
             Diagnostic::new(Code::E072, "cluster.flannel.backend", format!("flannel host-gw needs all nodes on one network, but the nodes at `{a}` and at `{b}` share none"))
                 .hint("use `backend: vxlan` or `wireguard-native`, or put the nodes on one site network"),

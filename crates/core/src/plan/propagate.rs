@@ -51,7 +51,7 @@ pub fn run(
 
     // Prefixes: one per node and family.
     let mut prefixes = Vec::new();
-    let mut class_keys: BTreeMap<(Family, Vec<(usize, SessionRole)>, bool), usize> = BTreeMap::new();
+    let mut class_keys: BTreeMap<(Family, &str, Vec<(usize, SessionRole)>, bool), usize> = BTreeMap::new();
     let mut classes: Vec<(Family, usize)> = Vec::new();
     let peers_of = peer_keys(sp, sessions);
     for (i, name) in node_names.iter().enumerate() {
@@ -59,7 +59,8 @@ pub fn run(
         for net in &np.pod_ranges {
             let fam = Family::of_net(net);
             let class = if announce {
-                let key = (fam, peers_of.get(&(i, fam)).cloned().unwrap_or_default(), is_mesh(t));
+                // Same site too: loop detection and direct routes depend on it.
+                let key = (fam, np.site.as_str(), peers_of.get(&(i, fam)).cloned().unwrap_or_default(), is_mesh(t));
                 *class_keys.entry(key).or_insert_with(|| {
                     classes.push((fam, i));
                     classes.len() - 1

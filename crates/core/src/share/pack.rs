@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::layout::*;
-use super::wire::Writer;
+use super::wire::{Run, Writer};
 use crate::model::*;
 
 /// The packed payload of `t`: the string table, then the body.
@@ -12,13 +12,26 @@ pub(super) fn pack(t: &Topology) -> Vec<u8> {
     let mut p = Packer::default();
     p.topology(t);
     let mut out = Writer::default();
-    out.len(p.table.len());
-    for s in &p.table {
-        out.len(s.len());
-        out.bytes(s.as_bytes());
-    }
+    strings(&mut out, &p.table);
     out.bytes(&p.w.buf);
     out.buf
+}
+
+/// The string table: `count * 2 + mode`, then the strings. Mode 0 ends each with a
+/// NUL, which deflate codes in a few bits and which lets its matches run across
+/// names; mode 1, for the rare table that holds a NUL, puts each length first.
+fn strings(out: &mut Writer, table: &[&str]) {
+    let nul = table.iter().any(|s| s.contains('\0'));
+    out.len(table.len() * 2 + usize::from(nul));
+    for s in table {
+        if nul {
+            out.len(s.len());
+            out.bytes(s.as_bytes());
+        } else {
+            out.bytes(s.as_bytes());
+            out.byte(0);
+        }
+    }
 }
 
 /// Writes the body and interns every string on first use, so each is stored once
@@ -139,7 +152,7 @@ impl<'t> Packer<'t> {
             self.nets(&c.service_cidr);
         }
         if let (DNS_OTHER, Some(a)) = (dns, &c.cluster_dns) {
-            self.w.ip(a);
+            self.w.ip(Run::Dns, a);
         }
         if let (2, Some(a)) = (asn, c.asn) {
             self.w.varint(u64::from(a));
@@ -339,11 +352,11 @@ impl<'t> Packer<'t> {
                 f | (u8::from(ip.is_ipv6()) << (3 + i))
             });
             self.w.byte(a.0.len() as u8 | families);
-            a.0.iter().for_each(|ip| self.w.raw_ip(ip));
+            a.0.iter().for_each(|ip| self.w.addr(Run::Device, ip));
         } else {
             self.w.byte(LONG_ADDRS);
             self.w.len(a.0.len());
-            a.0.iter().for_each(|ip| self.w.ip(ip));
+            a.0.iter().for_each(|ip| self.w.ip(Run::Device, ip));
         }
     }
 

@@ -13,8 +13,7 @@ fn scratch_sizes() {
         let json = serde_json::to_string(&t).unwrap();
         let strings: usize = {
             let mut r = wire::Reader::new(&raw);
-            let n = r.count(1, "").unwrap();
-            for _ in 0..n { let l = r.count(1, "").unwrap(); r.take(l, "").unwrap(); }
+            unpack::table(&mut r).unwrap();
             r.pos()
         };
         let mut lv = vec![];
@@ -25,5 +24,6 @@ fn scratch_sizes() {
         }
         println!();
         println!("{:?}", String::from_utf8_lossy(&raw));
+        println!("strings alone {} body alone {}", deflate(&raw[..strings]).len(), deflate(&raw[strings..]).len());
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::layout::*;
-use super::wire::{Reader, Result};
+use super::wire::{Reader, Result, Run};
 use super::{ShareError, MAX_EXPANDED};
 use crate::model::*;
 
@@ -29,14 +29,21 @@ pub(super) fn unpack(data: &[u8]) -> Result<Topology> {
     Ok(t)
 }
 
-/// The string table: a count, then each string as a length and UTF-8 bytes.
-fn table<'a>(r: &mut Reader<'a>) -> Result<Vec<&'a str>> {
-    let n = r.count(1, "string table")?;
+/// The string table (see `pack::strings`): NUL-ended or length-first strings.
+pub(super) fn table<'a>(r: &mut Reader<'a>) -> Result<Vec<&'a str>> {
+    let head = r.varint("string table")?;
+    let (n, length_first) = (head >> 1, head & 1 == 1);
+    if usize::try_from(n).map_or(true, |n| n > r.remaining()) {
+        return Err(r.error(format!("string table: {n} strings, but only {} bytes left", r.remaining())));
+    }
     let mut out = Vec::new();
     for i in 0..n {
-        let len = r.count(1, "string length")?;
+        let len = if length_first { r.count(1, "string length")? } else { r.until_nul("string")? };
         let at = r.pos();
         let bytes = r.take(len, "string")?;
+        if !length_first {
+            r.take(1, "string")?;
+        }
         let s = std::str::from_utf8(bytes).map_err(|_| ShareError::Malformed {
             at,
             what: format!("string {i} is not UTF-8"),
@@ -220,7 +227,7 @@ impl Unpacker<'_> {
                 k3s_dns(&service_cidr)
                     .ok_or_else(|| self.r.error("cluster.cluster_dns: no service range to derive it from"))?,
             ),
-            _ => Some(self.r.ip("cluster.cluster_dns")?),
+            _ => Some(self.r.ip(Run::Dns, "cluster.cluster_dns")?),
         };
         let asn = match self.state(f, CL_ASN_SHIFT, "cluster.asn")? {
             0 => None,
@@ -433,12 +440,12 @@ impl Unpacker<'_> {
         let n = head & 7;
         let families = head >> 3;
         if n as usize <= SHORT_ADDRS && families >> n == 0 {
-            let read = |u: &mut Self, i: u32| u.r.raw_ip(families >> i & 1 == 1, what);
+            let read = |u: &mut Self, i: u32| u.r.addr(Run::Device, families >> i & 1 == 1, what);
             return (0..n).map(|i| read(self, i)).collect::<Result<_>>().map(Addresses);
         }
         if n == u32::from(LONG_ADDRS) && families == 0 {
-            let count = self.r.count(5, what)?;
-            return (0..count).map(|_| self.r.ip(what)).collect::<Result<_>>().map(Addresses);
+            let count = self.r.count(2, what)?;
+            return (0..count).map(|_| self.r.ip(Run::Device, what)).collect::<Result<_>>().map(Addresses);
         }
         Err(self.r.error(format!("{what}: invalid list header {head:#x}")))
     }

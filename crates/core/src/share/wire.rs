@@ -26,9 +26,47 @@ const RANGE_V4: u8 = 196;
 const RANGE_V6: u8 = 197;
 const RANGE_MIXED: u8 = 198; // two tagged addresses (the type allows it; the parser does not)
 
+/// Which run of addresses an address belongs to. Each run remembers its previous
+/// address per family, and an address is written as the count of leading bytes it
+/// shares with that one, then the rest: nodes of one subnet cost a byte or two.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Run {
+    Device = 0,
+    Public = 1,
+    Pool = 2,
+    Dns = 3,
+}
+
+/// What both sides remember of the addresses so far; they update it in the same order.
+#[derive(Default)]
+struct History {
+    prev: [[u8; 16]; 8],
+    port: u16,
+}
+
+impl History {
+    fn prev(&mut self, run: Run, v6: bool) -> &mut [u8; 16] {
+        let i = (run as usize) * 2 + usize::from(v6);
+        // Run has four variants, so the index is always below 8.
+        &mut self.prev[i % 8]
+    }
+}
+
+fn octets(a: &IpAddr) -> ([u8; 16], usize) {
+    let mut o = [0u8; 16];
+    match a {
+        IpAddr::V4(v4) => {
+            o.iter_mut().zip(v4.octets()).for_each(|(d, s)| *d = s);
+            (o, 4)
+        }
+        IpAddr::V6(v6) => (v6.octets(), 16),
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Writer {
     pub(super) buf: Vec<u8>,
+    history: History,
 }
 
 impl Writer {
@@ -52,45 +90,35 @@ impl Writer {
         self.buf.extend_from_slice(b);
     }
 
-    pub(super) fn ip(&mut self, a: &IpAddr) {
-        match a {
-            IpAddr::V4(v4) => {
-                self.byte(TAG_V4);
-                self.bytes(&v4.octets());
-            }
-            IpAddr::V6(v6) => {
-                self.byte(TAG_V6);
-                self.bytes(&v6.octets());
-            }
-        }
+    /// The family tag, then the address.
+    pub(super) fn ip(&mut self, run: Run, a: &IpAddr) {
+        self.byte(if a.is_ipv6() { TAG_V6 } else { TAG_V4 });
+        self.addr(run, a);
     }
 
-    /// The address bytes alone; the family is known from elsewhere.
-    pub(super) fn raw_ip(&mut self, a: &IpAddr) {
-        match a {
-            IpAddr::V4(v4) => self.bytes(&v4.octets()),
-            IpAddr::V6(v6) => self.bytes(&v6.octets()),
-        }
+    /// An address whose family is known from elsewhere: shared leading bytes, rest.
+    pub(super) fn addr(&mut self, run: Run, a: &IpAddr) {
+        let (o, n) = octets(a);
+        let prev = self.history.prev(run, a.is_ipv6());
+        let shared = o.iter().zip(prev.iter()).take(n).take_while(|(x, y)| x == y).count();
+        *prev = o;
+        self.byte(shared as u8);
+        self.bytes(o.get(shared..n).unwrap_or_default());
     }
 
     pub(super) fn socket(&mut self, s: &SocketAddr) {
         match s {
-            SocketAddr::V4(v4) => {
-                self.byte(TAG_V4);
-                self.bytes(&v4.ip().octets());
-            }
-            SocketAddr::V6(v6) if v6.flowinfo() == 0 && v6.scope_id() == 0 => {
-                self.byte(TAG_V6);
-                self.bytes(&v6.ip().octets());
-            }
-            SocketAddr::V6(v6) => {
+            SocketAddr::V6(v6) if v6.flowinfo() != 0 || v6.scope_id() != 0 => {
                 self.byte(TAG_V6_SCOPED);
-                self.bytes(&v6.ip().octets());
+                self.addr(Run::Public, &s.ip());
                 self.varint(u64::from(v6.flowinfo()));
                 self.varint(u64::from(v6.scope_id()));
             }
+            _ => self.ip(Run::Public, &s.ip()),
         }
-        self.bytes(&s.port().to_be_bytes());
+        // Endpoints tend to share one port: then this is a single zero byte.
+        self.varint(u64::from(s.port() ^ self.history.port));
+        self.history.port = s.port();
     }
 
     pub(super) fn net(&mut self, n: &IpNet) {
@@ -105,31 +133,23 @@ impl Writer {
                 self.byte(len);
             }
         }
-        let octets = match n.addr() {
-            IpAddr::V4(a) => a.octets().to_vec(),
-            IpAddr::V6(a) => a.octets().to_vec(),
-        };
-        let used = if whole { usize::from(len).div_ceil(8) } else { octets.len() };
-        self.bytes(octets.get(..used).unwrap_or(&octets));
+        let (o, size) = octets(&n.addr());
+        let used = if whole { usize::from(len).div_ceil(8) } else { size };
+        self.bytes(o.get(..used).unwrap_or_default());
     }
 
     pub(super) fn range(&mut self, r: &AddrRange) {
         match r {
             AddrRange::Cidr(n) => self.net(n),
-            AddrRange::Range(a @ IpAddr::V4(_), b @ IpAddr::V4(_)) => {
-                self.byte(RANGE_V4);
-                self.raw_ip(a);
-                self.raw_ip(b);
-            }
-            AddrRange::Range(a @ IpAddr::V6(_), b @ IpAddr::V6(_)) => {
-                self.byte(RANGE_V6);
-                self.raw_ip(a);
-                self.raw_ip(b);
+            AddrRange::Range(a, b) if a.is_ipv6() == b.is_ipv6() => {
+                self.byte(if a.is_ipv6() { RANGE_V6 } else { RANGE_V4 });
+                self.addr(Run::Pool, a);
+                self.addr(Run::Pool, b);
             }
             AddrRange::Range(a, b) => {
                 self.byte(RANGE_MIXED);
-                self.ip(a);
-                self.ip(b);
+                self.ip(Run::Pool, a);
+                self.ip(Run::Pool, b);
             }
         }
     }
@@ -140,13 +160,18 @@ impl Writer {
 pub(super) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
+    history: History,
 }
 
 pub(super) type Result<T> = std::result::Result<T, ShareError>;
 
 impl<'a> Reader<'a> {
     pub(super) fn new(data: &'a [u8]) -> Self {
-        Reader { data, pos: 0 }
+        Reader {
+            data,
+            pos: 0,
+            history: History::default(),
+        }
     }
 
     pub(super) fn remaining(&self) -> usize {
@@ -178,6 +203,14 @@ impl<'a> Reader<'a> {
             }
             None => Err(self.error(format!("{what}: the payload ends early"))),
         }
+    }
+
+    /// How many bytes come before the next NUL.
+    pub(super) fn until_nul(&self, what: &str) -> Result<usize> {
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        rest.iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| self.error(format!("{what}: no end before the payload ends")))
     }
 
     pub(super) fn byte(&mut self, what: &str) -> Result<u8> {
@@ -233,35 +266,54 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(super) fn ip(&mut self, what: &str) -> Result<IpAddr> {
+    pub(super) fn ip(&mut self, run: Run, what: &str) -> Result<IpAddr> {
         match self.byte(what)? {
-            TAG_V4 => self.raw_ip(false, what),
-            TAG_V6 => self.raw_ip(true, what),
+            TAG_V4 => self.addr(run, false, what),
+            TAG_V6 => self.addr(run, true, what),
             t => Err(self.back(1).error(format!("{what}: unknown address family tag {t}"))),
         }
     }
 
-    pub(super) fn raw_ip(&mut self, v6: bool, what: &str) -> Result<IpAddr> {
+    pub(super) fn addr(&mut self, run: Run, v6: bool, what: &str) -> Result<IpAddr> {
+        let n = if v6 { 16 } else { 4 };
+        let shared = usize::from(self.byte(what)?);
+        if shared > n {
+            let msg = format!("{what}: shares {shared} bytes with the previous address, which has {n}");
+            return Err(self.back(1).error(msg));
+        }
+        let rest = self.take(n - shared, what)?;
+        let prev = self.history.prev(run, v6);
+        prev.iter_mut().skip(shared).zip(rest).for_each(|(d, s)| *d = *s);
+        let o = *prev;
         Ok(if v6 {
-            IpAddr::V6(Ipv6Addr::from(self.array::<16>(what)?))
+            IpAddr::V6(Ipv6Addr::from(o))
         } else {
-            IpAddr::V4(Ipv4Addr::from(self.array::<4>(what)?))
+            let [a, b, c, d, ..] = o;
+            IpAddr::V4(Ipv4Addr::new(a, b, c, d))
         })
     }
 
     pub(super) fn socket(&mut self, what: &str) -> Result<SocketAddr> {
-        let tag = self.byte(what)?;
-        let (ip, flow, scope) = match tag {
-            TAG_V4 => (self.raw_ip(false, what)?, 0, 0),
-            TAG_V6 => (self.raw_ip(true, what)?, 0, 0),
-            TAG_V6_SCOPED => (self.raw_ip(true, what)?, self.u32(what)?, self.u32(what)?),
+        let ip = match self.byte(what)? {
+            TAG_V4 => SocketAddr::new(self.addr(Run::Public, false, what)?, 0),
+            TAG_V6 => SocketAddr::new(self.addr(Run::Public, true, what)?, 0),
+            TAG_V6_SCOPED => match self.addr(Run::Public, true, what)? {
+                IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, self.u32(what)?, self.u32(what)?)),
+                IpAddr::V4(a) => SocketAddr::new(IpAddr::V4(a), 0),
+            },
             t => return Err(self.back(1).error(format!("{what}: unknown address family tag {t}"))),
         };
-        let port = u16::from_be_bytes(self.array::<2>(what)?);
-        Ok(match ip {
-            IpAddr::V6(v6) if tag == TAG_V6_SCOPED => SocketAddr::V6(SocketAddrV6::new(v6, port, flow, scope)),
-            ip => SocketAddr::new(ip, port),
-        })
+        let start = self.pos;
+        let delta = self.varint(what)?;
+        let Ok(delta) = u16::try_from(delta) else {
+            self.pos = start;
+            return Err(self.error(format!("{what}: port change {delta} is larger than 16 bits")));
+        };
+        let port = delta ^ self.history.port;
+        self.history.port = port;
+        let mut s = ip;
+        s.set_port(port);
+        Ok(s)
     }
 
     pub(super) fn net(&mut self, what: &str) -> Result<IpNet> {
@@ -296,9 +348,9 @@ impl<'a> Reader<'a> {
 
     pub(super) fn range(&mut self, what: &str) -> Result<AddrRange> {
         match self.byte(what)? {
-            RANGE_V4 => Ok(AddrRange::Range(self.raw_ip(false, what)?, self.raw_ip(false, what)?)),
-            RANGE_V6 => Ok(AddrRange::Range(self.raw_ip(true, what)?, self.raw_ip(true, what)?)),
-            RANGE_MIXED => Ok(AddrRange::Range(self.ip(what)?, self.ip(what)?)),
+            RANGE_V4 => Ok(AddrRange::Range(self.addr(Run::Pool, false, what)?, self.addr(Run::Pool, false, what)?)),
+            RANGE_V6 => Ok(AddrRange::Range(self.addr(Run::Pool, true, what)?, self.addr(Run::Pool, true, what)?)),
+            RANGE_MIXED => Ok(AddrRange::Range(self.ip(Run::Pool, what)?, self.ip(Run::Pool, what)?)),
             code => self.net_after(code, what).map(AddrRange::Cidr),
         }
     }

@@ -1,0 +1,372 @@
+//! The app's state, in signals, and the actions that change it. The text of the
+//! topology is the source of truth (it may not parse while someone types); the
+//! topology, the checks and the plan are derived from it by the core.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use meshplan_core::{Diagnostic, Severity, Topology};
+
+use crate::browser;
+use crate::core_api::{self, PlanView};
+use crate::history::{Doc, History, Step};
+use crate::layout::{self, Layout};
+use crate::sel::Sel;
+
+/// The four reference designs, built into the app.
+pub const EXAMPLES: [(&str, &str); 4] = [
+    ("calico-wds-hkg", include_str!("../../examples/calico-wds-hkg.yaml")),
+    ("cilium-dualstack-frr", include_str!("../../examples/cilium-dualstack-frr.yaml")),
+    ("flannel-metallb-pi", include_str!("../../examples/flannel-metallb-pi.yaml")),
+    ("kilo-multicloud", include_str!("../../examples/kilo-multicloud.yaml")),
+];
+
+/// The design on a first visit.
+pub const DEFAULT_EXAMPLE: &str = EXAMPLES[0].1;
+
+/// What the core made of the current text.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
+    /// The topology: of the current text, or, when it does not parse, of the last
+    /// text that did (`stale`).
+    pub topology: Option<Arc<Topology>>,
+    pub stale: bool,
+    /// Every diagnostic of parsing, checking and planning, sorted, without repeats.
+    pub diagnostics: Arc<Vec<Diagnostic>>,
+    pub plan: Option<Arc<PlanView>>,
+    /// Time the core took for this text: parse and check, then plan (ms).
+    pub analyze_ms: f64,
+    pub plan_ms: f64,
+}
+
+impl Derived {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+    /// The topology when it can be edited (it is the current text's).
+    pub fn editable(&self) -> Option<Arc<Topology>> {
+        self.topology.clone().filter(|_| !self.stale)
+    }
+}
+
+fn derive(text: &str, prev: Option<&Derived>) -> Derived {
+    let t0 = browser::perf_now();
+    let analysis = core_api::analyze(text);
+    let t1 = browser::perf_now();
+    let mut diagnostics = analysis.diagnostics;
+    let (topology, stale) = match analysis.topology {
+        Some(t) => (Some(Arc::new(t)), false),
+        None => (prev.and_then(|p| p.topology.clone()), true),
+    };
+    let mut plan = None;
+    if let (Some(t), false) = (&topology, stale) {
+        if let Some((view, plan_diags)) = core_api::plan(t) {
+            for d in plan_diags {
+                if !diagnostics.contains(&d) {
+                    diagnostics.push(d);
+                }
+            }
+            meshplan_core::diag::sort(&mut diagnostics);
+            plan = Some(Arc::new(view));
+        }
+    }
+    let t2 = browser::perf_now();
+    Derived {
+        topology,
+        stale,
+        diagnostics: Arc::new(diagnostics),
+        plan,
+        analyze_ms: t1 - t0,
+        plan_ms: t2 - t1,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Adding a link: waiting for its first end, then its second.
+    Link(Option<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Inspect,
+    Plan,
+    Yaml,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub error: bool,
+    pub id: u64,
+}
+
+/// A list of diagnostics shown over the page (export refused).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialog {
+    pub title: String,
+    pub intro: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// All the app's state; cheap to copy into closures.
+#[derive(Clone, Copy)]
+pub struct App {
+    pub text: RwSignal<String>,
+    pub layout: RwSignal<Layout>,
+    pub history: RwSignal<History>,
+    pub derived: Memo<Derived>,
+    pub sel: RwSignal<Option<Sel>>,
+    /// The element a clicked diagnostic names.
+    pub highlight: RwSignal<Option<Sel>>,
+    pub mode: RwSignal<Mode>,
+    pub tab: RwSignal<Tab>,
+    pub toast: RwSignal<Option<Toast>>,
+    pub dialog: RwSignal<Option<Dialog>>,
+    pub show_bgp: RwSignal<bool>,
+    /// A drag is under way: autosave waits for the drop.
+    pub dragging: RwSignal<bool>,
+    /// A place in the text to show (line, column), set by clicking a syntax error.
+    pub goto: RwSignal<Option<(usize, usize)>>,
+}
+
+impl App {
+    /// The state at page load: the saved work, or the default example on a first visit.
+    pub fn new() -> App {
+        let (doc, history) = match browser::load_doc() {
+            Some(doc) => (doc, browser::load_history()),
+            None => (fresh_doc(DEFAULT_EXAMPLE), History::default()),
+        };
+        let text = RwSignal::new(doc.text);
+        let derived = Memo::new_with_compare(move |prev: Option<&Derived>| text.with(|t| derive(t, prev)), |_, _| true);
+        let app = App {
+            text,
+            layout: RwSignal::new(doc.layout),
+            history: RwSignal::new(history),
+            derived,
+            sel: RwSignal::new(None),
+            highlight: RwSignal::new(None),
+            mode: RwSignal::new(Mode::Normal),
+            tab: RwSignal::new(Tab::Plan),
+            toast: RwSignal::new(None),
+            dialog: RwSignal::new(None),
+            show_bgp: RwSignal::new(false),
+            dragging: RwSignal::new(false),
+            goto: RwSignal::new(None),
+        };
+        // A saved layout may predate the text (an older build): place what has no place.
+        if let Some(t) = app.derived.get_untracked().editable() {
+            app.layout.update(|l| l.fit_to(&t));
+        }
+        app
+    }
+
+    pub fn doc_untracked(&self) -> Doc {
+        Doc { text: self.text.get_untracked(), layout: self.layout.get_untracked() }
+    }
+
+    /// Replaces the work, recording the old state for undo.
+    fn replace(&self, doc: Doc, step: Step) {
+        let before = self.doc_untracked();
+        if before == doc {
+            return;
+        }
+        self.history.update(|h| h.record(&before, step, browser::now()));
+        if before.text != doc.text {
+            self.text.set(doc.text);
+        }
+        self.layout.set(doc.layout);
+        // A share link in the address bar no longer matches the work.
+        if core_api::is_share_fragment(&browser::location_hash()) {
+            browser::replace_hash(None);
+        }
+    }
+
+    /// The topology changed on the canvas or in the panel: rewrite the text.
+    pub fn commit(&self, t: &Topology) {
+        let mut layout = self.layout.get_untracked();
+        layout.fit_to(t);
+        self.replace(Doc { text: core_api::write(t), layout }, Step::Edit);
+    }
+
+    /// Typing in the YAML tab.
+    pub fn type_text(&self, text: String) {
+        let mut layout = self.layout.get_untracked();
+        if let Some(t) = core_api::analyze(&text).topology {
+            layout.fit_to(&t);
+        }
+        self.replace(Doc { text, layout }, Step::Typing);
+    }
+
+    /// A whole new design (new, open, example, share link): laid out afresh.
+    pub fn load(&self, text: String) {
+        self.sel.set(None);
+        self.highlight.set(None);
+        self.mode.set(Mode::Normal);
+        self.replace(fresh_doc(&text), Step::Edit);
+    }
+
+    /// Applies an edit to the current topology; refused while the text does not parse.
+    pub fn edit(&self, f: impl FnOnce(&mut Topology) -> Result<Option<Sel>, String>) {
+        let Some(t) = self.derived.get_untracked().editable() else {
+            self.say_error("The YAML has an error: fix it in the YAML tab before editing the drawing.");
+            return;
+        };
+        let mut t = (*t).clone();
+        match f(&mut t) {
+            Ok(sel) => {
+                self.commit(&t);
+                if let Some(s) = sel {
+                    self.select(Some(s));
+                }
+            }
+            Err(e) => self.say_error(e),
+        }
+    }
+
+    pub fn undo(&self) {
+        let cur = self.doc_untracked();
+        let mut prev = None;
+        self.history.update(|h| prev = h.undo(&cur));
+        match prev {
+            Some(doc) => self.restore(doc),
+            None => self.say("Nothing to undo."),
+        }
+    }
+
+    pub fn redo(&self) {
+        let cur = self.doc_untracked();
+        let mut next = None;
+        self.history.update(|h| next = h.redo(&cur));
+        match next {
+            Some(doc) => self.restore(doc),
+            None => self.say("Nothing to redo."),
+        }
+    }
+
+    fn restore(&self, doc: Doc) {
+        if self.text.get_untracked() != doc.text {
+            self.text.set(doc.text);
+        }
+        self.layout.set(doc.layout);
+        // The selection may name something that is gone.
+        if let (Some(s), Some(t)) = (self.sel.get_untracked(), self.derived.get_untracked().topology) {
+            if !exists(&t, &s) {
+                self.sel.set(None);
+            }
+        }
+        self.highlight.set(None);
+    }
+
+    pub fn select(&self, sel: Option<Sel>) {
+        self.highlight.set(None);
+        let inspect = sel.is_some();
+        self.sel.set(sel);
+        if inspect {
+            self.tab.set(Tab::Inspect);
+        }
+    }
+
+    /// Selects and marks the element a diagnostic's path names.
+    pub fn show_path(&self, path: &str) {
+        let Some(t) = self.derived.get_untracked().topology else { return };
+        let s = Sel::from_path(&t, path);
+        self.sel.set(s.clone());
+        self.highlight.set(s);
+    }
+
+    pub fn delete_selected(&self) {
+        let Some(sel) = self.sel.get_untracked() else {
+            self.say("Select something to delete first.");
+            return;
+        };
+        if sel == Sel::Cluster {
+            return;
+        }
+        let mut what = None;
+        self.edit(|t| {
+            what = crate::edit::delete(t, &sel);
+            match &what {
+                Some(_) => Ok(None),
+                None => Err("That element no longer exists.".into()),
+            }
+        });
+        if let Some(w) = what {
+            self.sel.set(None);
+            self.highlight.set(None);
+            self.say(format!("Deleted {w}. Ctrl+Z brings it back."));
+        }
+    }
+
+    pub fn say(&self, text: impl Into<String>) {
+        self.toast_msg(text.into(), false);
+    }
+
+    pub fn say_error(&self, text: impl Into<String>) {
+        self.toast_msg(text.into(), true);
+    }
+
+    fn toast_msg(&self, text: String, error: bool) {
+        let id = self.toast.get_untracked().map_or(1, |t| t.id + 1);
+        self.toast.set(Some(Toast { text, error, id }));
+        if !error {
+            let toast = self.toast;
+            set_timeout(
+                move || {
+                    if toast.get_untracked().is_some_and(|t| t.id == id) {
+                        toast.set(None);
+                    }
+                },
+                std::time::Duration::from_millis(4500),
+            );
+        }
+    }
+
+    /// Opens a `#t=…` share link: the design replaces the work (undo brings the
+    /// work back); a damaged link changes nothing.
+    pub fn open_link(&self, hash: &str) {
+        match core_api::open_fragment(hash) {
+            Ok(t) => {
+                let same = self.derived.get_untracked().editable().is_some_and(|cur| *cur == t);
+                if !same {
+                    self.load(core_api::write(&t));
+                    self.say(format!("Opened the shared design “{}”. Ctrl+Z brings back what you had.", t.name));
+                }
+                browser::replace_hash(None);
+            }
+            Err(core_api::ShareError::Damaged(why)) => {
+                self.say_error(format!("This share link is damaged and was not opened: {why}. Your design is unchanged."));
+            }
+            Err(core_api::ShareError::Unavailable) => {
+                self.say_error("This build cannot open share links yet. Your design is unchanged.");
+            }
+        }
+    }
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+/// A text with a fresh layout.
+fn fresh_doc(text: &str) -> Doc {
+    let layout = core_api::analyze(text).topology.map(|t| layout::auto(&t)).unwrap_or_default();
+    Doc { text: text.to_string(), layout }
+}
+
+pub fn exists(t: &Topology, s: &Sel) -> bool {
+    match s {
+        Sel::Site(n) => t.sites.contains_key(n),
+        Sel::Node(n) => t.nodes.contains_key(n),
+        Sel::Router(n) => t.routers.contains_key(n),
+        Sel::Host(n) => t.hosts.contains_key(n),
+        Sel::Link(i) => *i < t.links.len(),
+        Sel::Cluster => true,
+    }
+}
