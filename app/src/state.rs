@@ -186,6 +186,12 @@ impl App {
         }
     }
 
+    /// A move on the canvas begins: the layout before it becomes an undo step.
+    pub fn begin_layout_change(&self) {
+        let before = self.doc_untracked();
+        self.history.update(|h| h.record(&before, Step::Edit, browser::now()));
+    }
+
     /// The topology changed on the canvas or in the panel: rewrite the text.
     pub fn commit(&self, t: &Topology) {
         let mut layout = self.layout.get_untracked();

@@ -3,7 +3,7 @@
 //! pool's block arithmetic and reasons with each node's first block.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -111,14 +111,5 @@ fn calico_blocks(t: &Topology) -> CalicoBlocks {
         note: "Calico IPAM claims blocks at run time as pods are scheduled; a node may hold several. \
                The plan reasons with one block per node, in node order."
             .to_string(),
-    }
-}
-
-/// The first address of a prefix that a pod may take (network + 1; IPv4 /32 itself).
-pub fn first_host(n: &IpNet) -> IpAddr {
-    match n {
-        IpNet::V4(v) if v.prefix_len() < 31 => IpAddr::V4(Ipv4Addr::from(u32::from(v.network()).wrapping_add(1))),
-        IpNet::V6(v) if v.prefix_len() < 128 => IpAddr::V6(Ipv6Addr::from(u128::from(v.network()).wrapping_add(1))),
-        other => other.network(),
     }
 }

@@ -35,6 +35,7 @@
 //! [`MAX_EXPANDED`] bytes in all. Hostile links get a [`ShareError`], never a panic.
 
 mod base64url;
+mod dict;
 mod error;
 mod layout;
 mod pack;

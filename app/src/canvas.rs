@@ -1,0 +1,605 @@
+//! The drawing: sites as areas, devices as icons by kind, links as labelled lines,
+//! BGP sessions as an overlay. Drag to move (layout only), click to select, pick
+//! two ends to add a link.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use leptos::html;
+use leptos::prelude::*;
+use meshplan_core::model::{Daemon, Role};
+use meshplan_core::Topology;
+
+use crate::core_api::PlanView;
+use crate::layout::{self, Pt, Rect};
+use crate::sel::Sel;
+use crate::state::{App, Mode};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SiteItem {
+    name: String,
+    sub: String,
+    kind: &'static str,
+    lan: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum DevKind {
+    Server,
+    Agent,
+    Router(Daemon),
+    Host,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DevItem {
+    name: String,
+    kind: DevKind,
+    sub: String,
+}
+
+impl DevItem {
+    fn sel(&self) -> Sel {
+        match self.kind {
+            DevKind::Server | DevKind::Agent => Sel::Node(self.name.clone()),
+            DevKind::Router(_) => Sel::Router(self.name.clone()),
+            DevKind::Host => Sel::Host(self.name.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct LinkItem {
+    index: usize,
+    ends: [String; 2],
+    kind: &'static str,
+    label: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Items {
+    sites: Vec<SiteItem>,
+    devs: Vec<DevItem>,
+    links: Vec<LinkItem>,
+}
+
+fn items(t: &Topology) -> Items {
+    let sites = t
+        .sites
+        .iter()
+        .map(|(name, s)| {
+            let kind = match s.kind {
+                meshplan_core::model::SiteKind::Lan => "lan",
+                meshplan_core::model::SiteKind::Vpc => "vpc",
+                meshplan_core::model::SiteKind::Zerotier => "zerotier",
+            };
+            let sub = if s.lan { format!("{kind} · MTU {}", s.mtu()) } else { "no shared network".to_string() };
+            SiteItem { name: name.clone(), sub, kind, lan: s.lan }
+        })
+        .collect();
+    let addr = |a: &meshplan_core::model::Addresses| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+    let mut devs = Vec::new();
+    for (name, r) in &t.routers {
+        devs.push(DevItem { name: name.clone(), kind: DevKind::Router(r.daemon), sub: addr(&r.address) });
+    }
+    for (name, n) in &t.nodes {
+        let kind = if n.role == Role::Server { DevKind::Server } else { DevKind::Agent };
+        devs.push(DevItem { name: name.clone(), kind, sub: addr(&n.address) });
+    }
+    for name in t.hosts.keys() {
+        devs.push(DevItem { name: name.clone(), kind: DevKind::Host, sub: "host".into() });
+    }
+    let links = t
+        .links
+        .iter()
+        .enumerate()
+        .map(|(index, l)| LinkItem {
+            index,
+            ends: l.between.clone(),
+            kind: l.kind.as_str(),
+            label: format!("{} · {}", l.kind.as_str(), l.mtu()),
+        })
+        .collect();
+    Items { sites, devs, links }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LinkGeo {
+    a: Pt,
+    b: Pt,
+    mid: Pt,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Geo {
+    dev: BTreeMap<String, Pt>,
+    site: BTreeMap<String, Rect>,
+    links: Vec<Option<LinkGeo>>,
+    bounds: Option<Rect>,
+}
+
+fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
+    let site = l.site_rects(t);
+    let dev: BTreeMap<String, Pt> =
+        layout::devices(t).into_iter().filter_map(|(n, _)| l.devices.get(n).map(|p| (n.to_string(), *p))).collect();
+    let centre = |name: &str| dev.get(name).copied().or_else(|| site.get(name).map(Rect::center));
+    let links = t
+        .links
+        .iter()
+        .map(|lk| {
+            let (ca, cb) = (centre(&lk.between[0])?, centre(&lk.between[1])?);
+            // A site end meets the site's border; a device end its icon's centre.
+            let end = |name: &str, c: Pt, other: Pt| match (dev.get(name), site.get(name)) {
+                (None, Some(r)) => r.border_towards(other),
+                _ => c,
+            };
+            let a = end(&lk.between[0], ca, cb);
+            let b = end(&lk.between[1], cb, ca);
+            Some(LinkGeo { a, b, mid: Pt::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0) })
+        })
+        .collect();
+    Geo { dev, site, links, bounds: l.bounds(t) }
+}
+
+/// The drawing's viewBox: everything, with a margin, never smaller than a screenful.
+fn view_box(bounds: Option<Rect>) -> Rect {
+    let b = bounds.unwrap_or(Rect { x: 0.0, y: 0.0, w: 800.0, h: 500.0 }).grow(28.0);
+    let (min_w, min_h) = (760.0, 480.0);
+    let w = b.w.max(min_w);
+    let h = b.h.max(min_h);
+    Rect { x: b.x - (w - b.w) / 2.0, y: b.y - (h - b.h) / 2.0, w, h }
+}
+
+struct Drag {
+    target: Sel,
+    start: Pt,
+    /// Devices that move, with where they started.
+    devices: Vec<(String, Pt)>,
+    anchor: Option<(String, Pt)>,
+    moved: bool,
+}
+
+/// What the plan marks on the drawing: devices that drop pod traffic, the link
+/// that limits the MTU budget.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Marks {
+    blackholes: BTreeSet<String>,
+    limiting_link: Option<usize>,
+}
+
+fn marks(plan: Option<&PlanView>) -> Marks {
+    let Some(p) = plan else { return Marks::default() };
+    let blackholes = p.paths.iter().filter_map(|x| x.blackhole.as_ref().map(|b| b.device.clone())).collect();
+    let link_index = |s: &str| s.strip_prefix("links[").and_then(|r| r.split(']').next()).and_then(|i| i.parse().ok());
+    let limiting_link = p.limiting.as_ref().and_then(|l| l.edge.as_deref()).and_then(link_index);
+    Marks { blackholes, limiting_link }
+}
+
+#[component]
+pub fn Canvas() -> impl IntoView {
+    let app = expect_context::<App>();
+    let svg_ref = NodeRef::<html::Svg>::new();
+    let items = Memo::new(move |_| app.derived.with(|d| d.topology.as_deref().map(items).unwrap_or_default()));
+    let geo = Memo::new(move |_| {
+        let t = app.derived.with(|d| d.topology.clone());
+        t.map(|t| app.layout.with(|l| geometry(&t, l))).unwrap_or_default()
+    });
+    let marks = Memo::new(move |_| app.derived.with(|d| marks(d.plan.as_deref())));
+    let frozen = RwSignal::new(None::<Rect>);
+    let vb = Memo::new(move |_| frozen.get().unwrap_or_else(|| view_box(geo.with(|g| g.bounds))));
+    let drag = StoredValue::new(None::<Drag>);
+
+    // Pointer position in drawing coordinates (viewBox, "meet" scaling).
+    let to_svg = move |x: f64, y: f64| -> Pt {
+        let Some(svg) = svg_ref.get_untracked() else { return Pt::new(x, y) };
+        let r = svg.get_bounding_client_rect();
+        let v = vb.get_untracked();
+        let s = (r.width() / v.w).min(r.height() / v.h).max(1e-6);
+        let ox = r.left() + (r.width() - v.w * s) / 2.0;
+        let oy = r.top() + (r.height() - v.h * s) / 2.0;
+        Pt::new(v.x + (x - ox) / s, v.y + (y - oy) / s)
+    };
+
+    // A click (or Enter) on a site or device: select it, or pick it as a link end.
+    let activate = move |target: Sel| {
+        if let Mode::Link(first) = app.mode.get_untracked() {
+            let Some(name) = target.name().map(str::to_string) else { return };
+            match first {
+                None => {
+                    app.mode.set(Mode::Link(Some(name.clone())));
+                    app.sel.set(Some(target));
+                }
+                Some(a) => {
+                    app.mode.set(Mode::Normal);
+                    app.edit(|t| crate::edit::add_link(t, &a, &name).map(Some));
+                }
+            }
+            return;
+        }
+        app.select(Some(target));
+    };
+
+    let start_drag = move |target: Sel, ev: &web_sys::PointerEvent| {
+        ev.stop_propagation();
+        if ev.button() != 0 {
+            return;
+        }
+        if matches!(app.mode.get_untracked(), Mode::Link(_)) {
+            ev.prevent_default();
+            activate(target);
+            return;
+        }
+        let Some(t) = app.derived.get_untracked().editable() else {
+            app.select(Some(target));
+            return;
+        };
+        let l = app.layout.get_untracked();
+        let (devices, anchor) = match &target {
+            Sel::Site(s) => {
+                let members = layout::devices(&t)
+                    .into_iter()
+                    .filter(|(_, site)| *site == Some(s.as_str()))
+                    .filter_map(|(d, _)| l.devices.get(d).map(|p| (d.to_string(), *p)))
+                    .collect();
+                (members, l.sites.get(s).map(|p| (s.clone(), *p)))
+            }
+            other => {
+                let name = other.name().unwrap_or_default();
+                (l.devices.get(name).map(|p| vec![(name.to_string(), *p)]).unwrap_or_default(), None)
+            }
+        };
+        let start = to_svg(ev.client_x() as f64, ev.client_y() as f64);
+        drag.set_value(Some(Drag { target, start, devices, anchor, moved: false }));
+        if let Some(svg) = svg_ref.get_untracked() {
+            let _ = svg.set_pointer_capture(ev.pointer_id());
+        }
+    };
+
+    let on_move = move |ev: web_sys::PointerEvent| {
+        let p = to_svg(ev.client_x() as f64, ev.client_y() as f64);
+        let mut begin = false;
+        let mut update = None;
+        drag.update_value(|d| {
+            let Some(d) = d else { return };
+            let (dx, dy) = (p.x - d.start.x, p.y - d.start.y);
+            if !d.moved && dx.abs() + dy.abs() < 4.0 {
+                return;
+            }
+            if !d.moved {
+                d.moved = true;
+                begin = true;
+            }
+            let devices: Vec<(String, Pt)> =
+                d.devices.iter().map(|(n, q)| (n.clone(), Pt::new(q.x + dx, q.y + dy))).collect();
+            let anchor = d.anchor.as_ref().map(|(n, q)| (n.clone(), Pt::new(q.x + dx, q.y + dy)));
+            update = Some((devices, anchor));
+        });
+        if begin {
+            frozen.set(Some(vb.get_untracked()));
+            app.begin_layout_change();
+            app.dragging.set(true);
+        }
+        if let Some((devices, anchor)) = update {
+            app.layout.update(|l| {
+                for (n, q) in devices {
+                    l.devices.insert(n, q);
+                }
+                if let Some((n, q)) = anchor {
+                    l.sites.insert(n, q);
+                }
+            });
+        }
+    };
+
+    let on_up = move |_ev: web_sys::PointerEvent| {
+        let Some(d) = drag.try_update_value(|d| d.take()).flatten() else { return };
+        if d.moved {
+            if let Some(t) = app.derived.get_untracked().topology {
+                app.layout.update(|l| l.normalize(&t));
+            }
+            app.dragging.set(false);
+            frozen.set(None);
+        } else {
+            activate(d.target);
+        }
+    };
+
+    let on_background = move |ev: web_sys::PointerEvent| {
+        if ev.button() != 0 {
+            return;
+        }
+        if app.mode.get_untracked() == Mode::Normal {
+            app.sel.set(None);
+            app.highlight.set(None);
+        }
+    };
+
+    // Keyboard: Enter selects, arrows move a device.
+    let on_key = move |target: Sel, ev: web_sys::KeyboardEvent| {
+        let step = if ev.shift_key() { 40.0 } else { 10.0 };
+        let (dx, dy) = match ev.key().as_str() {
+            "Enter" | " " => {
+                ev.prevent_default();
+                activate(target);
+                return;
+            }
+            "ArrowLeft" => (-step, 0.0),
+            "ArrowRight" => (step, 0.0),
+            "ArrowUp" => (0.0, -step),
+            "ArrowDown" => (0.0, step),
+            _ => return,
+        };
+        ev.prevent_default();
+        let Some(name) = target.name().map(str::to_string) else { return };
+        if !target.is_device() {
+            return;
+        }
+        app.begin_layout_change();
+        if let Some(t) = app.derived.get_untracked().topology {
+            app.layout.update(|l| {
+                if let Some(p) = l.devices.get_mut(&name) {
+                    p.x += dx;
+                    p.y += dy;
+                }
+                l.normalize(&t);
+            });
+        }
+    };
+
+    let is_sel = move |s: &Sel| app.sel.with(|x| x.as_ref() == Some(s));
+    let is_hl = move |s: &Sel| app.highlight.with(|x| x.as_ref() == Some(s));
+    let is_pick = move |name: &str| app.mode.with(|m| matches!(m, Mode::Link(Some(a)) if a == name));
+
+    let site_view = move |it: SiteItem| {
+        let name = it.name.clone();
+        let n2 = name.clone();
+        let rect = Memo::new(move |_| geo.with(|g| g.site.get(&n2).copied().unwrap_or(Rect { x: 0.0, y: 0.0, w: 0.0, h: 0.0 })));
+        let sel = Sel::Site(name.clone());
+        let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel);
+        let n3 = name.clone();
+        view! {
+            <g
+                class=format!("site kind-{}", it.kind)
+                class:nolan=!it.lan
+                class:selected=move || is_sel(&s1)
+                class:highlight=move || is_hl(&s2)
+                class:picked=move || is_pick(&n3)
+                data-site=name.clone()
+                tabindex="0"
+                role="button"
+                aria-label=format!("site {}", name)
+                on:pointerdown=move |ev| start_drag(s3.clone(), &ev)
+                on:keydown=move |ev| on_key(s4.clone(), ev)
+            >
+                <rect class="site-area" x=move || rect.get().x y=move || rect.get().y
+                    width=move || rect.get().w height=move || rect.get().h rx="12" />
+                <text class="site-name" x=move || rect.get().x + 12.0 y=move || rect.get().y + 21.0>{name.clone()}</text>
+                <text class="site-sub" x=move || rect.get().right() - 12.0 y=move || rect.get().y + 21.0
+                    text-anchor="end">{it.sub.clone()}</text>
+                <title>{format!("site {}", name)}</title>
+            </g>
+        }
+    };
+
+    let dev_view = move |it: DevItem| {
+        let name = it.name.clone();
+        let n2 = name.clone();
+        let pos = Memo::new(move |_| geo.with(|g| g.dev.get(&n2).copied().unwrap_or(Pt::new(0.0, 0.0))));
+        let sel = it.sel();
+        let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel.clone());
+        let n3 = name.clone();
+        let n4 = name.clone();
+        let data = |k: &Sel, want: fn(&Sel) -> bool| if want(k) { Some(name.clone()) } else { None };
+        let (dn, dr, dh) = (
+            data(&sel, |s| matches!(s, Sel::Node(_))),
+            data(&sel, |s| matches!(s, Sel::Router(_))),
+            data(&sel, |s| matches!(s, Sel::Host(_))),
+        );
+        let kind_class = match it.kind {
+            DevKind::Server => "dev node server".to_string(),
+            DevKind::Agent => "dev node agent".to_string(),
+            DevKind::Router(d) => format!("dev router daemon-{}", daemon_name(d)),
+            DevKind::Host => "dev host".to_string(),
+        };
+        let describe = match it.kind {
+            DevKind::Server => "server node",
+            DevKind::Agent => "agent node",
+            DevKind::Router(Daemon::None) => "router without BGP",
+            DevKind::Router(_) => "BGP router",
+            DevKind::Host => "host",
+        };
+        view! {
+            <g
+                class=kind_class
+                class:selected=move || is_sel(&s1)
+                class:highlight=move || is_hl(&s2)
+                class:picked=move || is_pick(&n3)
+                class:blackhole=move || marks.with(|m| m.blackholes.contains(&n4))
+                data-node=dn
+                data-router=dr
+                data-host=dh
+                transform=move || { let p = pos.get(); format!("translate({:.1},{:.1})", p.x, p.y) }
+                tabindex="0"
+                role="button"
+                aria-label=format!("{describe} {name}")
+                on:pointerdown=move |ev| start_drag(s3.clone(), &ev)
+                on:keydown=move |ev| on_key(s4.clone(), ev)
+            >
+                <rect class="halo" x="-30" y="-26" width="60" height="52" rx="12" />
+                {icon(it.kind)}
+                <text class="dev-name" y="38" text-anchor="middle">{name.clone()}</text>
+                <text class="dev-sub" y="52" text-anchor="middle">{it.sub.clone()}</text>
+                <title>{format!("{describe} {name}")}</title>
+            </g>
+        }
+    };
+
+    let link_view = move |it: LinkItem| {
+        let index = it.index;
+        let g = Memo::new(move |_| geo.with(|g| g.links.get(index).copied().flatten()));
+        let sel = Sel::Link(index);
+        let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel);
+        let label_w = it.label.chars().count() as f64 * 6.6 + 14.0;
+        let coord = move |f: fn(&LinkGeo) -> f64| move || g.get().map(|x| f(&x)).unwrap_or(0.0);
+        view! {
+            <g
+                class=format!("link kind-{}", it.kind)
+                class:selected=move || is_sel(&s1)
+                class:highlight=move || is_hl(&s2)
+                class:limiting=move || marks.with(|m| m.limiting_link == Some(index))
+                class:hidden=move || g.get().is_none()
+                data-link=index.to_string()
+                tabindex="0"
+                role="button"
+                aria-label=format!("link {} between {} and {}", it.label, it.ends[0], it.ends[1])
+                on:pointerdown=move |ev: web_sys::PointerEvent| {
+                    ev.stop_propagation();
+                    if app.mode.get_untracked() == Mode::Normal { app.select(Some(s3.clone())); }
+                }
+                on:keydown=move |ev: web_sys::KeyboardEvent| {
+                    if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); app.select(Some(s4.clone())); }
+                }
+            >
+                <line class="link-hit" x1=coord(|g| g.a.x) y1=coord(|g| g.a.y) x2=coord(|g| g.b.x) y2=coord(|g| g.b.y) />
+                <line class="link-line" x1=coord(|g| g.a.x) y1=coord(|g| g.a.y) x2=coord(|g| g.b.x) y2=coord(|g| g.b.y) />
+                <g class="link-label" transform=move || g.get().map(|x| format!("translate({:.1},{:.1})", x.mid.x, x.mid.y)).unwrap_or_default()>
+                    <rect x=-label_w / 2.0 y="-10" width=label_w height="20" rx="10" />
+                    <text y="4" text-anchor="middle">{it.label.clone()}</text>
+                </g>
+                <title>{format!("link {}: {} – {}", it.index, it.ends[0], it.ends[1])}</title>
+            </g>
+        }
+    };
+
+    let bgp_view = move || {
+        if !app.show_bgp.get() {
+            return None;
+        }
+        let sessions = app.derived.with(|d| d.plan.as_ref().map(|p| p.sessions.clone())).unwrap_or_default();
+        let mut seen = BTreeSet::new();
+        let curves: Vec<_> = sessions
+            .into_iter()
+            .filter(|s| seen.insert((s.a.clone(), s.b.clone(), s.role.clone())))
+            .filter_map(|s| {
+                let (a, b) = geo.with(|g| (g.dev.get(&s.a).copied(), g.dev.get(&s.b).copied()));
+                let (a, b) = (a?, b?);
+                // Bow the curve so it does not hide the link beneath.
+                let (mx, my) = ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+                let (dx, dy) = (b.x - a.x, b.y - a.y);
+                let len = (dx * dx + dy * dy).sqrt().max(1.0);
+                let bow = 26.0 + len * 0.08;
+                let (cx, cy) = (mx - dy / len * bow, my + dx / len * bow);
+                let d = format!("M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}", a.x, a.y, cx, cy, b.x, b.y);
+                let role = if s.kind == "ebgp" && s.role != "ebgp" { "ebgp".to_string() } else { s.role.clone() };
+                Some(view! {
+                    <path class=format!("session role-{role}") d=d data-session=format!("{}-{}", s.a, s.b)>
+                        <title>{format!("{} session ({}, {}): {} – {}", s.role, s.kind, s.family, s.a, s.b)}</title>
+                    </path>
+                })
+            })
+            .collect();
+        Some(view! { <g class="bgp-overlay">{curves}</g> })
+    };
+
+    let stale = move || app.derived.with(|d| d.stale);
+    let linking = move || app.mode.with(|m| matches!(m, Mode::Link(_)));
+    let link_hint = move || match app.mode.get() {
+        Mode::Link(None) => Some("Adding a link: click its first end (a site or a device). Esc cancels.".to_string()),
+        Mode::Link(Some(a)) => Some(format!("Adding a link from {a}: click its other end. Esc cancels.")),
+        Mode::Normal => None,
+    };
+
+    view! {
+        <div class="canvas-wrap" class:linking=linking class:stale=stale>
+            <svg
+                node_ref=svg_ref
+                data-testid="canvas"
+                class="canvas"
+                viewBox=move || { let v = vb.get(); format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w, v.h) }
+                preserveAspectRatio="xMidYMid meet"
+                role="group"
+                aria-label="Drawing of the design"
+                on:pointermove=on_move
+                on:pointerup=on_up
+                on:pointercancel=on_up
+            >
+                <defs>
+                    <pattern id="grid" width="24" height="24" patternUnits="userSpaceOnUse">
+                        <circle cx="1" cy="1" r="1" class="grid-dot" />
+                    </pattern>
+                </defs>
+                <rect class="canvas-bg" x=move || vb.get().x y=move || vb.get().y
+                    width=move || vb.get().w height=move || vb.get().h fill="url(#grid)"
+                    on:pointerdown=on_background />
+                <g class="sites">
+                    <For each=move || items.with(|i| i.sites.clone()) key=|s| s.clone() children=move |s| site_view(s) />
+                </g>
+                <g class="links">
+                    <For each=move || items.with(|i| i.links.clone()) key=|l| l.clone() children=move |l| link_view(l) />
+                </g>
+                {bgp_view}
+                <g class="devices">
+                    <For each=move || items.with(|i| i.devs.clone()) key=|d| d.clone() children=move |d| dev_view(d) />
+                </g>
+            </svg>
+            <Show when=stale>
+                <div class="canvas-note" role="status">
+                    "The YAML has an error, so the drawing shows the last version that could be read. Fix the text (YAML tab) to edit the drawing again."
+                </div>
+            </Show>
+            {move || link_hint().map(|h| view! { <div class="canvas-hint" role="status">{h}</div> })}
+            {move || items.with(|i| i.sites.is_empty() && i.devs.is_empty()).then(|| view! {
+                <div class="canvas-empty">"An empty design. Add a site, then nodes and routers in it, then link them."</div>
+            })}
+        </div>
+    }
+}
+
+fn daemon_name(d: Daemon) -> &'static str {
+    match d {
+        Daemon::Bird => "bird",
+        Daemon::Frr => "frr",
+        Daemon::None => "none",
+    }
+}
+
+/// The icon of a device kind, centred on the origin.
+fn icon(kind: DevKind) -> AnyView {
+    match kind {
+        DevKind::Server | DevKind::Agent => {
+            let letter = if kind == DevKind::Server { "S" } else { "A" };
+            view! {
+                <g class="icon">
+                    <rect class="body" x="-20" y="-17" width="40" height="34" rx="5" />
+                    <line class="slot" x1="-13" y1="-7" x2="7" y2="-7" />
+                    <line class="slot" x1="-13" y1="1" x2="7" y2="1" />
+                    <line class="slot" x1="-13" y1="9" x2="7" y2="9" />
+                    <text class="letter" x="13.5" y="4" text-anchor="middle">{letter}</text>
+                </g>
+            }
+            .into_any()
+        }
+        DevKind::Router(d) => {
+            let letter = match d {
+                Daemon::Bird => "B",
+                Daemon::Frr => "F",
+                Daemon::None => "",
+            };
+            view! {
+                <g class="icon">
+                    <circle class="body" r="19" />
+                    <path class="arrows" d="M-11,0 H11 M0,-11 V11 M7,-4 L11,0 L7,4 M-7,-4 L-11,0 L-7,4 M-4,-7 L0,-11 L4,-7 M-4,7 L0,11 L4,7" />
+                    <text class="badge" x="15" y="-12" text-anchor="middle">{letter}</text>
+                </g>
+            }
+            .into_any()
+        }
+        DevKind::Host => view! {
+            <g class="icon">
+                <rect class="body" x="-18" y="-16" width="36" height="24" rx="3" />
+                <rect class="screen" x="-14" y="-12" width="28" height="16" rx="1.5" />
+                <path class="stand" d="M-8,15 H8 M0,8 V15" />
+            </g>
+        }
+        .into_any(),
+    }
+}
