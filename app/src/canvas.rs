@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use leptos::html;
 use leptos::prelude::*;
 use meshplan_core::model::{Daemon, Role};
 use meshplan_core::Topology;
@@ -26,7 +25,8 @@ struct SiteItem {
 enum DevKind {
     Server,
     Agent,
-    Router(Daemon),
+    /// A router by its daemon: `bird`, `frr`, `none`.
+    Router(&'static str),
     Host,
 }
 
@@ -79,7 +79,7 @@ fn items(t: &Topology) -> Items {
     let addr = |a: &meshplan_core::model::Addresses| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
     let mut devs = Vec::new();
     for (name, r) in &t.routers {
-        devs.push(DevItem { name: name.clone(), kind: DevKind::Router(r.daemon), sub: addr(&r.address) });
+        devs.push(DevItem { name: name.clone(), kind: DevKind::Router(daemon_name(r.daemon)), sub: addr(&r.address) });
     }
     for (name, n) in &t.nodes {
         let kind = if n.role == Role::Server { DevKind::Server } else { DevKind::Agent };
@@ -177,7 +177,7 @@ fn marks(plan: Option<&PlanView>) -> Marks {
 #[component]
 pub fn Canvas() -> impl IntoView {
     let app = expect_context::<App>();
-    let svg_ref = NodeRef::<html::Svg>::new();
+    let svg_ref = NodeRef::<leptos::svg::Svg>::new();
     let items = Memo::new(move |_| app.derived.with(|d| d.topology.as_deref().map(items).unwrap_or_default()));
     let geo = Memo::new(move |_| {
         let t = app.derived.with(|d| d.topology.clone());
@@ -397,13 +397,13 @@ pub fn Canvas() -> impl IntoView {
         let kind_class = match it.kind {
             DevKind::Server => "dev node server".to_string(),
             DevKind::Agent => "dev node agent".to_string(),
-            DevKind::Router(d) => format!("dev router daemon-{}", daemon_name(d)),
+            DevKind::Router(d) => format!("dev router daemon-{d}"),
             DevKind::Host => "dev host".to_string(),
         };
         let describe = match it.kind {
             DevKind::Server => "server node",
             DevKind::Agent => "agent node",
-            DevKind::Router(Daemon::None) => "router without BGP",
+            DevKind::Router("none") => "router without BGP",
             DevKind::Router(_) => "BGP router",
             DevKind::Host => "host",
         };
@@ -580,9 +580,9 @@ fn icon(kind: DevKind) -> AnyView {
         }
         DevKind::Router(d) => {
             let letter = match d {
-                Daemon::Bird => "B",
-                Daemon::Frr => "F",
-                Daemon::None => "",
+                "bird" => "B",
+                "frr" => "F",
+                _ => "",
             };
             view! {
                 <g class="icon">

@@ -2,6 +2,8 @@
 //! comes through here: reading and writing the file, the checks, the plan, share
 //! links and the bundle. The app adds no network logic of its own.
 
+use std::collections::BTreeMap;
+
 use meshplan_core::{Diagnostic, Topology};
 use serde::Deserialize;
 
@@ -35,10 +37,10 @@ pub struct PlanView {
     pub pod_mtu: Option<u32>,
     pub limiting: Option<Limit>,
     pub mtu_notes: Vec<String>,
-    pub nodes: Vec<(String, NodeView)>,
+    pub nodes: BTreeMap<String, NodeView>,
     pub calico_blocks: Option<CalicoBlocks>,
     pub sessions: Vec<SessionView>,
-    pub reach: Vec<(String, ReachView)>,
+    pub reach: BTreeMap<String, ReachView>,
     pub paths: Vec<PathView>,
     pub diagnostics: Vec<DiagView>,
 }
@@ -157,6 +159,9 @@ pub enum ShareError {
     Damaged(String),
 }
 
+/// False while the core has no `share` module: links are neither made nor opened.
+pub const HAS_SHARE: bool = false;
+
 /// The fragment (without `#`) that carries the topology: `t=…`.
 pub fn share_fragment(_t: &Topology) -> Result<String, ShareError> {
     Err(ShareError::Unavailable)
@@ -181,6 +186,9 @@ pub enum ExportError {
     /// The design has errors; export is refused with them.
     Refused(Vec<Diagnostic>),
 }
+
+/// False while the core has no `bundle` module.
+pub const HAS_BUNDLE: bool = false;
 
 /// The zip of everything needed to deploy the design.
 pub fn export(_t: &Topology) -> Result<Vec<u8>, ExportError> {

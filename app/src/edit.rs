@@ -362,17 +362,23 @@ pub fn set_field(t: &Topology, path: &[&str], value: Option<Value>) -> Result<To
             _ => return Err(format!("`{seg}` is not a section")),
         };
     }
-    let Value::Mapping(m) = cur else {
-        return Err("the field's parent is not a mapping".into());
-    };
-    let key = Value::String(last.to_string());
-    match value {
-        Some(v) => {
-            m.insert(key, v);
+    match cur {
+        Value::Mapping(m) => {
+            let key = Value::String(last.to_string());
+            match value {
+                Some(v) => {
+                    m.insert(key, v);
+                }
+                None => {
+                    m.remove(&key);
+                }
+            }
         }
-        None => {
-            m.remove(&key);
+        Value::Sequence(s) => {
+            let slot = last.parse::<usize>().ok().and_then(|i| s.get_mut(i)).ok_or("no such element")?;
+            *slot = value.ok_or("this value cannot be empty")?;
         }
+        _ => return Err("the field's parent is not a section".into()),
     }
     let text = serde_yaml_ng::to_string(&doc).map_err(|e| e.to_string())?;
     let parsed = meshplan_core::parse(&text);
@@ -492,6 +498,8 @@ mod tests {
             .unwrap();
         assert_eq!(t3.nodes["kubemaster"].address.0.len(), 2);
         assert_eq!(field_text(&t3, &["nodes", "kubemaster", "address"]), "10.1.0.1, fd00::1");
+        let t6 = set_field(&t, &["links", "0", "between", "1"], field_value(Input::Text, "WDS").unwrap()).unwrap();
+        assert_eq!(t6.links[0].between[1], "WDS");
         let t4 = set_field(&t, &["links", "0", "mtu"], None).unwrap();
         assert_eq!(t4.links[0].mtu, None);
         assert_eq!(field_text(&t, &["cluster", "mtu"]), "1370");

@@ -8,12 +8,14 @@
 //! random number, so it builds for `wasm32-unknown-unknown` and the same input
 //! always gives byte-identical output.
 
+pub mod bundle;
 pub mod check;
 pub mod diag;
 pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod render;
+pub mod scale;
 pub mod share;
 pub mod text;
 pub mod underlay;

@@ -181,7 +181,10 @@ impl Underlay {
                 let nd = d + e.weight().weight;
                 if dist[w.index()].is_none_or(|old| nd < old) {
                     dist[w.index()] = Some(nd);
-                    heap.push(Reverse((nd, w.index())));
+                    // Nodes are leaves: reached, never expanded, so kept off the heap.
+                    if self.graph[w].kind != Kind::Node {
+                        heap.push(Reverse((nd, w.index())));
+                    }
                 }
             }
         }

@@ -1,5 +1,7 @@
 //! One function per command; each returns the exit code.
 
+mod export;
+
 use std::io::Read;
 
 use meshplan_core::{analyze, diag, plan as core_plan, Code, Diagnostic, Topology};
@@ -12,6 +14,7 @@ pub fn run(cmd: Cmd) -> u8 {
         Cmd::Check { file, format } => check(&file, format),
         Cmd::Plan { file, format } => plan(&file, format),
         Cmd::Explain { code } => explain(&code),
+        Cmd::Export { file, out } => export::export(&file, &out),
         Cmd::Help => {
             println!("{USAGE}");
             0

@@ -19,16 +19,24 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     let node_sites: BTreeSet<&str> = t.nodes.values().map(|n| n.site.as_str()).filter(|s| t.sites.contains_key(*s)).collect();
     let mut closed: BTreeSet<&str> = BTreeSet::new();
     if node_sites.len() > 1 {
+        // The site each link end stands in (a site itself, or a device's site).
+        fn site_of<'a>(t: &'a Topology, end: &'a str) -> Option<&'a str> {
+            if t.sites.contains_key(end) {
+                Some(end)
+            } else {
+                t.site_of(end)
+            }
+        }
+        let mut open: BTreeSet<&str> = BTreeSet::new();
+        for l in &t.links {
+            let (a, b) = (site_of(t, &l.between[0]), site_of(t, &l.between[1]));
+            if a != b {
+                open.extend(a);
+                open.extend(b);
+            }
+        }
         for site in &node_sites {
-            let leaves = t.links.iter().any(|l| {
-                let ends = [l.between[0].as_str(), l.between[1].as_str()];
-                ends.iter().zip(ends.iter().rev()).any(|(a, b)| {
-                    let inside = *a == *site || t.site_of(a) == Some(site);
-                    let outside = *b != *site && t.site_of(b) != Some(site);
-                    inside && outside
-                })
-            });
-            if !leaves {
+            if !open.contains(site) {
                 closed.insert(site);
                 out.push(
                     Diagnostic::new(Code::E061, format!("sites.{site}"), format!("site `{site}` has nodes but no link to anything outside it, while other sites have nodes"))
@@ -38,11 +46,15 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
     }
 
+    // Nodes per component, to find the ones alone in theirs.
+    let mut per_comp: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    for (_, c) in &node_comp {
+        if let Some(c) = c {
+            *per_comp.entry(*c).or_default() += 1;
+        }
+    }
     for (name, c) in &node_comp {
-        let alone = match c {
-            None => true,
-            Some(c) => !node_comp.iter().any(|(other, oc)| other != name && oc.as_ref() == Some(c)),
-        };
+        let alone = c.is_none_or(|c| per_comp.get(&c).copied().unwrap_or(0) < 2);
         let site = t.nodes.get(*name).map(|n| n.site.as_str()).unwrap_or_default();
         if alone && !closed.contains(site) {
             out.push(

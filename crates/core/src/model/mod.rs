@@ -284,7 +284,7 @@ impl SiteKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,6 +295,13 @@ pub struct Site {
     pub lan_mtu: Option<u32>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub lan: bool,
+}
+
+impl Default for Site {
+    /// A site as the format defaults it: a LAN of its own.
+    fn default() -> Self {
+        Site { label: None, kind: SiteKind::Lan, lan_mtu: None, lan: true }
+    }
 }
 
 impl Site {

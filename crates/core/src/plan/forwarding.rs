@@ -53,6 +53,9 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
         }
     }
     let v6_underlay = t.nodes.values().all(|n| n.address.v4().is_none()) && !t.nodes.is_empty();
+    // Speaker index per underlay vertex, looked up once rather than by name per pair.
+    let speaker_at: Vec<Option<usize>> = u.graph.node_indices().map(|v| sp.get(&u.vertex(v).name)).collect();
+    let node_speaker: Vec<Option<usize>> = node_names.iter().map(|n| sp.get(n)).collect();
     let mut out = Vec::new();
     let mut unrouted: BTreeMap<usize, Vec<usize>> = BTreeMap::new(); // node → prefixes it lacks
     let mut host_gw_pairs: Vec<(String, String)> = Vec::new();
@@ -82,7 +85,7 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
                     if v.is_network() || v.kind == Kind::Node {
                         continue;
                     }
-                    let d = sp.get(&v.name);
+                    let d = speaker_at[st.vertex.index()];
                     let missing: Vec<_> = to
                         .nodes
                         .iter()
@@ -100,7 +103,7 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
                 }
                 if mode.source_needs_route {
                     for &src in &from.nodes {
-                        let d = sp.get(node_names[src]);
+                        let d = node_speaker[src];
                         for &dst in &to.nodes {
                             if dst == src {
                                 continue;
@@ -175,12 +178,18 @@ fn blackhole_diag(t: &Topology, device: &str, kind: Kind, from: &Location, to: &
     .hint(hint)
 }
 
+/// The tightest edge of a path; described in words only once, at the end.
+enum Tight<'a> {
+    Link(usize, u32),
+    Net(&'a str, u32),
+}
+
 /// Hops with their MTUs, the path MTU (site networks at both ends included) and
 /// the edge that limits it.
-fn describe(t: &Topology, u: &Underlay, steps: &[crate::underlay::Step], from: &Location, to: &Location) -> (Vec<Hop>, u32, Option<String>) {
+fn describe<'a>(t: &Topology, u: &'a Underlay, steps: &[crate::underlay::Step], from: &'a Location, to: &'a Location) -> (Vec<Hop>, u32, Option<String>) {
     let mut hops = Vec::with_capacity(steps.len());
-    let mut min: Option<(u32, String)> = None;
-    let mut consider = |mtu: u32, what: String| {
+    let mut min: Option<(u32, Tight<'a>)> = None;
+    let mut consider = |mtu: u32, what: Tight<'a>| {
         if min.as_ref().is_none_or(|(m, _)| mtu < *m) {
             min = Some((mtu, what));
         }
@@ -194,12 +203,13 @@ fn describe(t: &Topology, u: &Underlay, steps: &[crate::underlay::Step], from: &
                 let via = match edge.link {
                     Some(i) => {
                         let l = &t.links[i];
-                        consider(edge.mtu, format!("links[{i}] {} ↔ {} ({}, {} bytes)", l.between[0], l.between[1], l.kind.as_str(), edge.mtu));
+                        let _ = l;
+                        consider(edge.mtu, Tight::Link(i, edge.mtu));
                         format!("links[{i}]")
                     }
                     None => {
-                        let net = if v.is_network() { v.name.clone() } else { prev.map(|p| u.vertex(p).name.clone()).unwrap_or_default() };
-                        consider(edge.mtu, format!("site {net} network ({} bytes)", edge.mtu));
+                        let net = if v.is_network() { v.name.as_str() } else { prev.map(|p| u.vertex(p).name.as_str()).unwrap_or_default() };
+                        consider(edge.mtu, Tight::Net(net, edge.mtu));
                         "site".to_string()
                     }
                 };
@@ -216,10 +226,19 @@ fn describe(t: &Topology, u: &Underlay, steps: &[crate::underlay::Step], from: &
     for loc in [from, to] {
         if u.vertex(loc.vertex).is_network() {
             if let Some(s) = t.sites.get(&loc.name) {
-                consider(s.mtu(), format!("site {} network ({} bytes)", loc.name, s.mtu()));
+                consider(s.mtu(), Tight::Net(&loc.name, s.mtu()));
             }
         }
     }
-    let (mtu, what) = min.unwrap_or((1500, String::new()));
-    (hops, mtu, (!what.is_empty()).then_some(what))
+    let Some((mtu, tight)) = min else {
+        return (hops, 1500, None);
+    };
+    let what = match tight {
+        Tight::Link(i, m) => {
+            let l = &t.links[i];
+            format!("links[{i}] {} ↔ {} ({}, {m} bytes)", l.between[0], l.between[1], l.kind.as_str())
+        }
+        Tight::Net(name, m) => format!("site {name} network ({m} bytes)"),
+    };
+    (hops, mtu, Some(what))
 }

@@ -16,7 +16,6 @@
 //! with two reflectors per site at one simulation per site, not per node.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::Ipv4Addr;
 
 use super::addressing::Addressing;
 use super::sessions::{nodes_announce_pods, share_network};
@@ -25,13 +24,46 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{Cni, FlannelBackend, KiloGranularity, Kind, Topology};
 use crate::underlay::Underlay;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A short list kept inline, so routes are `Copy` and a message allocates nothing.
+/// Paths longer than `CAP` keep their first entries and their true length; no
+/// design meshplan draws comes near it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Short<T: Copy + Default, const CAP: usize> {
+    items: [T; CAP],
+    len: usize,
+}
+
+impl<T: Copy + Default + PartialEq, const CAP: usize> Short<T, CAP> {
+    fn new() -> Self {
+        Short { items: [T::default(); CAP], len: 0 }
+    }
+    /// `first` followed by `rest`.
+    fn prepend(first: T, rest: &Self) -> Self {
+        let mut out = Self::new();
+        out.items[0] = first;
+        let keep = rest.len.min(CAP - 1);
+        out.items[1..=keep].copy_from_slice(&rest.items[..keep]);
+        out.len = rest.len + 1;
+        out
+    }
+    fn contains(&self, x: &T) -> bool {
+        self.items[..self.len.min(CAP)].contains(x)
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+type AsPath = Short<u32, 8>;
+type ClusterList = Short<u32, 8>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Route {
     peer: Ref,
     session: usize,
     next_hop: Ref,
-    as_path: Vec<u32>,
-    cluster_list: Vec<Ipv4Addr>,
+    as_path: AsPath,
+    cluster_list: ClusterList,
     originator: Option<Ref>,
     ebgp: bool,
     from_client: bool,
@@ -78,9 +110,13 @@ pub fn run(
     }
 
     let mut loops: BTreeSet<(u32, String, String)> = BTreeSet::new();
+    let adj: BTreeMap<Family, Adjacency> = [Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f))).collect();
     let results = classes
         .iter()
-        .map(|&(fam, rep)| simulate(t, sp, sessions, fam, rep, &mut loops))
+        .map(|&(fam, rep)| match adj.get(&fam) {
+            Some(a) => simulate(t, sp, sessions, a, rep, &mut loops),
+            None => ClassRoutes::default(),
+        })
         .collect();
     for (asn, from, to) in loops {
         diags.push(
@@ -124,16 +160,41 @@ fn peer_keys(sp: &Speakers, sessions: &[Session]) -> BTreeMap<(usize, Family), V
     out
 }
 
-/// Simulates the prefix of node `rep` of family `fam` until nothing changes.
-fn simulate(t: &Topology, sp: &Speakers, sessions: &[Session], fam: Family, rep: usize, loops: &mut BTreeSet<(u32, String, String)>) -> ClassRoutes {
-    let n = sp.list.len();
-    let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-    for (i, s) in sessions.iter().enumerate() {
-        if s.family == fam {
-            adj[s.sa].push((i, s.sb));
-            adj[s.sb].push((i, s.sa));
+/// Sessions of one family per speaker, split by what may travel over them, so a
+/// reflector passing on a non-client route visits only its clients.
+struct Adjacency {
+    /// (session, peer) where the speaker is the reflector and the peer its client.
+    clients: Vec<Vec<(usize, usize)>>,
+    /// Other iBGP sessions.
+    ibgp: Vec<Vec<(usize, usize)>>,
+    ebgp: Vec<Vec<(usize, usize)>>,
+}
+
+impl Adjacency {
+    fn new(sp: &Speakers, sessions: &[Session], fam: Family) -> Adjacency {
+        let n = sp.list.len();
+        let mut a = Adjacency { clients: vec![Vec::new(); n], ibgp: vec![Vec::new(); n], ebgp: vec![Vec::new(); n] };
+        for (i, s) in sessions.iter().enumerate().filter(|(_, s)| s.family == fam) {
+            for (me, peer) in [(s.sa, s.sb), (s.sb, s.sa)] {
+                let list = if s.kind == SessionKind::Ebgp {
+                    &mut a.ebgp
+                } else if s.role == SessionRole::RrClient && me == s.sb {
+                    &mut a.clients
+                } else {
+                    &mut a.ibgp
+                };
+                list[me].push((i, peer));
+            }
         }
+        a
     }
+}
+
+/// Simulates the prefix of node `rep` until nothing changes.
+fn simulate(t: &Topology, sp: &Speakers, sessions: &[Session], adj: &Adjacency, rep: usize, loops: &mut BTreeSet<(u32, String, String)>) -> ClassRoutes {
+    let n = sp.list.len();
+    // Whether a speaker last offered its route to iBGP non-clients (to withdraw it later).
+    let mut offered_widely = vec![false; n];
     let refer = |s: usize| if s == rep { Ref::Origin } else { Ref::Speaker(s) };
     let mut rib_in: Vec<Vec<(usize, Route)>> = vec![Vec::new(); n];
     let mut best: Vec<Option<Route>> = vec![None; n];
@@ -141,8 +202,8 @@ fn simulate(t: &Topology, sp: &Speakers, sessions: &[Session], fam: Family, rep:
         peer: Ref::Origin,
         session: usize::MAX,
         next_hop: Ref::Origin,
-        as_path: Vec::new(),
-        cluster_list: Vec::new(),
+        as_path: AsPath::new(),
+        cluster_list: ClusterList::new(),
         originator: None,
         ebgp: false,
         from_client: false,
@@ -159,7 +220,13 @@ fn simulate(t: &Topology, sp: &Speakers, sessions: &[Session], fam: Family, rep:
             break;
         }
         budget -= 1;
-        for &(si, p) in &adj[s] {
+        // A route learned over iBGP from a non-client goes to clients only (or
+        // nowhere); skip the other iBGP peers unless an earlier offer must be withdrawn.
+        let wide = best[s].as_ref().is_some_and(|r| r.local || r.ebgp || r.from_client);
+        let visit_ibgp = wide || offered_widely[s];
+        offered_widely[s] = wide;
+        let ibgp: &[(usize, usize)] = if visit_ibgp { &adj.ibgp[s] } else { &[] };
+        for &(si, p) in adj.clients[s].iter().chain(ibgp).chain(&adj.ebgp[s]) {
             let offer = best[s].as_ref().and_then(|r| export(t, sp, &sessions[si], si, s, p, r, rep, &refer, loops));
             let slot = rib_in[p].iter().position(|(k, _)| *k == si);
             let changed = match (slot, offer) {
@@ -229,8 +296,7 @@ fn export(
         return None; // split horizon
     }
     if sess.kind == SessionKind::Ebgp {
-        let mut as_path = vec![me.asn];
-        as_path.extend(&r.as_path);
+        let as_path = AsPath::prepend(me.asn, &r.as_path);
         if as_path.contains(&peer.asn) {
             let origin_site = site_of(t, sp, rep);
             let peer_site = site_of(t, sp, p);
@@ -244,7 +310,7 @@ fn export(
             session: si,
             next_hop: refer(s),
             as_path,
-            cluster_list: Vec::new(),
+            cluster_list: ClusterList::new(),
             originator: None,
             ebgp: true,
             from_client: false,
@@ -262,16 +328,15 @@ fn export(
         if originator == refer(p) {
             return None;
         }
-        let mut cluster_list = vec![cluster_id];
-        cluster_list.extend(&r.cluster_list);
-        if peer.cluster_id.is_some_and(|c| cluster_list.contains(&c)) {
+        let cluster_list = ClusterList::prepend(u32::from(cluster_id), &r.cluster_list);
+        if peer.cluster_id.is_some_and(|c| cluster_list.contains(&u32::from(c))) {
             return None;
         }
         return Some(Route {
             peer: refer(s),
             session: si,
             next_hop: next_hop(sess, me, r.next_hop, refer(s)),
-            as_path: r.as_path.clone(),
+            as_path: r.as_path,
             cluster_list,
             originator: Some(originator),
             ebgp: false,
@@ -283,8 +348,8 @@ fn export(
         peer: refer(s),
         session: si,
         next_hop: next_hop(sess, me, r.next_hop, refer(s)),
-        as_path: r.as_path.clone(),
-        cluster_list: Vec::new(),
+        as_path: r.as_path,
+        cluster_list: ClusterList::new(),
         originator: None,
         ebgp: false,
         from_client: sess.role == SessionRole::RrClient && sess.sb == p,
@@ -316,7 +381,7 @@ fn select(sp: &Speakers, rib: &[(usize, Route)]) -> Option<Route> {
             };
             (r.as_path.len(), !r.ebgp, id(r.originator.unwrap_or(r.peer)), r.cluster_list.len(), *si)
         })
-        .map(|(_, r)| r.clone())
+        .map(|(_, r)| *r)
 }
 
 /// Nodes that install direct routes to each other's pod ranges without BGP.

@@ -90,7 +90,27 @@ pub fn router_plans(t: &Topology, speakers: &Speakers) -> BTreeMap<String, Route
         .collect()
 }
 
+/// What adding sessions needs, computed once: the cluster's families and each
+/// speaker's attachments (networks and directly linked devices, sorted).
+struct Ctx {
+    families: Vec<Family>,
+    attached: Vec<Vec<usize>>,
+    vertex: Vec<Option<usize>>,
+}
+
 pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session> {
+    let families: BTreeSet<Family> = t.cluster.pod_cidr.iter().map(Family::of_net).collect();
+    let vertex: Vec<Option<usize>> = sp.list.iter().map(|s| underlay.device(&s.name).map(|v| v.index())).collect();
+    let attached = vertex
+        .iter()
+        .map(|v| {
+            let mut n: Vec<usize> = v.map(|v| underlay.graph.neighbors(petgraph::graph::NodeIndex::new(v)).map(|x| x.index()).collect()).unwrap_or_default();
+            n.sort_unstable();
+            n.dedup();
+            n
+        })
+        .collect();
+    let ctx = Ctx { families: families.into_iter().collect(), attached, vertex };
     let mut out = Vec::new();
     let nodes: Vec<usize> = sp.list.iter().enumerate().filter(|(_, s)| s.kind == Kind::Node).map(|(i, _)| i).collect();
 
@@ -98,7 +118,7 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
     if t.cluster.cni == Cni::Calico && t.cluster.calico().node_mesh {
         for (k, &a) in nodes.iter().enumerate() {
             for &b in &nodes[k + 1..] {
-                add(&mut out, t, underlay, sp, a, b, SessionRole::Mesh);
+                add(&mut out, &ctx, underlay, sp, a, b, SessionRole::Mesh);
             }
         }
     }
@@ -113,7 +133,7 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
                     }
                     let Some(ni) = sp.get(nname) else { continue };
                     let role = if sp.list[ri].asn == sp.list[ni].asn { SessionRole::RrClient } else { SessionRole::Ebgp };
-                    add(&mut out, t, underlay, sp, ni, ri, role);
+                    add(&mut out, &ctx, underlay, sp, ni, ri, role);
                 }
             }
         }
@@ -129,19 +149,19 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
         if sp.list[a].kind != Kind::Router || sp.list[b].kind != Kind::Router || !seen.insert((a.min(b), a.max(b))) {
             continue;
         }
-        add(&mut out, t, underlay, sp, a, b, SessionRole::Backbone);
+        add(&mut out, &ctx, underlay, sp, a, b, SessionRole::Backbone);
     }
     out
 }
 
 /// Adds the session between speakers `a` and `b`, once per address family both have.
-fn add(out: &mut Vec<Session>, t: &Topology, underlay: &Underlay, sp: &Speakers, a: usize, b: usize, role: SessionRole) {
+fn add(out: &mut Vec<Session>, ctx: &Ctx, underlay: &Underlay, sp: &Speakers, a: usize, b: usize, role: SessionRole) {
     let (sa, sb) = (&sp.list[a], &sp.list[b]);
     let kind = if sa.asn == sb.asn { SessionKind::Ibgp } else { SessionKind::Ebgp };
     let role = if kind == SessionKind::Ebgp && role == SessionRole::RrClient { SessionRole::Ebgp } else { role };
+    let multihop = !shares(ctx, underlay, a, b);
     // Only families the cluster carries.
-    let families: BTreeSet<Family> = t.cluster.pod_cidr.iter().map(Family::of_net).collect();
-    for fam in families {
+    for &fam in &ctx.families {
         let pick = |addrs: &[IpAddr]| addrs.iter().copied().find(|x| Family::of(x) == fam);
         let (Some(aa), Some(ba)) = (pick(&sa.addresses), pick(&sb.addresses)) else { continue };
         let (next_hop_self, next_hop_reason) = next_hop(kind, role, sa, sb);
@@ -155,7 +175,7 @@ fn add(out: &mut Vec<Session>, t: &Topology, underlay: &Underlay, sp: &Speakers,
             b_asn: sb.asn,
             kind,
             role,
-            multihop: !share_network(underlay, &sa.name, &sb.name),
+            multihop,
             next_hop_self,
             next_hop_reason,
             sa: a,
@@ -165,26 +185,35 @@ fn add(out: &mut Vec<Session>, t: &Topology, underlay: &Underlay, sp: &Speakers,
 }
 
 /// Where the next hop is rewritten, and why.
-fn next_hop(kind: SessionKind, role: SessionRole, a: &Speaker, b: &Speaker) -> (Vec<String>, Option<String>) {
+fn next_hop(kind: SessionKind, role: SessionRole, a: &Speaker, b: &Speaker) -> (Vec<String>, Option<&'static str>) {
     match (kind, role) {
         (SessionKind::Ebgp, _) => (
             vec![a.name.clone(), b.name.clone()],
-            Some("eBGP: each side announces itself as next hop".into()),
+            Some("eBGP: each side announces itself as next hop"),
         ),
         (SessionKind::Ibgp, SessionRole::Backbone) => (
             vec![a.name.clone(), b.name.clone()],
             Some(
                 "backbone routers announce themselves as next hop, so a pod route resolves to a router \
-                 the underlay knows rather than to a node address behind another router"
-                    .into(),
+                 the underlay knows rather than to a node address behind another router",
             ),
         ),
         (SessionKind::Ibgp, SessionRole::RrClient) => (
             Vec::new(),
-            Some("reflected routes keep the originating node as next hop, so nodes of one site talk directly".into()),
+            Some("reflected routes keep the originating node as next hop, so nodes of one site talk directly"),
         ),
         _ => (Vec::new(), None),
     }
+}
+
+/// `share_network` over the precomputed attachments.
+fn shares(ctx: &Ctx, u: &Underlay, a: usize, b: usize) -> bool {
+    let (Some(_), Some(vb)) = (ctx.vertex[a], ctx.vertex[b]) else { return false };
+    let (na, nb) = (&ctx.attached[a], &ctx.attached[b]);
+    if na.binary_search(&vb).is_ok() {
+        return true;
+    }
+    nb.iter().any(|n| na.binary_search(n).is_ok() && u.vertex(petgraph::graph::NodeIndex::new(*n)).is_network())
 }
 
 /// Two devices share a network when both attach to one site network or a link joins them.

@@ -176,7 +176,7 @@ pub struct Session {
     pub multihop: bool,
     /// Which ends rewrite the next hop to themselves towards the other, and why.
     pub next_hop_self: Vec<String>,
-    pub next_hop_reason: Option<String>,
+    pub next_hop_reason: Option<&'static str>,
     #[serde(skip)]
     pub sa: usize,
     #[serde(skip)]

@@ -1,8 +1,176 @@
-//! Renderer: ansible (being written).
+//! Renderer: Ansible (`ansible/inventory.yml`, `ansible/site.yml`).
+//!
+//! The inventory groups the machines by role (routers, first server, other servers,
+//! agents) and by site, with the plan's facts as host variables. The playbook runs
+//! the bundle's own scripts, in the runbook's order: it adds no logic of its own.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use super::artifacts;
+use super::common::{cni_apply_script, first_server, header, ident, router_script, yaml_str};
 use super::File;
+use crate::model::Role;
 use crate::plan::Plan;
 
-pub fn files(_plan: &Plan) -> Vec<File> {
-    Vec::new()
+/// Where the playbook puts the bundle's files on each machine.
+const REMOTE: &str = "/opt/meshplan";
+
+pub fn files(plan: &Plan) -> Vec<File> {
+    if plan.nodes.is_empty() {
+        return Vec::new();
+    }
+    vec![File::text("ansible/inventory.yml", inventory(plan)), File::text("ansible/site.yml", playbook(plan))]
+}
+
+fn addr_list(a: &[IpAddr]) -> String {
+    let v: Vec<String> = a.iter().map(|a| yaml_str(&a.to_string())).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn group(o: &mut String, name: &str, hosts: &[(String, Vec<(String, String)>)]) {
+    let _ = writeln!(o, "    {name}:");
+    if hosts.is_empty() {
+        o.push_str("      hosts: {}\n");
+        return;
+    }
+    o.push_str("      hosts:\n");
+    for (h, vars) in hosts {
+        if vars.is_empty() {
+            let _ = writeln!(o, "        {}:", yaml_str(h));
+        } else {
+            let _ = writeln!(o, "        {}:", yaml_str(h));
+            for (k, v) in vars {
+                let _ = writeln!(o, "          {k}: {v}");
+            }
+        }
+    }
+}
+
+fn inventory(plan: &Plan) -> String {
+    let mut o = header(plan, "#", "Ansible inventory: the machines by role and by site, with the plan's facts");
+    o.push_str("all:\n  children:\n");
+    let routers: Vec<(String, Vec<(String, String)>)> = plan
+        .routers
+        .iter()
+        .filter(|(r, _)| router_script(plan, r).is_some())
+        .filter_map(|(r, rp)| {
+            let first = rp.addresses.first()?;
+            let mut vars = vec![
+                ("ansible_host".to_string(), yaml_str(&first.to_string())),
+                ("meshplan_daemon".to_string(), yaml_str(&format!("{:?}", rp.daemon).to_lowercase())),
+                ("meshplan_addresses".to_string(), addr_list(&rp.addresses)),
+            ];
+            if let Some(s) = &rp.site {
+                vars.push(("meshplan_site".to_string(), yaml_str(s)));
+            }
+            Some((r.clone(), vars))
+        })
+        .collect();
+    group(&mut o, "routers", &routers);
+
+    let first = first_server(plan).cloned();
+    let node_vars = |name: &String| -> Vec<(String, String)> {
+        let Some(n) = plan.nodes.get(name) else { return Vec::new() };
+        let mut v = Vec::new();
+        if let Some(a) = n.addresses.first() {
+            v.push(("ansible_host".to_string(), yaml_str(&a.to_string())));
+        }
+        v.push(("meshplan_role".to_string(), yaml_str(if n.role == Role::Server { "server" } else { "agent" })));
+        v.push(("meshplan_site".to_string(), yaml_str(&n.site)));
+        v.push(("meshplan_region".to_string(), yaml_str(&n.region)));
+        v.push(("meshplan_addresses".to_string(), addr_list(&n.addresses)));
+        v.push(("meshplan_pod_ranges".to_string(), format!("[{}]", n.pod_ranges.iter().map(|r| yaml_str(&r.to_string())).collect::<Vec<_>>().join(", "))));
+        v
+    };
+    let first_group: Vec<(String, Vec<(String, String)>)> = first.iter().map(|f| (f.clone(), node_vars(f))).collect();
+    group(&mut o, "k3s_first_server", &first_group);
+    let others: Vec<(String, Vec<(String, String)>)> = plan
+        .nodes
+        .iter()
+        .filter(|(k, n)| n.role == Role::Server && Some(*k) != first.as_ref())
+        .map(|(k, _)| (k.clone(), node_vars(k)))
+        .collect();
+    group(&mut o, "k3s_servers", &others);
+    let agents: Vec<(String, Vec<(String, String)>)> =
+        plan.nodes.iter().filter(|(_, n)| n.role == Role::Agent).map(|(k, _)| (k.clone(), node_vars(k))).collect();
+    group(&mut o, "k3s_agents", &agents);
+
+    // Sites: membership only; the variables live with the role groups above.
+    let mut by_site: BTreeMap<&str, Vec<(String, Vec<(String, String)>)>> = BTreeMap::new();
+    for (name, n) in &plan.nodes {
+        by_site.entry(n.site.as_str()).or_default().push((name.clone(), Vec::new()));
+    }
+    for (name, r) in &plan.routers {
+        if let (Some(s), Some(_)) = (&r.site, router_script(plan, name)) {
+            by_site.entry(s.as_str()).or_default().push((name.clone(), Vec::new()));
+        }
+    }
+    for (site, hosts) in &by_site {
+        group(&mut o, &format!("site_{}", ident(site)), hosts);
+    }
+    o
+}
+
+/// One play that copies a folder of the bundle to the machine and runs a script from it.
+fn play(o: &mut String, name: &str, hosts: &str, serial: bool, copies: &[(&str, &str)], run: &str, token: bool) {
+    let _ = writeln!(o, "\n- name: {}\n  hosts: {hosts}\n  become: true\n  gather_facts: false", yaml_str(name));
+    if serial {
+        o.push_str("  serial: 1\n");
+    }
+    if token {
+        o.push_str("  environment:\n    K3S_TOKEN: \"{{ lookup('ansible.builtin.env', 'K3S_TOKEN') }}\"\n");
+    }
+    o.push_str("  tasks:\n");
+    for (src, dest) in copies {
+        let _ = writeln!(
+            o,
+            "    - name: {}\n      ansible.builtin.copy:\n        src: \"{{{{ playbook_dir }}}}/../{src}\"\n        dest: \"{REMOTE}/{dest}\"\n        mode: preserve",
+            yaml_str(&format!("Copy {src}"))
+        );
+    }
+    let _ = writeln!(o, "    - name: {}\n      ansible.builtin.command: \"{REMOTE}/{run}\"\n      changed_when: true", yaml_str(&format!("Run {run}")));
+}
+
+fn playbook(plan: &Plan) -> String {
+    let mut o = header(plan, "#", "Ansible playbook: the bundle's scripts in the runbook's order (K3S_TOKEN from the environment)");
+    o.push_str(
+        "- name: Preflight\n  hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: K3S_TOKEN is set in the environment\n      \
+ansible.builtin.assert:\n        that:\n          - lookup('ansible.builtin.env', 'K3S_TOKEN') | length > 0\n        \
+fail_msg: \"Set K3S_TOKEN (the cluster secret, the same for every node) before running the playbook.\"\n",
+    );
+    let airgap = plan.cluster.airgap;
+    let art = format!("{}/", artifacts::DIR);
+    if plan.routers.keys().any(|r| router_script(plan, r).is_some()) {
+        play(
+            &mut o,
+            "Routers: BGP daemon and configuration",
+            "routers",
+            false,
+            &[("routers/{{ inventory_hostname }}/", "routers/{{ inventory_hostname }}/")],
+            "routers/{{ inventory_hostname }}/install.sh",
+            false,
+        );
+    }
+    let mut node_copies: Vec<(&str, &str)> = vec![("nodes/{{ inventory_hostname }}/", "nodes/{{ inventory_hostname }}/")];
+    if airgap {
+        node_copies.push((art.as_str(), art.as_str()));
+    }
+    for (title, hosts, serial) in [
+        ("First server", "k3s_first_server", false),
+        ("Other servers, one at a time", "k3s_servers", true),
+        ("Agents", "k3s_agents", false),
+    ] {
+        play(&mut o, title, hosts, serial, &node_copies, "nodes/{{ inventory_hostname }}/install.sh", true);
+    }
+    if let Some(s) = cni_apply_script(plan) {
+        let mut copies: Vec<(&str, &str)> = vec![("cluster/", "cluster/")];
+        if airgap {
+            copies.push((art.as_str(), art.as_str()));
+        }
+        play(&mut o, "CNI", "k3s_first_server", false, &copies, s, false);
+    }
+    play(&mut o, "Verify", "k3s_first_server", false, &[("verify.sh", "verify.sh")], "verify.sh", false);
+    o
 }

@@ -1,5 +1,12 @@
-//! Pieces every renderer shares, written once: the header comment and shell quoting.
+//! Pieces every renderer shares, written once: header comments, quoting for shell
+//! and YAML, Kubernetes names, the script prologue (root and host checks), and the
+//! facts several renderers need alike (first server, server URL, which script
+//! deploys the CNI and each router).
 
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use crate::model::{Cni, Daemon, Role};
 use crate::plan::Plan;
 
 /// The first comment of every generated file, with the comment leader of its language.
@@ -19,9 +26,140 @@ pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// A YAML double-quoted scalar: the value stays a string whatever it looks like.
+pub fn yaml_str(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            '\t' => o.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(o, "\\u{:04x}", u32::from(c));
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+/// A Kubernetes object name (RFC 1123 subdomain, lowercase) made from names of
+/// the topology, which may hold capitals and underscores.
+pub fn k8s_name(parts: &[&str]) -> String {
+    let joined = parts.join("-").to_ascii_lowercase();
+    let mut o: String = joined
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .collect();
+    while o.ends_with(['-', '.']) {
+        o.pop();
+    }
+    while o.starts_with(['-', '.']) {
+        o.remove(0);
+    }
+    o.truncate(253);
+    if o.is_empty() {
+        o.push_str("meshplan");
+    }
+    o
+}
+
+/// An identifier for Ansible groups and mermaid node ids: letters, digits, `_`.
+pub fn ident(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+/// The opening of every generated bash script: shebang, header, strict mode.
+pub fn script_start(plan: &Plan, what: &str) -> String {
+    format!("#!/usr/bin/env bash\n{}set -euo pipefail\n", header(plan, "#", what))
+}
+
+/// Stops unless the script runs as root.
+pub fn require_root() -> String {
+    "if [[ \"$(id -u)\" -ne 0 ]]; then\n  echo \"error: run this script as root (sudo -E $0)\" >&2\n  exit 1\nfi\n"
+        .to_string()
+}
+
+/// Stops unless the machine is one of `names` by its hostname or holds one of
+/// `addresses`.
+pub fn require_host(names: &[&str], addresses: &[IpAddr]) -> String {
+    let names: Vec<String> = names.iter().map(|n| sh_quote(n)).collect();
+    let addrs: Vec<String> = addresses.iter().map(|a| sh_quote(&a.to_string())).collect();
+    format!(
+        "EXPECTED_HOSTS=({names})\nEXPECTED_ADDRESSES=({addrs})\n\
+is_expected_host() {{\n  local h n a\n  h=\"$(hostname)\"\n  h=\"${{h,,}}\"\n  \
+for n in \"${{EXPECTED_HOSTS[@]}}\"; do\n    \
+if [[ \"$h\" == \"${{n,,}}\" || \"${{h%%.*}}\" == \"${{n,,}}\" ]]; then\n      return 0\n    fi\n  done\n  \
+for a in \"${{EXPECTED_ADDRESSES[@]}}\"; do\n    \
+if ip -o addr show 2>/dev/null | awk '{{print $4}}' | cut -d/ -f1 | grep -qxF -- \"$a\"; then\n      return 0\n    fi\n  done\n  \
+return 1\n}}\n\
+if ! is_expected_host; then\n  \
+echo \"error: this script is for ${{EXPECTED_HOSTS[*]}} (${{EXPECTED_ADDRESSES[*]}}); this machine has none of those hostnames or addresses\" >&2\n  \
+exit 1\nfi\n",
+        names = names.join(" "),
+        addrs = addrs.join(" ")
+    )
+}
+
+/// Servers in sorted name order; the first one starts the cluster.
+pub fn servers(plan: &Plan) -> Vec<&String> {
+    plan.nodes.iter().filter(|(_, n)| n.role == Role::Server).map(|(name, _)| name).collect()
+}
+
+pub fn first_server(plan: &Plan) -> Option<&String> {
+    servers(plan).into_iter().next()
+}
+
+/// `host:port` with IPv6 literals in brackets.
+pub fn host_port(a: &IpAddr, port: u16) -> String {
+    match a {
+        IpAddr::V4(v4) => format!("{v4}:{port}"),
+        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    }
+}
+
+/// `https://<first server's first address>:6443`, the URL every other node joins.
+pub fn server_url(plan: &Plan) -> Option<String> {
+    let first = first_server(plan)?;
+    let addr = plan.nodes.get(first)?.addresses.first()?;
+    Some(format!("https://{}", host_port(addr, 6443)))
+}
+
+/// The script that deploys the CNI from a server, relative to the bundle root, for
+/// the CNIs whose renderer writes one (Cilium, Flannel+MetalLB and Kilo add theirs here).
+pub fn cni_apply_script(plan: &Plan) -> Option<&'static str> {
+    match plan.cluster.cni {
+        Cni::Calico => Some("cluster/calico/apply.sh"),
+        Cni::Cilium | Cni::Flannel | Cni::Kilo => None,
+    }
+}
+
+/// The install script of a router, relative to the bundle root (routers whose
+/// daemon speaks BGP; a `none` router needs nothing from the bundle).
+pub fn router_script(plan: &Plan, router: &str) -> Option<String> {
+    let r = plan.routers.get(router)?;
+    match r.daemon {
+        Daemon::Bird | Daemon::Frr => Some(format!("routers/{router}/install.sh")),
+        Daemon::None => None,
+    }
+}
+
+/// The config file a router's daemon reads, relative to the bundle root.
+pub fn router_config(plan: &Plan, router: &str) -> Option<String> {
+    let r = plan.routers.get(router)?;
+    match r.daemon {
+        Daemon::Bird => Some(format!("routers/{router}/bird.conf")),
+        Daemon::Frr => Some(format!("routers/{router}/frr.conf")),
+        Daemon::None => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sh_quote;
+    use super::{ident, k8s_name, sh_quote, yaml_str};
 
     #[test]
     fn quoting() {
@@ -30,5 +168,20 @@ mod tests {
         assert_eq!(sh_quote("it's"), r"'it'\''s'");
         assert_eq!(sh_quote("$(id)"), "'$(id)'");
         assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn yaml_strings() {
+        assert_eq!(yaml_str("region=WDS"), "\"region=WDS\"");
+        assert_eq!(yaml_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(yaml_str("true"), "\"true\"");
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(k8s_name(&["gateway", "WDS"]), "gateway-wds");
+        assert_eq!(k8s_name(&["Edge_1", "zt-global"]), "edge-1-zt-global");
+        assert_eq!(k8s_name(&["-"]), "meshplan");
+        assert_eq!(ident("zt-global.1"), "zt_global_1");
     }
 }

@@ -1,8 +1,268 @@
-//! Renderer: frr (being written).
+//! Renderer: FRR configs for the routers whose daemon is `frr`
+//! (`routers/<router>/frr.conf`, the integrated config) and the script that
+//! installs one (`routers/<router>/install.sh`).
+//!
+//! One peer-group per kind of session and family (the groups of the BIRD
+//! renderer), a prefix-list and route-map per family that accept only the
+//! cluster's prefixes ([`super::bird::accepted`]) in and out of every session,
+//! `route-reflector-client` and `next-hop-self force` where the plan says, and
+//! ECMP across equal AS-path lengths.
 
+use std::fmt::Write as _;
+
+use super::bird::{self, Accept, Group, Side, HOLD, KEEPALIVE};
+use super::common;
 use super::File;
-use crate::plan::Plan;
+use crate::model::Daemon;
+use crate::plan::{Family, Plan, SessionKind};
 
-pub fn files(_plan: &Plan) -> Vec<File> {
-    Vec::new()
+/// ECMP width for BGP multipath.
+pub const MAXIMUM_PATHS: u32 = 8;
+
+pub fn files(plan: &Plan) -> Vec<File> {
+    let mut out = Vec::new();
+    for (name, r) in &plan.routers {
+        if r.daemon != Daemon::Frr {
+            continue;
+        }
+        out.push(File::text(format!("routers/{name}/frr.conf"), config(plan, name)));
+        out.push(File::script(format!("routers/{name}/install.sh"), install(plan, name)));
+    }
+    out
+}
+
+fn fam_tag(f: Family) -> &'static str {
+    match f {
+        Family::Ipv4 => "V4",
+        Family::Ipv6 => "V6",
+    }
+}
+
+fn policy_name(f: Family) -> String {
+    format!("MESHPLAN-{}", fam_tag(f))
+}
+
+/// A peer-group name: the group's name in capitals with `-` (`CLIENTS-V4`).
+fn group_name(g: &Group) -> String {
+    format!("{}-{}", g.base_name().to_ascii_uppercase().replace('_', "-"), fam_tag(g.family))
+}
+
+/// One prefix-list line's match: `ge`/`le` only where they narrow the range
+/// (FRR wants `len < ge <= le`).
+fn plist_match(a: &Accept) -> String {
+    let len = a.net.prefix_len();
+    let mut m = a.net.to_string();
+    if a.ge > len {
+        let _ = write!(m, " ge {}", a.ge);
+    }
+    if a.le > len && (a.le != a.net.max_prefix_len() || a.ge <= len) {
+        let _ = write!(m, " le {}", a.le);
+    }
+    m
+}
+
+/// `routers/<router>/frr.conf`.
+pub fn config(plan: &Plan, router: &str) -> String {
+    let mut o = common::header(plan, "!", &format!("FRR configuration of router `{router}` (integrated frr.conf)"));
+    let Some(r) = plan.routers.get(router) else {
+        return o;
+    };
+    let sides = bird::sides(plan, router);
+    let fams = bird::families(plan, &sides);
+    let acc = bird::accepted(plan);
+    let _ = writeln!(o, "!\n! Sessions the plan resolved for this router:");
+    for s in &sides {
+        let _ = writeln!(
+            o,
+            "!   {:<9} {} {} {} ({}){}{}",
+            s.session.role.as_str(),
+            if s.session.kind == SessionKind::Ibgp { "iBGP" } else { "eBGP" },
+            s.family.as_str(),
+            s.peer,
+            s.peer_address,
+            if s.session.multihop { ", multihop" } else { "" },
+            if s.rr_client { ", route-reflector client" } else { "" }
+        );
+    }
+    if sides.is_empty() {
+        let _ = writeln!(o, "!   (none)");
+    }
+    let _ = writeln!(o, "!\nfrr defaults traditional\nhostname {router}\nlog syslog informational\n!");
+
+    // Prefix policy: the same ranges the BIRD routers accept.
+    for &f in &fams {
+        let kw = if f == Family::Ipv4 { "ip" } else { "ipv6" };
+        let mine: Vec<&Accept> = acc.iter().filter(|a| a.family() == f).collect();
+        for (i, a) in mine.iter().enumerate() {
+            let _ = writeln!(o, "{kw} prefix-list {} seq {} permit {}", policy_name(f), (i + 1) * 10, plist_match(a));
+        }
+        if mine.is_empty() {
+            let none = match f {
+                Family::Ipv4 => "0.0.0.0/0 le 32",
+                Family::Ipv6 => "::/0 le 128",
+            };
+            let _ = writeln!(o, "{kw} prefix-list {} seq 10 deny {none}", policy_name(f));
+        }
+        let _ = writeln!(o, "!");
+    }
+    for &f in &fams {
+        let kw = if f == Family::Ipv4 { "ip" } else { "ipv6" };
+        let _ = writeln!(o, "! Only the cluster's prefixes pass, in and out; the rest meets the implicit deny.");
+        let _ = writeln!(o, "route-map {} permit 10\n match {kw} address prefix-list {}\nexit\n!", policy_name(f), policy_name(f));
+    }
+
+    let Some(asn) = r.asn.or_else(|| sides.first().map(|s| s.my_asn)) else {
+        let _ = writeln!(o, "! no AS number: the router speaks no BGP\nend");
+        return o;
+    };
+    let _ = writeln!(o, "router bgp {asn}");
+    if let Some(id) = r.router_id {
+        let _ = writeln!(o, " bgp router-id {id}");
+    }
+    if sides.iter().any(|s| s.rr_client) {
+        if let Some(cid) = r.cluster_id.or(r.router_id) {
+            let _ = writeln!(o, " bgp cluster-id {cid}");
+        }
+    }
+    let _ = writeln!(o, " no bgp default ipv4-unicast");
+    let _ = writeln!(o, " bgp bestpath as-path multipath-relax");
+    let _ = writeln!(o, " timers bgp {KEEPALIVE} {HOLD}");
+
+    let mut groups: Vec<Group> = Vec::new();
+    for s in &sides {
+        let g = Group::of(s);
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    for g in &groups {
+        let members: Vec<&Side> = sides.iter().filter(|s| Group::of(s) == *g).collect();
+        let pg = group_name(g);
+        let uniform_as = members.first().map(|m| m.peer_asn).filter(|a| members.iter().all(|m| m.peer_asn == *a));
+        let uniform_src = members.first().map(|m| m.my_address).filter(|a| members.iter().all(|m| m.my_address == *a));
+        let _ = writeln!(o, " neighbor {pg} peer-group");
+        if let Some(a) = uniform_as {
+            let _ = writeln!(o, " neighbor {pg} remote-as {a}");
+        }
+        if let Some(src) = uniform_src {
+            let _ = writeln!(o, " neighbor {pg} update-source {src}");
+        }
+        for m in &members {
+            if uniform_as.is_none() {
+                let _ = writeln!(o, " neighbor {} remote-as {}", m.peer_address, m.peer_asn);
+            }
+            let _ = writeln!(o, " neighbor {} peer-group {pg}", m.peer_address);
+            let kind = if m.session.kind == SessionKind::Ibgp { "iBGP" } else { "eBGP" };
+            let _ = writeln!(o, " neighbor {} description {} {kind} with {}", m.peer_address, m.session.role.as_str(), m.peer);
+            if uniform_src.is_none() {
+                let _ = writeln!(o, " neighbor {} update-source {}", m.peer_address, m.my_address);
+            }
+            if m.session.multihop && m.session.kind == SessionKind::Ebgp {
+                let _ = writeln!(o, " neighbor {} ebgp-multihop 255", m.peer_address);
+            }
+        }
+    }
+    for &f in &fams {
+        let _ = writeln!(o, " !\n address-family {} unicast", f.as_str());
+        for g in groups.iter().filter(|g| g.family == f) {
+            let pg = group_name(g);
+            let _ = writeln!(o, "  neighbor {pg} activate");
+            if g.rr_client {
+                let _ = writeln!(o, "  neighbor {pg} route-reflector-client");
+            }
+            if g.next_hop_self {
+                // `force`: also for routes learned over iBGP, which a reflector passes on.
+                let force = if g.kind == SessionKind::Ibgp { " force" } else { "" };
+                let _ = writeln!(o, "  neighbor {pg} next-hop-self{force}");
+            }
+            let _ = writeln!(o, "  neighbor {pg} route-map {} in", policy_name(f));
+            let _ = writeln!(o, "  neighbor {pg} route-map {} out", policy_name(f));
+        }
+        let _ = writeln!(o, "  maximum-paths {MAXIMUM_PATHS}\n  maximum-paths ibgp {MAXIMUM_PATHS}\n exit-address-family");
+    }
+    let _ = writeln!(o, "exit\n!\nend");
+    o
+}
+
+/// `routers/<router>/install.sh`: install FRR, check the config with FRR's own
+/// parser, enable bgpd, place the config and reload (or start) FRR. Safe to run twice.
+pub fn install(plan: &Plan, router: &str) -> String {
+    let addresses = plan.routers.get(router).map(|r| r.addresses.clone()).unwrap_or_default();
+    let v6 = plan.cluster.has_ipv6();
+    let mut o = common::script_start(plan, &format!("Installs FRR and the meshplan config on router `{router}`."));
+    o.push_str(&common::require_root());
+    o.push_str(&common::require_host(&[router], &addresses));
+    let _ = write!(
+        o,
+        r#"
+HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+CONFIG="$HERE/frr.conf"
+TARGET=/etc/frr/frr.conf
+DAEMONS=/etc/frr/daemons
+
+if ! command -v vtysh >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing FRR (frr)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y frr
+  else
+    echo "error: install FRR (package frr) with this system's package manager, then run this script again" >&2
+    exit 1
+  fi
+fi
+
+echo "checking $CONFIG with FRR's parser"
+vtysh -C -f "$CONFIG"
+
+echo "enabling IP forwarding"
+cat > /etc/sysctl.d/90-meshplan-router.conf <<'EOF'
+net.ipv4.ip_forward = 1
+{v6line}EOF
+sysctl -q -p /etc/sysctl.d/90-meshplan-router.conf
+
+restart=no
+if [[ -f "$DAEMONS" ]] && grep -q '^bgpd=no' "$DAEMONS"; then
+  sed -i 's/^bgpd=no/bgpd=yes/' "$DAEMONS"
+  echo "enabled bgpd in $DAEMONS"
+  restart=yes
+fi
+
+install -d -m 0755 /etc/frr
+if [[ -f "$TARGET" ]] && cmp -s "$CONFIG" "$TARGET"; then
+  echo "$TARGET is already up to date"
+else
+  if [[ -f "$TARGET" && ! -f "$TARGET.before-meshplan" ]]; then
+    cp -p "$TARGET" "$TARGET.before-meshplan"
+    echo "kept the previous config as $TARGET.before-meshplan"
+  fi
+  install -m 0640 "$CONFIG" "$TARGET"
+  if id frr >/dev/null 2>&1; then
+    chown frr:frr "$TARGET"
+  fi
+  echo "placed $TARGET"
+  if [[ "$restart" == no ]]; then
+    restart=reload
+  fi
+fi
+
+if ! command -v systemctl >/dev/null 2>&1; then
+  echo "error: no systemd here; start FRR with /usr/lib/frr/frrinit.sh start" >&2
+  exit 1
+fi
+if ! systemctl is-active --quiet frr; then
+  systemctl enable frr
+  systemctl restart frr
+elif [[ "$restart" == yes ]]; then
+  systemctl restart frr
+elif [[ "$restart" == reload ]]; then
+  systemctl reload frr
+fi
+
+sleep 2
+vtysh -c 'show bgp summary'
+echo "done: BGP sessions of {name} are listed above (Established once the peers are configured)"
+"#,
+        v6line = if v6 { "net.ipv6.conf.all.forwarding = 1\n" } else { "" },
+        name = common::sh_quote(router),
+    );
+    o
 }

@@ -1,8 +1,262 @@
-//! Renderer: k3s (being written).
+//! Renderer: k3s (`nodes/<node>/install.sh`).
+//!
+//! Each script writes `/etc/rancher/k3s/config.yaml` (and `registries.yaml` when
+//! the topology has mirrors), the kernel settings routed pods need, and runs the
+//! k3s installer: downloaded, or in airgap mode from `artifacts/` beside the
+//! bundle. The token comes from `K3S_TOKEN` in the environment, never from the
+//! bundle. Running a script twice changes nothing the second time.
+//!
+//! What a CNI needs from k3s (flannel backend, network policy, kube-proxy) is one
+//! table, [`cni_settings`]: a new CNI renderer adds its row there.
 
+use std::fmt::Write as _;
+
+use super::artifacts;
+use super::common::{first_server, header, require_host, require_root, script_start, server_url, servers, sh_quote, yaml_str};
 use super::File;
-use crate::plan::Plan;
+use crate::model::{Cni, Role};
+use crate::plan::{NodePlan, Plan};
 
-pub fn files(_plan: &Plan) -> Vec<File> {
-    Vec::new()
+/// The k3s installer online, and the variant that honours `INSTALL_K3S_MIRROR=cn`.
+const INSTALL_URL: &str = "https://get.k3s.io";
+const INSTALL_URL_CN: &str = "https://rancher-mirror.rancher.cn/k3s/k3s-install.sh";
+
+pub fn files(plan: &Plan) -> Vec<File> {
+    plan.nodes.iter().map(|(name, n)| File::script(format!("nodes/{name}/install.sh"), install(plan, name, n))).collect()
+}
+
+/// One value of the k3s config file.
+enum Value {
+    Str(String),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+fn push(o: &mut String, key: &str, v: &Value) {
+    match v {
+        Value::Str(s) => {
+            let _ = writeln!(o, "{key}: {}", yaml_str(s));
+        }
+        Value::Bool(b) => {
+            let _ = writeln!(o, "{key}: {b}");
+        }
+        Value::List(items) => {
+            let _ = writeln!(o, "{key}:");
+            for i in items {
+                let _ = writeln!(o, "  - {}", yaml_str(i));
+            }
+        }
+    }
+}
+
+/// The server settings the chosen CNI needs from k3s. Agents receive them from the
+/// server (k3s hands its flannel, network-policy and kube-proxy settings to agents).
+fn cni_settings(plan: &Plan) -> Vec<(&'static str, Value)> {
+    let none = || ("flannel-backend", Value::Str("none".into()));
+    match plan.cluster.cni {
+        // Calico brings its own CNI and policy engine: no flannel, no k3s network policy controller.
+        Cni::Calico => vec![none(), ("disable-network-policy", Value::Bool(true))],
+        Cni::Cilium => {
+            let mut v = vec![none(), ("disable-network-policy", Value::Bool(true))];
+            if plan.cluster.cilium().kube_proxy_replacement {
+                v.push(("disable-kube-proxy", Value::Bool(true)));
+            }
+            v
+        }
+        Cni::Kilo => vec![none()],
+        Cni::Flannel => {
+            let backend = match plan.cluster.flannel().backend {
+                crate::model::FlannelBackend::Vxlan => "vxlan",
+                crate::model::FlannelBackend::HostGw => "host-gw",
+                crate::model::FlannelBackend::WireguardNative => "wireguard-native",
+                crate::model::FlannelBackend::None => "none",
+            };
+            vec![("flannel-backend", Value::Str(backend.into()))]
+        }
+    }
+}
+
+fn joined(items: impl IntoIterator<Item = String>) -> String {
+    items.into_iter().collect::<Vec<_>>().join(",")
+}
+
+/// `/etc/rancher/k3s/config.yaml` of one node.
+fn config(plan: &Plan, name: &str, n: &NodePlan, first: bool) -> String {
+    let role = if n.role == Role::Server { "server" } else { "agent" };
+    let mut o = header(plan, "#", &format!("/etc/rancher/k3s/config.yaml of {name} ({role})"));
+    let mut entries: Vec<(&str, Value)> = vec![
+        ("node-name", Value::Str(name.to_string())),
+        ("node-ip", Value::Str(joined(n.addresses.iter().map(ToString::to_string)))),
+    ];
+    if let Some(p) = &n.public {
+        entries.push(("node-external-ip", Value::Str(p.ip().to_string())));
+    }
+    let mut labels = vec![format!("region={}", n.region)];
+    labels.extend(n.labels.iter().filter(|(k, _)| k.as_str() != "region").map(|(k, v)| format!("{k}={v}")));
+    entries.push(("node-label", Value::List(labels)));
+    if n.role == Role::Server {
+        if first && servers(plan).len() > 1 {
+            // More than one server: the first starts the embedded etcd the others join.
+            entries.push(("cluster-init", Value::Bool(true)));
+        }
+        let c = &plan.cluster;
+        entries.push(("cluster-cidr", Value::Str(joined(c.pod_cidr.iter().map(ToString::to_string)))));
+        entries.push(("service-cidr", Value::Str(joined(c.service_cidr.iter().map(ToString::to_string)))));
+        if let Some(dns) = c.cluster_dns {
+            entries.push(("cluster-dns", Value::Str(dns.to_string())));
+        }
+        entries.extend(cni_settings(plan));
+        if !c.disable.is_empty() {
+            entries.push(("disable", Value::List(c.disable.clone())));
+        }
+    }
+    for (k, v) in &entries {
+        push(&mut o, k, v);
+    }
+    o
+}
+
+/// `/etc/rancher/k3s/registries.yaml` when the topology names mirrors.
+fn registries(plan: &Plan) -> Option<String> {
+    let m = &plan.cluster.registry_mirrors;
+    if m.is_empty() {
+        return None;
+    }
+    let mut o = header(plan, "#", "/etc/rancher/k3s/registries.yaml: registry mirrors");
+    o.push_str("mirrors:\n");
+    for (registry, endpoints) in m {
+        let _ = writeln!(o, "  {}:\n    endpoint:", yaml_str(registry));
+        for e in endpoints {
+            let _ = writeln!(o, "      - {}", yaml_str(e));
+        }
+    }
+    Some(o)
+}
+
+/// Writes standard input to a file with a heredoc whose delimiter never occurs in it.
+fn heredoc(o: &mut String, dest: &str, mode: &str, body: &str) {
+    let _ = writeln!(o, "install_file {} {mode} <<'MESHPLAN_EOF'\n{body}MESHPLAN_EOF", sh_quote(dest));
+}
+
+fn install(plan: &Plan, name: &str, n: &NodePlan) -> String {
+    let first = first_server(plan).is_some_and(|f| f == name);
+    let joins = !first;
+    let role = if n.role == Role::Server { "server" } else { "agent" };
+    let service = if n.role == Role::Server { "k3s" } else { "k3s-agent" };
+    let c = &plan.cluster;
+    let mut o = script_start(plan, &format!("k3s {role} on {name} (site {}, region {})", n.site, n.region));
+    let _ = writeln!(o, "#\n# Usage, as root on {name}:");
+    if first {
+        o.push_str(
+            "#   K3S_TOKEN=<cluster secret> ./install.sh\n\
+# This is the first server: pick the cluster secret once (for example `openssl rand -hex 32`),\n\
+# keep it out of the bundle, and give the same K3S_TOKEN to every other node's script.\n",
+        );
+    } else {
+        o.push_str("#   K3S_TOKEN=<cluster secret> ./install.sh\n# K3S_TOKEN is the secret the first server was installed with.\n");
+    }
+    if c.airgap {
+        o.push_str("# Airgap: run ../../fetch-artifacts.sh once on a machine with Internet, then copy the\n# whole bundle folder (artifacts/ included) here. Nothing is downloaded on this machine.\n");
+    }
+    o.push('\n');
+    o.push_str(&require_root());
+    o.push_str(&require_host(&[name], &n.addresses));
+    o.push('\n');
+    let _ = writeln!(o, "NODE={}\nSERVICE={service}", sh_quote(name));
+    let _ = writeln!(o, "K3S_VERSION={}", sh_quote(c.k3s_version.as_deref().unwrap_or("")));
+    if c.airgap {
+        o.push_str("HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n");
+    }
+    if joins {
+        match server_url(plan) {
+            Some(url) => {
+                let _ = writeln!(o, "SERVER_URL={}", sh_quote(&url));
+            }
+            None => o.push_str("SERVER_URL=''\n"),
+        }
+    }
+    let hint = match (first, first_server(plan)) {
+        (true, _) | (false, None) => "pick one secret for the whole cluster (for example: openssl rand -hex 32) and give it to every node".to_string(),
+        (false, Some(f)) => format!("use the secret {f} was installed with (root can read it in /var/lib/rancher/k3s/server/token on {f})"),
+    };
+    let _ = writeln!(
+        o,
+        "if [[ -z \"${{K3S_TOKEN:-}}\" ]]; then\n  echo \"error: K3S_TOKEN is not set: {hint}; then run: sudo K3S_TOKEN=... $0\" >&2\n  exit 1\nfi"
+    );
+    o.push_str(
+        "\nCHANGED=0\n\
+# Writes standard input to $1 with mode $2 when the content differs; notes the change.\n\
+install_file() {\n  local dest=$1 mode=$2 tmp\n  tmp=\"$(mktemp)\"\n  cat > \"$tmp\"\n  \
+if [[ -f \"$dest\" ]] && cmp -s \"$tmp\" \"$dest\"; then\n    rm -f \"$tmp\"\n    echo \"unchanged $dest\"\n    return 0\n  fi\n  \
+mkdir -p \"$(dirname \"$dest\")\"\n  install -m \"$mode\" \"$tmp\" \"$dest\"\n  rm -f \"$tmp\"\n  echo \"wrote     $dest\"\n  CHANGED=1\n}\n\n",
+    );
+
+    // Kernel: forwarding, and loose reverse-path filtering (pod routes are asymmetric
+    // across sites; strict rp_filter drops the replies).
+    let mut sysctl = header(plan, "#", "Kernel settings for routed pod traffic");
+    sysctl.push_str("net.ipv4.ip_forward = 1\nnet.ipv4.conf.all.rp_filter = 2\nnet.ipv4.conf.default.rp_filter = 2\n");
+    if c.has_ipv6() {
+        sysctl.push_str("net.ipv6.conf.all.forwarding = 1\nnet.ipv6.conf.default.forwarding = 1\n");
+    }
+    heredoc(&mut o, "/etc/sysctl.d/90-meshplan.conf", "0644", &sysctl);
+    o.push_str("if [[ $CHANGED -eq 1 ]]; then\n  sysctl -q -p /etc/sysctl.d/90-meshplan.conf\nfi\nCHANGED=0\n\n");
+
+    heredoc(&mut o, "/etc/rancher/k3s/config.yaml", "0600", &config(plan, name, n, first));
+    if let Some(r) = registries(plan) {
+        heredoc(&mut o, "/etc/rancher/k3s/registries.yaml", "0600", &r);
+    }
+
+    o.push_str(
+        "\ninstalled_version() {\n  k3s --version 2>/dev/null | awk 'NR == 1 {print $3}'\n}\n\
+if [[ $CHANGED -eq 0 ]] && systemctl is-active --quiet \"$SERVICE\" \\\n  \
+&& { [[ -z \"$K3S_VERSION\" ]] || [[ \"$(installed_version)\" == \"$K3S_VERSION\" ]]; }; then\n  \
+echo \"k3s ($SERVICE) already runs on $NODE as planned: nothing to do\"\n  exit 0\nfi\n\n",
+    );
+
+    // The installer's environment.
+    let mut env: Vec<String> = vec![format!("INSTALL_K3S_EXEC={role}"), "K3S_TOKEN=\"$K3S_TOKEN\"".into(), "INSTALL_K3S_FORCE_RESTART=true".into()];
+    if joins {
+        env.push("K3S_URL=\"$SERVER_URL\"".into());
+    }
+    if c.airgap {
+        env.push("INSTALL_K3S_SKIP_DOWNLOAD=true".into());
+        let _ = writeln!(o, "ART=\"$HERE/../../\"{}", sh_quote(artifacts::DIR));
+        o.push_str(
+            "if [[ ! -f \"$ART/SHA256SUMS\" ]]; then\n  \
+echo \"error: $ART/SHA256SUMS is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ with the bundle\" >&2\n  exit 1\nfi\n\
+(cd \"$ART/..\" && sha256sum --quiet -c artifacts/SHA256SUMS)\n\
+case \"$(uname -m)\" in\n  x86_64 | amd64) ARCH=amd64 BIN=k3s ;;\n  aarch64 | arm64) ARCH=arm64 BIN=k3s-arm64 ;;\n  armv7l | armv6l | armhf) ARCH=arm BIN=k3s-armhf ;;\n  \
+*) echo \"error: no k3s build for $(uname -m)\" >&2; exit 1 ;;\nesac\n\
+if [[ ! -f \"$ART/k3s/$BIN\" ]]; then\n  echo \"error: $ART/k3s/$BIN is missing: run ARCH=$ARCH ./fetch-artifacts.sh\" >&2\n  exit 1\nfi\n\
+install -m 0755 \"$ART/k3s/$BIN\" /usr/local/bin/k3s\n\
+mkdir -p /var/lib/rancher/k3s/agent/images\n\
+for f in \"$ART/images/\"*; do\n  [[ -f \"$f\" ]] || continue\n  case \"$(basename \"$f\")\" in\n    \
+k3s-airgap-images-\"$ARCH\".*) ;;\n    k3s-airgap-images-*) continue ;;\n  esac\n  \
+install -m 0644 \"$f\" /var/lib/rancher/k3s/agent/images/\ndone\n",
+        );
+        let _ = writeln!(o, "env {} sh \"$ART/k3s/install.sh\"", env.join(" "));
+    } else {
+        if let Some(v) = &c.k3s_version {
+            env.push(format!("INSTALL_K3S_VERSION={}", sh_quote(v)));
+        }
+        let url = match &c.install_mirror {
+            Some(m) => {
+                env.push(format!("INSTALL_K3S_MIRROR={}", sh_quote(m)));
+                if m == "cn" {
+                    INSTALL_URL_CN
+                } else {
+                    INSTALL_URL
+                }
+            }
+            None => INSTALL_URL,
+        };
+        o.push_str("TMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
+        let _ = writeln!(o, "curl -sfL --retry 3 {} -o \"$TMP/install.sh\"", sh_quote(url));
+        let _ = writeln!(o, "env {} sh \"$TMP/install.sh\"", env.join(" "));
+    }
+    o.push_str("\nsystemctl is-active --quiet \"$SERVICE\"\necho \"k3s $(installed_version) runs on $NODE ($SERVICE)\"\n");
+    if n.role == Role::Server {
+        o.push_str("k3s kubectl get nodes -o wide || true\n");
+    }
+    o
 }

@@ -5,8 +5,8 @@
 //! What is here: the K3s and Kubernetes vocabulary the format refers to (packaged
 //! components, registries and their mirrors as in topology-format.md, well-known
 //! labels, version prefixes), common ways to name sites, routers and nodes, cloud
-//! names, and the words of short descriptions. Nothing is taken from a particular
-//! example file. Strings end with NUL as in the payload's string table, and the
+//! names, and a sentence in the words of DESIGN.md for descriptions. No name is
+//! taken from an example file. Strings end with NUL as in the payload's string table, and the
 //! most common text sits at the end, where back-references are shortest.
 //!
 //! The dictionary is part of the format: changing one byte needs a new version char.
@@ -26,9 +26,10 @@ router\0gateway\0gw\0r1\0r2\0\
 control-plane\0master\0worker\0k3s-master\0k3s-worker-\0k3s-node-\0\
 v1.28.\0v1.29.\0v1.30.\0v1.31.\0v1.32.\0v1.33.\0v1.34.\0+k3s1\0v3.2\0v3.28.\0v3.29.\0v3.30.\0\
 1.15.\01.16.\01.17.\01.18.\0\
-K3s cluster across sites and clouds over a WireGuard or ZeroTier mesh, with Calico, Cilium, \
-Flannel or Kilo; MetalLB in L2 or BGP mode; dual-stack IPv4 and IPv6 on one LAN at home; \
-pods routed natively by the existing routers, without encapsulation (no VXLAN or IPIP tunnel)\0\
+K3s cluster that spans several places (a hypervisor at home, cloud VPCs, a ZeroTier \
+or WireGuard overlay, a leased line): the pod network with Calico, Cilium, Flannel or Kilo \
+and MetalLB, BGP to the routers, dual-stack IPv4 and IPv6, native routing without \
+encapsulation or a VXLAN or IPIP tunnel, on one LAN\0\
 bgp-enabled\0true\0false\0\
 node1\0node2\0node3\0node-1\0node-2\0node-3\0agent-1\0agent-2\0server-1\0\
 k3s-server\0k3s-agent-\0k3s-\0";

@@ -1,26 +1,30 @@
 //! Share links: a whole topology in a URL fragment, `#t=<version char><payload>`,
 //! so a design travels by pasting a link and no server stores anything.
 //!
-//! The payload is a hand-packed binary form of the [`Topology`], raw-deflated, then
-//! base64url without padding. It is about half the length of the usual deflated
-//! JSON because it carries no field names: the layout is fixed by the version char.
+//! The payload is a hand-packed binary form of the [`Topology`], raw-deflated with
+//! a preset dictionary of common words (`dict.rs`), then base64url without padding.
+//! It carries no field names (the version char fixes the layout), stores each string
+//! once, leaves out values at their defaults and writes addresses as bytes, so it is
+//! well under two thirds of the usual deflated JSON.
 //!
 //! Layout of version `1` (varints are LEB128; "ref" is a varint index into the
-//! string table; every optional part is present only when its flag bit says so):
+//! string table; every optional part is present only when its flag bit says so;
+//! the bits are in `layout.rs`):
 //!
 //! ```text
 //! payload   = strings topology
-//! strings   = count (len utf8-bytes)*         every string once, in order of first use
+//! strings   = count*2+mode (utf8 NUL | len utf8)*   each string once, in order of first use
 //! topology  = flags [version] name:ref [description:ref] cluster
 //!             [sites] [routers] [hosts] [nodes] [links] [backbone]
 //! cluster   = flags (CNI, presence bits, three-state dns/asn) then the present fields
 //!             in declaration order; pod/service CIDRs only when not K3s's defaults
-//! site      = name:ref flag-byte (label, lan_mtu three-state; kind; lan) [label] [mtu]
+//! site      = name:ref flag-byte (label and lan_mtu three-state, kind, lan) [label] [mtu]
 //! router    = name:ref flag-byte (daemon, router_id three-state, ...) [site] [addresses] ...
 //! host      = name:ref site (0 = none, i + 1 = ref i)
 //! node      = name:ref flags site:ref addresses [public] [labels]
 //! link      = flag-byte (kind, mtu and cost three-state) end:ref end:ref [mtu] [cost]
-//! addresses = head-byte (count, and one family bit per address) raw-address-bytes
+//! addresses = head-byte (count, one family bit per address) address*
+//! address   = shared-byte rest      bytes shared with the previous address of its run
 //! prefix    = code-byte (family, length, host bits?) the bytes the length covers
 //! ```
 //!
@@ -35,18 +39,13 @@
 //! [`MAX_EXPANDED`] bytes in all. Hostile links get a [`ShareError`], never a panic.
 
 mod base64url;
+mod deflate;
 mod dict;
 mod error;
 mod layout;
 mod pack;
 mod unpack;
 mod wire;
-
-use miniz_oxide::deflate::core::{
-    compress_to_output, create_comp_flags_from_zip_params, CompressionStrategy, CompressorOxide, TDEFLFlush,
-    TDEFLStatus,
-};
-use miniz_oxide::inflate::{decompress_to_vec_with_limit, TINFLStatus};
 
 pub use error::ShareError;
 
@@ -72,7 +71,7 @@ const MAX_ENCODED_CHARS: usize = (MAX_INFLATED + 1024) / 3 * 4;
 /// A topology whose packed form exceeds [`MAX_INFLATED`] bytes (megabytes of
 /// descriptions) gives a fragment that [`decode`] refuses.
 pub fn encode(t: &Topology) -> String {
-    let deflated = deflate(&pack::pack(t));
+    let deflated = deflate::deflate(&pack::pack(t));
     let mut out = String::with_capacity(3 + deflated.len() / 3 * 4 + 4);
     out.push_str("t=");
     out.push(VERSION_CHAR);
@@ -99,7 +98,7 @@ pub fn decode(s: &str) -> Result<Topology, ShareError> {
         return Err(ShareError::TooLarge { limit: MAX_INFLATED });
     }
     let deflated = base64url::decode(data)?;
-    unpack::unpack(&inflate(&deflated)?)
+    unpack::unpack(&deflate::inflate(&deflated)?)
 }
 
 /// The `t=` value of the fragment, after `#` when there is one.
@@ -112,43 +111,6 @@ fn fragment(s: &str) -> Result<&str, ShareError> {
     frag.split('&')
         .find_map(|p| p.strip_prefix("t="))
         .ok_or(ShareError::NoFragment)
-}
-
-/// Raw deflate, the shortest of a few settings: on a few hundred bytes the fixed
-/// Huffman code sometimes beats a dynamic one that must ship its own table.
-fn deflate(raw: &[u8]) -> Vec<u8> {
-    let strategies = [CompressionStrategy::Default, CompressionStrategy::Fixed, CompressionStrategy::Filtered];
-    let mut best: Option<Vec<u8>> = None;
-    for s in strategies {
-        let flags = create_comp_flags_from_zip_params(10, 0, s as i32);
-        let out = deflate_with(raw, flags);
-        if best.as_ref().is_none_or(|b| out.len() < b.len()) {
-            best = Some(out);
-        }
-    }
-    best.unwrap_or_else(|| miniz_oxide::deflate::compress_to_vec(raw, 10))
-}
-
-fn deflate_with(raw: &[u8], flags: u32) -> Vec<u8> {
-    let mut c = CompressorOxide::new(flags);
-    let mut out = Vec::new();
-    let (status, _) = compress_to_output(&mut c, raw, TDEFLFlush::Finish, |chunk| {
-        out.extend_from_slice(chunk);
-        true
-    });
-    match status {
-        TDEFLStatus::Done => out,
-        // Not expected from an in-memory sink; the plain call has no such path.
-        _ => miniz_oxide::deflate::compress_to_vec(raw, 10),
-    }
-}
-
-fn inflate(deflated: &[u8]) -> Result<Vec<u8>, ShareError> {
-    decompress_to_vec_with_limit(deflated, MAX_INFLATED).map_err(|e| match e.status {
-        TINFLStatus::HasMoreOutput => ShareError::TooLarge { limit: MAX_INFLATED },
-        TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => ShareError::Truncated,
-        _ => ShareError::Corrupt,
-    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,39 @@
+//! Benchmarks of each stage at 60, 600 and 2000 nodes (scale designs: 10 nodes per
+//! site, two route reflectors per site). `cargo xtask bench` runs them.
+
+use divan::{black_box, Bencher};
+use meshplan_core::{analyze, check, parse, plan, scale, write};
+
+fn main() {
+    divan::main();
+}
+
+const SITES: &[usize] = &[6, 60, 200];
+
+fn text(sites: usize) -> String {
+    write(&scale::design(sites, 10))
+}
+
+#[divan::bench(args = SITES, sample_count = 10)]
+fn parse_text(b: Bencher, sites: usize) {
+    let src = text(sites);
+    b.bench(|| parse(black_box(&src)));
+}
+
+#[divan::bench(args = SITES, sample_count = 10)]
+fn check_rules(b: Bencher, sites: usize) {
+    let t = scale::design(sites, 10);
+    b.bench(|| check::check(black_box(&t)));
+}
+
+#[divan::bench(args = SITES, sample_count = 10)]
+fn plan_build(b: Bencher, sites: usize) {
+    let t = scale::design(sites, 10);
+    b.bench(|| plan::build(black_box(&t)));
+}
+
+#[divan::bench(args = SITES, sample_count = 10)]
+fn analyze_text(b: Bencher, sites: usize) {
+    let src = text(sites);
+    b.bench(|| analyze(black_box(&src)));
+}

@@ -1,0 +1,274 @@
+//! Router configs (BIRD and FRR): what each example's routers must say, and every
+//! generated config and install script passed through the real tools — BIRD's
+//! parser (`bird -p`), FRR's (`vtysh -C`, `bgpd -C`), `bash -n` and shellcheck.
+//! A missing tool fails the test (the README's test command installs them).
+//!
+//! `MESHPLAN_DUMP_ROUTERS=DIR` also writes the files under DIR for reading.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use meshplan_core::plan::{self, Plan};
+use meshplan_core::render::{bird, frr, File};
+use meshplan_core::{diag, parse};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn load(path: &Path) -> Option<Plan> {
+    let src = fs::read_to_string(path).ok()?;
+    let t = parse(&src).topology?;
+    Some(plan::build(&t))
+}
+
+fn example(name: &str) -> Plan {
+    let p = root().join("examples").join(name);
+    load(&p).unwrap_or_else(|| panic!("{} does not parse", p.display()))
+}
+
+fn router_files(p: &Plan) -> Vec<File> {
+    let mut f = bird::files(p);
+    f.extend(frr::files(p));
+    f
+}
+
+fn file<'a>(files: &'a [File], path: &str) -> &'a str {
+    files.iter().find(|f| f.path == path).map(|f| f.contents.as_str()).unwrap_or_else(|| panic!("no file {path}"))
+}
+
+/// The block of a config that starts with the line `start` (up to its closing brace).
+fn block<'a>(conf: &'a str, start: &str) -> &'a str {
+    let Some(i) = conf.find(start) else { panic!("no `{start}` in\n{conf}") };
+    let rest = &conf[i..];
+    let end = rest.find("\n}\n").map(|e| e + 3).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+fn calico_gateway_reflects_for_wds_and_sets_next_hop_on_the_backbone() {
+    let p = example("calico-wds-hkg.yaml");
+    let files = router_files(&p);
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "routers/cn-ns/bird.conf",
+            "routers/cn-ns/install.sh",
+            "routers/gateway/bird.conf",
+            "routers/gateway/install.sh",
+            "routers/global-ns/bird.conf",
+            "routers/global-ns/install.sh"
+        ]
+    );
+    let gw = file(&files, "routers/gateway/bird.conf");
+    assert!(gw.contains("router id 192.168.100.1;"), "{gw}");
+    assert!(gw.contains("filter meshplan_v4 {\n  if net ~ [ 10.42.0.0/16{26,32} ] then accept;\n  reject;\n}"), "{gw}");
+    assert!(!gw.contains("ipv6"), "IPv4-only cluster: {gw}");
+
+    let backbone = block(gw, "template bgp backbone_v4 {");
+    for line in ["local 192.168.100.1 as 64512;", "next hop self;", "gateway recursive;", "igp table master4;", "import filter meshplan_v4;", "export filter meshplan_v4;", "hold time 30;"] {
+        assert!(backbone.contains(line), "backbone template lacks `{line}`:\n{backbone}");
+    }
+    assert!(!backbone.contains("rr client"), "{backbone}");
+
+    let clients = block(gw, "template bgp clients_v4 {");
+    for line in ["rr client;", "rr cluster id 192.168.100.1;", "gateway recursive;"] {
+        assert!(clients.contains(line), "clients template lacks `{line}`:\n{clients}");
+    }
+    assert!(!clients.contains("next hop self"), "reflected routes keep the node as next hop:\n{clients}");
+
+    let to_global = block(gw, "protocol bgp backbone_global_ns_v4 from backbone_v4 {");
+    assert!(to_global.contains("neighbor 100.64.1.106 as 64512;") && to_global.contains("multihop;"), "{to_global}");
+    let to_cn = block(gw, "protocol bgp backbone_cn_ns_v4 from backbone_v4 {");
+    assert!(!to_cn.contains("multihop"), "{to_cn}");
+    let master = block(gw, "protocol bgp clients_kubemaster_v4 from clients_v4 {");
+    assert!(master.contains("neighbor 192.168.100.251 as 64512;"), "{master}");
+    assert_eq!(gw.matches("protocol bgp ").count(), 4, "two clients and two backbone peers:\n{gw}");
+
+    let kernel = block(gw, "protocol kernel kernel_v4 {");
+    for line in ["learn;", "merge paths on;", "if source = RTS_BGP then accept;"] {
+        assert!(kernel.contains(line), "kernel protocol lacks `{line}`:\n{kernel}");
+    }
+
+    // cn-ns reflects for no one: backbone only, no cluster id.
+    let cn = file(&files, "routers/cn-ns/bird.conf");
+    assert!(!cn.contains("rr client") && !cn.contains("template bgp clients"), "{cn}");
+    assert_eq!(cn.matches("protocol bgp ").count(), 2, "{cn}");
+    // global-ns reflects for the Hong Kong node.
+    let gl = file(&files, "routers/global-ns/bird.conf");
+    assert!(gl.contains("rr cluster id 100.64.1.106;") && gl.contains("neighbor 10.2.5.7 as 64512;"), "{gl}");
+
+    let sh = file(&files, "routers/gateway/install.sh");
+    for line in ["set -euo pipefail", "bird -p -c \"$CONFIG\"", "birdc configure", "EXPECTED_ADDRESSES=(192.168.100.1)"] {
+        assert!(sh.contains(line), "install.sh lacks `{line}`:\n{sh}");
+    }
+}
+
+#[test]
+fn cilium_frr_router_peers_ebgp_in_both_families() {
+    let p = example("cilium-dualstack-frr.yaml");
+    let files = router_files(&p);
+    let conf = file(&files, "routers/freebsd/frr.conf");
+    for line in [
+        "router bgp 64513\n",
+        " bgp router-id 172.16.10.1\n",
+        " no bgp default ipv4-unicast\n",
+        " bgp bestpath as-path multipath-relax\n",
+        " timers bgp 10 30\n",
+        " neighbor EBGP-V4 peer-group\n",
+        " neighbor EBGP-V4 remote-as 64512\n",
+        " neighbor EBGP-V4 update-source 172.16.10.1\n",
+        " neighbor 172.16.10.20 peer-group EBGP-V4\n",
+        " neighbor EBGP-V6 remote-as 64512\n",
+        " neighbor 2001:db8:beef:aa10::25 peer-group EBGP-V6\n",
+        "  neighbor EBGP-V4 activate\n",
+        "  neighbor EBGP-V6 activate\n",
+        "  neighbor EBGP-V4 next-hop-self\n",
+        "  neighbor EBGP-V4 route-map MESHPLAN-V4 in\n",
+        "  neighbor EBGP-V6 route-map MESHPLAN-V6 out\n",
+        "  maximum-paths 8\n",
+        "  maximum-paths ibgp 8\n",
+        "ip prefix-list MESHPLAN-V4 seq 10 permit 10.42.0.0/16 ge 24\n",
+        "ipv6 prefix-list MESHPLAN-V6 seq 10 permit 2001:db8:beef:aa42::/96 ge 112\n",
+        "ip prefix-list MESHPLAN-V4 seq 20 permit 10.43.0.0/16 le 32\n",
+        "ip prefix-list MESHPLAN-V4 seq 40 permit 192.0.2.240/29 le 32\n",
+        "ipv6 prefix-list MESHPLAN-V6 seq 40 permit 2001:db8:beef:aa01::240/125 le 128\n",
+    ] {
+        assert!(conf.contains(line), "frr.conf lacks `{}`:\n{conf}", line.trim_end());
+    }
+    assert!(!conf.contains("ebgp-multihop"), "all neighbours share the home LAN:\n{conf}");
+    assert!(!conf.contains("route-reflector-client"), "eBGP neighbours are no reflector clients:\n{conf}");
+    assert!(!conf.contains("ebgp-requires-policy"), "policies are applied, RFC 8212 stays on:\n{conf}");
+    // IPv4 neighbours are activated only in the IPv4 family.
+    let v6 = &conf[conf.find("address-family ipv6 unicast").unwrap_or(0)..];
+    assert!(!v6.contains("EBGP-V4"), "{v6}");
+    let sh = file(&files, "routers/freebsd/install.sh");
+    assert!(sh.contains("vtysh -C -f \"$CONFIG\"") && sh.contains("bgpd=yes") && sh.contains("net.ipv6.conf.all.forwarding = 1"), "{sh}");
+}
+
+#[test]
+fn routers_without_a_daemon_get_no_files() {
+    let p = load(&root().join("tests/data/check/blackhole-host/topology.yaml")).unwrap_or_else(|| panic!("blackhole-host does not parse"));
+    let files = router_files(&p);
+    assert!(files.iter().all(|f| !f.path.contains("cn-ns")), "cn-ns is a plain host");
+    let gw = file(&files, "routers/gateway/bird.conf");
+    assert!(gw.contains("protocol bgp backbone_global_ns_v4 from backbone_v4"), "{gw}");
+}
+
+#[test]
+fn prefix_ranges_of_pools() {
+    let p = example("cilium-dualstack-frr.yaml");
+    let acc: Vec<String> = bird::accepted(&p).iter().map(|a| format!("{}{{{},{}}} {}", a.net, a.ge, a.le, a.what)).collect();
+    assert_eq!(
+        acc,
+        [
+            "10.42.0.0/16{24,32} pod range",
+            "2001:db8:beef:aa42::/96{112,128} pod range",
+            "10.43.0.0/16{16,32} service range",
+            "fddd:dead:beef::/112{112,128} service range",
+            "172.31.0.0/16{16,32} LB pool internal",
+            "2001:db8:beef:aa31::/64{64,128} LB pool internal",
+            "192.0.2.240/29{29,32} LB pool public",
+            "2001:db8:beef:aa01::240/125{125,128} LB pool public",
+        ]
+    );
+}
+
+/// Every topology whose routers the tools check: the examples, the lab designs,
+/// and the check cases without errors.
+fn all_topologies() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut push_dir = |dir: PathBuf, nested: bool| {
+        let Ok(rd) = fs::read_dir(&dir) else { return };
+        let mut v: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+        v.sort();
+        for p in v {
+            if nested {
+                let t = p.join("topology.yaml");
+                if t.exists() {
+                    out.push(t);
+                }
+            } else if p.extension().is_some_and(|e| e == "yaml") {
+                out.push(p);
+            }
+        }
+    };
+    push_dir(root().join("examples"), false);
+    push_dir(root().join("tests/data/lab"), true);
+    push_dir(root().join("tests/data/check"), true);
+    out
+}
+
+fn run(cmd: &str, args: &[&str]) -> (bool, String) {
+    match Command::new(cmd).args(args).output() {
+        Ok(o) => (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))),
+        Err(e) => panic!("`{cmd}` cannot run ({e}): install it (cargo xtask test installs the test tools)"),
+    }
+}
+
+#[test]
+fn real_tools_accept_every_router_config() {
+    let dump = std::env::var_os("MESHPLAN_DUMP_ROUTERS").map(PathBuf::from);
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("routers");
+    let _ = fs::remove_dir_all(&tmp);
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for topo in all_topologies() {
+        let Some(p) = load(&topo) else { continue };
+        let lab = topo.components().any(|c| c.as_os_str() == "lab");
+        let blackhole_case = topo.to_string_lossy().contains("blackhole");
+        if diag::has_errors(&p.diagnostics) && !lab && !blackhole_case {
+            continue;
+        }
+        let case = topo.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let case = if case == "examples" { topo.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default() } else { case };
+        for f in router_files(&p) {
+            for base in std::iter::once(&tmp).chain(dump.as_ref()) {
+                let path = base.join(&case).join(&f.path);
+                if let Some(d) = path.parent() {
+                    fs::create_dir_all(d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+                }
+                fs::write(&path, &f.contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+            let path = tmp.join(&case).join(&f.path);
+            let ps = path.to_string_lossy().to_string();
+            let label = format!("{case}/{}", f.path);
+            if f.path.ends_with("bird.conf") {
+                let (ok, out) = run("bird", &["-p", "-c", &ps]);
+                if !ok {
+                    failures.push(format!("{label}: bird -p: {out}"));
+                }
+            } else if f.path.ends_with("frr.conf") {
+                let (ok, out) = run("vtysh", &["-C", "-f", &ps]);
+                if !ok || out.lines().any(|l| l.starts_with('%') || l.contains("Unknown command")) {
+                    failures.push(format!("{label}: vtysh -C: {out}"));
+                }
+                let (_, out) = run("/usr/lib/frr/bgpd", &["-C", "-f", &ps]);
+                if out.lines().any(|l| l.contains("Unknown command") || l.contains("No such command") || l.contains("% ") || l.contains("[EC ") || l.contains("rror")) {
+                    failures.push(format!("{label}: bgpd -C: {out}"));
+                }
+            } else if f.path.ends_with(".sh") {
+                let (ok, out) = run("bash", &["-n", &ps]);
+                if !ok {
+                    failures.push(format!("{label}: bash -n: {out}"));
+                }
+                let (ok, out) = run("shellcheck", &["-x", &ps]);
+                if !ok {
+                    failures.push(format!("{label}: shellcheck: {out}"));
+                }
+                assert!(f.executable, "{label} is a script");
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 8, "only {checked} files checked");
+}
+
+#[test]
+fn same_plan_same_bytes() {
+    let p = example("calico-wds-hkg.yaml");
+    assert_eq!(router_files(&p), router_files(&p));
+}

@@ -1,0 +1,497 @@
+// End-to-end tests of the meshplan browser app in real headless Chromium.
+//
+// Serves dist/ (built by `trunk build --release --offline` at the repo root) on
+// 127.0.0.1 with a tiny static server, drives Debian's chromium through
+// playwright-core, finds elements by data-testid and data-* hooks only, and saves
+// screenshots under target/e2e/. One line per test; the last line is
+// `e2e: N passed, M failed`; exit status 1 on any failure.
+//
+// Tests that need a capability the app does not have yet (because the core
+// module behind it is missing) are reported as PENDING, never as passed. The
+// app says what it has on its root element: data-has-plan, data-has-share,
+// data-has-bundle.
+
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const dist = path.join(root, 'dist');
+const shots = path.join(root, 'target', 'e2e');
+fs.mkdirSync(shots, { recursive: true });
+
+if (!fs.existsSync(path.join(dist, 'index.html'))) {
+  console.error('dist/index.html is missing: run `trunk build --release --offline` at the repo root first');
+  console.log('e2e: 0 passed, 1 failed');
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------
+// A static server for dist/, on a free port of 127.0.0.1.
+
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+const served = [];
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  let file = path.normalize(path.join(dist, decodeURIComponent(url.pathname)));
+  if (!file.startsWith(dist)) {
+    res.writeHead(403).end();
+    return;
+  }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+  served.push(url.pathname);
+  fs.readFile(file, (err, data) => {
+    if (err) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+    res.end(data);
+  });
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+// ---------------------------------------------------------------------------
+// The browser, with every request watched.
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+const pageErrors = [];
+const outside = [];
+
+async function newContext() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await context.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
+    outside.push(route.request().url());
+    return route.abort();
+  });
+  return context;
+}
+
+async function newPage(context) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!['127.0.0.1'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) outside.push(r.url());
+  });
+  return page;
+}
+
+async function open(page, hash = '') {
+  await page.goto(`${origin}/${hash}`);
+  await page.waitForSelector('[data-testid="canvas"]');
+  // The first render draws the design; give the wasm a moment to settle.
+  await page.waitForFunction(() => document.querySelector('.app') !== null);
+}
+
+const tid = (id) => `[data-testid="${id}"]`;
+
+/// The saved work: the text and layout the app keeps in localStorage.
+async function saved(page) {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('meshplan.doc.v1') || 'null'));
+}
+
+async function caps(page) {
+  return page.evaluate(() => {
+    const a = document.querySelector('.app');
+    return {
+      plan: a.dataset.hasPlan === 'true',
+      share: a.dataset.hasShare === 'true',
+      bundle: a.dataset.hasBundle === 'true',
+    };
+  });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+async function loadExample(page, name) {
+  const text = fs.readFileSync(path.join(root, 'examples', `${name}.yaml`), 'utf8');
+  const designName = text.match(/^name: (.*)$/m)[1].trim();
+  await page.selectOption(tid('examples'), name);
+  await waitFor(async () => (await page.textContent('.design-name')) === designName, `example ${name} did not open`);
+  await waitFor(async () => (await saved(page))?.text === text, `example ${name}: the saved text is not the example`);
+}
+
+/// Replaces the YAML text as a person would (select all, type over it).
+async function setYaml(page, text) {
+  await page.click(tid('tab-yaml'));
+  await page.fill(tid('yaml'), text);
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function waitFor(fn, msg, timeout = 5000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error(msg);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Zip listing (central directory), for comparing the app's export with the CLI's.
+
+function zipEntries(buf) {
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('not a zip file');
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const out = new Map();
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error('damaged zip directory');
+    const crc = buf.readUInt32LE(p + 16);
+    const size = buf.readUInt32LE(p + 24);
+    const nlen = buf.readUInt16LE(p + 28);
+    const xlen = buf.readUInt16LE(p + 30);
+    const clen = buf.readUInt16LE(p + 32);
+    const name = buf.toString('utf8', p + 46, p + 46 + nlen);
+    out.set(name, { crc, size });
+    p += 46 + nlen + xlen + clen;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The 600-node design of the performance issue: 60 sites × 10 nodes, two BIRD
+// route reflectors per site serving it, a backbone over WireGuard links.
+
+function scaleDesign(sites = 60, perSite = 10) {
+  const L = ['version: 1', 'name: scale-600', 'cluster:', '  cni: calico', '  pod_cidr: [10.96.0.0/12]',
+    '  service_cidr: [10.43.0.0/16]', '  asn: 64512', '  calico:', '    encapsulation: none', '    node_mesh: false', 'sites:'];
+  for (let s = 0; s < sites; s++) L.push(`  s${s}: {kind: lan, lan_mtu: 1500}`);
+  L.push('routers:');
+  for (let s = 0; s < sites; s++) {
+    for (const r of [1, 2]) L.push(`  s${s}-rr${r}: {site: s${s}, daemon: bird, address: 172.${16 + (s >> 6)}.${s & 63}.${r}, serves: [s${s}]}`);
+  }
+  L.push('nodes:');
+  for (let s = 0; s < sites; s++) {
+    for (let n = 0; n < perSite; n++) {
+      L.push(`  s${s}-n${n}: {site: s${s}, role: ${s === 0 && n === 0 ? 'server' : 'agent'}, address: 172.${16 + (s >> 6)}.${s & 63}.${10 + n}}`);
+    }
+  }
+  L.push('links:');
+  // A ring of WireGuard links between the first reflectors, and a chord per site.
+  for (let s = 0; s < sites; s++) {
+    L.push(`  - {between: [s${s}-rr1, s${(s + 1) % sites}-rr1], kind: wireguard, mtu: 1420}`);
+    L.push(`  - {between: [s${s}-rr2, s${(s + 7) % sites}-rr2], kind: wireguard, mtu: 1420}`);
+  }
+  return L.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------
+// The tests.
+
+const results = [];
+const pending = [];
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    const note = await fn();
+    if (note && note.pending) {
+      pending.push(`${name}: ${note.pending}`);
+      console.log(`PENDING ${name} — ${note.pending}`);
+      return;
+    }
+    results.push({ name, ok: true });
+    console.log(`ok      ${name} (${Date.now() - t0} ms)${note ? ` — ${note}` : ''}`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAILED  ${name}: ${e.message.split('\n')[0]}`);
+  }
+}
+
+const ctx = await newContext();
+const page = await newPage(ctx);
+let have = { plan: false, share: false, bundle: false };
+
+await test('first visit shows the default design (calico-wds-hkg)', async () => {
+  await open(page);
+  have = await caps(page);
+  for (const sel of ['[data-site="WDS"]', '[data-site="zt-global"]', '[data-node="kubemaster"]', '[data-node="kubenode-hkg04"]',
+    '[data-router="gateway"]', '[data-router="cn-ns"]', '[data-host="ngb"]', '[data-link="0"]', '[data-link="3"]']) {
+    await page.waitForSelector(`${tid('canvas')} ${sel}`, { timeout: 5000 });
+  }
+  const name = await page.textContent('.design-name');
+  assert(name === 'wds-hkg', `design name is ${name}`);
+  const errors = await page.locator('[data-severity="error"]').count();
+  assert(errors === 0, `the default design shows ${errors} errors`);
+  await shot(page, '01-default');
+  const c = Object.entries(have).map(([k, v]) => `${k}: ${v ? 'yes' : 'no'}`).join(', ');
+  return `app capabilities: ${c}`;
+});
+
+await test('add a site, a node and a link by clicking', async () => {
+  await page.click(tid('add-site'));
+  await page.waitForSelector('[data-site="site-1"]');
+  // The new site is selected, so the node goes into it.
+  await page.click(tid('add-node'));
+  await page.waitForSelector('[data-node="node-1"]');
+  let doc = await saved(page);
+  assert(/node-1:\n\s+site: site-1/.test(doc.text), 'node-1 is not in site-1 in the saved text');
+  await page.click(tid('add-link'));
+  await page.click('[data-node="node-1"]');
+  await page.click('[data-router="gateway"]');
+  await page.waitForSelector('[data-link="4"]');
+  doc = await saved(page);
+  assert(/between:\s*\n\s*- node-1\n\s*- gateway/.test(doc.text) || doc.text.includes('- [node-1, gateway]'), 'the link is not in the text');
+  await shot(page, '02-added');
+});
+
+await test('undo and redo (buttons and Ctrl+Z / Ctrl+Shift+Z)', async () => {
+  await page.click(tid('undo'));
+  await page.waitForSelector('[data-link="4"]', { state: 'detached' });
+  await page.click(tid('redo'));
+  await page.waitForSelector('[data-link="4"]');
+  await page.click('.canvas-bg', { position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector('[data-link="4"]', { state: 'detached' });
+  await page.keyboard.press('Control+Shift+z');
+  await page.waitForSelector('[data-link="4"]');
+});
+
+await test('delete with the key, then undo brings it back', async () => {
+  await page.click('[data-node="node-1"]');
+  await page.keyboard.press('Delete');
+  await page.waitForSelector('[data-node="node-1"]', { state: 'detached' });
+  await page.waitForSelector('[data-link="4"]', { state: 'detached' });
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector('[data-node="node-1"]');
+  await page.waitForSelector('[data-link="4"]');
+});
+
+await test('drag moves a device (layout only, the text is unchanged)', async () => {
+  const before = await saved(page);
+  const box = await page.locator('[data-node="node-1"] .icon').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 40, { steps: 6 });
+  await page.mouse.up();
+  await waitFor(async () => {
+    const after = await saved(page);
+    return after.layout.devices['node-1'].x !== before.layout.devices['node-1'].x;
+  }, 'the position of node-1 did not change');
+  const after = await saved(page);
+  assert(after.text === before.text, 'dragging changed the topology text');
+});
+
+await test('reload keeps the work and its undo history', async () => {
+  const before = await saved(page);
+  await page.reload();
+  await page.waitForSelector('[data-node="node-1"]');
+  await page.waitForSelector('[data-link="4"]');
+  const after = await saved(page);
+  assert(after.text === before.text, 'the text changed across the reload');
+  assert(await page.isEnabled(tid('undo')), 'undo is disabled after the reload: the history was lost');
+});
+
+await test('a YAML syntax error points at line and column; the drawing follows the text', async () => {
+  const good = (await saved(page)).text;
+  await setYaml(page, good.replace('cluster:', 'cluster: [oops'));
+  await page.waitForSelector('.yaml-errors [data-code="E003"]');
+  const where = await page.textContent('.yaml-errors [data-code="E003"] .where');
+  assert(/line \d+, column \d+/.test(where), `no line and column: ${where}`);
+  await shot(page, '03-yaml-error');
+  await setYaml(page, good.replace('kubenode-wds-1', 'kubenode-wds-9'));
+  await page.waitForSelector('[data-node="kubenode-wds-9"]');
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector('[data-node="kubenode-wds-1"]');
+});
+
+await test('a damaged share link shows a message and leaves the work intact', async () => {
+  const before = await saved(page);
+  await page.goto(`${origin}/#t=Zm9vYmFy!!not-a-link`);
+  await page.waitForSelector(tid('message'));
+  const msg = await page.textContent(tid('message'));
+  const after = await saved(page);
+  assert(after.text === before.text, 'the work changed');
+  await page.waitForSelector('[data-node="node-1"]');
+  await shot(page, '04-damaged-link');
+  if (!have.share) return `share links unavailable: the app refuses every link ("${msg.trim().slice(0, 60)}…")`;
+  assert(/damaged/i.test(msg), `unclear message: ${msg}`);
+});
+
+await test('share link round trip in a second page', async () => {
+  if (!have.share) return { pending: 'needs core module `share` (meshplan_core::share::{encode, decode})' };
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('[data-node="node-1"]');
+  await page.click(tid('share'));
+  await waitFor(async () => (await page.evaluate(() => location.hash)).startsWith('#t='), 'no #t= in the address bar');
+  const link = await page.evaluate(() => location.href);
+  const clip = await page.evaluate(() => navigator.clipboard.readText()).catch(() => null);
+  assert(clip === null || clip === link, 'the clipboard holds another link');
+  const other = await newContext();
+  const p2 = await newPage(other);
+  await p2.goto(link);
+  await p2.waitForSelector('[data-node="node-1"]');
+  const a = await saved(page);
+  const b = await saved(p2);
+  assert(a.text === b.text, 'the second page opened a different design');
+  // Opening a link keeps the previous work (here: the default design) behind undo.
+  assert(await p2.isEnabled(tid('undo')), 'undo is not offered after opening a link');
+  await other.close();
+  return `link of ${link.length} characters`;
+});
+
+await test('edit a link MTU in the panel and see the pod MTU change', async () => {
+  if (!have.plan) return { pending: 'needs core module `plan` (meshplan_core::plan::build)' };
+  await page.goto(`${origin}/`);
+  await loadExample(page, 'calico-wds-hkg');
+  await page.waitForSelector('[data-link="0"]');
+  await waitFor(async () => (await page.textContent(tid('pod-mtu'))).includes('1370'), 'pod MTU is not 1370 (set in the file)');
+  // Cluster MTU back to auto: the budget rules.
+  await page.click('.canvas-bg', { position: { x: 5, y: 5 } });
+  await page.click(tid('tab-inspect'));
+  await page.fill('#f-cluster-mtu', 'auto');
+  await page.press('#f-cluster-mtu', 'Enter');
+  await waitFor(async () => (await page.textContent(tid('pod-mtu'))).includes('1420'), 'pod MTU is not the 1420 budget');
+  await page.click('[data-link="0"]');
+  await page.fill('#f-links-0-mtu', '1400');
+  await page.press('#f-links-0-mtu', 'Enter');
+  await waitFor(async () => (await page.textContent(tid('pod-mtu'))).includes('1400'), 'pod MTU did not follow the link MTU');
+  await shot(page, '05-link-mtu');
+});
+
+await test('create a blackhole: listed, and the router highlighted', async () => {
+  if (!have.plan) return { pending: 'needs core module `plan` (blackhole detection, E071)' };
+  await loadExample(page, 'calico-wds-hkg');
+  const text = (await saved(page)).text;
+  const cut = text.replace(/\n(\s*)- - cn-ns\n\s*- global-ns/, '').replace(/\n\s*- \[cn-ns, global-ns\]/, '');
+  assert(cut !== text, 'could not find the cn-ns/global-ns backbone session in the text');
+  await setYaml(page, cut);
+  await page.click(tid('tab-plan'));
+  await page.waitForSelector('[data-code="E071"][data-severity="error"]');
+  await page.click('.notebook [data-code="E071"]');
+  await page.waitForSelector('[data-router="cn-ns"].highlight');
+  await shot(page, '06-blackhole');
+});
+
+await test('export is refused with the list of errors while the design has errors', async () => {
+  await page.goto(`${origin}/`);
+  await loadExample(page, 'calico-wds-hkg');
+  // No server node left: E040.
+  await setYaml(page, (await saved(page)).text.replace('role: server', 'role: agent'));
+  await page.waitForSelector('.yaml-tab');
+  await page.click(tid('tab-plan'));
+  await page.waitForSelector('.notebook [data-code="E040"][data-severity="error"]');
+  await page.click(tid('export'));
+  await page.waitForSelector(`${tid('dialog')} [data-code="E040"][data-severity="error"]`);
+  await shot(page, '07-export-refused');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector(tid('dialog'), { state: 'detached' });
+  await page.click(tid('undo'));
+  await page.waitForSelector('.notebook [data-code="E040"]', { state: 'detached' });
+});
+
+await test('export downloads <name>.zip equal to the CLI export', async () => {
+  if (!have.bundle) return { pending: 'needs core module `bundle` (meshplan_core::bundle::export)' };
+  await loadExample(page, 'calico-wds-hkg');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(tid('export'))]);
+  assert(download.suggestedFilename() === 'wds-hkg.zip', `file name ${download.suggestedFilename()}`);
+  const file = path.join(shots, 'wds-hkg.zip');
+  await download.saveAs(file);
+  const got = zipEntries(fs.readFileSync(file));
+  assert(got.size > 0, 'the zip is empty');
+  const cli = path.join(root, 'target', 'debug', 'meshplan');
+  if (!fs.existsSync(cli)) return `${got.size} files (target/debug/meshplan not built: not compared with the CLI)`;
+  const yaml = path.join(shots, 'wds-hkg.yaml');
+  fs.writeFileSync(yaml, (await saved(page)).text);
+  const out = path.join(shots, 'cli-wds-hkg.zip');
+  try {
+    execFileSync(cli, ['export', yaml, '-o', out], { stdio: 'pipe' });
+  } catch (e) {
+    return `${got.size} files (the CLI has no usable export: ${String(e.stderr || e.message).split('\n')[0]}; not compared)`;
+  }
+  const want = zipEntries(fs.readFileSync(out));
+  const names = (m) => [...m.keys()].sort().join('\n');
+  assert(names(got) === names(want), 'the app zip and the CLI zip list different files');
+  for (const [n, e] of want) {
+    const g = got.get(n);
+    assert(g.crc === e.crc && g.size === e.size, `${n} differs between the app and the CLI`);
+  }
+  return `${got.size} files, equal to the CLI's`;
+});
+
+let perfNote = '';
+await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-check after an edit', async () => {
+  const p = await newPage(ctx);
+  await open(p);
+  const design = scaleDesign();
+  await setYaml(p, design);
+  await p.waitForSelector('[data-node="s59-n9"]', { timeout: 30000 });
+  // The edit: one link MTU, typed into the text.
+  const times = [];
+  for (const mtu of [1400, 1380, 1360]) {
+    await p.fill(tid('yaml'), design.replace('kind: wireguard, mtu: 1420}', `kind: wireguard, mtu: ${mtu}}`));
+    await p.click(tid('tab-plan'));
+    await p.waitForSelector('[data-link="0"] .link-label');
+    await waitFor(async () => (await p.textContent('[data-link="0"] .link-label')).includes(String(mtu)), 'the drawing did not follow the edit', 10000);
+    const t = await p.evaluate(() => {
+      const el = document.querySelector('[data-testid="timing"]');
+      return { analyze: Number(el.dataset.analyzeMs), plan: Number(el.dataset.planMs) };
+    });
+    times.push(t);
+    await p.click(tid('tab-yaml'));
+  }
+  await p.click(tid('tab-plan'));
+  await shot(p, '08-600-nodes');
+  const best = times.reduce((a, b) => (a.analyze + a.plan <= b.analyze + b.plan ? a : b));
+  const worst = times.reduce((a, b) => (a.analyze + a.plan >= b.analyze + b.plan ? a : b));
+  perfNote = `parse+check ${best.analyze.toFixed(1)} ms, plan ${have.plan ? best.plan.toFixed(1) + ' ms' : 'n/a'} (worst of 3: ${(worst.analyze + worst.plan).toFixed(1)} ms)`;
+  await p.close();
+  if (!have.plan) return { pending: `needs core module \`plan\` to measure re-planning; measured ${perfNote}` };
+  assert(best.analyze + best.plan < 100, `re-planning took ${(best.analyze + best.plan).toFixed(1)} ms (goal: under 100 ms)`);
+  return perfNote;
+});
+
+await test('no uncaught page error', async () => {
+  assert(pageErrors.length === 0, `${pageErrors.length} page errors, first: ${pageErrors[0]}`);
+});
+
+await test('no request leaves 127.0.0.1', async () => {
+  assert(outside.length === 0, `requests to ${[...new Set(outside)].slice(0, 3).join(', ')}`);
+  return `${served.length} requests served, all local`;
+});
+
+await browser.close();
+server.close();
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+if (pending.length) {
+  console.log(`e2e: ${pending.length} pending (a core module they need is missing):`);
+  for (const p of pending) console.log(`  - ${p}`);
+}
+console.log(`screenshots: ${path.relative(root, shots)}/`);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
