@@ -38,8 +38,5 @@ pub fn output(prog: &str, args: &[&str]) -> Option<String> {
 }
 
 pub fn have(prog: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {prog} >/dev/null 2>&1")])
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new("sh").args(["-c", &format!("command -v {prog} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
 }

@@ -73,10 +73,7 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
     Ok(match cmd.as_str() {
         "check" => Cmd::Check { file: one("a FILE")?, format },
         "plan" => Cmd::Plan { file: one("a FILE")?, format },
-        "export" => Cmd::Export {
-            file: one("a FILE")?,
-            out: out.ok_or("`export` needs `-o OUT.zip`")?,
-        },
+        "export" => Cmd::Export { file: one("a FILE")?, out: out.ok_or("`export` needs `-o OUT.zip`")? },
         "share" => Cmd::Share { file: one("a FILE")?, base },
         "open" => Cmd::Open { link: one("a LINK")?, out },
         "explain" => Cmd::Explain { code: one("a CODE")? },

@@ -16,12 +16,7 @@ pub fn diagnostics_text(diags: &[Diagnostic], src: Option<&str>, file: &str) -> 
             out.push_str(&format!("  --> {place} ({})\n", d.path));
         }
         if let (Some(span), Some(src)) = (d.span, src) {
-            if let Some(line) = src.lines().nth(span.line.saturating_sub(1)) {
-                let num = span.line.to_string();
-                let pad = " ".repeat(num.len());
-                let caret_at: String = line.chars().take(span.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                out.push_str(&format!("{pad} |\n{num} | {line}\n{pad} | {caret_at}^\n"));
-            }
+            out.push_str(&snippet(src, span.line, span.column));
         }
         if let Some(h) = &d.hint {
             out.push_str(&format!("  = hint: {h}\n"));
@@ -41,4 +36,19 @@ pub fn diagnostics_text(diags: &[Diagnostic], src: Option<&str>, file: &str) -> 
 
 pub fn diagnostics_json(diags: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(diags).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// The source line with a caret under the column; past the last line (an error at
+/// the end of the file) it says so.
+fn snippet(src: &str, line: usize, column: usize) -> String {
+    let num = line.to_string();
+    let pad = " ".repeat(num.len());
+    match src.lines().nth(line.saturating_sub(1)) {
+        Some(text) => {
+            let caret_at: String =
+                text.chars().take(column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            format!("{pad} |\n{num} | {text}\n{pad} | {caret_at}^\n")
+        }
+        None => format!("{pad} |\n{num} | (end of file)\n{pad} | ^\n"),
+    }
 }

@@ -68,7 +68,8 @@ mod tests {
         let two = zip("top", &files);
         assert_eq!(one, two);
         let mut z = zip::ZipArchive::new(Cursor::new(one)).expect("a zip");
-        let names: Vec<String> = (0..z.len()).map(|i| z.by_index(i).map(|f| f.name().to_string()).unwrap_or_default()).collect();
+        let names: Vec<String> =
+            (0..z.len()).map(|i| z.by_index(i).map(|f| f.name().to_string()).unwrap_or_default()).collect();
         assert_eq!(names, ["top/a.txt", "top/b.sh"]);
         let mut f = z.by_name("top/b.sh").expect("b.sh");
         assert_eq!(f.unix_mode().map(|m| m & 0o777), Some(0o755));

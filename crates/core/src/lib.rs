@@ -34,10 +34,7 @@ pub struct Analysis {
 
 /// Parse, then check and plan what could be parsed; spans are filled from the text.
 pub fn analyze(src: &str) -> Analysis {
-    let Parsed {
-        topology,
-        mut diagnostics,
-    } = parse(src);
+    let Parsed { topology, mut diagnostics } = parse(src);
     if let Some(t) = &topology {
         // The plan runs the structural checks first, then its own rules.
         for mut d in plan::build(t).diagnostics {
@@ -48,8 +45,5 @@ pub fn analyze(src: &str) -> Analysis {
         }
     }
     diag::sort(&mut diagnostics);
-    Analysis {
-        topology,
-        diagnostics,
-    }
+    Analysis { topology, diagnostics }
 }

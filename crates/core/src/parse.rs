@@ -28,18 +28,16 @@ pub fn parse(src: &str) -> Parsed {
     let mut value: Value = match serde_yaml_ng::from_str(src) {
         Ok(v) => v,
         Err(e) => {
-            let span = e.location().map(|l| Span {
-                line: l.line(),
-                column: l.column(),
-            });
+            let span = e.location().map(|l| Span { line: l.line(), column: l.column() });
             diagnostics.push(
-                Diagnostic::new(Code::E003, "", format!("the file is not valid YAML: {}", strip_location(&e.to_string())))
-                    .at(span),
+                Diagnostic::new(
+                    Code::E003,
+                    "",
+                    format!("the file is not valid YAML: {}", strip_location(&e.to_string())),
+                )
+                .at(span),
             );
-            return Parsed {
-                topology: None,
-                diagnostics,
-            };
+            return Parsed { topology: None, diagnostics };
         }
     };
 
@@ -48,10 +46,7 @@ pub fn parse(src: &str) -> Parsed {
             Diagnostic::new(Code::E004, "", "the file must be a YAML mapping (`version: 1`, `name: …`, `cluster: …`)")
                 .at(Some(Span { line: 1, column: 1 })),
         );
-        return Parsed {
-            topology: None,
-            diagnostics,
-        };
+        return Parsed { topology: None, diagnostics };
     };
     match map.get("version") {
         None => {
@@ -69,15 +64,15 @@ pub fn parse(src: &str) -> Parsed {
                 Diagnostic::new(
                     Code::E001,
                     "version",
-                    format!("format version {} is not supported; this meshplan reads version {FORMAT_VERSION}", shown.trim()),
+                    format!(
+                        "format version {} is not supported; this meshplan reads version {FORMAT_VERSION}",
+                        shown.trim()
+                    ),
                 )
                 .hint("open the file with the meshplan release that wrote it")
                 .at(locate(src, "version")),
             );
-            return Parsed {
-                topology: None,
-                diagnostics,
-            };
+            return Parsed { topology: None, diagnostics };
         }
     }
 
@@ -85,18 +80,11 @@ pub fn parse(src: &str) -> Parsed {
     let mut removed: Vec<Vec<String>> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         // The first round reads the text itself, so the first error has an exact place.
-        let result = if first_round {
-            from_text::<Topology>(src)
-        } else {
-            from_value::<Topology>(value.clone())
-        };
+        let result = if first_round { from_text::<Topology>(src) } else { from_value::<Topology>(value.clone()) };
         first_round = false;
         let err = match result {
             Ok(t) => {
-                return Parsed {
-                    topology: Some(t),
-                    diagnostics,
-                };
+                return Parsed { topology: Some(t), diagnostics };
             }
             Err(e) => e,
         };
@@ -138,10 +126,7 @@ pub fn parse(src: &str) -> Parsed {
         }
         removed.push(err.segments);
     }
-    Parsed {
-        topology: None,
-        diagnostics,
-    }
+    Parsed { topology: None, diagnostics }
 }
 
 /// Writes a topology back as YAML. `parse(write(t)) == t` for every topology.
@@ -161,10 +146,7 @@ struct DeError {
 fn from_text<T: DeserializeOwned>(src: &str) -> Result<T, DeError> {
     let de = serde_yaml_ng::Deserializer::from_str(src);
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let span = e.inner().location().map(|l| Span {
-            line: l.line(),
-            column: l.column(),
-        });
+        let span = e.inner().location().map(|l| Span { line: l.line(), column: l.column() });
         de_error(e.path(), strip_location(&e.inner().to_string()), span)
     })
 }
@@ -190,12 +172,7 @@ fn de_error(path: &serde_path_to_error::Path, message: String, span: Option<Span
             Segment::Unknown => {}
         }
     }
-    DeError {
-        path: render_path(&segments),
-        segments,
-        message,
-        span,
-    }
+    DeError { path: render_path(&segments), segments, message, span }
 }
 
 /// `["links", "[3]", "between"]` → `links[3].between`.

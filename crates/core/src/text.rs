@@ -46,9 +46,7 @@ pub fn is_label_value(s: &str) -> bool {
 /// Characters allowed in free values that end up in scripts (versions, mirrors,
 /// URLs): no quotes, spaces, `$`, backticks, semicolons or other shell syntax.
 pub fn is_plain_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 255
-        && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"+-._~:/@%=".contains(&c))
+    !s.is_empty() && s.len() <= 255 && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"+-._~:/@%=".contains(&c))
 }
 
 /// The known word closest to `word`, if one is close enough to be a typo.

@@ -54,7 +54,12 @@ fn every_case_gives_exactly_its_expected_diagnostics() {
             failures.push(format!("--- case {name}\nexpected:\n{want}got:\n{got}"));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) differ (SNAPSHOTS=overwrite to accept):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ (SNAPSHOTS=overwrite to accept):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every code has a case that produces it, so removing a rule fails a test.

@@ -34,7 +34,10 @@ fn blackholes(p: &Plan) -> Vec<(String, String, String)> {
 fn calico_wds_hkg() {
     let p = plan::build(&example("calico-wds-hkg.yaml"));
     assert_eq!(p.sessions.len(), 9);
-    assert_eq!((count(&p, SessionRole::Mesh), count(&p, SessionRole::RrClient), count(&p, SessionRole::Backbone)), (3, 3, 3));
+    assert_eq!(
+        (count(&p, SessionRole::Mesh), count(&p, SessionRole::RrClient), count(&p, SessionRole::Backbone)),
+        (3, 3, 3)
+    );
     assert!(p.sessions.iter().all(|s| s.kind == SessionKind::Ibgp));
     for n in p.nodes.keys() {
         let r = p.reach(n);
@@ -48,7 +51,12 @@ fn calico_wds_hkg() {
     let lim = p.limiting.as_ref().and_then(|l| l.edge.clone()).unwrap_or_default();
     assert!(lim.contains("zerotier"), "{lim}");
     // Only the gateway-global-ns backbone session crosses a router: multihop.
-    let multihop: Vec<(String, String)> = p.sessions.iter().filter(|s| s.multihop && s.role == SessionRole::Backbone).map(|s| (s.a.clone(), s.b.clone())).collect();
+    let multihop: Vec<(String, String)> = p
+        .sessions
+        .iter()
+        .filter(|s| s.multihop && s.role == SessionRole::Backbone)
+        .map(|s| (s.a.clone(), s.b.clone()))
+        .collect();
     assert_eq!(multihop, vec![("gateway".to_string(), "global-ns".to_string())]);
 }
 

@@ -193,8 +193,6 @@ struct Attachment {
     device: String,
     /// Site network (by name).
     site: String,
-    dev: String,
-    mtu: u32,
     /// Lab address per family.
     lab: Vec<IpNet>,
 }
@@ -304,7 +302,7 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
         }
         let port = if ifname.starts_with('s') { tag_of(l, dev) } else { ifname.clone() };
         l.veths.push(Veth { a: (dev, ifname.clone()), b: (sw, port), mtu, what });
-        attachments.push(Attachment { device: dev_name.to_string(), site: site.to_string(), dev: ifname, mtu, lab });
+        attachments.push(Attachment { device: dev_name.to_string(), site: site.to_string(), lab });
         Ok(())
     };
     let devices: Vec<String> = t.nodes.keys().chain(t.routers.keys()).chain(t.hosts.keys()).cloned().collect();
@@ -447,7 +445,6 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
             }
         }
     }
-    let _ = attachments.iter().map(|a| a.mtu).max();
     Ok(l)
 }
 

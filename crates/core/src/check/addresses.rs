@@ -61,7 +61,11 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
         let wg = c.kilo().wireguard_cidr;
         for (path, what, s) in &owned {
             if overlaps(net_span(&wg), *s) {
-                out.push(Diagnostic::new(Code::E030, "cluster.kilo.wireguard_cidr", format!("WireGuard range {wg} overlaps the {what} ({path})")));
+                out.push(Diagnostic::new(
+                    Code::E030,
+                    "cluster.kilo.wireguard_cidr",
+                    format!("WireGuard range {wg} overlaps the {what} ({path})"),
+                ));
             }
         }
     }
@@ -84,7 +88,10 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
                 }
             }
             if let Some(first) = seen.get(a) {
-                out.push(Diagnostic::new(Code::E032, &path, format!("address {a} is also on {first}")).hint("each device needs its own address"));
+                out.push(
+                    Diagnostic::new(Code::E032, &path, format!("address {a} is also on {first}"))
+                        .hint("each device needs its own address"),
+                );
             } else {
                 seen.insert(*a, path.trim_end_matches(".address").to_string());
             }
@@ -94,11 +101,15 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     if let Some(dns) = c.cluster_dns {
         if !c.service_cidr.iter().any(|n| n.contains(&dns)) {
             out.push(
-                Diagnostic::new(Code::E033, "cluster.cluster_dns", format!("cluster DNS {dns} is outside the service range"))
-                    .hint(match c.service_cidr.iter().find(|n| n.network().is_ipv4() == dns.is_ipv4()) {
-                        Some(n) => format!("pick an address in {n}, for example the tenth one"),
-                        None => "cluster_dns must be in service_cidr".to_string(),
-                    }),
+                Diagnostic::new(
+                    Code::E033,
+                    "cluster.cluster_dns",
+                    format!("cluster DNS {dns} is outside the service range"),
+                )
+                .hint(match c.service_cidr.iter().find(|n| n.network().is_ipv4() == dns.is_ipv4()) {
+                    Some(n) => format!("pick an address in {n}, for example the tenth one"),
+                    None => "cluster_dns must be in service_cidr".to_string(),
+                }),
             );
         }
     }
@@ -111,14 +122,19 @@ fn families(t: &Topology, out: &mut Vec<Diagnostic>) {
     let c = &t.cluster;
     for (field, list) in [("pod_cidr", &c.pod_cidr), ("service_cidr", &c.service_cidr)] {
         if list.is_empty() || list.len() > 2 {
-            out.push(
-                Diagnostic::new(Code::E034, format!("cluster.{field}"), format!("{field} needs one range, or two for dual stack (one IPv4, one IPv6)")),
-            );
+            out.push(Diagnostic::new(
+                Code::E034,
+                format!("cluster.{field}"),
+                format!("{field} needs one range, or two for dual stack (one IPv4, one IPv6)"),
+            ));
         } else if list.len() == 2 && list[0].network().is_ipv4() == list[1].network().is_ipv4() {
             out.push(Diagnostic::new(
                 Code::E034,
                 format!("cluster.{field}[1]"),
-                format!("both {field} entries are {}; dual stack needs one IPv4 and one IPv6 range", fam(list[0].network().is_ipv4())),
+                format!(
+                    "both {field} entries are {}; dual stack needs one IPv4 and one IPv6 range",
+                    fam(list[0].network().is_ipv4())
+                ),
             ));
         }
     }
@@ -130,8 +146,12 @@ fn families(t: &Topology, out: &mut Vec<Diagnostic>) {
     svc.dedup();
     if !c.pod_cidr.is_empty() && !c.service_cidr.is_empty() && pod != svc {
         out.push(
-            Diagnostic::new(Code::E034, "cluster.service_cidr", "pod and service ranges are not of the same address families")
-                .hint("give service_cidr one range for each family of pod_cidr"),
+            Diagnostic::new(
+                Code::E034,
+                "cluster.service_cidr",
+                "pod and service ranges are not of the same address families",
+            )
+            .hint("give service_cidr one range for each family of pod_cidr"),
         );
     }
     for (n, node) in &t.nodes {
@@ -147,14 +167,22 @@ fn families(t: &Topology, out: &mut Vec<Diagnostic>) {
                         format!("nodes.{n}.address"),
                         format!("node `{n}` has no {} address, but the cluster has {} pods", fam(*want), fam(*want)),
                     )
-                    .hint(if pod.len() == 2 { "a dual-stack cluster needs both families on every node" } else { "give the node an address of the cluster's family" }),
+                    .hint(if pod.len() == 2 {
+                        "a dual-stack cluster needs both families on every node"
+                    } else {
+                        "give the node an address of the cluster's family"
+                    }),
                 );
             }
         }
         let mut fams: Vec<bool> = node.address.iter().map(|a| a.is_ipv4()).collect();
         fams.sort();
         if fams.windows(2).any(|w| w[0] == w[1]) {
-            out.push(Diagnostic::new(Code::E035, format!("nodes.{n}.address"), format!("node `{n}` has two addresses of one family; give one per family")));
+            out.push(Diagnostic::new(
+                Code::E035,
+                format!("nodes.{n}.address"),
+                format!("node `{n}` has two addresses of one family; give one per family"),
+            ));
         }
     }
 }
@@ -169,7 +197,11 @@ fn pools(t: &Topology, owned: &[(String, String, Span)], out: &mut Vec<Diagnosti
     for (base, pools) in sources.into_iter().flatten() {
         for (name, ranges) in pools {
             if ranges.is_empty() {
-                out.push(Diagnostic::new(Code::E037, format!("{base}.{name}"), format!("pool `{name}` has no addresses")));
+                out.push(Diagnostic::new(
+                    Code::E037,
+                    format!("{base}.{name}"),
+                    format!("pool `{name}` has no addresses"),
+                ));
             }
             for (i, r) in ranges.iter().enumerate() {
                 let path = format!("{base}.{name}[{i}]");
@@ -194,7 +226,11 @@ fn pools(t: &Topology, owned: &[(String, String, Span)], out: &mut Vec<Diagnosti
                 }
                 for (other, o) in &all {
                     if overlaps(s, *o) {
-                        out.push(Diagnostic::new(Code::E030, &path, format!("load-balancer range {r} overlaps {other}")));
+                        out.push(Diagnostic::new(
+                            Code::E030,
+                            &path,
+                            format!("load-balancer range {r} overlaps {other}"),
+                        ));
                     }
                 }
                 all.push((path, s));
@@ -221,8 +257,14 @@ fn block_sizes(t: &Topology, out: &mut Vec<Diagnostic>) {
                 let blocks = 1u128 << (u32::from(size - n.prefix_len())).min(100);
                 if blocks < nodes {
                     out.push(
-                        Diagnostic::new(Code::E036, path, format!("pod range {n} has room for {blocks} ranges of /{size}, fewer than the {nodes} nodes"))
-                            .hint("widen the pod range or make the per-node size smaller"),
+                        Diagnostic::new(
+                            Code::E036,
+                            path,
+                            format!(
+                                "pod range {n} has room for {blocks} ranges of /{size}, fewer than the {nodes} nodes"
+                            ),
+                        )
+                        .hint("widen the pod range or make the per-node size smaller"),
                     );
                 }
             }

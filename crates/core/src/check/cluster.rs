@@ -44,14 +44,21 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     if c.metallb.is_some() && c.cilium.as_ref().is_some_and(|x| !x.lb_pools.is_empty()) && c.cni == Cni::Cilium {
         out.push(
-            Diagnostic::new(Code::E045, "cluster.metallb", "both MetalLB and Cilium LB-IPAM pools are set; two allocators would hand out the same addresses")
-                .hint("keep one of them"),
+            Diagnostic::new(
+                Code::E045,
+                "cluster.metallb",
+                "both MetalLB and Cilium LB-IPAM pools are set; two allocators would hand out the same addresses",
+            )
+            .hint("keep one of them"),
         );
     }
 
     if let Some(asn) = c.asn {
         if let Some(why) = asn_problem(asn) {
-            out.push(Diagnostic::new(Code::E042, "cluster.asn", why.to_string()).hint("private AS numbers are 64512–65534 and 4200000000–4294967294"));
+            out.push(
+                Diagnostic::new(Code::E042, "cluster.asn", why.to_string())
+                    .hint("private AS numbers are 64512–65534 and 4200000000–4294967294"),
+            );
         }
     }
     for (n, r) in &t.routers {
@@ -66,18 +73,21 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
         Cni::Cilium if bgp_routers => Some("Cilium's BGP control plane peers with the routers"),
         _ => None,
     }
-    .or(c.metallb.as_ref().filter(|m| m.mode == MetallbMode::Bgp).map(|_| "MetalLB in BGP mode peers with the routers"));
+    .or(c
+        .metallb
+        .as_ref()
+        .filter(|m| m.mode == MetallbMode::Bgp)
+        .map(|_| "MetalLB in BGP mode peers with the routers"));
     if let (None, Some(why)) = (c.asn, needs_asn) {
-        out.push(Diagnostic::new(Code::E043, "cluster.asn", format!("the cluster has no AS number, and {why}")).hint("set `asn:`, for example 64512"));
+        out.push(
+            Diagnostic::new(Code::E043, "cluster.asn", format!("the cluster has no AS number, and {why}"))
+                .hint("set `asn:`, for example 64512"),
+        );
     }
 
     // Routers the design uses as BGP peers must run a BGP daemon and have an address.
-    let in_backbone = |name: &str| {
-        t.bgp
-            .backbone
-            .as_ref()
-            .is_some_and(|b| b.iter().any(|[x, y]| x == name || y == name))
-    };
+    let in_backbone =
+        |name: &str| t.bgp.backbone.as_ref().is_some_and(|b| b.iter().any(|[x, y]| x == name || y == name));
     for (n, r) in &t.routers {
         let peer = !r.serves.is_empty() || in_backbone(n);
         if !peer {
@@ -86,26 +96,42 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
         if !r.daemon.speaks_bgp() {
             let how = if r.serves.is_empty() { "is in the BGP backbone" } else { "serves sites" };
             out.push(
-                Diagnostic::new(Code::E062, format!("routers.{n}.daemon"), format!("router `{n}` {how} but has `daemon: none`, so it speaks no BGP"))
-                    .hint("set `daemon: bird` or `frr`, or remove it from `serves` and the backbone"),
+                Diagnostic::new(
+                    Code::E062,
+                    format!("routers.{n}.daemon"),
+                    format!("router `{n}` {how} but has `daemon: none`, so it speaks no BGP"),
+                )
+                .hint("set `daemon: bird` or `frr`, or remove it from `serves` and the backbone"),
             );
         } else if r.address.is_empty() {
             out.push(
-                Diagnostic::new(Code::E037, format!("routers.{n}.address"), format!("router `{n}` is a BGP peer but has no address"))
-                    .hint("give the address the nodes and other routers peer with"),
+                Diagnostic::new(
+                    Code::E037,
+                    format!("routers.{n}.address"),
+                    format!("router `{n}` is a BGP peer but has no address"),
+                )
+                .hint("give the address the nodes and other routers peer with"),
             );
         }
         if r.daemon.speaks_bgp() && r.router_id().is_none() {
             out.push(
-                Diagnostic::new(Code::E037, format!("routers.{n}.router_id"), format!("router `{n}` has no IPv4 address to take its router id from"))
-                    .hint("set `router_id:` to a unique IPv4 address"),
+                Diagnostic::new(
+                    Code::E037,
+                    format!("routers.{n}.router_id"),
+                    format!("router `{n}` has no IPv4 address to take its router id from"),
+                )
+                .hint("set `router_id:` to a unique IPv4 address"),
             );
         }
     }
     if c.metallb.as_ref().is_some_and(|m| m.mode == MetallbMode::Bgp) && !bgp_routers {
         out.push(
-            Diagnostic::new(Code::E062, "cluster.metallb.mode", "MetalLB is in BGP mode but no BGP router serves a site")
-                .hint("add a router with `daemon: bird` or `frr` that `serves` the nodes' sites, or use `mode: l2`"),
+            Diagnostic::new(
+                Code::E062,
+                "cluster.metallb.mode",
+                "MetalLB is in BGP mode but no BGP router serves a site",
+            )
+            .hint("add a router with `daemon: bird` or `frr` that `serves` the nodes' sites, or use `mode: l2`"),
         );
     }
 }

@@ -13,10 +13,12 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     let u = Underlay::new(t);
     let comp = u.components();
-    let node_comp: Vec<(&String, Option<usize>)> = t.nodes.keys().map(|n| (n, u.device(n).map(|i| comp[i.index()]))).collect();
+    let node_comp: Vec<(&String, Option<usize>)> =
+        t.nodes.keys().map(|n| (n, u.device(n).map(|i| comp[i.index()]))).collect();
 
     // Sites with nodes, and whether anything leaves them.
-    let node_sites: BTreeSet<&str> = t.nodes.values().map(|n| n.site.as_str()).filter(|s| t.sites.contains_key(*s)).collect();
+    let node_sites: BTreeSet<&str> =
+        t.nodes.values().map(|n| n.site.as_str()).filter(|s| t.sites.contains_key(*s)).collect();
     let mut closed: BTreeSet<&str> = BTreeSet::new();
     if node_sites.len() > 1 {
         // The site each link end stands in (a site itself, or a device's site).
@@ -39,8 +41,14 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
             if !open.contains(site) {
                 closed.insert(site);
                 out.push(
-                    Diagnostic::new(Code::E061, format!("sites.{site}"), format!("site `{site}` has nodes but no link to anything outside it, while other sites have nodes"))
-                        .hint("add a link from the site (or one of its routers) to another site or router"),
+                    Diagnostic::new(
+                        Code::E061,
+                        format!("sites.{site}"),
+                        format!(
+                            "site `{site}` has nodes but no link to anything outside it, while other sites have nodes"
+                        ),
+                    )
+                    .hint("add a link from the site (or one of its routers) to another site or router"),
                 );
             }
         }
@@ -58,8 +66,12 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
         let site = t.nodes.get(*name).map(|n| n.site.as_str()).unwrap_or_default();
         if alone && !closed.contains(site) {
             out.push(
-                Diagnostic::new(Code::E060, format!("nodes.{name}"), format!("node `{name}` reaches no other node over the underlay"))
-                    .hint("put it in a site with `lan: true` shared with other devices, or add a link to it"),
+                Diagnostic::new(
+                    Code::E060,
+                    format!("nodes.{name}"),
+                    format!("node `{name}` reaches no other node over the underlay"),
+                )
+                .hint("put it in a site with `lan: true` shared with other devices, or add a link to it"),
             );
         }
     }

@@ -18,8 +18,12 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
             );
         } else if v6 && mtu < MIN_V6 {
             out.push(
-                Diagnostic::new(Code::E051, path, format!("{what} MTU {mtu} is below 1280, the minimum for IPv6, and the cluster carries IPv6"))
-                    .hint("IPv6 needs 1280 bytes on every link (RFC 8200)"),
+                Diagnostic::new(
+                    Code::E051,
+                    path,
+                    format!("{what} MTU {mtu} is below 1280, the minimum for IPv6, and the cluster carries IPv6"),
+                )
+                .hint("IPv6 needs 1280 bytes on every link (RFC 8200)"),
             );
         }
     };
@@ -34,7 +38,10 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     if let Mtu::Fixed(m) = t.cluster.mtu {
         let lo = if v6 { MIN_V6 } else { MIN };
         if !(lo..=MAX).contains(&m) {
-            out.push(Diagnostic::new(Code::E050, "cluster.mtu", format!("cluster MTU {m} is outside {lo}..{MAX}")).hint("use `mtu: auto` to take the computed budget"));
+            out.push(
+                Diagnostic::new(Code::E050, "cluster.mtu", format!("cluster MTU {m} is outside {lo}..{MAX}"))
+                    .hint("use `mtu: auto` to take the computed budget"),
+            );
         }
     }
 }

@@ -8,10 +8,9 @@ use crate::text::{is_k8s_node_name, is_label_key, is_label_value, is_plain_token
 
 pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     if !is_safe_name(&t.name) {
-        out.push(
-            Diagnostic::new(Code::E011, "name", format!("plan name `{}` is not allowed", t.name))
-                .hint("use letters, digits, `_`, `.` and `-`, starting with a letter or digit (it becomes the bundle's folder)"),
-        );
+        out.push(Diagnostic::new(Code::E011, "name", format!("plan name `{}` is not allowed", t.name)).hint(
+            "use letters, digits, `_`, `.` and `-`, starting with a letter or digit (it becomes the bundle's folder)",
+        ));
     }
     for name in t.nodes.keys() {
         if !is_k8s_node_name(name) {
@@ -22,8 +21,12 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
                 "use lowercase letters, digits, `-` and `.` (RFC 1123), at most 63 characters per label".to_string()
             };
             out.push(
-                Diagnostic::new(Code::E010, format!("nodes.{name}"), format!("node name `{name}` is not a valid Kubernetes node name"))
-                    .hint(hint),
+                Diagnostic::new(
+                    Code::E010,
+                    format!("nodes.{name}"),
+                    format!("node name `{name}` is not a valid Kubernetes node name"),
+                )
+                .hint(hint),
             );
         }
     }
@@ -40,7 +43,9 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
                         format!("{}.{name}", kind.section()),
                         format!("name `{name}` has characters that are not allowed"),
                     )
-                    .hint("use letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 63 characters"),
+                    .hint(
+                        "use letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 63 characters",
+                    ),
                 );
             }
         }
@@ -69,11 +74,14 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
             );
         }
         if kinds.len() > 1 {
-            out.push(Diagnostic::new(
-                Code::E013,
-                format!("{}.{name}", kinds[1].section()),
-                format!("`{name}` names both a {} and a {}", kind_word(kinds[0]), kind_word(kinds[1])),
-            ).hint("give each device its own name"));
+            out.push(
+                Diagnostic::new(
+                    Code::E013,
+                    format!("{}.{name}", kinds[1].section()),
+                    format!("`{name}` names both a {} and a {}", kind_word(kinds[0]), kind_word(kinds[1])),
+                )
+                .hint("give each device its own name"),
+            );
         }
     }
 
@@ -113,15 +121,22 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     if let Some(v) = c.cilium.as_ref().and_then(|x| x.version.as_ref()) {
         plain("cluster.cilium.version".into(), v, "Cilium version");
     }
-    for pools in [c.cilium.as_ref().map(|x| (&x.lb_pools, "cluster.cilium.lb_pools")), c.metallb.as_ref().map(|m| (&m.pools, "cluster.metallb.pools"))]
-        .into_iter()
-        .flatten()
+    for pools in [
+        c.cilium.as_ref().map(|x| (&x.lb_pools, "cluster.cilium.lb_pools")),
+        c.metallb.as_ref().map(|m| (&m.pools, "cluster.metallb.pools")),
+    ]
+    .into_iter()
+    .flatten()
     {
         for name in pools.0.keys() {
             if !is_k8s_node_name(name) {
                 out.push(
-                    Diagnostic::new(Code::E011, format!("{}.{name}", pools.1), format!("pool name `{name}` is not a valid Kubernetes object name"))
-                        .hint("use lowercase letters, digits, `-` and `.`"),
+                    Diagnostic::new(
+                        Code::E011,
+                        format!("{}.{name}", pools.1),
+                        format!("pool name `{name}` is not a valid Kubernetes object name"),
+                    )
+                    .hint("use lowercase letters, digits, `-` and `.`"),
                 );
             }
         }
@@ -130,14 +145,22 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(l) = &site.label {
             if !is_label_value(l) || l.is_empty() {
                 out.push(
-                    Diagnostic::new(Code::E014, format!("sites.{site_name}.label"), format!("label `{l}` is not a valid Kubernetes label value"))
-                        .hint("up to 63 letters, digits, `_`, `.` or `-`, starting and ending with a letter or digit"),
+                    Diagnostic::new(
+                        Code::E014,
+                        format!("sites.{site_name}.label"),
+                        format!("label `{l}` is not a valid Kubernetes label value"),
+                    )
+                    .hint("up to 63 letters, digits, `_`, `.` or `-`, starting and ending with a letter or digit"),
                 );
             }
         } else if !is_label_value(site_name) {
             out.push(
-                Diagnostic::new(Code::E014, format!("sites.{site_name}"), format!("site name `{site_name}` cannot be used as the `region` label"))
-                    .hint("set `label:` to a valid label value"),
+                Diagnostic::new(
+                    Code::E014,
+                    format!("sites.{site_name}"),
+                    format!("site name `{site_name}` cannot be used as the `region` label"),
+                )
+                .hint("set `label:` to a valid label value"),
             );
         }
     }
@@ -158,8 +181,12 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
             if k == "region" {
                 out.push(
-                    Diagnostic::new(Code::E014, format!("nodes.{node_name}.labels.{k}"), "the `region` label is set by meshplan from the node's site")
-                        .hint("set the site's `label` instead"),
+                    Diagnostic::new(
+                        Code::E014,
+                        format!("nodes.{node_name}.labels.{k}"),
+                        "the `region` label is set by meshplan from the node's site",
+                    )
+                    .hint("set the site's `label` instead"),
                 );
             }
         }

@@ -8,14 +8,8 @@ use crate::text::did_you_mean;
 
 pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     let sites: Vec<String> = t.sites.keys().cloned().collect();
-    let everything: Vec<String> = t
-        .sites
-        .keys()
-        .chain(t.nodes.keys())
-        .chain(t.routers.keys())
-        .chain(t.hosts.keys())
-        .cloned()
-        .collect();
+    let everything: Vec<String> =
+        t.sites.keys().chain(t.nodes.keys()).chain(t.routers.keys()).chain(t.hosts.keys()).cloned().collect();
     let routers: Vec<String> = t.routers.keys().cloned().collect();
 
     let mut site_ref = |path: String, name: &str| {
@@ -58,7 +52,11 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
             continue;
         }
         if ok {
-            let key = if a < b { (a.clone(), b.clone(), link.kind.as_str()) } else { (b.clone(), a.clone(), link.kind.as_str()) };
+            let key = if a < b {
+                (a.clone(), b.clone(), link.kind.as_str())
+            } else {
+                (b.clone(), a.clone(), link.kind.as_str())
+            };
             if let Some(first) = seen.get(&key) {
                 out.push(
                     Diagnostic::new(
@@ -85,14 +83,21 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             Code::E023,
                             format!("bgp.backbone[{i}][{j}]"),
-                            format!("`{end}` is a {}, not a router: backbone sessions join routers", k.section().trim_end_matches('s')),
+                            format!(
+                                "`{end}` is a {}, not a router: backbone sessions join routers",
+                                k.section().trim_end_matches('s')
+                            ),
                         )
                         .hint("nodes peer with the routers that serve their site (`serves`)"),
                     ),
                 }
             }
             if a == b {
-                out.push(Diagnostic::new(Code::E021, format!("bgp.backbone[{i}]"), format!("backbone session from `{a}` to itself")));
+                out.push(Diagnostic::new(
+                    Code::E021,
+                    format!("bgp.backbone[{i}]"),
+                    format!("backbone session from `{a}` to itself"),
+                ));
                 continue;
             }
             let key = if a < b { (a.as_str(), b.as_str()) } else { (b.as_str(), a.as_str()) };

@@ -173,9 +173,7 @@ impl<'de> Deserialize<'de> for Mtu {
                 }
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Mtu, E> {
-                u32::try_from(v)
-                    .map(Mtu::Fixed)
-                    .map_err(|_| E::custom(format!("{v} is far too large for an MTU")))
+                u32::try_from(v).map(Mtu::Fixed).map_err(|_| E::custom(format!("{v} is far too large for an MTU")))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Mtu, E> {
                 u64::try_from(v)

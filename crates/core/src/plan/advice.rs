@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::types::{SessionRole, Session, Speakers};
+use super::types::{Session, SessionRole, Speakers};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Cni, Kind, Topology};
 
@@ -54,11 +54,16 @@ pub fn run(t: &Topology, sp: &Speakers, sessions: &[Session], diags: &mut Vec<Di
     let bgp_routers: Vec<&str> = sp.list.iter().filter(|s| s.kind == Kind::Router).map(|s| s.name.as_str()).collect();
     if bgp_routers.len() > 1 {
         for s in sp.list.iter().filter(|s| s.cluster_id.is_some()) {
-            let has_backbone = sessions.iter().any(|x| x.role == SessionRole::Backbone && (x.a == s.name || x.b == s.name));
+            let has_backbone =
+                sessions.iter().any(|x| x.role == SessionRole::Backbone && (x.a == s.name || x.b == s.name));
             if !has_backbone {
                 diags.push(
-                    Diagnostic::new(Code::W076, format!("routers.{}", s.name), format!("route reflector `{}` has no backbone session to the other routers", s.name))
-                        .hint("add it to `bgp.backbone`, or its sites' routes stay inside them"),
+                    Diagnostic::new(
+                        Code::W076,
+                        format!("routers.{}", s.name),
+                        format!("route reflector `{}` has no backbone session to the other routers", s.name),
+                    )
+                    .hint("add it to `bgp.backbone`, or its sites' routes stay inside them"),
                 );
             }
         }

@@ -42,7 +42,14 @@ fn locations(t: &Topology, u: &Underlay) -> Vec<Location> {
     by_vertex.into_values().collect()
 }
 
-pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing, routing: &Routing, diags: &mut Vec<Diagnostic>) -> Vec<SitePath> {
+pub fn paths(
+    t: &Topology,
+    u: &Underlay,
+    sp: &Speakers,
+    addressing: &Addressing,
+    routing: &Routing,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<SitePath> {
     let locs = locations(t, u);
     let node_names: Vec<&String> = t.nodes.keys().collect();
     // Prefix indexes per node.
@@ -70,7 +77,11 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
             let Some(steps) = tree.path(to.vertex) else { continue };
             let mode = pair_mode(t, from.site == to.site, v6_underlay);
             let (hops, path_mtu, limiting) = describe(t, u, &steps, from, to);
-            if t.cluster.cni == Cni::Flannel && t.cluster.flannel().backend == FlannelBackend::HostGw && !same && from.name < to.name {
+            if t.cluster.cni == Cni::Flannel
+                && t.cluster.flannel().backend == FlannelBackend::HostGw
+                && !same
+                && from.name < to.name
+            {
                 host_gw_pairs.push((from.name.clone(), to.name.clone()));
             }
 
@@ -136,25 +147,46 @@ pub fn paths(t: &Topology, u: &Underlay, sp: &Speakers, addressing: &Addressing,
 
     for (src, prefixes) in unrouted {
         let name = node_names[src];
-        let list: Vec<String> = prefixes.iter().take(6).map(|&p| format!("{} ({})", routing.prefixes[p].net, routing.prefixes[p].origin)).collect();
+        let list: Vec<String> = prefixes
+            .iter()
+            .take(6)
+            .map(|&p| format!("{} ({})", routing.prefixes[p].net, routing.prefixes[p].origin))
+            .collect();
         let more = prefixes.len().saturating_sub(6);
         let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
         diags.push(
-            Diagnostic::new(Code::E070, format!("nodes.{name}"), format!("node `{name}` learns no route to {}{tail}", list.join(", ")))
-                .hint("peer it with a route reflector that serves its site, keep Calico's node mesh on, or encapsulate"),
+            Diagnostic::new(
+                Code::E070,
+                format!("nodes.{name}"),
+                format!("node `{name}` learns no route to {}{tail}", list.join(", ")),
+            )
+            .hint("peer it with a route reflector that serves its site, keep Calico's node mesh on, or encapsulate"),
         );
     }
     for (a, b) in host_gw_pairs {
         diags.push(
-            Diagnostic::new(Code::E072, "cluster.flannel.backend", format!("flannel host-gw needs all nodes on one network, but the nodes at `{a}` and at `{b}` share none"))
-                .hint("use `backend: vxlan` or `wireguard-native`, or put the nodes on one site network"),
+            Diagnostic::new(
+                Code::E072,
+                "cluster.flannel.backend",
+                format!(
+                    "flannel host-gw needs all nodes on one network, but the nodes at `{a}` and at `{b}` share none"
+                ),
+            )
+            .hint("use `backend: vxlan` or `wireguard-native`, or put the nodes on one site network"),
         );
     }
     let _ = addressing;
     out
 }
 
-fn blackhole_diag(t: &Topology, device: &str, kind: Kind, from: &Location, to: &Location, missing: &[ipnet::IpNet]) -> Diagnostic {
+fn blackhole_diag(
+    t: &Topology,
+    device: &str,
+    kind: Kind,
+    from: &Location,
+    to: &Location,
+    missing: &[ipnet::IpNet],
+) -> Diagnostic {
     let list: Vec<String> = missing.iter().take(4).map(ToString::to_string).collect();
     let more = missing.len().saturating_sub(4);
     let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
@@ -186,7 +218,13 @@ enum Tight<'a> {
 
 /// Hops with their MTUs, the path MTU (site networks at both ends included) and
 /// the edge that limits it.
-fn describe<'a>(t: &Topology, u: &'a Underlay, steps: &[crate::underlay::Step], from: &'a Location, to: &'a Location) -> (Vec<Hop>, u32, Option<String>) {
+fn describe<'a>(
+    t: &Topology,
+    u: &'a Underlay,
+    steps: &[crate::underlay::Step],
+    from: &'a Location,
+    to: &'a Location,
+) -> (Vec<Hop>, u32, Option<String>) {
     let mut hops = Vec::with_capacity(steps.len());
     let mut min: Option<(u32, Tight<'a>)> = None;
     let mut consider = |mtu: u32, what: Tight<'a>| {
@@ -208,7 +246,11 @@ fn describe<'a>(t: &Topology, u: &'a Underlay, steps: &[crate::underlay::Step], 
                         format!("links[{i}]")
                     }
                     None => {
-                        let net = if v.is_network() { v.name.as_str() } else { prev.map(|p| u.vertex(p).name.as_str()).unwrap_or_default() };
+                        let net = if v.is_network() {
+                            v.name.as_str()
+                        } else {
+                            prev.map(|p| u.vertex(p).name.as_str()).unwrap_or_default()
+                        };
                         consider(edge.mtu, Tight::Net(net, edge.mtu));
                         "site".to_string()
                     }

@@ -4,8 +4,8 @@
 //! `build` is the spine: read it top to bottom to learn the pipeline.
 
 mod addressing;
-mod dataplane;
 mod advice;
+mod dataplane;
 mod forwarding;
 mod mtu;
 mod propagate;

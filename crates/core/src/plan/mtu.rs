@@ -42,13 +42,21 @@ pub fn budget(t: &Topology, paths: &[SitePath], diags: &mut Vec<Diagnostic>) -> 
         Mtu::Fixed(m) => {
             if m > budget {
                 diags.push(
-                    Diagnostic::new(Code::E052, "cluster.mtu", format!("cluster MTU {m} is above the budget of {budget}: {}", where_(&limiting)))
-                        .hint(format!("set `mtu: {budget}` or `mtu: auto`, or raise the MTU of the limiting link")),
+                    Diagnostic::new(
+                        Code::E052,
+                        "cluster.mtu",
+                        format!("cluster MTU {m} is above the budget of {budget}: {}", where_(&limiting)),
+                    )
+                    .hint(format!("set `mtu: {budget}` or `mtu: auto`, or raise the MTU of the limiting link")),
                 );
             } else if budget - m >= FAR_BELOW {
                 diags.push(
-                    Diagnostic::new(Code::I053, "cluster.mtu", format!("cluster MTU {m} is {} bytes below the budget of {budget}", budget - m))
-                        .hint("`mtu: auto` takes the budget; keep the lower value only if you measured it"),
+                    Diagnostic::new(
+                        Code::I053,
+                        "cluster.mtu",
+                        format!("cluster MTU {m} is {} bytes below the budget of {budget}", budget - m),
+                    )
+                    .hint("`mtu: auto` takes the budget; keep the lower value only if you measured it"),
                 );
             }
             m
@@ -57,8 +65,15 @@ pub fn budget(t: &Topology, paths: &[SitePath], diags: &mut Vec<Diagnostic>) -> 
     if t.cluster.has_ipv6() {
         for p in paths.iter().filter(|p| p.pod_mtu < 1280 && p.from_site <= p.to_site) {
             diags.push(
-                Diagnostic::new(Code::W077, format!("sites.{}", p.to_site), format!("the {} ↔ {} path leaves pods {} bytes, below the 1280 IPv6 needs", p.from_site, p.to_site, p.pod_mtu))
-                    .hint("raise the MTU of the limiting link or drop the encapsulation on this path"),
+                Diagnostic::new(
+                    Code::W077,
+                    format!("sites.{}", p.to_site),
+                    format!(
+                        "the {} ↔ {} path leaves pods {} bytes, below the 1280 IPv6 needs",
+                        p.from_site, p.to_site, p.pod_mtu
+                    ),
+                )
+                .hint("raise the MTU of the limiting link or drop the encapsulation on this path"),
             );
         }
     }

@@ -57,6 +57,9 @@ impl<T: Copy + Default + PartialEq, const CAP: usize> Short<T, CAP> {
 type AsPath = Short<u32, 8>;
 type ClusterList = Short<u32, 8>;
 
+/// What makes nodes propagate alike: family, site, non-mesh peers with roles, mesh.
+type ClassKey<'a> = (Family, &'a str, Vec<(usize, SessionRole)>, bool);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Route {
     peer: Ref,
@@ -83,7 +86,7 @@ pub fn run(
 
     // Prefixes: one per node and family.
     let mut prefixes = Vec::new();
-    let mut class_keys: BTreeMap<(Family, &str, Vec<(usize, SessionRole)>, bool), usize> = BTreeMap::new();
+    let mut class_keys: BTreeMap<ClassKey, usize> = BTreeMap::new();
     let mut classes: Vec<(Family, usize)> = Vec::new();
     let peers_of = peer_keys(sp, sessions);
     for (i, name) in node_names.iter().enumerate() {
@@ -100,17 +103,13 @@ pub fn run(
             } else {
                 usize::MAX
             };
-            prefixes.push(PodPrefix {
-                net: *net,
-                origin: (*name).clone(),
-                origin_idx: i,
-                class,
-            });
+            prefixes.push(PodPrefix { net: *net, origin: (*name).clone(), origin_idx: i, class });
         }
     }
 
     let mut loops: BTreeSet<(u32, String, String)> = BTreeSet::new();
-    let adj: BTreeMap<Family, Adjacency> = [Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f))).collect();
+    let adj: BTreeMap<Family, Adjacency> =
+        [Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f))).collect();
     let results = classes
         .iter()
         .map(|&(fam, rep)| match adj.get(&fam) {
@@ -129,12 +128,7 @@ pub fn run(
         );
     }
 
-    Routing {
-        prefixes,
-        classes: results,
-        direct_group: direct_groups(t, underlay),
-        routed: pods_routed_anywhere(t),
-    }
+    Routing { prefixes, classes: results, direct_group: direct_groups(t, underlay), routed: pods_routed_anywhere(t) }
 }
 
 fn is_mesh(t: &Topology) -> bool {
@@ -191,7 +185,14 @@ impl Adjacency {
 }
 
 /// Simulates the prefix of node `rep` until nothing changes.
-fn simulate(t: &Topology, sp: &Speakers, sessions: &[Session], adj: &Adjacency, rep: usize, loops: &mut BTreeSet<(u32, String, String)>) -> ClassRoutes {
+fn simulate(
+    t: &Topology,
+    sp: &Speakers,
+    sessions: &[Session],
+    adj: &Adjacency,
+    rep: usize,
+    loops: &mut BTreeSet<(u32, String, String)>,
+) -> ClassRoutes {
     let n = sp.list.len();
     // Whether a speaker last offered its route to iBGP non-clients (to withdraw it later).
     let mut offered_widely = vec![false; n];
@@ -358,7 +359,7 @@ fn export(
 }
 
 fn next_hop(sess: &Session, me: &Speaker, current: Ref, myself: Ref) -> Ref {
-    if sess.next_hop_self.iter().any(|n| *n == me.name) {
+    if sess.next_hop_self.contains(&me.name) {
         myself
     } else {
         current
@@ -398,11 +399,17 @@ fn direct_groups(t: &Topology, underlay: &Underlay) -> Vec<Option<usize>> {
     let c = &t.cluster;
     match c.cni {
         // autoDirectNodeRoutes is set only when every node shares one L2 network.
-        Cni::Cilium if c.cilium().native_routing && all_share_l2(t, underlay) => names.iter().map(|_| Some(0)).collect(),
+        Cni::Cilium if c.cilium().native_routing && all_share_l2(t, underlay) => {
+            names.iter().map(|_| Some(0)).collect()
+        }
         // host-gw routes to nodes on the same network.
-        Cni::Flannel if c.flannel().backend == FlannelBackend::HostGw => names.iter().map(|n| by_key(lan_site(t, n))).collect(),
+        Cni::Flannel if c.flannel().backend == FlannelBackend::HostGw => {
+            names.iter().map(|n| by_key(lan_site(t, n))).collect()
+        }
         // Kilo routes plainly inside a location.
-        Cni::Kilo if c.kilo().granularity == KiloGranularity::Location => names.iter().map(|n| by_key(by_site(n))).collect(),
+        Cni::Kilo if c.kilo().granularity == KiloGranularity::Location => {
+            names.iter().map(|n| by_key(by_site(n))).collect()
+        }
         _ => names.iter().map(|_| None).collect(),
     }
 }
@@ -416,7 +423,8 @@ fn lan_site(t: &Topology, node: &str) -> Option<String> {
 pub fn all_share_l2(t: &Topology, underlay: &Underlay) -> bool {
     let mut names = t.nodes.keys();
     let Some(first) = names.next() else { return false };
-    lan_site(t, first).is_some() && names.all(|n| share_network(underlay, first, n) && lan_site(t, n) == lan_site(t, first))
+    lan_site(t, first).is_some()
+        && names.all(|n| share_network(underlay, first, n) && lan_site(t, n) == lan_site(t, first))
 }
 
 /// Does the data plane route pod addresses natively on some path, so that devices
@@ -457,25 +465,27 @@ impl Routing {
     }
 
     /// The route speaker `d` has for prefix `p`, if any (BGP or direct).
-    pub fn route(&self, sp: &Speakers, sessions: &[Session], d_node: Option<usize>, d: Option<usize>, p: usize) -> Option<Learned> {
+    pub fn route(
+        &self,
+        sp: &Speakers,
+        sessions: &[Session],
+        d_node: Option<usize>,
+        d: Option<usize>,
+        p: usize,
+    ) -> Option<Learned> {
         let pre = self.prefixes.get(p)?;
         let origin_addr = |fam: Family| {
-            sp.list
-                .get(pre.origin_idx)
-                .and_then(|s| s.addresses.iter().copied().find(|a| Family::of(a) == fam))
+            sp.list.get(pre.origin_idx).and_then(|s| s.addresses.iter().copied().find(|a| Family::of(a) == fam))
         };
         if let Some(dn) = d_node {
             if dn == pre.origin_idx {
                 return None;
             }
-            if let (Some(a), Some(b)) = (self.direct_group.get(dn).copied().flatten(), self.direct_group.get(pre.origin_idx).copied().flatten()) {
+            if let (Some(a), Some(b)) =
+                (self.direct_group.get(dn).copied().flatten(), self.direct_group.get(pre.origin_idx).copied().flatten())
+            {
                 if a == b {
-                    return Some(Learned {
-                        prefix: pre.net,
-                        next_hop: None,
-                        via: "direct".into(),
-                        session: None,
-                    });
+                    return Some(Learned { prefix: pre.net, next_hop: None, via: "direct".into(), session: None });
                 }
             }
         }
@@ -487,20 +497,20 @@ impl Routing {
             return None;
         }
         // Members of a class are interchangeable; mirror the representative's view.
-        let entry = if d == rep { class.best.get(x).copied().flatten()? } else { class.best.get(d).copied().flatten()? };
+        let entry =
+            if d == rep { class.best.get(x).copied().flatten()? } else { class.best.get(d).copied().flatten()? };
         let fam = Family::of_net(&pre.net);
         let resolve = |r: Ref| match r {
             Ref::Origin => x,
             Ref::Speaker(i) => i,
         };
         let next = resolve(entry.next_hop);
-        let next_hop = if next == x { origin_addr(fam) } else { sp.list.get(next).and_then(|s| s.addresses.iter().copied().find(|a| Family::of(a) == fam)) };
+        let next_hop = if next == x {
+            origin_addr(fam)
+        } else {
+            sp.list.get(next).and_then(|s| s.addresses.iter().copied().find(|a| Family::of(a) == fam))
+        };
         let via = sp.list.get(resolve(entry.peer)).map(|s| s.name.clone()).unwrap_or_default();
-        Some(Learned {
-            prefix: pre.net,
-            next_hop,
-            via,
-            session: sessions.get(entry.session).map(|s| s.role),
-        })
+        Some(Learned { prefix: pre.net, next_hop, via, session: sessions.get(entry.session).map(|s| s.role) })
     }
 }

@@ -30,7 +30,8 @@ impl Plan {
         let node_idx = self.nodes.keys().position(|n| n == device);
         let sp = self.speakers.get(device);
         let r = &self.routing;
-        let learned: Vec<Learned> = (0..r.prefixes.len()).filter_map(|p| r.route(&self.speakers, &self.sessions, node_idx, sp, p)).collect();
+        let learned: Vec<Learned> =
+            (0..r.prefixes.len()).filter_map(|p| r.route(&self.speakers, &self.sessions, node_idx, sp, p)).collect();
 
         // Prefixes per location, to know what a path's far end holds.
         let mut at: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -115,7 +116,11 @@ impl Plan {
         }
         if let Some(c) = &self.calico_blocks {
             for b in &c.blocks {
-                let _ = writeln!(o, "  pool {}: {} blocks of /{} ({} addresses each), {} per node", b.cidr, b.block_count, b.block_size, b.addresses_per_block, b.blocks_per_node);
+                let _ = writeln!(
+                    o,
+                    "  pool {}: {} blocks of /{} ({} addresses each), {} per node",
+                    b.cidr, b.block_count, b.block_size, b.addresses_per_block, b.blocks_per_node
+                );
             }
             let _ = writeln!(o, "  {}", c.note);
         }
@@ -151,7 +156,14 @@ impl Plan {
         }
         let _ = writeln!(o, "\npaths");
         for p in &self.paths {
-            let hops: Vec<String> = p.hops.iter().map(|h| match h.mtu { Some(m) => format!("-{m}- {}", h.name), None => h.name.clone() }).collect();
+            let hops: Vec<String> = p
+                .hops
+                .iter()
+                .map(|h| match h.mtu {
+                    Some(m) => format!("-{m}- {}", h.name),
+                    None => h.name.clone(),
+                })
+                .collect();
             let _ = writeln!(
                 o,
                 "  {} → {}: path MTU {}, pods {}{}{}",

@@ -104,7 +104,9 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
     let attached = vertex
         .iter()
         .map(|v| {
-            let mut n: Vec<usize> = v.map(|v| underlay.graph.neighbors(petgraph::graph::NodeIndex::new(v)).map(|x| x.index()).collect()).unwrap_or_default();
+            let mut n: Vec<usize> = v
+                .map(|v| underlay.graph.neighbors(petgraph::graph::NodeIndex::new(v)).map(|x| x.index()).collect())
+                .unwrap_or_default();
             n.sort_unstable();
             n.dedup();
             n
@@ -132,14 +134,16 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
                         continue;
                     }
                     let Some(ni) = sp.get(nname) else { continue };
-                    let role = if sp.list[ri].asn == sp.list[ni].asn { SessionRole::RrClient } else { SessionRole::Ebgp };
+                    let role =
+                        if sp.list[ri].asn == sp.list[ni].asn { SessionRole::RrClient } else { SessionRole::Ebgp };
                     add(&mut out, &ctx, underlay, sp, ni, ri, role);
                 }
             }
         }
     }
     // The router backbone: as written, or a full mesh among BGP routers.
-    let routers: Vec<usize> = sp.list.iter().enumerate().filter(|(_, s)| s.kind == Kind::Router).map(|(i, _)| i).collect();
+    let routers: Vec<usize> =
+        sp.list.iter().enumerate().filter(|(_, s)| s.kind == Kind::Router).map(|(i, _)| i).collect();
     let pairs: Vec<(usize, usize)> = match &t.bgp.backbone {
         Some(list) => list.iter().filter_map(|[a, b]| Some((sp.get(a)?, sp.get(b)?))).filter(|(a, b)| a != b).collect(),
         None => routers.iter().enumerate().flat_map(|(k, &a)| routers[k + 1..].iter().map(move |&b| (a, b))).collect(),
@@ -187,10 +191,9 @@ fn add(out: &mut Vec<Session>, ctx: &Ctx, underlay: &Underlay, sp: &Speakers, a:
 /// Where the next hop is rewritten, and why.
 fn next_hop(kind: SessionKind, role: SessionRole, a: &Speaker, b: &Speaker) -> (Vec<String>, Option<&'static str>) {
     match (kind, role) {
-        (SessionKind::Ebgp, _) => (
-            vec![a.name.clone(), b.name.clone()],
-            Some("eBGP: each side announces itself as next hop"),
-        ),
+        (SessionKind::Ebgp, _) => {
+            (vec![a.name.clone(), b.name.clone()], Some("eBGP: each side announces itself as next hop"))
+        }
         (SessionKind::Ibgp, SessionRole::Backbone) => (
             vec![a.name.clone(), b.name.clone()],
             Some(

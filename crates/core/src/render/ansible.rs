@@ -81,7 +81,10 @@ fn inventory(plan: &Plan) -> String {
         v.push(("meshplan_site".to_string(), yaml_str(&n.site)));
         v.push(("meshplan_region".to_string(), yaml_str(&n.region)));
         v.push(("meshplan_addresses".to_string(), addr_list(&n.addresses)));
-        v.push(("meshplan_pod_ranges".to_string(), format!("[{}]", n.pod_ranges.iter().map(|r| yaml_str(&r.to_string())).collect::<Vec<_>>().join(", "))));
+        v.push((
+            "meshplan_pod_ranges".to_string(),
+            format!("[{}]", n.pod_ranges.iter().map(|r| yaml_str(&r.to_string())).collect::<Vec<_>>().join(", ")),
+        ));
         v
     };
     let first_group: Vec<(String, Vec<(String, String)>)> = first.iter().map(|f| (f.clone(), node_vars(f))).collect();
@@ -130,11 +133,19 @@ fn play(o: &mut String, name: &str, hosts: &str, serial: bool, copies: &[(&str, 
             yaml_str(&format!("Copy {src}"))
         );
     }
-    let _ = writeln!(o, "    - name: {}\n      ansible.builtin.command: \"{REMOTE}/{run}\"\n      changed_when: true", yaml_str(&format!("Run {run}")));
+    let _ = writeln!(
+        o,
+        "    - name: {}\n      ansible.builtin.command: \"{REMOTE}/{run}\"\n      changed_when: true",
+        yaml_str(&format!("Run {run}"))
+    );
 }
 
 fn playbook(plan: &Plan) -> String {
-    let mut o = header(plan, "#", "Ansible playbook: the bundle's scripts in the runbook's order (K3S_TOKEN from the environment)");
+    let mut o = header(
+        plan,
+        "#",
+        "Ansible playbook: the bundle's scripts in the runbook's order (K3S_TOKEN from the environment)",
+    );
     o.push_str(
         "- name: Preflight\n  hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: K3S_TOKEN is set in the environment\n      \
 ansible.builtin.assert:\n        that:\n          - lookup('ansible.builtin.env', 'K3S_TOKEN') | length > 0\n        \
@@ -153,7 +164,8 @@ fail_msg: \"Set K3S_TOKEN (the cluster secret, the same for every node) before r
             false,
         );
     }
-    let mut node_copies: Vec<(&str, &str)> = vec![("nodes/{{ inventory_hostname }}/", "nodes/{{ inventory_hostname }}/")];
+    let mut node_copies: Vec<(&str, &str)> =
+        vec![("nodes/{{ inventory_hostname }}/", "nodes/{{ inventory_hostname }}/")];
     if airgap {
         node_copies.push((art.as_str(), art.as_str()));
     }

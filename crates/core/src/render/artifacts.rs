@@ -92,7 +92,9 @@ chmod 0755 \"$K3S_DIR/install.sh\"\n",
         o.push_str("mkdir -p \"$CALICO_DIR\"\nTMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
         o.push_str("fetch \"$CALICO_BASE/SHA256SUMS\" \"$CALICO_DIR/SHA256SUMS\"\n");
         o.push_str("fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
-        o.push_str("check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
+        o.push_str(
+            "check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
+        );
         o.push_str("fetch \"$CALICO_BASE/calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
         o.push_str("check \"$CALICO_DIR/SHA256SUMS\" \"calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\nchmod 0755 \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
         o.push_str("tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
@@ -121,11 +123,16 @@ echo \"artifacts ready in $HERE/artifacts ($(wc -l < \"$HERE/artifacts/SHA256SUM
 }
 
 fn list(plan: &Plan) -> String {
-    let mut o = header(plan, "#", "The airgap artifacts: what fetch-artifacts.sh downloads and how each file is checked");
-    let kv = k3s_version(plan).unwrap_or("$K3S_VERSION (not pinned by the topology: set it when running fetch-artifacts.sh)");
+    let mut o =
+        header(plan, "#", "The airgap artifacts: what fetch-artifacts.sh downloads and how each file is checked");
+    let kv = k3s_version(plan)
+        .unwrap_or("$K3S_VERSION (not pinned by the topology: set it when running fetch-artifacts.sh)");
     let tag = kv.replace('+', "%2B");
     let _ = writeln!(o, "\nAll files land under {DIR}/ beside this file. ARCH is amd64 unless set (arm64, arm).");
-    let _ = writeln!(o, "artifacts/SHA256SUMS, written last, lists every file; the node scripts check it before installing.\n");
+    let _ = writeln!(
+        o,
+        "artifacts/SHA256SUMS, written last, lists every file; the node scripts check it before installing.\n"
+    );
     let _ = writeln!(o, "k3s {kv}");
     let _ = writeln!(o, "  {K3S_DIR}/sha256sum-$ARCH.txt");
     let _ = writeln!(o, "      https://github.com/k3s-io/k3s/releases/download/{tag}/sha256sum-$ARCH.txt");
@@ -145,10 +152,17 @@ fn list(plan: &Plan) -> String {
         let _ = writeln!(o, "  {CALICO_DIR}/SHA256SUMS\n      {base}/SHA256SUMS");
         let _ = writeln!(o, "  release-{v}.tgz (unpacked, not kept)\n      {base}/release-{v}.tgz\n      sha256 checked against SHA256SUMS");
         if calico::has_separate_crds(&v) {
-            let _ = writeln!(o, "  {CALICO_DIR}/operator-crds.yaml       from release-{v}.tgz: manifests/operator-crds.yaml");
+            let _ = writeln!(
+                o,
+                "  {CALICO_DIR}/operator-crds.yaml       from release-{v}.tgz: manifests/operator-crds.yaml"
+            );
         }
-        let _ = writeln!(o, "  {CALICO_DIR}/tigera-operator.yaml     from release-{v}.tgz: manifests/tigera-operator.yaml");
-        let _ = writeln!(o, "  {IMAGES_DIR}/calico-*.tar             from release-{v}.tgz: images/ (imported by k3s at start)");
+        let _ =
+            writeln!(o, "  {CALICO_DIR}/tigera-operator.yaml     from release-{v}.tgz: manifests/tigera-operator.yaml");
+        let _ = writeln!(
+            o,
+            "  {IMAGES_DIR}/calico-*.tar             from release-{v}.tgz: images/ (imported by k3s at start)"
+        );
         let _ = writeln!(o, "  {CALICO_DIR}/calicoctl-linux-$ARCH\n      {base}/calicoctl-linux-$ARCH\n      sha256 checked against SHA256SUMS");
         let _ = writeln!(
             o,

@@ -74,12 +74,22 @@ pub fn accepted(plan: &Plan) -> Vec<Accept> {
     }
     if c.cni == Cni::Cilium {
         for net in &c.service_cidr {
-            out.push(Accept { net: net.trunc(), ge: net.prefix_len(), le: net.max_prefix_len(), what: "service range".into() });
+            out.push(Accept {
+                net: net.trunc(),
+                ge: net.prefix_len(),
+                le: net.max_prefix_len(),
+                what: "service range".into(),
+            });
         }
         for (pool, ranges) in &c.cilium().lb_pools {
             for r in ranges {
                 for net in range_nets(r) {
-                    out.push(Accept { net, ge: net.prefix_len(), le: net.max_prefix_len(), what: format!("LB pool {pool}") });
+                    out.push(Accept {
+                        net,
+                        ge: net.prefix_len(),
+                        le: net.max_prefix_len(),
+                        what: format!("LB pool {pool}"),
+                    });
                 }
             }
         }
@@ -88,7 +98,12 @@ pub fn accepted(plan: &Plan) -> Vec<Accept> {
         for (pool, ranges) in &m.pools {
             for r in ranges {
                 for net in range_nets(r) {
-                    out.push(Accept { net, ge: net.prefix_len(), le: net.max_prefix_len(), what: format!("MetalLB pool {pool}") });
+                    out.push(Accept {
+                        net,
+                        ge: net.prefix_len(),
+                        le: net.max_prefix_len(),
+                        what: format!("MetalLB pool {pool}"),
+                    });
                 }
             }
         }
@@ -198,7 +213,13 @@ pub struct Group {
 
 impl Group {
     pub fn of(s: &Side) -> Group {
-        Group { role: s.session.role, kind: s.session.kind, family: s.family, next_hop_self: s.next_hop_self, rr_client: s.rr_client }
+        Group {
+            role: s.session.role,
+            kind: s.session.kind,
+            family: s.family,
+            next_hop_self: s.next_hop_self,
+            rr_client: s.rr_client,
+        }
     }
 
     /// A name made of the role, and of the rest only where it departs from what
@@ -268,7 +289,8 @@ fn filter_name(f: Family) -> String {
 
 /// The BIRD prefix set of one family, e.g. `[ 10.42.0.0/16{26,32} ]`.
 fn prefix_set(acc: &[Accept], f: Family) -> Option<String> {
-    let items: Vec<String> = acc.iter().filter(|a| a.family() == f).map(|a| format!("{}{{{},{}}}", a.net, a.ge, a.le)).collect();
+    let items: Vec<String> =
+        acc.iter().filter(|a| a.family() == f).map(|a| format!("{}{{{},{}}}", a.net, a.ge, a.le)).collect();
     (!items.is_empty()).then(|| format!("[ {} ]", items.join(", ")))
 }
 
@@ -338,7 +360,8 @@ pub fn config(plan: &Plan, router: &str) -> String {
 
     let _ = writeln!(o, "protocol device {{\n  scan time 10;\n}}\n");
     let chans: Vec<String> = fams.iter().map(|f| format!("  {};\n", f.as_str())).collect();
-    let _ = writeln!(o, "# Connected networks, so next hops on them resolve.\nprotocol direct {{\n{}}}\n", chans.concat());
+    let _ =
+        writeln!(o, "# Connected networks, so next hops on them resolve.\nprotocol direct {{\n{}}}\n", chans.concat());
     for &f in &fams {
         let _ = writeln!(
             o,
@@ -380,7 +403,8 @@ pub fn config(plan: &Plan, router: &str) -> String {
             }
         }
         let _ = writeln!(o, "  {} {{", g.family.as_str());
-        let _ = writeln!(o, "    import filter {};\n    export filter {};", filter_name(g.family), filter_name(g.family));
+        let _ =
+            writeln!(o, "    import filter {};\n    export filter {};", filter_name(g.family), filter_name(g.family));
         if g.next_hop_self {
             let _ = writeln!(o, "    next hop self;");
         }
@@ -499,10 +523,16 @@ mod tests {
 
     #[test]
     fn ranges_become_prefixes() {
-        let r: AddrRange = "10.0.0.100-10.0.0.200".parse().unwrap_or(AddrRange::Range([0, 0, 0, 0].into(), [0, 0, 0, 0].into()));
+        let r: AddrRange =
+            "10.0.0.100-10.0.0.200".parse().unwrap_or(AddrRange::Range([0, 0, 0, 0].into(), [0, 0, 0, 0].into()));
         let nets: Vec<String> = range_nets(&r).iter().map(ToString::to_string).collect();
-        assert_eq!(nets, ["10.0.0.100/30", "10.0.0.104/29", "10.0.0.112/28", "10.0.0.128/26", "10.0.0.192/29", "10.0.0.200/32"]);
-        let r: AddrRange = "2001:db8:beef:aa01::240-2001:db8:beef:aa01::247".parse().unwrap_or(AddrRange::Range([0, 0, 0, 0].into(), [0, 0, 0, 0].into()));
+        assert_eq!(
+            nets,
+            ["10.0.0.100/30", "10.0.0.104/29", "10.0.0.112/28", "10.0.0.128/26", "10.0.0.192/29", "10.0.0.200/32"]
+        );
+        let r: AddrRange = "2001:db8:beef:aa01::240-2001:db8:beef:aa01::247"
+            .parse()
+            .unwrap_or(AddrRange::Range([0, 0, 0, 0].into(), [0, 0, 0, 0].into()));
         let nets: Vec<String> = range_nets(&r).iter().map(ToString::to_string).collect();
         assert_eq!(nets, ["2001:db8:beef:aa01::240/125"]);
         let r: AddrRange = "0.0.0.0/0".parse().unwrap_or(AddrRange::Range([0, 0, 0, 0].into(), [0, 0, 0, 0].into()));

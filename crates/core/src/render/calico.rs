@@ -135,7 +135,8 @@ fn bgp(plan: &Plan) -> String {
         .find_map(|n| plan.speakers.get(n).map(|i| plan.speakers.list[i].asn))
         .or(plan.cluster.asn)
         .unwrap_or(64512);
-    let mut o = header(plan, "#", "Calico BGP: the cluster's AS, the node mesh, and the routers each region peers with");
+    let mut o =
+        header(plan, "#", "Calico BGP: the cluster's AS, the node mesh, and the routers each region peers with");
     o.push_str("apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata:\n  name: default\nspec:\n");
     o.push_str("  logSeverityScreen: Info\n");
     let _ = writeln!(o, "  nodeToNodeMeshEnabled: {}", c.node_mesh);
@@ -183,11 +184,15 @@ fn bgp(plan: &Plan) -> String {
 fn apply(plan: &Plan) -> String {
     let v = version(plan);
     let airgap = plan.cluster.airgap;
-    let mut o = script_start(plan, "Installs Calico (Tigera operator) and the plan's BGP peering. Run on a server, after every node is installed.");
+    let mut o = script_start(
+        plan,
+        "Installs Calico (Tigera operator) and the plan's BGP peering. Run on a server, after every node is installed.",
+    );
     o.push_str("# Usage: sudo ./cluster/calico/apply.sh\n\n");
     o.push_str(&require_root());
     let names: Vec<&str> = servers(plan).into_iter().map(String::as_str).collect();
-    let addrs: Vec<IpAddr> = servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
+    let addrs: Vec<IpAddr> =
+        servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
     o.push_str(&require_host(&names, &addrs));
     let _ = writeln!(o, "\nCALICO_VERSION={}", sh_quote(&v));
     o.push_str("HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n");

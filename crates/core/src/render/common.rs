@@ -50,10 +50,8 @@ pub fn yaml_str(s: &str) -> String {
 /// the topology, which may hold capitals and underscores.
 pub fn k8s_name(parts: &[&str]) -> String {
     let joined = parts.join("-").to_ascii_lowercase();
-    let mut o: String = joined
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
-        .collect();
+    let mut o: String =
+        joined.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' }).collect();
     while o.ends_with(['-', '.']) {
         o.pop();
     }

@@ -108,7 +108,12 @@ pub fn config(plan: &Plan, router: &str) -> String {
     for &f in &fams {
         let kw = if f == Family::Ipv4 { "ip" } else { "ipv6" };
         let _ = writeln!(o, "! Only the cluster's prefixes pass, in and out; the rest meets the implicit deny.");
-        let _ = writeln!(o, "route-map {} permit 10\n match {kw} address prefix-list {}\nexit\n!", policy_name(f), policy_name(f));
+        let _ = writeln!(
+            o,
+            "route-map {} permit 10\n match {kw} address prefix-list {}\nexit\n!",
+            policy_name(f),
+            policy_name(f)
+        );
     }
 
     let Some(asn) = r.asn.or_else(|| sides.first().map(|s| s.my_asn)) else {
@@ -153,7 +158,13 @@ pub fn config(plan: &Plan, router: &str) -> String {
             }
             let _ = writeln!(o, " neighbor {} peer-group {pg}", m.peer_address);
             let kind = if m.session.kind == SessionKind::Ibgp { "iBGP" } else { "eBGP" };
-            let _ = writeln!(o, " neighbor {} description {} {kind} with {}", m.peer_address, m.session.role.as_str(), m.peer);
+            let _ = writeln!(
+                o,
+                " neighbor {} description {} {kind} with {}",
+                m.peer_address,
+                m.session.role.as_str(),
+                m.peer
+            );
             if uniform_src.is_none() {
                 let _ = writeln!(o, " neighbor {} update-source {}", m.peer_address, m.my_address);
             }
@@ -178,7 +189,8 @@ pub fn config(plan: &Plan, router: &str) -> String {
             let _ = writeln!(o, "  neighbor {pg} route-map {} in", policy_name(f));
             let _ = writeln!(o, "  neighbor {pg} route-map {} out", policy_name(f));
         }
-        let _ = writeln!(o, "  maximum-paths {MAXIMUM_PATHS}\n  maximum-paths ibgp {MAXIMUM_PATHS}\n exit-address-family");
+        let _ =
+            writeln!(o, "  maximum-paths {MAXIMUM_PATHS}\n  maximum-paths ibgp {MAXIMUM_PATHS}\n exit-address-family");
     }
     let _ = writeln!(o, "exit\n!\nend");
     o

@@ -12,7 +12,9 @@
 use std::fmt::Write as _;
 
 use super::artifacts;
-use super::common::{first_server, header, require_host, require_root, script_start, server_url, servers, sh_quote, yaml_str};
+use super::common::{
+    first_server, header, require_host, require_root, script_start, server_url, servers, sh_quote, yaml_str,
+};
 use super::File;
 use crate::model::{Cni, Role};
 use crate::plan::{NodePlan, Plan};
@@ -22,7 +24,10 @@ const INSTALL_URL: &str = "https://get.k3s.io";
 const INSTALL_URL_CN: &str = "https://rancher-mirror.rancher.cn/k3s/k3s-install.sh";
 
 pub fn files(plan: &Plan) -> Vec<File> {
-    plan.nodes.iter().map(|(name, n)| File::script(format!("nodes/{name}/install.sh"), install(plan, name, n))).collect()
+    plan.nodes
+        .iter()
+        .map(|(name, n)| File::script(format!("nodes/{name}/install.sh"), install(plan, name, n)))
+        .collect()
 }
 
 /// One value of the k3s config file.
@@ -176,8 +181,13 @@ fn install(plan: &Plan, name: &str, n: &NodePlan) -> String {
         }
     }
     let hint = match (first, first_server(plan)) {
-        (true, _) | (false, None) => "pick one secret for the whole cluster (for example: openssl rand -hex 32) and give it to every node".to_string(),
-        (false, Some(f)) => format!("use the secret {f} was installed with (root can read it in /var/lib/rancher/k3s/server/token on {f})"),
+        (true, _) | (false, None) => {
+            "pick one secret for the whole cluster (for example: openssl rand -hex 32) and give it to every node"
+                .to_string()
+        }
+        (false, Some(f)) => format!(
+            "use the secret {f} was installed with (root can read it in /var/lib/rancher/k3s/server/token on {f})"
+        ),
     };
     let _ = writeln!(
         o,
@@ -214,7 +224,11 @@ echo \"k3s ($SERVICE) already runs on $NODE as planned: nothing to do\"\n  exit 
     );
 
     // The installer's environment.
-    let mut env: Vec<String> = vec![format!("INSTALL_K3S_EXEC={role}"), "K3S_TOKEN=\"$K3S_TOKEN\"".into(), "INSTALL_K3S_FORCE_RESTART=true".into()];
+    let mut env: Vec<String> = vec![
+        format!("INSTALL_K3S_EXEC={role}"),
+        "K3S_TOKEN=\"$K3S_TOKEN\"".into(),
+        "INSTALL_K3S_FORCE_RESTART=true".into(),
+    ];
     if joins {
         env.push("K3S_URL=\"$SERVER_URL\"".into());
     }
@@ -254,7 +268,9 @@ install -m 0644 \"$f\" /var/lib/rancher/k3s/agent/images/\ndone\n",
         let _ = writeln!(o, "curl -sfL --retry 3 {} -o \"$TMP/install.sh\"", sh_quote(url));
         let _ = writeln!(o, "env {} sh \"$TMP/install.sh\"", env.join(" "));
     }
-    o.push_str("\nsystemctl is-active --quiet \"$SERVICE\"\necho \"k3s $(installed_version) runs on $NODE ($SERVICE)\"\n");
+    o.push_str(
+        "\nsystemctl is-active --quiet \"$SERVICE\"\necho \"k3s $(installed_version) runs on $NODE ($SERVICE)\"\n",
+    );
     if n.role == Role::Server {
         o.push_str("k3s kubectl get nodes -o wide || true\n");
     }

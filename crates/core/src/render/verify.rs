@@ -35,7 +35,10 @@ fn family_flag(f: Family) -> &'static str {
 }
 
 fn script(plan: &Plan) -> String {
-    let mut o = script_start(plan, "Checks the deployed cluster against the plan: PASS/FAIL per check, non-zero exit on any failure.");
+    let mut o = script_start(
+        plan,
+        "Checks the deployed cluster against the plan: PASS/FAIL per check, non-zero exit on any failure.",
+    );
     o.push_str(
         "# Usage, as root on a server after every step of README.md:\n#   ./verify.sh\n\
 # VERIFY_IMAGE: probe image with iputils ping and iproute2 (default below; set it in airgap mode).\n\
@@ -43,7 +46,8 @@ fn script(plan: &Plan) -> String {
     );
     o.push_str(&require_root());
     let names: Vec<&str> = servers(plan).into_iter().map(String::as_str).collect();
-    let addrs: Vec<IpAddr> = servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
+    let addrs: Vec<IpAddr> =
+        servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
     o.push_str(&require_host(&names, &addrs));
     let _ = writeln!(o, "\nIMAGE=\"${{VERIFY_IMAGE:-{PROBE_IMAGE}}}\"\nNS={NS}\nPOD_MTU={}", plan.pod_mtu);
     o.push_str("export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n");
@@ -123,7 +127,14 @@ fail \"BGP $node ↔ $name ($peer) Established\"\n  fi\n}\n",
                 } else {
                     continue;
                 };
-                let _ = writeln!(o, "check_session {} {} {} {}", sh_quote(name), family_flag(s.family), sh_quote(&addr.to_string()), sh_quote(peer));
+                let _ = writeln!(
+                    o,
+                    "check_session {} {} {} {}",
+                    sh_quote(name),
+                    family_flag(s.family),
+                    sh_quote(&addr.to_string()),
+                    sh_quote(peer)
+                );
             }
         }
     }
@@ -180,13 +191,23 @@ fn route_checks(plan: &Plan, o: &mut String) {
         let mut seen: BTreeSet<(String, Family, IpAddr)> = BTreeSet::new();
         for l in &reach.learned {
             let Some(nh) = l.next_hop else { continue };
-            let Some(origin) = plan.routing.prefixes.iter().find(|p| p.net == l.prefix).map(|p| p.origin.clone()) else { continue };
+            let Some(origin) = plan.routing.prefixes.iter().find(|p| p.net == l.prefix).map(|p| p.origin.clone())
+            else {
+                continue;
+            };
             if &origin == name {
                 continue;
             }
             let fam = Family::of_net(&l.prefix);
             if seen.insert((origin.clone(), fam, nh)) {
-                let _ = writeln!(lines, "check_route {} {} {} {}", sh_quote(name), sh_quote(&origin), family_flag(fam), sh_quote(&nh.to_string()));
+                let _ = writeln!(
+                    lines,
+                    "check_route {} {} {} {}",
+                    sh_quote(name),
+                    sh_quote(&origin),
+                    family_flag(fam),
+                    sh_quote(&nh.to_string())
+                );
             }
         }
     }
@@ -227,7 +248,9 @@ fn mtu_checks(plan: &Plan, o: &mut String) {
         if !done.insert((p.from.clone(), p.to.clone())) {
             continue;
         }
-        let at = |loc: &str| -> Vec<&String> { plan.nodes.keys().filter(|n| plan.location_of(n).as_deref() == Some(loc)).collect() };
+        let at = |loc: &str| -> Vec<&String> {
+            plan.nodes.keys().filter(|n| plan.location_of(n).as_deref() == Some(loc)).collect()
+        };
         let (src, dst) = (at(&p.from), at(&p.to));
         let Some(a) = src.first() else { continue };
         let Some(b) = dst.iter().find(|b| *b != a) else { continue };
@@ -258,7 +281,14 @@ pass \"$what: $src → $dst ($ip) ping -M do -s $size is refused\"\n  fi\n}\n",
     );
     for (fs, ts, a, b) in &pairs {
         for f in &fams {
-            let _ = writeln!(o, "check_mtu {} {} {} {}", sh_quote(&format!("{fs} → {ts}")), sh_quote(a), sh_quote(b), family_flag(*f));
+            let _ = writeln!(
+                o,
+                "check_mtu {} {} {} {}",
+                sh_quote(&format!("{fs} → {ts}")),
+                sh_quote(a),
+                sh_quote(b),
+                family_flag(*f)
+            );
         }
     }
 }

@@ -29,9 +29,9 @@ pub enum ShareError {
 impl fmt::Display for ShareError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ShareError::Empty => f.write_str(
-                "the share link is empty: paste the whole link, or at least the part from `#t=` on",
-            ),
+            ShareError::Empty => {
+                f.write_str("the share link is empty: paste the whole link, or at least the part from `#t=` on")
+            }
             ShareError::NoFragment => f.write_str(
                 "this is not a meshplan share link: it has no `#t=` part \
                  (copy the whole link, including everything after `#`)",
@@ -51,9 +51,9 @@ impl fmt::Display for ShareError {
             ShareError::Truncated => {
                 f.write_str("the link is cut short: its data ends early; copy the whole link again")
             }
-            ShareError::Corrupt => f.write_str(
-                "the link's data is damaged (it does not decompress): copy the whole link again",
-            ),
+            ShareError::Corrupt => {
+                f.write_str("the link's data is damaged (it does not decompress): copy the whole link again")
+            }
             ShareError::TooLarge { limit } => write!(
                 f,
                 "the link's data expands to more than {limit} bytes, far more than any topology: \

@@ -108,9 +108,7 @@ fn fragment(s: &str) -> Result<&str, ShareError> {
         return Err(ShareError::Empty);
     }
     let frag = s.split_once('#').map_or(s, |(_, f)| f);
-    frag.split('&')
-        .find_map(|p| p.strip_prefix("t="))
-        .ok_or(ShareError::NoFragment)
+    frag.split('&').find_map(|p| p.strip_prefix("t=")).ok_or(ShareError::NoFragment)
 }
 
 #[cfg(test)]

@@ -348,9 +348,7 @@ impl<'t> Packer<'t> {
     /// then the raw bytes. More: a marker, the count, then tagged addresses.
     fn addresses(&mut self, a: &Addresses) {
         if a.0.len() <= SHORT_ADDRS {
-            let families = a.0.iter().enumerate().fold(0u8, |f, (i, ip)| {
-                f | (u8::from(ip.is_ipv6()) << (3 + i))
-            });
+            let families = a.0.iter().enumerate().fold(0u8, |f, (i, ip)| f | (u8::from(ip.is_ipv6()) << (3 + i)));
             self.w.byte(a.0.len() as u8 | families);
             a.0.iter().for_each(|ip| self.w.addr(Run::Device, ip));
         } else {

@@ -320,4 +320,3 @@ proptest! {
         let _ = decode(&frame_deflated(&deflated));
     }
 }
-

@@ -17,11 +17,7 @@ const STRING_OVERHEAD: usize = 24;
 pub(super) fn unpack(data: &[u8]) -> Result<Topology> {
     let mut r = Reader::new(data);
     let table = table(&mut r)?;
-    let mut u = Unpacker {
-        r,
-        table,
-        budget: MAX_EXPANDED,
-    };
+    let mut u = Unpacker { r, table, budget: MAX_EXPANDED };
     let t = u.topology()?;
     if !u.r.at_end() {
         return Err(u.r.error(format!("{} unexpected bytes after the topology", u.r.remaining())));
@@ -44,10 +40,8 @@ pub(super) fn table<'a>(r: &mut Reader<'a>) -> Result<Vec<&'a str>> {
         if !length_first {
             r.take(1, "string")?;
         }
-        let s = std::str::from_utf8(bytes).map_err(|_| ShareError::Malformed {
-            at,
-            what: format!("string {i} is not UTF-8"),
-        })?;
+        let s = std::str::from_utf8(bytes)
+            .map_err(|_| ShareError::Malformed { at, what: format!("string {i} is not UTF-8") })?;
         out.push(s);
     }
     Ok(out)
@@ -107,10 +101,7 @@ impl Unpacker<'_> {
         let found = usize::try_from(i).ok().and_then(|i| self.table.get(i)).copied();
         match found {
             Some(s) => self.copy(s),
-            None => Err(self.r.error(format!(
-                "{what}: string {i}, but the table has {} strings",
-                self.table.len()
-            ))),
+            None => Err(self.r.error(format!("{what}: string {i}, but the table has {} strings", self.table.len()))),
         }
     }
 
@@ -187,18 +178,7 @@ impl Unpacker<'_> {
         } else {
             None
         };
-        Ok(Topology {
-            version,
-            name,
-            description,
-            cluster,
-            sites,
-            routers,
-            hosts,
-            nodes,
-            links,
-            bgp: Bgp { backbone },
-        })
+        Ok(Topology { version, name, description, cluster, sites, routers, hosts, nodes, links, bgp: Bgp { backbone } })
     }
 
     fn map_if<V>(
@@ -242,11 +222,7 @@ impl Unpacker<'_> {
         let registry_mirrors = self.map_if(has(f, CL_REGISTRY_MIRRORS), 2, "cluster.registry_mirrors", |u, _| {
             u.strings("cluster.registry_mirrors")
         })?;
-        let disable = if has(f, CL_DISABLE) {
-            self.strings("cluster.disable")?
-        } else {
-            Vec::new()
-        };
+        let disable = if has(f, CL_DISABLE) { self.strings("cluster.disable")? } else { Vec::new() };
         let calico = self.block(has(f, CL_CALICO), Self::calico)?;
         let cilium = self.block(has(f, CL_CILIUM), Self::cilium)?;
         let flannel = self.block(has(f, CL_FLANNEL), Self::flannel)?;
@@ -377,12 +353,7 @@ impl Unpacker<'_> {
             SAME => Some(kind.default_mtu()),
             _ => Some(self.r.u32("lan_mtu")?),
         };
-        Ok(Site {
-            label,
-            kind,
-            lan_mtu,
-            lan: !has(f, SI_NO_LAN),
-        })
+        Ok(Site { label, kind, lan_mtu, lan: !has(f, SI_NO_LAN) })
     }
 
     fn router(&mut self) -> Result<Router> {
@@ -426,13 +397,7 @@ impl Unpacker<'_> {
             false => None,
         };
         let labels = self.map_if(has(f, NO_LABELS), 2, "labels", |u, _| u.string("labels"))?;
-        Ok(Node {
-            site,
-            role: if has(f, NO_AGENT) { Role::Agent } else { Role::Server },
-            address,
-            public,
-            labels,
-        })
+        Ok(Node { site, role: if has(f, NO_AGENT) { Role::Agent } else { Role::Server }, address, public, labels })
     }
 
     fn addresses(&mut self, what: &str) -> Result<Addresses> {
@@ -473,10 +438,9 @@ impl Unpacker<'_> {
 /// Puts the map entry being read in front of an error from inside it.
 fn within(e: ShareError, what: &str, key: &str) -> ShareError {
     match e {
-        ShareError::Malformed { at, what: inner } => ShareError::Malformed {
-            at,
-            what: format!("{what} `{}`: {inner}", short(key)),
-        },
+        ShareError::Malformed { at, what: inner } => {
+            ShareError::Malformed { at, what: format!("{what} `{}`: {inner}", short(key)) }
+        }
         other => other,
     }
 }

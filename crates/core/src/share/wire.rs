@@ -167,11 +167,7 @@ pub(super) type Result<T> = std::result::Result<T, ShareError>;
 
 impl<'a> Reader<'a> {
     pub(super) fn new(data: &'a [u8]) -> Self {
-        Reader {
-            data,
-            pos: 0,
-            history: History::default(),
-        }
+        Reader { data, pos: 0, history: History::default() }
     }
 
     pub(super) fn remaining(&self) -> usize {
@@ -188,10 +184,7 @@ impl<'a> Reader<'a> {
 
     /// A `Malformed` error at the current position.
     pub(super) fn error(&self, what: impl Into<String>) -> ShareError {
-        ShareError::Malformed {
-            at: self.pos,
-            what: what.into(),
-        }
+        ShareError::Malformed { at: self.pos, what: what.into() }
     }
 
     pub(super) fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
@@ -208,9 +201,7 @@ impl<'a> Reader<'a> {
     /// How many bytes come before the next NUL.
     pub(super) fn until_nul(&self, what: &str) -> Result<usize> {
         let rest = self.data.get(self.pos..).unwrap_or_default();
-        rest.iter()
-            .position(|&b| b == 0)
-            .ok_or_else(|| self.error(format!("{what}: no end before the payload ends")))
+        rest.iter().position(|&b| b == 0).ok_or_else(|| self.error(format!("{what}: no end before the payload ends")))
     }
 
     pub(super) fn byte(&mut self, what: &str) -> Result<u8> {
@@ -258,10 +249,7 @@ impl<'a> Reader<'a> {
             Ok(n) if n <= fits => Ok(n),
             _ => {
                 self.pos = start;
-                Err(self.error(format!(
-                    "{what}: a count of {n}, but only {} bytes are left",
-                    self.remaining()
-                )))
+                Err(self.error(format!("{what}: a count of {n}, but only {} bytes are left", self.remaining())))
             }
         }
     }
