@@ -3,6 +3,7 @@
 //! this crate builds in seconds on a fresh machine.
 
 mod bench;
+mod netlab;
 mod serve;
 mod sh;
 mod test;
@@ -15,6 +16,7 @@ const USAGE: &str = "usage: cargo xtask <serve|test|bench|install>
   test      install missing test tools, then run every test (fmt, clippy, unit, data, golden,
             real-tool, wasm build, browser end-to-end, routing lab)
   bench     run the benchmarks and print the table
+  compare-netlab  time `netlab create` against `meshplan export` on the 600-node design
   install   install the missing tools only";
 
 fn main() -> ExitCode {
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("install") => tools::ensure_all(),
+        Some("compare-netlab") => netlab::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

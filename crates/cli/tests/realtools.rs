@@ -22,7 +22,10 @@ fn inputs() -> Vec<(String, Topology)> {
     for e in fs::read_dir(root().join("examples")).into_iter().flatten().flatten() {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "yaml") {
-            srcs.push((format!("examples/{}", p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()), p));
+            srcs.push((
+                format!("examples/{}", p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()),
+                p,
+            ));
         }
     }
     for e in fs::read_dir(root().join("tests/data/check")).into_iter().flatten().flatten() {
@@ -51,7 +54,8 @@ fn inputs() -> Vec<(String, Topology)> {
 }
 
 fn tool(cmd: &str, hint: &str) -> String {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().is_ok_and(|o| o.status.success());
     assert!(found, "`{cmd}` is missing: {hint}");
     cmd.to_string()
 }
@@ -64,7 +68,8 @@ fn write(dir: &Path, files: &[File]) {
         }
         fs::write(&p, &f.contents).unwrap_or_else(|e| panic!("cannot write {}: {e}", p.display()));
         let mode = if f.executable { 0o755 } else { 0o644 };
-        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap_or_else(|e| panic!("cannot chmod {}: {e}", p.display()));
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", p.display()));
     }
 }
 
@@ -128,10 +133,16 @@ fn every_bundle_passes_the_real_tools() {
             run(&mut failures, &format!("{what}: bash -n"), Command::new(&bash).arg("-n").arg(dir.join(&f.path)), &[]);
             run(&mut failures, &format!("{what}: shellcheck"), Command::new(&shellcheck).arg(dir.join(&f.path)), &[]);
         }
-        let manifests: Vec<&File> = files.iter().filter(|f| f.path.starts_with("cluster/") && f.path.ends_with(".yaml")).collect();
+        let manifests: Vec<&File> =
+            files.iter().filter(|f| f.path.starts_with("cluster/") && f.path.ends_with(".yaml")).collect();
         if !manifests.is_empty() {
             n.manifests += manifests.len();
-            run(&mut failures, &format!("{name}/cluster: validate.py"), Command::new(&python).arg(&validator).arg(dir.join("cluster")), &[]);
+            run(
+                &mut failures,
+                &format!("{name}/cluster: validate.py"),
+                Command::new(&python).arg(&validator).arg(dir.join("cluster")),
+                &[],
+            );
         }
         if files.iter().any(|f| f.path == "ansible/site.yml") {
             n.playbooks += 1;
@@ -148,12 +159,22 @@ fn every_bundle_passes_the_real_tools() {
         }
         for f in paths("/bird.conf") {
             n.bird += 1;
-            run(&mut failures, &format!("{name}/{}: bird -p -c", f.path), Command::new(&bird).arg("-p").arg("-c").arg(dir.join(&f.path)), &[]);
+            run(
+                &mut failures,
+                &format!("{name}/{}: bird -p -c", f.path),
+                Command::new(&bird).arg("-p").arg("-c").arg(dir.join(&f.path)),
+                &[],
+            );
         }
         for f in paths("/frr.conf") {
             n.frr += 1;
             let p = dir.join(&f.path);
-            run(&mut failures, &format!("{name}/{}: vtysh -C -f", f.path), Command::new(&vtysh).arg("-C").arg("-f").arg(&p), &["Unknown command", "% "]);
+            run(
+                &mut failures,
+                &format!("{name}/{}: vtysh -C -f", f.path),
+                Command::new(&vtysh).arg("-C").arg("-f").arg(&p),
+                &["Unknown command", "% "],
+            );
             run(
                 &mut failures,
                 &format!("{name}/{}: bgpd -C -f", f.path),

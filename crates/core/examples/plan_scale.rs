@@ -1,8 +1,25 @@
-//! Plans a generated scale design once: `cargo run --release --example plan_scale -- SITES`.
-//! For profilers (callgrind, perf); the benchmarks are in benches/.
+//! Plans a generated scale design once and reports time and peak memory:
+//! `cargo run --release --example plan_scale -- SITES`. Also the target for
+//! profilers (callgrind, perf); the benchmarks proper are in benches/.
+
+use std::time::Instant;
+
 fn main() {
     let sites: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(60);
     let t = meshplan_core::scale::design(sites, 10);
+    let start = Instant::now();
     let p = meshplan_core::plan::build(&t);
-    println!("{} nodes, {} sessions, {} paths", p.nodes.len(), p.sessions.len(), p.paths.len());
+    let took = start.elapsed();
+    // Peak resident memory of the whole process, from the kernel (Linux).
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
+        .unwrap_or_else(|| "unknown".into());
+    println!(
+        "{} nodes: plan in {:.1} ms ({} sessions, {} paths), peak memory {peak}",
+        p.nodes.len(),
+        took.as_secs_f64() * 1e3,
+        p.sessions.len(),
+        p.paths.len()
+    );
 }

@@ -42,7 +42,7 @@ fn with_dict(raw: &[u8], flags: u32) -> Option<Vec<u8>> {
 /// bytes after the end of the stream are refused, so a link has one spelling.
 pub(super) fn inflate(data: &[u8]) -> Result<Vec<u8>, ShareError> {
     let cap = DICT.len() + MAX_INFLATED;
-    let mut out = vec![0u8; (DICT.len() + data.len().saturating_mul(4)).min(cap)];
+    let mut out = vec![0u8; data.len().saturating_mul(4).saturating_add(DICT.len()).min(cap)];
     out.iter_mut().zip(DICT).for_each(|(d, s)| *d = *s);
     let mut pos = DICT.len();
     let mut input = data;

@@ -1,0 +1,293 @@
+//! What the lab measures once BGP has converged: every device's route table
+//! against the plan's `reach`, pod-to-pod pings per pair of node locations at
+//! the pod MTU and one byte over the budget, the path MTU between the nodes, and,
+//! where a ping dies, the device that dropped it (`ip route get` hop by hop).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use meshplan_core::model::{Cni, Kind};
+use meshplan_core::plan::{Family, Plan, SitePath};
+
+use super::daemons::{self, Speaker};
+use super::exec;
+use super::layout::{Layout, SpaceKind};
+
+/// One device's route table compared with the plan.
+#[derive(Debug, Clone)]
+pub struct RouteCheck {
+    pub device: String,
+    pub expected: usize,
+    pub found: usize,
+    pub problems: Vec<String>,
+}
+
+/// Pod prefixes of the plan (one per node and family).
+fn pod_prefixes(plan: &Plan) -> BTreeSet<IpNet> {
+    plan.routing.prefixes.iter().map(|p| p.net).collect()
+}
+
+/// Compares every device's routes with `plan.reach`: the daemon's BGP best routes
+/// and their next hops, the kernel's routes (installed where the CNI installs
+/// them), direct routes, and the prefixes the plan says a device lacks.
+pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker]) -> Vec<RouteCheck> {
+    let pods = pod_prefixes(plan);
+    let within: Vec<IpNet> = plan.cluster.pod_cidr.clone();
+    let mut out = Vec::new();
+    for device in plan.devices() {
+        let Some(sp) = layout.device(device) else { continue };
+        let ns = &layout.spaces[sp].ns;
+        let reach = plan.reach(device);
+        let mut problems = Vec::new();
+        let speaker = speakers.iter().find(|s| &s.device == device);
+        let bgp_expected: BTreeMap<IpNet, Option<IpAddr>> = reach.learned.iter().filter(|l| l.session.is_some()).map(|l| (l.prefix, l.next_hop)).collect();
+        let direct: Vec<IpNet> = reach.learned.iter().filter(|l| l.session.is_none()).map(|l| l.prefix).collect();
+        let kernel = daemons::kernel_routes(ns, &within);
+        let mut found = 0;
+        if let Some(s) = speaker {
+            let actual: BTreeMap<IpNet, Option<IpAddr>> = daemons::bgp_routes(s).into_iter().filter(|(p, _)| pods.contains(p)).collect();
+            for (p, nh) in &bgp_expected {
+                match actual.get(p) {
+                    None => problems.push(format!("lacks {p} (plan: via {})", show(nh))),
+                    Some(got) if got != nh => problems.push(format!("{p} via {} (plan: via {})", show(got), show(nh))),
+                    Some(_) => found += 1,
+                }
+            }
+            for (p, nh) in &actual {
+                if !bgp_expected.contains_key(p) {
+                    problems.push(format!("has {p} via {} that the plan does not expect", show(nh)));
+                }
+            }
+        }
+        // Where the routes land in the kernel: routers always; nodes with Calico.
+        let installs = speaker.is_some_and(|s| s.kind == Kind::Router || plan.cluster.cni == Cni::Calico);
+        if installs {
+            for p in bgp_expected.keys() {
+                if !kernel.contains_key(p) {
+                    problems.push(format!("{p} is not in the kernel table"));
+                }
+            }
+        }
+        for p in &direct {
+            if kernel.contains_key(p) {
+                found += 1;
+            } else {
+                problems.push(format!("lacks the direct route {p}"));
+            }
+        }
+        for m in &reach.missing {
+            if kernel.keys().any(|k| k.contains(m) || m.contains(k)) {
+                problems.push(format!("has a route for {m}, which the plan says it lacks"));
+            }
+        }
+        out.push(RouteCheck { device: device.clone(), expected: bgp_expected.len() + direct.len(), found, problems });
+    }
+    out
+}
+
+fn show(a: &Option<IpAddr>) -> String {
+    a.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// The outcome of one `ping`.
+#[derive(Debug, Clone)]
+pub struct Ping {
+    pub passed: bool,
+    /// Why it failed: "message too long", "frag needed (mtu 1420)", "lost", "unreachable".
+    pub why: String,
+}
+
+pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String> {
+    exec::sleep(std::time::Duration::ZERO)?;
+    let size = size.to_string();
+    let count = count.to_string();
+    let dst = dst.to_string();
+    let o = exec::ns(ns, "ping", &["-n", "-c", &count, "-i", "0.2", "-W", "1", "-M", "do", "-s", &size, &dst])?;
+    let text = o.text();
+    let lower = text.to_ascii_lowercase();
+    let why = if lower.contains("message too long") {
+        let mtu = text.split("mtu=").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).unwrap_or("");
+        format!("message too long{}", if mtu.is_empty() { String::new() } else { format!(" (mtu {mtu})") })
+    } else if lower.contains("frag needed") || lower.contains("packet too big") {
+        let mtu = text.split("mtu = ").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).unwrap_or("");
+        format!("frag needed{}", if mtu.is_empty() { String::new() } else { format!(" (mtu {mtu})") })
+    } else if lower.contains("unreachable") {
+        "unreachable".into()
+    } else if o.ok {
+        String::new()
+    } else {
+        "lost".into()
+    };
+    Ok(Ping { passed: o.ok, why })
+}
+
+/// Follows the route to `dst` from `start`, namespace by namespace; returns the
+/// device that has no route (where the packet dies), or `None` when it arrives.
+pub fn trace(layout: &Layout, start: usize, dst: IpAddr, arrive: usize) -> Result<Option<String>, String> {
+    let mut cur = start;
+    let mut seen = BTreeSet::new();
+    for _ in 0..32 {
+        if cur == arrive {
+            return Ok(None);
+        }
+        if !seen.insert(cur) {
+            return Ok(Some(format!("{} (routing loop)", layout.spaces[cur].name)));
+        }
+        let space = &layout.spaces[cur];
+        let fam = if dst.is_ipv4() { "-4" } else { "-6" };
+        let o = exec::run("ip", &[fam, "-j", "-n", &space.ns, "route", "get", &dst.to_string()])?;
+        if !o.ok {
+            return Ok(Some(space.name.clone()));
+        }
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap_or(serde_json::Value::Null);
+        let r = v.get(0).cloned().unwrap_or(serde_json::Value::Null);
+        let typ = r.get("type").and_then(|t| t.as_str()).unwrap_or("unicast");
+        if matches!(typ, "unreachable" | "blackhole" | "prohibit") {
+            return Ok(Some(space.name.clone()));
+        }
+        let next = match r.get("gateway").and_then(|g| g.as_str()).and_then(|g| g.parse::<IpAddr>().ok()) {
+            Some(gw) => layout.owner.get(&gw).copied(),
+            None => layout.owner.get(&dst).copied(),
+        };
+        let Some(next) = next else { return Ok(Some(space.name.clone())) };
+        // A pod is the end of the road: its node is where the packet arrives.
+        cur = match layout.spaces[next].kind {
+            SpaceKind::Pod => layout.pods.iter().find(|p| p.space == next).map(|p| p.node_space).unwrap_or(next),
+            _ => next,
+        };
+        if layout.spaces[next].kind == SpaceKind::Pod && cur == arrive {
+            return Ok(None);
+        }
+    }
+    Ok(Some(layout.spaces[cur].name.clone()))
+}
+
+/// One pair of node locations, one family.
+#[derive(Debug, Clone)]
+pub struct PairResult {
+    pub from: String,
+    pub to: String,
+    pub src_node: String,
+    pub dst_node: String,
+    pub family: Family,
+    pub pod_size: u32,
+    pub pod: Ping,
+    pub over_size: u32,
+    pub over: Ping,
+    /// Path MTU between the two nodes: (MTU, passes at it, fails one above).
+    pub path: Option<(u32, Ping, Ping)>,
+    /// The device the plan says drops pod packets on this pair (either way).
+    pub plan_blackhole: Option<String>,
+    /// The device the lab found dropping them.
+    pub lab_blackhole: Option<String>,
+}
+
+impl PairResult {
+    /// The lab agrees with the plan on this pair.
+    pub fn matches(&self) -> bool {
+        let mtu_ok = !self.over.passed && self.path.as_ref().is_none_or(|(_, at, above)| at.passed && !above.passed);
+        match &self.plan_blackhole {
+            None => self.pod.passed && mtu_ok,
+            Some(dev) => !self.pod.passed && self.lab_blackhole.as_deref() == Some(dev.as_str()),
+        }
+    }
+}
+
+fn header(f: Family) -> u32 {
+    match f {
+        Family::Ipv4 => 28,
+        Family::Ipv6 => 48,
+    }
+}
+
+/// The pairs the lab pings: one source and one destination node per plan path
+/// (two different nodes for a location with several).
+pub fn pairs(plan: &Plan) -> Vec<(&SitePath, String, String)> {
+    let mut out = Vec::new();
+    for p in &plan.paths {
+        let at = |loc: &str| -> Vec<String> { plan.nodes.keys().filter(|n| plan.location_of(n).as_deref() == Some(loc)).cloned().collect() };
+        let (srcs, dsts) = (at(&p.from), at(&p.to));
+        let Some(src) = srcs.first() else { continue };
+        let Some(dst) = dsts.iter().find(|d| *d != src) else { continue };
+        out.push((p, src.clone(), dst.clone()));
+    }
+    out
+}
+
+pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> Result<Vec<PairResult>, String> {
+    let mut results = Vec::new();
+    for (path, src, dst) in pairs(plan) {
+        let reverse = plan.paths.iter().find(|q| q.from == path.to && q.to == path.from);
+        let plan_blackhole = path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref())).map(|b| b.device.clone());
+        let (Some(sp), Some(dp)) = (layout.pod(&src), layout.pod(&dst)) else { continue };
+        let (Some(src_node), Some(dst_node)) = (layout.device(&src), layout.device(&dst)) else { continue };
+        let pod_ns = layout.spaces[sp.space].ns.clone();
+        for &a in &sp.addrs {
+            let fam = Family::of(&a);
+            let Some(&b) = dp.addrs.iter().find(|x| Family::of(x) == fam) else { continue };
+            let h = header(fam);
+            let pod_size = plan.pod_mtu.saturating_sub(h);
+            let pod = ping(&pod_ns, b, pod_size, 3)?;
+            let over_size = plan.mtu_budget.saturating_sub(h) + 1;
+            let over = ping(&pod_ns, b, over_size, 2)?;
+            let mut path_probe = None;
+            if plan_blackhole.is_none() && path.routed {
+                let dst_addr = plan.nodes.get(&dst).and_then(|n| n.addresses.iter().copied().find(|x| Family::of(x) == fam));
+                if let Some(da) = dst_addr {
+                    let ns = &layout.spaces[src_node].ns;
+                    let at = ping(ns, da, path.path_mtu.saturating_sub(h), 3)?;
+                    let above = ping(ns, da, path.path_mtu.saturating_sub(h) + 1, 2)?;
+                    path_probe = Some((path.path_mtu, at, above));
+                }
+            }
+            let mut lab_blackhole = None;
+            if !pod.passed {
+                lab_blackhole = trace(layout, src_node, b, dst_node)?;
+                if lab_blackhole.is_none() {
+                    lab_blackhole = trace(layout, dst_node, a, src_node)?;
+                }
+            }
+            let r = PairResult {
+                from: path.from.clone(),
+                to: path.to.clone(),
+                src_node: src.clone(),
+                dst_node: dst.clone(),
+                family: fam,
+                pod_size,
+                pod,
+                over_size,
+                over,
+                path: path_probe,
+                plan_blackhole: plan_blackhole.clone(),
+                lab_blackhole,
+            };
+            log(format!(
+                "{} → {} {} ({} pod {} → {} pod {}): -s {} {}, -s {} {}{}{}",
+                r.from,
+                r.to,
+                fam.as_str(),
+                src,
+                a,
+                dst,
+                b,
+                r.pod_size,
+                if r.pod.passed { "passes".to_string() } else { format!("fails ({})", r.pod.why) },
+                r.over_size,
+                if r.over.passed { "passes".to_string() } else { format!("fails ({})", r.over.why) },
+                r.path.as_ref().map(|(m, at, above)| format!(", path MTU {m}: {} at {m}, {} at {}", pass(at), pass(above), m + 1)).unwrap_or_default(),
+                r.lab_blackhole.as_ref().map(|d| format!(", dropped at {d}")).unwrap_or_default()
+            ));
+            results.push(r);
+        }
+    }
+    Ok(results)
+}
+
+fn pass(p: &Ping) -> String {
+    if p.passed {
+        "passes".into()
+    } else {
+        format!("fails ({})", p.why)
+    }
+}
