@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use meshplan_core::model::{Daemon, Role};
 use meshplan_core::Topology;
 
-use crate::core_api::PlanView;
+use crate::core_api::Plan;
 use crate::layout::{self, Pt, Rect};
 use crate::sel::Sel;
 use crate::state::{App, Mode};
@@ -166,7 +166,7 @@ struct Marks {
     limiting_link: Option<usize>,
 }
 
-fn marks(plan: Option<&PlanView>) -> Marks {
+fn marks(plan: Option<&Plan>) -> Marks {
     let Some(p) = plan else { return Marks::default() };
     let blackholes = p.paths.iter().filter_map(|x| x.blackhole.as_ref().map(|b| b.device.clone())).collect();
     let link_index = |s: &str| s.strip_prefix("links[").and_then(|r| r.split(']').next()).and_then(|i| i.parse().ok());
@@ -478,7 +478,7 @@ pub fn Canvas() -> impl IntoView {
         let mut seen = BTreeSet::new();
         let curves: Vec<_> = sessions
             .into_iter()
-            .filter(|s| seen.insert((s.a.clone(), s.b.clone(), s.role.clone())))
+            .filter(|s| seen.insert((s.a.clone(), s.b.clone(), s.role.as_str())))
             .filter_map(|s| {
                 let (a, b) = geo.with(|g| (g.dev.get(&s.a).copied(), g.dev.get(&s.b).copied()));
                 let (a, b) = (a?, b?);
@@ -489,10 +489,12 @@ pub fn Canvas() -> impl IntoView {
                 let bow = 26.0 + len * 0.08;
                 let (cx, cy) = (mx - dy / len * bow, my + dx / len * bow);
                 let d = format!("M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}", a.x, a.y, cx, cy, b.x, b.y);
-                let role = if s.kind == "ebgp" && s.role != "ebgp" { "ebgp".to_string() } else { s.role.clone() };
+                let ebgp = s.kind == meshplan_core::plan::SessionKind::Ebgp;
+                let role = if ebgp { "ebgp" } else { s.role.as_str() };
+                let kind = if ebgp { "eBGP" } else { "iBGP" };
                 Some(view! {
                     <path class=format!("session role-{role}") d=d data-session=format!("{}-{}", s.a, s.b)>
-                        <title>{format!("{} session ({}, {}): {} – {}", s.role, s.kind, s.family, s.a, s.b)}</title>
+                        <title>{format!("{} session ({kind}): {} – {}", s.role.as_str(), s.a, s.b)}</title>
                     </path>
                 })
             })

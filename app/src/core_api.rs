@@ -2,16 +2,53 @@
 //! comes through here: reading and writing the file, the checks, the plan, share
 //! links and the bundle. The app adds no network logic of its own.
 
-use std::collections::BTreeMap;
-
 use meshplan_core::{Diagnostic, Topology};
-use serde::Deserialize;
 
-pub use meshplan_core::Analysis;
+pub use meshplan_core::plan::report::Reach;
+pub use meshplan_core::plan::Plan;
 
-/// Parse and check a text.
-pub fn analyze(text: &str) -> Analysis {
-    meshplan_core::analyze(text)
+/// The core's plan is wired in: the notebook shows sessions, routes, paths, MTU.
+pub const HAS_PLAN: bool = true;
+/// Share links are wired in (`meshplan_core::share`).
+pub const HAS_SHARE: bool = true;
+/// The bundle is wired in (`meshplan_core::bundle`).
+pub const HAS_BUNDLE: bool = true;
+
+/// What the core makes of a text: the topology, every diagnostic (parse, checks,
+/// plan rules; located in the text), and the plan.
+pub struct Analyzed {
+    pub topology: Option<Topology>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub plan: Option<Plan>,
+    /// Milliseconds spent parsing, then planning (checks included).
+    pub parse_ms: f64,
+    pub plan_ms: f64,
+}
+
+/// Parse, plan and locate: `meshplan_core::analyze`, keeping the plan it builds
+/// (the plan runs every check first) instead of building it a second time.
+pub fn analyze(text: &str, clock: impl Fn() -> f64) -> Analyzed {
+    let t0 = clock();
+    let meshplan_core::Parsed { topology, mut diagnostics } = meshplan_core::parse(text);
+    let t1 = clock();
+    let plan = topology.as_ref().map(meshplan_core::plan::build);
+    if let Some(p) = &plan {
+        for d in &p.diagnostics {
+            let mut d = d.clone();
+            if d.span.is_none() {
+                d.span = meshplan_core::parse::locate(text, &d.path);
+            }
+            diagnostics.push(d);
+        }
+    }
+    meshplan_core::diag::sort(&mut diagnostics);
+    let t2 = clock();
+    Analyzed { topology, diagnostics, plan, parse_ms: t1 - t0, plan_ms: t2 - t1 }
+}
+
+/// Only the topology of a text (for layout), without checking or planning it.
+pub fn topology_of(text: &str) -> Option<Topology> {
+    meshplan_core::parse(text).topology
 }
 
 /// The topology as YAML (the YAML tab, save file, canvas edits).
@@ -19,157 +56,25 @@ pub fn write(t: &Topology) -> String {
     meshplan_core::write(t)
 }
 
-/// The checks on a topology as it is.
-pub fn check(t: &Topology) -> Vec<Diagnostic> {
-    meshplan_core::check::check(t)
-}
-
-// ---------------------------------------------------------------------------
-// Plan
-
-/// The plan as the notebook reads it: the serialized `Plan` (its JSON form, the
-/// same keys `meshplan plan --format json` prints), every part optional so that
-/// the notebook shows what the plan provides.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct PlanView {
-    pub mtu_budget: Option<u32>,
-    pub pod_mtu: Option<u32>,
-    pub limiting: Option<Limit>,
-    pub mtu_notes: Vec<String>,
-    pub nodes: BTreeMap<String, NodeView>,
-    pub calico_blocks: Option<CalicoBlocks>,
-    pub sessions: Vec<SessionView>,
-    pub reach: BTreeMap<String, ReachView>,
-    pub paths: Vec<PathView>,
-    pub diagnostics: Vec<DiagView>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Limit {
-    pub from_site: String,
-    pub to_site: String,
-    pub path_mtu: u32,
-    pub overhead: u32,
-    pub edge: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct NodeView {
-    pub site: String,
-    pub role: String,
-    pub addresses: Vec<String>,
-    pub pod_ranges: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct CalicoBlocks {
-    pub block_size: u32,
-    pub blocks: Vec<BlockPool>,
-    pub note: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct BlockPool {
-    pub cidr: String,
-    pub block_size: u32,
-    pub block_count: serde_json::Value,
-    pub addresses_per_block: serde_json::Value,
-    pub blocks_per_node: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct SessionView {
-    pub a: String,
-    pub b: String,
-    pub family: String,
-    pub a_address: String,
-    pub b_address: String,
-    pub kind: String,
-    pub role: String,
-    pub multihop: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct ReachView {
-    pub learned: Vec<serde_json::Value>,
-    pub missing: Vec<serde_json::Value>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct PathView {
-    pub from_site: String,
-    pub to_site: String,
-    pub from: String,
-    pub to: String,
-    pub hops: Vec<HopView>,
-    pub path_mtu: u32,
-    pub pod_mtu: u32,
-    pub overhead: u32,
-    pub routed: bool,
-    pub blackhole: Option<BlackholeView>,
-    pub limiting: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct HopView {
-    pub name: String,
-    pub kind: String,
-    pub mtu: Option<u32>,
-    pub via: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct BlackholeView {
-    pub device: String,
-    pub missing: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct DiagView {
-    pub code: String,
-    pub path: String,
-}
-
-/// False while the core has no `plan` module: the notebook then shows the checks only.
-pub const HAS_PLAN: bool = false;
-
-/// The plan of a topology, or `None` while the core cannot plan.
-pub fn plan(_t: &Topology) -> Option<(PlanView, Vec<Diagnostic>)> {
-    None
+/// A device's route table: learned routes and the prefixes it lacks.
+pub fn reach(plan: &Plan, device: &str) -> Reach {
+    plan.reach(device)
 }
 
 // ---------------------------------------------------------------------------
 // Share links
 
-/// Why a share link could not be made or opened.
-pub enum ShareError {
-    /// This build's core has no share links.
-    Unavailable,
-    Damaged(String),
-}
-
-/// False while the core has no `share` module: links are neither made nor opened.
-pub const HAS_SHARE: bool = false;
+/// Why a share link could not be opened, in the core's words.
+pub struct ShareError(pub String);
 
 /// The fragment (without `#`) that carries the topology: `t=…`.
-pub fn share_fragment(_t: &Topology) -> Result<String, ShareError> {
-    Err(ShareError::Unavailable)
+pub fn share_fragment(t: &Topology) -> String {
+    meshplan_core::share::encode(t)
 }
 
 /// Reads the topology a `#t=…` fragment carries (`hash` with or without `#`).
-pub fn open_fragment(_hash: &str) -> Result<Topology, ShareError> {
-    Err(ShareError::Unavailable)
+pub fn open_fragment(hash: &str) -> Result<Topology, ShareError> {
+    meshplan_core::share::decode(hash).map_err(|e| ShareError(e.to_string()))
 }
 
 /// True when an address's fragment is a share link.
@@ -180,17 +85,7 @@ pub fn is_share_fragment(hash: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Export
 
-pub enum ExportError {
-    /// This build's core has no bundle.
-    Unavailable,
-    /// The design has errors; export is refused with them.
-    Refused(Vec<Diagnostic>),
-}
-
-/// False while the core has no `bundle` module.
-pub const HAS_BUNDLE: bool = false;
-
-/// The zip of everything needed to deploy the design.
-pub fn export(_t: &Topology) -> Result<Vec<u8>, ExportError> {
-    Err(ExportError::Unavailable)
+/// The zip of everything needed to deploy the design, or the errors that refuse it.
+pub fn export(t: &Topology) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    meshplan_core::bundle::export(t)
 }

@@ -5,7 +5,12 @@
 use leptos::prelude::*;
 use meshplan_core::{Diagnostic, Severity};
 
-use crate::core_api::{PathView, PlanView};
+use std::sync::Arc;
+
+use meshplan_core::model::Kind;
+use meshplan_core::plan::{SessionKind, SitePath};
+
+use crate::core_api::Plan;
 use crate::state::{App, Tab};
 
 /// Rows shown per table before "and N more" (large designs stay readable and fast).
@@ -61,23 +66,18 @@ pub fn DiagList(diagnostics: Vec<Diagnostic>) -> impl IntoView {
 pub fn PodMtu() -> impl IntoView {
     let app = expect_context::<App>();
     let text = move || {
-        app.derived.with(|d| match d.plan.as_ref().and_then(|p| p.pod_mtu) {
-            Some(m) => format!("pod MTU {m}"),
-            None if !crate::core_api::HAS_PLAN => "pod MTU: needs the plan".to_string(),
+        app.derived.with(|d| match d.plan.as_ref() {
+            Some(p) => format!("pod MTU {}", p.pod_mtu),
             None => "pod MTU —".to_string(),
         })
     };
     let title = move || {
         app.derived.with(|d| match d.plan.as_ref() {
-            Some(p) => format!("MTU budget {} · pod MTU {}", opt(p.mtu_budget), opt(p.pod_mtu)),
-            None => "The pod MTU is computed by the plan".to_string(),
+            Some(p) => format!("MTU budget {} · pod MTU {}", p.mtu_budget, p.pod_mtu),
+            None => "The pod MTU appears once the text can be read".to_string(),
         })
     };
     view! { <span class="pod-mtu" data-testid="pod-mtu" title=title>{text}</span> }
-}
-
-fn opt(v: Option<u32>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_else(|| "—".into())
 }
 
 #[component]
@@ -130,8 +130,7 @@ pub fn Notebook() -> impl IntoView {
                     Some(p) => plan_sections(&p).into_any(),
                     None => view! {
                         <section class="pending">
-                            <h3>"Plan"</h3>
-                            <p class="muted">"Sessions, routes, paths with their MTU, the MTU budget and the address plan appear here once this build's core can plan (core module `plan`). The checks above are complete."</p>
+                            <p class="muted">"The plan appears once the text can be read again (see the YAML tab)."</p>
                         </section>
                     }.into_any(),
                 }}
@@ -148,23 +147,24 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn plan_sections(p: &PlanView) -> impl IntoView {
+fn plan_sections(p: &Arc<Plan>) -> impl IntoView {
     view! {
         {mtu_section(p)}
         {sessions_section(p)}
-        {reach_section(p)}
+        <RoutesSection plan=p.clone() />
         {paths_section(p)}
         {address_section(p)}
     }
 }
 
-fn mtu_section(p: &PlanView) -> impl IntoView {
+fn mtu_section(p: &Plan) -> impl IntoView {
     let limiting = p.limiting.clone().map(|l| {
-        let edge = l.edge.clone().unwrap_or_else(|| "—".into());
+        let edge = l.edge.clone().unwrap_or_else(|| "the path".into());
         view! {
-            <p>"Limited on the path "<b>{l.from_site}" → "{l.to_site}</b>
-               {format!(": path MTU {}, less {} bytes of encapsulation; limiting edge ", l.path_mtu, l.overhead)}
-               <code>{edge}</code>"."</p>
+            <p>"Set by the path "<b>{l.from_site}" → "{l.to_site}</b>
+               {format!(": path MTU {}", l.path_mtu)}
+               {(l.overhead > 0).then(|| format!(" less {} bytes of encapsulation", l.overhead))}
+               "; limited by "<span class="limit-edge">{edge}</span>"."</p>
         }
     });
     let notes = p.mtu_notes.clone();
@@ -172,8 +172,8 @@ fn mtu_section(p: &PlanView) -> impl IntoView {
         <section>
             <h3>"MTU"</h3>
             <div class="figures">
-                <div class="figure"><span class="label">"MTU budget"</span><span class="value">{opt(p.mtu_budget)}</span></div>
-                <div class="figure main"><span class="label">"Pod MTU"</span><span class="value">{opt(p.pod_mtu)}</span></div>
+                <div class="figure"><span class="label">"MTU budget"</span><span class="value">{p.mtu_budget}</span></div>
+                <div class="figure main"><span class="label">"Pod MTU"</span><span class="value">{p.pod_mtu}</span></div>
             </div>
             {limiting}
             {(!notes.is_empty()).then(|| view! { <ul class="notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul> })}
@@ -185,18 +185,23 @@ fn more(total: usize) -> Option<impl IntoView> {
     (total > ROWS).then(|| view! { <p class="muted small">{format!("… and {} more", total - ROWS)}</p> })
 }
 
-fn sessions_section(p: &PlanView) -> impl IntoView {
+fn sessions_section(p: &Plan) -> impl IntoView {
     let rows = p
         .sessions
         .iter()
         .take(ROWS)
         .map(|s| {
+            let role = s.role.as_str();
+            let kind = match s.kind {
+                SessionKind::Ibgp => "iBGP",
+                SessionKind::Ebgp => "eBGP",
+            };
             view! {
                 <tr>
                     <td>{s.a.clone()}</td><td>{s.b.clone()}</td>
-                    <td><span class=format!("tag role-{}", s.role)>{s.role.clone()}</span></td>
-                    <td>{s.kind.clone()}</td><td>{s.family.clone()}</td>
-                    <td>{if s.multihop { "multihop" } else { "" }}</td>
+                    <td><span class=format!("tag role-{role}")>{role}</span></td>
+                    <td>{kind}</td><td>{s.family.as_str()}</td>
+                    <td class="small">{if s.multihop { "multihop" } else { "" }}</td>
                 </tr>
             }
         })
@@ -218,74 +223,100 @@ fn sessions_section(p: &PlanView) -> impl IntoView {
     }
 }
 
-fn reach_section(p: &PlanView) -> impl IntoView {
-    if p.reach.is_empty() {
-        return None;
-    }
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Object(o) => {
-            let prefix = o.get("prefix").and_then(|x| x.as_str()).unwrap_or("?");
-            let via = o.get("via").and_then(|x| x.as_str()).unwrap_or("");
-            let nh = o.get("next_hop").and_then(|x| x.as_str()).unwrap_or("");
-            format!("{prefix} via {via}{}", if nh.is_empty() { String::new() } else { format!(" ({nh})") })
-        }
-        other => other.to_string(),
-    };
-    let rows = p
-        .reach
+/// Route tables are computed on demand: a large design has many devices.
+#[component]
+fn RoutesSection(plan: Arc<Plan>) -> impl IntoView {
+    let app = expect_context::<App>();
+    let devices: Vec<String> = plan.devices().cloned().collect();
+    let n = devices.len();
+    // Show the selected device's table first, then the others up to the limit.
+    let chosen = app.sel.get_untracked().and_then(|s| s.name().map(str::to_string));
+    let first = chosen.filter(|c| devices.contains(c));
+    let order: Vec<String> = first
         .iter()
+        .cloned()
+        .chain(devices.iter().filter(|d| Some(*d) != first.as_ref()).cloned())
         .take(ROWS)
-        .map(|(dev, r)| {
-            let learned: Vec<String> = r.learned.iter().map(text).collect();
-            let missing: Vec<String> = r.missing.iter().map(text).collect();
-            let bad = !missing.is_empty();
-            view! {
-                <tr class:bad=bad>
-                    <td>{dev.clone()}</td>
-                    <td class="small">{learned.join("; ")}</td>
-                    <td class="small">{if missing.is_empty() { "—".to_string() } else { missing.join(", ") }}</td>
-                </tr>
-            }
+        .collect();
+    let open = RwSignal::new(n <= 40);
+    let plan2 = plan.clone();
+    let rows = move || {
+        open.get().then(|| {
+            order
+                .iter()
+                .map(|dev| {
+                    let r = crate::core_api::reach(&plan2, dev);
+                    let learned: Vec<String> = r
+                        .learned
+                        .iter()
+                        .map(|l| match l.next_hop {
+                            Some(nh) => format!("{} via {} ({nh})", l.prefix, l.via),
+                            None => format!("{} {}", l.prefix, l.via),
+                        })
+                        .collect();
+                    let missing: Vec<String> = r.missing.iter().map(|m| m.to_string()).collect();
+                    let bad = !missing.is_empty();
+                    view! {
+                        <tr class:bad=bad data-device=dev.clone()>
+                            <td>{dev.clone()}</td>
+                            <td class="small">{if learned.is_empty() { "—".to_string() } else { learned.join("; ") }}</td>
+                            <td class="small">{if missing.is_empty() { "—".to_string() } else { missing.join(", ") }}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
         })
-        .collect_view();
-    Some(view! {
+    };
+    view! {
         <section>
-            <h3>"Routes per device"</h3>
-            <table class="grid"><thead><tr><th>"Device"</th><th>"Learned"</th><th>"Missing"</th></tr></thead>
-            <tbody>{rows}</tbody></table>
-            {more(p.reach.len())}
+            <h3>"Routes per device"<span class="muted small">{format!(" ({n})")}</span></h3>
+            <Show when=move || !open.get()>
+                <button class="small" on:click=move |_| open.set(true)>{format!("Show the route tables of {} devices", n.min(ROWS))}</button>
+            </Show>
+            <Show when=move || open.get()>
+                <table class="grid routes"><thead><tr><th>"Device"</th><th>"Learned"</th><th>"Missing"</th></tr></thead>
+                <tbody>{rows.clone()}</tbody></table>
+                {more(n)}
+            </Show>
         </section>
-    })
+    }
 }
 
-fn hops_view(path: &PathView) -> impl IntoView {
-    let limiting = path.limiting.clone();
+fn hops_view(path: &SitePath) -> impl IntoView {
+    let limit_link = path.limiting.as_deref().and_then(|l| l.split(' ').next()).map(str::to_string);
     path.hops
         .iter()
         .map(|h| {
-            let limit = h.via.is_some() && h.via == limiting;
+            let limit = h.via.is_some() && h.via == limit_link;
             let edge = h.mtu.map(|m| {
                 view! { <span class="hop-edge" class:limit=limit title=h.via.clone().unwrap_or_default()>{format!("─ {m} ─")}</span> }
             });
-            view! { {edge}<span class=format!("hop kind-{}", h.kind)>{h.name.clone()}</span> }
+            let kind = match h.kind {
+                Kind::Site => "site",
+                Kind::Router => "router",
+                Kind::Host => "host",
+                Kind::Node => "node",
+            };
+            view! { {edge}<span class=format!("hop kind-{kind}")>{h.name.clone()}</span> }
         })
         .collect_view()
 }
 
-fn paths_section(p: &PlanView) -> impl IntoView {
+fn paths_section(p: &Plan) -> impl IntoView {
     let rows = p
         .paths
         .iter()
         .take(ROWS)
         .map(|x| {
             let bh = x.blackhole.clone().map(|b| {
+                let missing: Vec<String> = b.missing.iter().map(|m| m.to_string()).collect();
                 view! {
                     <div class="blackhole-note">
-                        "Blackhole: "<b>{b.device.clone()}</b>" has no route to "{b.missing.join(", ")}
+                        "Blackhole: "<b>{b.device.clone()}</b>" has no route to "{missing.join(", ")}
                     </div>
                 }
             });
+            let limiting = x.limiting.clone().map(|l| view! { <div class="muted small">"Limited by "{l}</div> });
             view! {
                 <li class="path" class:bad=x.blackhole.is_some() data-from=x.from_site.clone() data-to=x.to_site.clone()>
                     <div class="path-head">
@@ -295,10 +326,11 @@ fn paths_section(p: &PlanView) -> impl IntoView {
                             x.path_mtu,
                             x.pod_mtu,
                             if x.overhead > 0 { format!(" (−{} encapsulation)", x.overhead) } else { String::new() },
-                            if x.routed { " · routed" } else { " · tunnelled" },
+                            if x.routed { " · routed" } else { " · encapsulated" },
                         )}</span>
                     </div>
                     <div class="hops">{hops_view(x)}</div>
+                    {limiting}
                     {bh}
                 </li>
             }
@@ -308,22 +340,28 @@ fn paths_section(p: &PlanView) -> impl IntoView {
     view! {
         <section>
             <h3>"Paths between sites"<span class="muted small">{format!(" ({n})")}</span></h3>
-            {if n == 0 { Some(view! { <p class="muted">"No paths: the design has fewer than two node locations."</p> }) } else { None }}
+            {(n == 0).then(|| view! { <p class="muted">"No paths: the design has fewer than two node locations."</p> })}
             <ul class="paths">{rows}</ul>
             {more(n)}
         </section>
     }
 }
 
-fn address_section(p: &PlanView) -> impl IntoView {
+fn address_section(p: &Plan) -> impl IntoView {
     let rows = p
         .nodes
         .iter()
         .take(ROWS)
         .map(|(name, n)| {
+            let addrs: Vec<String> = n.addresses.iter().map(|a| a.to_string()).collect();
+            let pods: Vec<String> = n.pod_ranges.iter().map(|a| a.to_string()).collect();
+            let role = match n.role {
+                meshplan_core::model::Role::Server => "server",
+                meshplan_core::model::Role::Agent => "agent",
+            };
             view! {
-                <tr><td>{name.clone()}</td><td>{n.site.clone()}</td><td>{n.role.clone()}</td>
-                <td>{n.addresses.join(", ")}</td><td>{n.pod_ranges.join(", ")}</td></tr>
+                <tr><td>{name.clone()}</td><td>{n.site.clone()}</td><td>{role}</td>
+                <td>{addrs.join(", ")}</td><td>{pods.join(", ")}</td></tr>
             }
         })
         .collect_view();

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 
 use crate::browser;
 use crate::canvas::Canvas;
-use crate::core_api::{self, ExportError, ShareError};
+use crate::core_api;
 use crate::edit;
 use crate::history::Doc;
 use crate::inspector::Inspector;
@@ -202,22 +202,17 @@ fn share(app: App) {
         app.say_error("The YAML has an error: fix it before sharing.");
         return;
     };
-    match core_api::share_fragment(&t) {
-        Ok(fragment) => {
-            browser::replace_hash(Some(&fragment));
-            let link = browser::address_with(&fragment);
-            let chars = link.len();
-            leptos::task::spawn_local(async move {
-                if browser::copy(&link).await {
-                    app.say(format!("Link copied ({chars} characters); it is in the address bar too."));
-                } else {
-                    app.say("The link is in the address bar (the browser did not allow copying it).");
-                }
-            });
+    let fragment = core_api::share_fragment(&t);
+    browser::replace_hash(Some(&fragment));
+    let link = browser::address_with(&fragment);
+    let chars = link.len();
+    leptos::task::spawn_local(async move {
+        if browser::copy(&link).await {
+            app.say(format!("Link copied ({chars} characters); it is in the address bar too."));
+        } else {
+            app.say("The link is in the address bar (the browser did not allow copying it).");
         }
-        Err(ShareError::Unavailable) => app.say_error("Share links are not available in this build yet (core module `share`)."),
-        Err(ShareError::Damaged(e)) => app.say_error(format!("The link could not be made: {e}")),
-    }
+    });
 }
 
 fn export(app: App) {
@@ -239,8 +234,7 @@ fn export(app: App) {
                 Err(e) => app.say_error(e),
             }
         }
-        Err(ExportError::Refused(errors)) => refuse(app, errors),
-        Err(ExportError::Unavailable) => app.say_error("Export is not available in this build yet (core module `bundle`)."),
+        Err(errors) => refuse(app, errors),
     }
 }
 

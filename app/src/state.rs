@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use meshplan_core::{Diagnostic, Severity, Topology};
 
 use crate::browser;
-use crate::core_api::{self, PlanView};
+use crate::core_api::{self, Plan};
 use crate::history::{Doc, History, Step};
 use crate::layout::{self, Layout};
 use crate::sel::Sel;
@@ -33,8 +33,8 @@ pub struct Derived {
     pub stale: bool,
     /// Every diagnostic of parsing, checking and planning, sorted, without repeats.
     pub diagnostics: Arc<Vec<Diagnostic>>,
-    pub plan: Option<Arc<PlanView>>,
-    /// Time the core took for this text: parse and check, then plan (ms).
+    pub plan: Option<Arc<Plan>>,
+    /// Time the core took for this text: parse, then plan with every check (ms).
     pub analyze_ms: f64,
     pub plan_ms: f64,
 }
@@ -53,34 +53,18 @@ impl Derived {
 }
 
 fn derive(text: &str, prev: Option<&Derived>) -> Derived {
-    let t0 = browser::perf_now();
-    let analysis = core_api::analyze(text);
-    let t1 = browser::perf_now();
-    let mut diagnostics = analysis.diagnostics;
-    let (topology, stale) = match analysis.topology {
+    let a = core_api::analyze(text, browser::perf_now);
+    let (topology, stale) = match a.topology {
         Some(t) => (Some(Arc::new(t)), false),
         None => (prev.and_then(|p| p.topology.clone()), true),
     };
-    let mut plan = None;
-    if let (Some(t), false) = (&topology, stale) {
-        if let Some((view, plan_diags)) = core_api::plan(t) {
-            for d in plan_diags {
-                if !diagnostics.contains(&d) {
-                    diagnostics.push(d);
-                }
-            }
-            meshplan_core::diag::sort(&mut diagnostics);
-            plan = Some(Arc::new(view));
-        }
-    }
-    let t2 = browser::perf_now();
     Derived {
         topology,
         stale,
-        diagnostics: Arc::new(diagnostics),
-        plan,
-        analyze_ms: t1 - t0,
-        plan_ms: t2 - t1,
+        diagnostics: Arc::new(a.diagnostics),
+        plan: a.plan.map(Arc::new),
+        analyze_ms: a.parse_ms,
+        plan_ms: a.plan_ms,
     }
 }
 
@@ -202,7 +186,7 @@ impl App {
     /// Typing in the YAML tab.
     pub fn type_text(&self, text: String) {
         let mut layout = self.layout.get_untracked();
-        if let Some(t) = core_api::analyze(&text).topology {
+        if let Some(t) = core_api::topology_of(&text) {
             layout.fit_to(&t);
         }
         self.replace(Doc { text, layout }, Step::Typing);
@@ -344,11 +328,8 @@ impl App {
                 }
                 browser::replace_hash(None);
             }
-            Err(core_api::ShareError::Damaged(why)) => {
+            Err(core_api::ShareError(why)) => {
                 self.say_error(format!("This share link is damaged and was not opened: {why}. Your design is unchanged."));
-            }
-            Err(core_api::ShareError::Unavailable) => {
-                self.say_error("This build cannot open share links yet. Your design is unchanged.");
             }
         }
     }
@@ -362,7 +343,7 @@ impl Default for App {
 
 /// A text with a fresh layout.
 fn fresh_doc(text: &str) -> Doc {
-    let layout = core_api::analyze(text).topology.map(|t| layout::auto(&t)).unwrap_or_default();
+    let layout = core_api::topology_of(text).map(|t| layout::auto(&t)).unwrap_or_default();
     Doc { text: text.to_string(), layout }
 }
 

@@ -4,6 +4,7 @@
 
 mod args;
 mod cmd;
+mod lab;
 mod render;
 
 use std::process::ExitCode;

@@ -112,7 +112,9 @@ fn encapsulation_changes_the_budget() {
     let mut t = example("calico-wds-hkg.yaml");
     t.cluster.mtu = meshplan_core::model::Mtu::Auto;
     let mut budget = |e: E| {
-        t.cluster.calico.as_mut().map(|c| c.encapsulation = e);
+        if let Some(c) = t.cluster.calico.as_mut() {
+            c.encapsulation = e;
+        }
         plan::build(&t).mtu_budget
     };
     assert_eq!(budget(E::None), 1420);

@@ -88,7 +88,8 @@ fn calico_gateway_reflects_for_wds_and_sets_next_hop_on_the_backbone() {
     assert_eq!(gw.matches("protocol bgp ").count(), 4, "two clients and two backbone peers:\n{gw}");
 
     let kernel = block(gw, "protocol kernel kernel_v4 {");
-    for line in ["learn;", "merge paths on;", "if source = RTS_BGP then accept;"] {
+    assert!(!kernel.contains("merge paths"), "{kernel}");
+    for line in ["learn;", "if source = RTS_BGP then accept;"] {
         assert!(kernel.contains(line), "kernel protocol lacks `{line}`:\n{kernel}");
     }
 
@@ -129,7 +130,7 @@ fn cilium_frr_router_peers_ebgp_in_both_families() {
         "  neighbor EBGP-V4 route-map MESHPLAN-V4 in\n",
         "  neighbor EBGP-V6 route-map MESHPLAN-V6 out\n",
         "  maximum-paths 8\n",
-        "  maximum-paths ibgp 8\n",
+        "  maximum-paths ibgp 8 equal-cluster-length\n",
         "ip prefix-list MESHPLAN-V4 seq 10 permit 10.42.0.0/16 ge 24\n",
         "ipv6 prefix-list MESHPLAN-V6 seq 10 permit 2001:db8:beef:aa42::/96 ge 112\n",
         "ip prefix-list MESHPLAN-V4 seq 20 permit 10.43.0.0/16 le 32\n",

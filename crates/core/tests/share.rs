@@ -16,9 +16,7 @@ fn examples() -> Vec<(String, Topology)> {
         let path = entry.expect("directory entry").path();
         if path.extension().is_some_and(|e| e == "yaml") {
             let text = std::fs::read_to_string(&path).expect("example is readable");
-            let t = meshplan_core::parse(&text)
-                .topology
-                .unwrap_or_else(|| panic!("{} parses", path.display()));
+            let t = meshplan_core::parse(&text).topology.unwrap_or_else(|| panic!("{} parses", path.display()));
             out.push((path.file_name().unwrap().to_string_lossy().into_owned(), t));
         }
     }
@@ -45,6 +43,46 @@ fn every_example_round_trips() {
         assert!(link.starts_with("http://127.0.0.1:8080/#t=1"), "{link}");
         assert_eq!(share::decode(&link).as_ref(), Ok(&t), "{name} as link");
     }
+}
+
+/// A link made when share format `1` was fixed. Links live in chats and notes for
+/// years, so this must keep opening to the same topology. If it fails, the layout
+/// or the dictionary changed: keep reading `1` and write a new version char.
+#[test]
+fn a_link_of_format_1_opens_forever() {
+    const YAML: &str = r#"
+version: 1
+name: frozen
+description: a link made by share format 1
+cluster:
+  cni: calico
+  pod_cidr: [10.42.0.0/16, fd42::/56]
+  service_cidr: [10.43.0.0/16, fd43::/112]
+  asn: 64512
+  mtu: 1400
+  calico: {encapsulation: vxlan-cross-subnet, block_size_v6: 120, node_mesh: false}
+  metallb: {mode: bgp, pools: {lb: [192.0.2.10-192.0.2.20, 2001:db8::/120]}}
+sites:
+  a: {label: a, kind: vpc, lan_mtu: 9000}
+  b: {lan: false}
+routers:
+  r1: {site: a, daemon: frr, address: [10.0.0.1, fd00::1], router_id: 10.0.0.1, asn: 65001, serves: [a]}
+  r2: {daemon: none}
+hosts:
+  h: {site: b}
+nodes:
+  n1: {site: a, role: server, address: [10.0.0.11, fd00::11], public: "[2001:db8::5]:51820", labels: {x: "y"}}
+  n2: {site: a, role: agent, address: 10.0.0.12}
+links:
+  - {between: [r1, b], kind: wireguard, mtu: 1420, cost: 5}
+  - {between: [a, b]}
+bgp:
+  backbone: [[r1, r2]]
+"#;
+    const FRAGMENT: &str = "t=1k0gryq9KzWNIBIVetkJuYkqqQlKlQnFGYlGqQlp-US4wTgwZQLmWIQma_jIY8gwZKhgqGfKMGOoZGBcslGES4NKq-uvEAAJAtvamv84MSOAH1wqmCmZGJqYjDAcYmLiYRXYpMPLuQFLAxCy5wo3FgYn1LrMQAxcDAyPDXwYUwPjyNzMjMxsTIzsrEwcbsxAzN78gGwOaKaxvpjAzcnJxMwKV8jBNZmVhZWBmYWRlAwA";
+    let t = meshplan_core::parse(YAML).topology.expect("the YAML parses");
+    // Only decoding is pinned: a newer miniz_oxide may compress differently.
+    assert_eq!(share::decode(FRAGMENT), Ok(t));
 }
 
 #[test]
@@ -150,15 +188,17 @@ mod generated {
             any::<bool>(),
             of(text()),
         )
-            .prop_map(|(version, encapsulation, block_size, block_size_v6, nat_outgoing, node_mesh, registry)| Calico {
-                version,
-                encapsulation,
-                block_size,
-                block_size_v6,
-                nat_outgoing,
-                node_mesh,
-                registry,
-            })
+            .prop_map(
+                |(version, encapsulation, block_size, block_size_v6, nat_outgoing, node_mesh, registry)| Calico {
+                    version,
+                    encapsulation,
+                    block_size,
+                    block_size_v6,
+                    nat_outgoing,
+                    node_mesh,
+                    registry,
+                },
+            )
     }
 
     fn cilium() -> impl Strategy<Value = Cilium> {
@@ -170,14 +210,16 @@ mod generated {
             prop_oneof![Just(120u8), any::<u8>()],
             pools(),
         )
-            .prop_map(|(version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools)| Cilium {
-                version,
-                native_routing,
-                kube_proxy_replacement,
-                mask_size_v4,
-                mask_size_v6,
-                lb_pools,
-            })
+            .prop_map(
+                |(version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools)| Cilium {
+                    version,
+                    native_routing,
+                    kube_proxy_replacement,
+                    mask_size_v4,
+                    mask_size_v6,
+                    lb_pools,
+                },
+            )
     }
 
     fn flannel() -> impl Strategy<Value = Flannel> {
@@ -297,14 +339,7 @@ mod generated {
             .prop_map(|(site, daemon, address, router_id, first_v4, asn, serves)| {
                 // Often the router id is the first IPv4 address, as people write it.
                 let router_id = if first_v4 && address.v4().is_some() { address.v4() } else { router_id };
-                Router {
-                    site,
-                    daemon,
-                    address,
-                    router_id,
-                    asn,
-                    serves,
-                }
+                Router { site, daemon, address, router_id, asn, serves }
             })
     }
 
@@ -316,13 +351,7 @@ mod generated {
             of(prop_oneof![any::<SocketAddr>(), (0u8..3).prop_map(|i| SocketAddr::from(([203, 0, 113, i], 51820)))]),
             btree_map(text(), text(), 0..3),
         )
-            .prop_map(|(site, role, address, public, labels)| Node {
-                site,
-                role,
-                address,
-                public,
-                labels,
-            })
+            .prop_map(|(site, role, address, public, labels)| Node { site, role, address, public, labels })
     }
 
     fn link() -> impl Strategy<Value = Link> {
@@ -343,12 +372,7 @@ mod generated {
             of(mtu_value()),
             of(prop_oneof![Just(10u32), any::<u32>()]),
         )
-            .prop_map(|(a, b, kind, mtu, cost)| Link {
-                between: [a, b],
-                kind,
-                mtu,
-                cost,
-            })
+            .prop_map(|(a, b, kind, mtu, cost)| Link { between: [a, b], kind, mtu, cost })
     }
 
     pub fn topology() -> impl Strategy<Value = Topology> {
@@ -490,7 +514,8 @@ fn links_keep_their_base_and_fragment_parameters() {
 
 #[test]
 fn error_messages_say_what_to_do() {
-    let e: Box<dyn std::error::Error> = Box::new(ShareError::Malformed { at: 12, what: "node `a`: site: string 9".into() });
+    let e: Box<dyn std::error::Error> =
+        Box::new(ShareError::Malformed { at: 12, what: "node `a`: site: string 9".into() });
     assert!(e.to_string().contains("byte 12"), "{e}");
     assert!(ShareError::Truncated.to_string().contains("copy the whole link"));
     assert!(ShareError::UnknownVersion('2').to_string().contains("newer meshplan"));

@@ -220,17 +220,21 @@ pod_ranges() {
 }
 # $1 node, $2 the node whose pods, $3 family, $4 the plan's next hop.
 check_route() {
-  local node=$1 origin=$2 fam=$3 via=$4 pod cidr found=0
+  local node=$1 origin=$2 fam=$3 via=$4 pod cidr hop routes found=0
   pod="$(probe host "$node")"
   if [[ -z "$pod" ]]; then
     fail "routes on $node: no host-network probe pod"
     return
   fi
+  # A BGP next hop that is not on a shared network is resolved recursively: the kernel
+  # then shows the hop this node uses to reach it.
+  hop="$(kc -n "$NS" exec "$pod" -- ip -"$fam" route get "$via" 2>/dev/null | sed -n 's/.* via \([^ ]*\).*/\1/p' | head -n1 || true)"
   for cidr in $(pod_ranges "$origin"); do
     if [[ "$fam" == 6 && "$cidr" != *:* ]] || [[ "$fam" == 4 && "$cidr" == *:* ]]; then continue; fi
     found=1
-    if kc -n "$NS" exec "$pod" -- ip -"$fam" route show "$cidr" 2>/dev/null | grep -qwF -- "via $via"; then
-      pass "route on $node to $origin's pods $cidr via $via"
+    routes="$(kc -n "$NS" exec "$pod" -- ip -"$fam" route show "$cidr" 2>/dev/null || true)"
+    if grep -qwF -- "via $via" <<<"$routes" || { [[ -n "$hop" ]] && grep -qwF -- "via $hop" <<<"$routes"; }; then
+      pass "route on $node to $origin's pods $cidr via $via${hop:+ (reached via $hop)}"
     else
       fail "route on $node to $origin's pods $cidr via $via"
     fi

@@ -1,6 +1,7 @@
 //! One function per command; each returns the exit code.
 
 mod export;
+mod share;
 
 use std::io::Read;
 
@@ -15,13 +16,13 @@ pub fn run(cmd: Cmd) -> u8 {
         Cmd::Plan { file, format } => plan(&file, format),
         Cmd::Explain { code } => explain(&code),
         Cmd::Export { file, out } => export::export(&file, &out),
+        Cmd::Share { file, base } => share::share(&file, &base),
+        Cmd::Open { link, out } => share::open(&link, out.as_deref()),
+        Cmd::LabRun { file, keep } => crate::lab::run(&file, keep),
+        Cmd::LabDown { name } => crate::lab::down(&name),
         Cmd::Help => {
             println!("{USAGE}");
             0
-        }
-        other => {
-            eprintln!("error: `{other:?}` is not available in this build yet");
-            2
         }
     }
 }

@@ -81,6 +81,8 @@ pub struct Route {
     pub dst: IpNet,
     pub via: Option<IpAddr>,
     pub dev: String,
+    /// Source address: the device's own address, so replies find their way back.
+    pub src: Option<IpAddr>,
 }
 
 /// A node's pod: its namespace and address per family.
@@ -373,15 +375,30 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
         for a in &addrs {
             let host = IpNet::new(*a, if a.is_ipv4() { 32 } else { 128 }).map_err(|e| e.to_string())?;
             l.addrs.push(Addr { space: sp, dev: "eth0".into(), net: host });
-            l.routes.push(Route { space: ns, dst: host, via: None, dev: "pod0".into() });
+            l.routes.push(Route { space: ns, dst: host, via: None, dev: "pod0".into(), src: None });
             if a.is_ipv4() {
-                l.routes.push(Route { space: sp, dst: "0.0.0.0/0".parse().map_err(|_| "0/0")?, via: None, dev: "eth0".into() });
+                l.routes.push(Route { space: sp, dst: "0.0.0.0/0".parse().map_err(|_| "0/0")?, via: None, dev: "eth0".into(), src: None });
             } else {
                 l.addrs.push(Addr { space: ns, dev: "pod0".into(), net: "fe80::1/64".parse().map_err(|_| "fe80::1")? });
-                l.routes.push(Route { space: sp, dst: "::/0".parse().map_err(|_| "::/0")?, via: Some("fe80::1".parse().map_err(|_| "fe80::1")?), dev: "eth0".into() });
+                l.routes.push(Route { space: sp, dst: "::/0".parse().map_err(|_| "::/0")?, via: Some("fe80::1".parse().map_err(|_| "fe80::1")?), dev: "eth0".into(), src: None });
             }
         }
         l.pods.push(Pod { node: node.clone(), space: sp, node_space: ns, addrs });
+    }
+
+    // Routes the CNI installs itself, without BGP (Cilium's auto-direct-node-routes,
+    // flannel host-gw): the plan's `direct` routes, via the origin node's address.
+    for node in plan.nodes.keys() {
+        let Some(ns) = l.device(node) else { continue };
+        let Some(si) = home(node).and_then(|s| site_idx(&s)) else { continue };
+        for learned in plan.reach(node).learned.iter().filter(|x| x.session.is_none()) {
+            let fam = Family::of_net(&learned.prefix);
+            let origin = plan.routing.prefixes.iter().find(|p| p.net == learned.prefix).map(|p| p.origin.clone());
+            let via = origin.and_then(|o| own.get(&o)).and_then(|a| a.iter().copied().find(|x| Family::of(x) == fam));
+            if let Some(via) = via {
+                l.routes.push(Route { space: ns, dst: learned.prefix, via: Some(via), dev: format!("s{}", si + 1), src: None });
+            }
+        }
     }
 
     // Who owns which address.
@@ -441,7 +458,8 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
                 };
                 let Some(via) = via else { continue };
                 let dst = IpNet::new(*a, if a.is_ipv4() { 32 } else { 128 }).map_err(|e| e.to_string())?;
-                l.routes.push(Route { space: dsp, dst, via: Some(via), dev });
+                let src = own.get(d).and_then(|mine| mine.iter().copied().find(|x| Family::of(x) == fam));
+                l.routes.push(Route { space: dsp, dst, via: Some(via), dev, src });
             }
         }
     }

@@ -157,6 +157,10 @@ pub fn create(l: &Layout, log: &mut dyn FnMut(String)) -> Result<(), String> {
             args.extend_from_slice(&["via", v.as_str()]);
         }
         args.extend_from_slice(&["dev", r.dev.as_str()]);
+        let src = r.src.map(|s| s.to_string());
+        if let Some(s) = &src {
+            args.extend_from_slice(&["src", s.as_str()]);
+        }
         must("ip", &args)?;
     }
     log(format!("{} static routes", l.routes.len()));

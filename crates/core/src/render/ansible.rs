@@ -14,6 +14,9 @@ use super::File;
 use crate::model::Role;
 use crate::plan::Plan;
 
+/// A host and its variables (name, YAML value).
+type HostVars = (String, Vec<(String, String)>);
+
 /// Where the playbook puts the bundle's files on each machine.
 const REMOTE: &str = "/opt/meshplan";
 
@@ -29,7 +32,7 @@ fn addr_list(a: &[IpAddr]) -> String {
     format!("[{}]", v.join(", "))
 }
 
-fn group(o: &mut String, name: &str, hosts: &[(String, Vec<(String, String)>)]) {
+fn group(o: &mut String, name: &str, hosts: &[HostVars]) {
     let _ = writeln!(o, "    {name}:");
     if hosts.is_empty() {
         o.push_str("      hosts: {}\n");
@@ -51,7 +54,7 @@ fn group(o: &mut String, name: &str, hosts: &[(String, Vec<(String, String)>)]) 
 fn inventory(plan: &Plan) -> String {
     let mut o = header(plan, "#", "Ansible inventory: the machines by role and by site, with the plan's facts");
     o.push_str("all:\n  children:\n");
-    let routers: Vec<(String, Vec<(String, String)>)> = plan
+    let routers: Vec<HostVars> = plan
         .routers
         .iter()
         .filter(|(r, _)| router_script(plan, r).is_some())
@@ -87,21 +90,21 @@ fn inventory(plan: &Plan) -> String {
         ));
         v
     };
-    let first_group: Vec<(String, Vec<(String, String)>)> = first.iter().map(|f| (f.clone(), node_vars(f))).collect();
+    let first_group: Vec<HostVars> = first.iter().map(|f| (f.clone(), node_vars(f))).collect();
     group(&mut o, "k3s_first_server", &first_group);
-    let others: Vec<(String, Vec<(String, String)>)> = plan
+    let others: Vec<HostVars> = plan
         .nodes
         .iter()
         .filter(|(k, n)| n.role == Role::Server && Some(*k) != first.as_ref())
         .map(|(k, _)| (k.clone(), node_vars(k)))
         .collect();
     group(&mut o, "k3s_servers", &others);
-    let agents: Vec<(String, Vec<(String, String)>)> =
+    let agents: Vec<HostVars> =
         plan.nodes.iter().filter(|(_, n)| n.role == Role::Agent).map(|(k, _)| (k.clone(), node_vars(k))).collect();
     group(&mut o, "k3s_agents", &agents);
 
     // Sites: membership only; the variables live with the role groups above.
-    let mut by_site: BTreeMap<&str, Vec<(String, Vec<(String, String)>)>> = BTreeMap::new();
+    let mut by_site: BTreeMap<&str, Vec<HostVars>> = BTreeMap::new();
     for (name, n) in &plan.nodes {
         by_site.entry(n.site.as_str()).or_default().push((name.clone(), Vec::new()));
     }

@@ -366,8 +366,11 @@ pub fn config(plan: &Plan, router: &str) -> String {
         let _ = writeln!(
             o,
             "# The kernel table: learn the underlay routes (static, OSPF, ZeroTier) that\n\
-             # iBGP next hops resolve through; install the routes BGP learned.\n\
-             protocol kernel kernel_{s} {{\n  learn;\n  merge paths on;\n  {fam} {{\n    \
+             # iBGP next hops resolve through; install the best route BGP learned. No\n\
+             # `merge paths`: BIRD cannot limit ECMP to equal cluster-list lengths, and a\n\
+             # client's route merged with the one a backbone peer reflects (next hop\n\
+             # self) would send packets back and forth between the two reflectors.\n\
+             protocol kernel kernel_{s} {{\n  learn;\n  {fam} {{\n    \
              import filter {{\n      if net ~ {set} then reject;\n      accept;\n    }};\n    \
              export filter {{\n      if source = RTS_BGP then accept;\n      reject;\n    }};\n  }};\n}}\n",
             s = fam_suffix(f),

@@ -189,8 +189,11 @@ pub fn config(plan: &Plan, router: &str) -> String {
             let _ = writeln!(o, "  neighbor {pg} route-map {} in", policy_name(f));
             let _ = writeln!(o, "  neighbor {pg} route-map {} out", policy_name(f));
         }
-        let _ =
-            writeln!(o, "  maximum-paths {MAXIMUM_PATHS}\n  maximum-paths ibgp {MAXIMUM_PATHS}\n exit-address-family");
+        // iBGP ECMP only among paths of equal cluster-list length: a reflector must
+        // not spread its own clients' routes over a backbone peer that announces
+        // itself as next hop for them (that peer would send the packets back).
+        let _ = writeln!(o, "  maximum-paths {MAXIMUM_PATHS}");
+        let _ = writeln!(o, "  maximum-paths ibgp {MAXIMUM_PATHS} equal-cluster-length\n exit-address-family");
     }
     let _ = writeln!(o, "exit\n!\nend");
     o

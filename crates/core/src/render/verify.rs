@@ -118,7 +118,7 @@ out=\"$(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s \"$sock\" 
 if grep -E \"_${peer//[.:]/_}[[:space:]]\" <<<\"$out\" | grep -q Established; then\n    pass \"BGP $node ↔ $name ($peer) Established\"\n  else\n    \
 fail \"BGP $node ↔ $name ($peer) Established\"\n  fi\n}\n",
         );
-        for (name, _) in &plan.nodes {
+        for name in plan.nodes.keys() {
             for s in &plan.sessions {
                 let (peer, addr) = if &s.a == name {
                     (&s.b, s.b_address)
@@ -227,13 +227,17 @@ kc get \"$res\" -o jsonpath='{range .items[*]}{.spec.node}{\" \"}{.spec.cidr}{\"
     }
     o.push_str(
         "# $1 node, $2 the node whose pods, $3 family, $4 the plan's next hop.\n\
-check_route() {\n  local node=$1 origin=$2 fam=$3 via=$4 pod cidr found=0\n  \
+check_route() {\n  local node=$1 origin=$2 fam=$3 via=$4 pod cidr hop routes found=0\n  \
 pod=\"$(probe host \"$node\")\"\n  \
 if [[ -z \"$pod\" ]]; then\n    fail \"routes on $node: no host-network probe pod\"\n    return\n  fi\n  \
+# A BGP next hop that is not on a shared network is resolved recursively: the kernel\n  \
+# then shows the hop this node uses to reach it.\n  \
+hop=\"$(kc -n \"$NS\" exec \"$pod\" -- ip -\"$fam\" route get \"$via\" 2>/dev/null | sed -n 's/.* via \\([^ ]*\\).*/\\1/p' | head -n1 || true)\"\n  \
 for cidr in $(pod_ranges \"$origin\"); do\n    \
 if [[ \"$fam\" == 6 && \"$cidr\" != *:* ]] || [[ \"$fam\" == 4 && \"$cidr\" == *:* ]]; then continue; fi\n    found=1\n    \
-if kc -n \"$NS\" exec \"$pod\" -- ip -\"$fam\" route show \"$cidr\" 2>/dev/null | grep -qwF -- \"via $via\"; then\n      \
-pass \"route on $node to $origin's pods $cidr via $via\"\n    else\n      fail \"route on $node to $origin's pods $cidr via $via\"\n    fi\n  done\n  \
+routes=\"$(kc -n \"$NS\" exec \"$pod\" -- ip -\"$fam\" route show \"$cidr\" 2>/dev/null || true)\"\n    \
+if grep -qwF -- \"via $via\" <<<\"$routes\" || { [[ -n \"$hop\" ]] && grep -qwF -- \"via $hop\" <<<\"$routes\"; }; then\n      \
+pass \"route on $node to $origin's pods $cidr via $via${hop:+ (reached via $hop)}\"\n    else\n      fail \"route on $node to $origin's pods $cidr via $via\"\n    fi\n  done\n  \
 if [[ $found -eq 0 ]]; then\n    fail \"route on $node to $origin's pods: $origin holds no IPv$fam pod range\"\n  fi\n}\n",
     );
     o.push_str(&lines);

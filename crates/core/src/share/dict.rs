@@ -25,7 +25,7 @@ first-pool\0default\0internal\0external\0private\0public\0pool\0\
 router\0gateway\0gw\0r1\0r2\0\
 control-plane\0master\0worker\0k3s-master\0k3s-worker-\0k3s-node-\0\
 v1.28.\0v1.29.\0v1.30.\0v1.31.\0v1.32.\0v1.33.\0v1.34.\0+k3s1\0v3.2\0v3.28.\0v3.29.\0v3.30.\0\
-1.15.\01.16.\01.17.\01.18.\0\
+1.15.\x001.16.\x001.17.\x001.18.\0\
 K3s cluster that spans several places (a hypervisor at home, cloud VPCs, a ZeroTier \
 or WireGuard overlay, a leased line): the pod network with Calico, Cilium, Flannel or Kilo \
 and MetalLB, BGP to the routers, dual-stack IPv4 and IPv6, native routing without \

@@ -38,7 +38,6 @@ pub(super) const CL_KILO: u32 = 15;
 pub(super) const CL_METALLB: u32 = 16;
 pub(super) const CL_POD_CIDR: u32 = 17;
 pub(super) const CL_SERVICE_CIDR: u32 = 18;
-pub(super) const DNS_OTHER: u64 = OTHER;
 
 // Calico flags; bits 6-8 are the encapsulation.
 pub(super) const CA_VERSION: u32 = 0;

@@ -4,8 +4,9 @@
 //! The payload is a hand-packed binary form of the [`Topology`], raw-deflated with
 //! a preset dictionary of common words (`dict.rs`), then base64url without padding.
 //! It carries no field names (the version char fixes the layout), stores each string
-//! once, leaves out values at their defaults and writes addresses as bytes, so it is
-//! well under two thirds of the usual deflated JSON.
+//! once, leaves out values at their defaults and writes addresses as bytes: for the
+//! examples the fragment is 32–47% of the length of base64 deflated JSON
+//! (`tests/share.rs` measures it and fails above 65%).
 //!
 //! Layout of version `1` (varints are LEB128; "ref" is a varint index into the
 //! string table; every optional part is present only when its flag bit says so;

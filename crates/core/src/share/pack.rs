@@ -151,7 +151,7 @@ impl<'t> Packer<'t> {
         if !is_k3s_service_cidr(&c.service_cidr) {
             self.nets(&c.service_cidr);
         }
-        if let (DNS_OTHER, Some(a)) = (dns, &c.cluster_dns) {
+        if let (OTHER, Some(a)) = (dns, &c.cluster_dns) {
             self.w.ip(Run::Dns, a);
         }
         if let (2, Some(a)) = (asn, c.asn) {
@@ -366,8 +366,9 @@ impl<'t> Packer<'t> {
             Some(_) => OTHER,
         };
         self.w.byte((link_kind_code(l.kind) | mtu << 4 | cost << 6) as u8);
-        self.str(&l.between[0]);
-        self.str(&l.between[1]);
+        let [a, b] = &l.between;
+        self.str(a);
+        self.str(b);
         if let (OTHER, Some(m)) = (mtu, l.mtu) {
             self.w.varint(u64::from(m));
         }
@@ -390,6 +391,6 @@ fn dns_state(c: &Cluster) -> u64 {
     match c.cluster_dns {
         None => 0,
         Some(a) if Some(a) == k3s_dns(&c.service_cidr) => SAME,
-        Some(_) => DNS_OTHER,
+        Some(_) => OTHER,
     }
 }

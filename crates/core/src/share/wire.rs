@@ -212,7 +212,7 @@ impl<'a> Reader<'a> {
     pub(super) fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
         let s = self.take(N, what)?;
         let mut a = [0u8; N];
-        a.copy_from_slice(s);
+        a.iter_mut().zip(s).for_each(|(d, b)| *d = *b);
         Ok(a)
     }
 
@@ -263,6 +263,14 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn addr(&mut self, run: Run, v6: bool, what: &str) -> Result<IpAddr> {
+        let o = self.octets(run, v6, what)?;
+        let [a, b, c, d, ..] = o;
+        Ok(if v6 { IpAddr::V6(Ipv6Addr::from(o)) } else { IpAddr::V4(Ipv4Addr::new(a, b, c, d)) })
+    }
+
+    /// The bytes of an address: those shared with the previous one of its run, then
+    /// the rest; the run remembers the result.
+    fn octets(&mut self, run: Run, v6: bool, what: &str) -> Result<[u8; 16]> {
         let n = if v6 { 16 } else { 4 };
         let shared = usize::from(self.byte(what)?);
         if shared > n {
@@ -272,23 +280,18 @@ impl<'a> Reader<'a> {
         let rest = self.take(n - shared, what)?;
         let prev = self.history.prev(run, v6);
         prev.iter_mut().skip(shared).zip(rest).for_each(|(d, s)| *d = *s);
-        let o = *prev;
-        Ok(if v6 {
-            IpAddr::V6(Ipv6Addr::from(o))
-        } else {
-            let [a, b, c, d, ..] = o;
-            IpAddr::V4(Ipv4Addr::new(a, b, c, d))
-        })
+        Ok(*prev)
     }
 
     pub(super) fn socket(&mut self, what: &str) -> Result<SocketAddr> {
-        let ip = match self.byte(what)? {
+        let mut s = match self.byte(what)? {
             TAG_V4 => SocketAddr::new(self.addr(Run::Public, false, what)?, 0),
             TAG_V6 => SocketAddr::new(self.addr(Run::Public, true, what)?, 0),
-            TAG_V6_SCOPED => match self.addr(Run::Public, true, what)? {
-                IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, self.u32(what)?, self.u32(what)?)),
-                IpAddr::V4(a) => SocketAddr::new(IpAddr::V4(a), 0),
-            },
+            TAG_V6_SCOPED => {
+                let ip = Ipv6Addr::from(self.octets(Run::Public, true, what)?);
+                let (flow, scope) = (self.u32(what)?, self.u32(what)?);
+                SocketAddr::V6(SocketAddrV6::new(ip, 0, flow, scope))
+            }
             t => return Err(self.back(1).error(format!("{what}: unknown address family tag {t}"))),
         };
         let start = self.pos;
@@ -297,9 +300,9 @@ impl<'a> Reader<'a> {
             self.pos = start;
             return Err(self.error(format!("{what}: port change {delta} is larger than 16 bits")));
         };
+        // Ports are written as the change from the previous endpoint's port.
         let port = delta ^ self.history.port;
         self.history.port = port;
-        let mut s = ip;
         s.set_port(port);
         Ok(s)
     }

@@ -1,0 +1,352 @@
+//! `meshplan lab run FILE [--keep]` and `meshplan lab down NAME`: the routing lab.
+//! Network namespaces on this machine play the nodes, routers and hosts of a
+//! topology; the routers run the very configs `meshplan export` writes, the nodes
+//! run BIRD in the role of the CNI's BGP agent; then the lab checks that BGP
+//! converges, that every route table is the one the plan predicts, and that pods
+//! reach each other exactly up to the MTU budget (or die where the plan says).
+//!
+//! `run` is the spine, one step per call:
+//! refuse what cannot be emulated → lay out → lock → build → start daemons →
+//! wait for sessions → compare routes → ping → table → tear down (unless --keep).
+//! Exit codes: 0 the lab matches the plan and pods reach each other; 1 it does
+//! not (or a blackhole was reproduced); 2 the lab could not run; 130 Ctrl+C.
+
+mod daemons;
+mod exec;
+mod layout;
+mod modes;
+mod netns;
+mod probes;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use meshplan_core::model::{Daemon, Kind};
+use meshplan_core::plan::{self, Plan};
+
+use crate::args::Format;
+use crate::cmd;
+use layout::{Layout, SpaceKind};
+use probes::{PairResult, RouteCheck};
+
+/// How long BGP may take to bring every session up.
+const SESSIONS_WITHIN: Duration = Duration::from_secs(90);
+/// How long routes may take to settle after the sessions are up.
+const ROUTES_WITHIN: Duration = Duration::from_secs(30);
+
+/// Tears the lab down when dropped (on success, error, panic or Ctrl+C), unless kept.
+struct Guard {
+    namespaces: Vec<String>,
+    dir: PathBuf,
+    keep: bool,
+    name: String,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.keep {
+            let _ = netns::save(&self.dir, &netns::State { name: self.name.clone(), pid: 0, keep: true, namespaces: self.namespaces.clone() });
+            println!("\nkept: {} namespaces stay up (configs, sockets and logs in {}); remove them with `meshplan lab down {}`", self.namespaces.len(), self.dir.display(), self.name);
+            return;
+        }
+        let errors = netns::teardown(&self.namespaces, Some(&self.dir));
+        if errors.is_empty() {
+            println!("\nteardown: stopped every lab process, deleted {} namespaces and {}", self.namespaces.len(), self.dir.display());
+        } else {
+            eprintln!("\nteardown left something behind:\n  {}", errors.join("\n  "));
+        }
+    }
+}
+
+struct Outcome {
+    sessions_up: usize,
+    sessions_all: usize,
+    down: Vec<String>,
+    converged_in: Duration,
+    routes: Vec<RouteCheck>,
+    pings: Vec<PairResult>,
+}
+
+pub fn run(file: &str, keep: bool) -> u8 {
+    exec::catch_signals();
+    let started = Instant::now();
+    let (_, topology, diags) = match cmd::load(file, Format::Text) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let plan = plan::build(&topology);
+    println!("meshplan lab: `{}` ({}, from {file})", plan.name, plan.cluster.cni.as_str());
+
+    // 1. Refuse what the kernel cannot emulate, and incomplete designs.
+    if let Err(msg) = modes::refuse(&topology, &diags) {
+        eprintln!("error: {msg}");
+        return 2;
+    }
+    // 2. Root and tools.
+    if let Err(msg) = preflight(&plan) {
+        eprintln!("error: {msg}");
+        return 2;
+    }
+    // 3. The layout: namespaces, links, addresses, static routes.
+    let layout = match layout::build(&topology, &plan) {
+        Ok(l) => l,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return 2;
+        }
+    };
+    print_layout(&layout);
+    // 4. One lab at a time.
+    let dir = match netns::lock(&plan.name) {
+        Ok(d) => d,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return 2;
+        }
+    };
+    let namespaces: Vec<String> = layout.spaces.iter().map(|s| s.ns.clone()).collect();
+    let state = netns::State { name: plan.name.clone(), pid: std::process::id(), keep, namespaces: namespaces.clone() };
+    if let Err(msg) = netns::save(&dir, &state) {
+        eprintln!("error: {msg}");
+        let _ = std::fs::remove_dir_all(&dir);
+        return 2;
+    }
+    let guard = Guard { namespaces, dir: dir.clone(), keep, name: plan.name.clone() };
+
+    let code = match lab(&plan, &layout, &dir) {
+        Ok(outcome) => {
+            let ok = print_table(&plan, &outcome);
+            println!("\ntook {:.1} s", started.elapsed().as_secs_f64());
+            if ok {
+                0
+            } else {
+                1
+            }
+        }
+        Err(msg) if exec::interrupted() => {
+            eprintln!("\nstopped: {msg}");
+            130
+        }
+        Err(msg) => {
+            eprintln!("\nerror: {msg}");
+            2
+        }
+    };
+    drop(guard);
+    code
+}
+
+fn preflight(plan: &Plan) -> Result<(), String> {
+    if !exec::is_root() {
+        return Err("the lab needs root (network namespaces): run it with sudo".into());
+    }
+    let mut tools = vec!["ip", "bird", "birdc", "ping", "sysctl", "kill"];
+    let frr = plan.routers.values().any(|r| r.daemon == Daemon::Frr);
+    if frr {
+        tools.extend_from_slice(&["vtysh", daemons::ZEBRA, daemons::BGPD, "chown"]);
+    }
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !exec::have(t)).collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "missing tools: {} (Debian: apt-get install iproute2 bird2 iputils-ping{})",
+            missing.join(", "),
+            if frr { " frr" } else { "" }
+        ));
+    }
+    println!("[1] checks: root, tools {}", tools.join(", "));
+    Ok(())
+}
+
+fn print_layout(l: &Layout) {
+    println!("[2] layout: {} namespaces (kind, topology name)", l.spaces.len());
+    for s in &l.spaces {
+        let extra = match s.kind {
+            SpaceKind::Switch => format!(" (bridge at {} bytes)", s.bridge_mtu.unwrap_or(1500)),
+            SpaceKind::Pod => l.pod(&s.name).map(|p| format!(" ({})", p.addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))).unwrap_or_default(),
+            _ => String::new(),
+        };
+        println!("    {:<8} {:<12} {}{extra}", s.ns, s.kind.as_str(), s.name);
+    }
+    println!("    {} veth pairs:", l.veths.len());
+    for v in &l.veths {
+        println!("      {}:{} ↔ {}:{}  mtu {}  {}", l.spaces[v.a.0].ns, v.a.1, l.spaces[v.b.0].ns, v.b.1, v.mtu, v.what);
+    }
+    for n in &l.notes {
+        println!("    note: {n}");
+    }
+}
+
+/// Everything between the lock and the teardown.
+fn lab(plan: &Plan, layout: &Layout, dir: &std::path::Path) -> Result<Outcome, String> {
+    let mut log = |m: String| println!("    {m}");
+    // 5. Namespaces, bridges, veths, addresses, static routes.
+    println!("[3] building the underlay");
+    netns::create(layout, &mut log)?;
+
+    // 6. BGP daemons: routers with their exported configs, nodes as the CNI's agent.
+    println!("[4] starting BGP daemons");
+    let spaces: Vec<(String, String, Kind)> = layout
+        .spaces
+        .iter()
+        .filter_map(|s| {
+            let k = match s.kind {
+                SpaceKind::Node => Kind::Node,
+                SpaceKind::Router => Kind::Router,
+                _ => return None,
+            };
+            Some((s.name.clone(), s.ns.clone(), k))
+        })
+        .collect();
+    let speakers = daemons::speakers_of(plan, &spaces, dir);
+    daemons::start(plan, dir, &speakers, &mut log)?;
+
+    // 7. Sessions: every one the plan lists, Established, within a bound.
+    println!("[5] waiting for BGP sessions (at most {} s)", SESSIONS_WITHIN.as_secs());
+    let t0 = Instant::now();
+    let (mut up, mut all, mut down);
+    let mut last_print = Instant::now();
+    loop {
+        let states: Vec<(String, daemons::SessionState)> = speakers.iter().flat_map(|s| daemons::sessions(plan, s).into_iter().map(move |st| (s.device.clone(), st))).collect();
+        all = states.len();
+        up = states.iter().filter(|(_, s)| s.up).count();
+        down = states.iter().filter(|(_, s)| !s.up).map(|(d, s)| format!("{d} → {} ({}, {}): {}", s.peer, s.peer_address, s.family.as_str(), s.state)).collect::<Vec<_>>();
+        if up == all || t0.elapsed() > SESSIONS_WITHIN {
+            break;
+        }
+        if last_print.elapsed() > Duration::from_secs(5) {
+            log(format!("{up}/{all} sessions Established after {:.0} s", t0.elapsed().as_secs_f64()));
+            last_print = Instant::now();
+        }
+        exec::sleep(Duration::from_millis(500))?;
+    }
+    let converged_in = t0.elapsed();
+    log(format!("{up}/{all} session ends Established after {:.1} s", converged_in.as_secs_f64()));
+    for d in &down {
+        log(format!("not up: {d}"));
+    }
+
+    // 8. Route tables against the plan, once they settle.
+    println!("[6] route tables against the plan's reach");
+    let t1 = Instant::now();
+    let routes = loop {
+        let r = probes::check_routes(plan, layout, &speakers);
+        if r.iter().all(|c| c.problems.is_empty()) || t1.elapsed() > ROUTES_WITHIN {
+            break r;
+        }
+        exec::sleep(Duration::from_secs(1))?;
+    };
+    for c in &routes {
+        let verdict = if c.problems.is_empty() { "match".to_string() } else { c.problems.join("; ") };
+        log(format!("{:<20} {}/{} routes: {verdict}", c.device, c.found, c.expected));
+    }
+
+    // 9. Pings per pair of node locations.
+    println!("[7] pod-to-pod pings (ping -M do) per pair of node locations");
+    let pings = probes::run_pings(plan, layout, &mut log)?;
+    Ok(Outcome { sessions_up: up, sessions_all: all, down, converged_in, routes, pings })
+}
+
+/// The final table; true when everything matches and every pod reaches every other.
+fn print_table(plan: &Plan, o: &Outcome) -> bool {
+    println!("\n== lab `{}`: result", plan.name);
+    let sessions_ok = o.sessions_up == o.sessions_all;
+    println!(
+        "sessions  {}/{} session ends Established in {:.1} s  {}",
+        o.sessions_up,
+        o.sessions_all,
+        o.converged_in.as_secs_f64(),
+        if sessions_ok { "OK" } else { "FAIL" }
+    );
+    for d in &o.down {
+        println!("          not up: {d}");
+    }
+    println!("routes    {:<20} {:>5} {:>5}  result", "device", "plan", "lab");
+    let mut routes_ok = true;
+    for c in &o.routes {
+        let ok = c.problems.is_empty();
+        routes_ok &= ok;
+        println!("          {:<20} {:>5} {:>5}  {}", c.device, c.expected, c.found, if ok { "match".to_string() } else { format!("MISMATCH: {}", c.problems.join("; ")) });
+    }
+    println!(
+        "pings     {:<28} {:<5} {:<26} {:<30} {:<22} result",
+        "from → to (nodes)",
+        "fam",
+        format!("pod MTU {}", plan.pod_mtu),
+        format!("budget {} + 1", plan.mtu_budget),
+        "path MTU"
+    );
+    let mut pings_ok = true;
+    let mut reach_ok = true;
+    for p in &o.pings {
+        let ok = p.matches();
+        pings_ok &= ok;
+        reach_ok &= p.pod.passed;
+        let pod = format!("-s {} {}", p.pod_size, if p.pod.passed { "pass".to_string() } else { format!("FAIL {}", p.pod.why) });
+        let over = format!("-s {} {}", p.over_size, if p.over.passed { "PASSES".to_string() } else { format!("fails: {}", p.over.why) });
+        let path = match &p.path {
+            Some((m, at, above)) => format!("{m} {}", if at.passed && !above.passed { "tight" } else if !at.passed { "too small" } else { "LOOSE" }),
+            None => "-".into(),
+        };
+        let verdict = match (&p.plan_blackhole, &p.lab_blackhole) {
+            (Some(plan_dev), Some(lab_dev)) if plan_dev == lab_dev => format!("blackhole at {lab_dev}, as the plan says"),
+            (Some(plan_dev), lab) => format!("MISMATCH: plan says blackhole at {plan_dev}, lab: {}", lab.as_deref().unwrap_or("none")),
+            (None, Some(lab_dev)) => format!("MISMATCH: dropped at {lab_dev}"),
+            (None, None) if ok => "match".into(),
+            (None, None) => "MISMATCH".into(),
+        };
+        println!(
+            "          {:<28} {:<5} {:<26} {:<30} {:<22} {verdict}",
+            format!("{} → {} ({} → {})", p.from, p.to, p.src_node, p.dst_node),
+            if p.family == meshplan_core::plan::Family::Ipv4 { "v4" } else { "v6" },
+            pod,
+            over,
+            path
+        );
+    }
+    let matches = sessions_ok && routes_ok && pings_ok;
+    if matches && reach_ok {
+        println!("PASS: the lab matches the plan; every pod reaches every other up to the pod MTU, and the budget is tight");
+        true
+    } else if matches {
+        let devs: Vec<String> = o.pings.iter().filter_map(|p| p.lab_blackhole.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        println!("FAIL: pods cannot reach each other: packets die at {}, exactly where the plan says (E071); the lab matches the plan", devs.join(", "));
+        false
+    } else {
+        println!("FAIL: the lab does not match the plan (see the MISMATCH lines)");
+        false
+    }
+}
+
+pub fn down(name: &str) -> u8 {
+    if !exec::is_root() {
+        eprintln!("error: `lab down` needs root");
+        return 2;
+    }
+    let dir = netns::state_dir();
+    let state = netns::State::read(&dir);
+    let leftovers = netns::our_namespaces();
+    match &state {
+        Some(s) if s.name != name => {
+            eprintln!("error: the lab that is up is `{}`, not `{name}`", s.name);
+            return 2;
+        }
+        Some(s) if s.pid != 0 && s.pid != std::process::id() && std::path::Path::new(&format!("/proc/{}", s.pid)).exists() => {
+            eprintln!("error: `meshplan lab run` (pid {}) is still running this lab; stop it with Ctrl+C and it cleans up", s.pid);
+            return 2;
+        }
+        None if leftovers.is_empty() && !dir.exists() => {
+            println!("no lab is up");
+            return 0;
+        }
+        _ => {}
+    }
+    let namespaces = state.map(|s| s.namespaces).unwrap_or_default();
+    let errors = netns::teardown(&namespaces, Some(&dir));
+    if errors.is_empty() {
+        println!("lab `{name}` is down: processes stopped, namespaces and {} removed", dir.display());
+        0
+    } else {
+        eprintln!("error: {}", errors.join("\n  "));
+        2
+    }
+}
