@@ -157,7 +157,10 @@ impl Layout {
 
     /// Drops positions of things that no longer exist, places things that have none.
     pub fn fit_to(&mut self, t: &Topology) {
-        if self.is_blank_for(t) {
+        let all = devices(t);
+        let missing = all.iter().filter(|(n, _)| !self.devices.contains_key(*n)).count();
+        // Mostly new (opened from a file or pasted): lay it all out afresh.
+        if self.is_blank_for(t) || missing * 2 > all.len().max(1) || missing > 60 {
             *self = auto(t);
             return;
         }
@@ -232,7 +235,8 @@ impl Layout {
         let mut taken: Vec<Rect> = self.site_rects(t).into_values().collect();
         taken.extend(devices(t).iter().filter_map(|(n, _)| self.devices.get(*n)).map(|p| device_box(*p)));
         let width = b.w.max(1000.0);
-        let step = 24.0;
+        // Finer steps for small drawings, coarser for large ones (bounded work).
+        let step = ((width * (b.h + h)) / 40_000.0).sqrt().max(24.0);
         let mut y = b.y;
         while y <= b.bottom() + step {
             let mut x = b.x;
@@ -300,6 +304,7 @@ pub fn auto(t: &Topology) -> Layout {
         col_w[c] = col_w[c].max(*w);
         row_h[r] = row_h[r].max(*h);
     }
+    let mut blocks: BTreeMap<&str, Rect> = BTreeMap::new();
     for (i, site) in order.iter().enumerate() {
         let (r, c) = cell(i);
         let x = MARGIN + col_w[..c].iter().sum::<f64>() + GAP * c as f64;
@@ -309,12 +314,45 @@ pub fn auto(t: &Topology) -> Layout {
         let x = x + (col_w[c] - w) / 2.0;
         let y = y + (row_h[r] - h) / 2.0;
         layout.sites.insert(site.to_string(), Pt::new(x, y));
-        let m = members(site);
+        blocks.insert(site.as_str(), Rect { x, y, w, h });
+    }
+    // Inside a site, a device linked to sites on the left goes left, one linked
+    // to the right goes right, so its links do not cross its neighbours.
+    fn home<'a>(t: &'a Topology, name: &'a str) -> Option<&'a str> {
+        if t.sites.contains_key(name) && t.kind_of(name) == Some(meshplan_core::model::Kind::Site) {
+            Some(name)
+        } else {
+            t.site_of(name)
+        }
+    }
+    let pull = |device: &str, own: &Rect| -> i32 {
+        let mut dx = 0.0;
+        for l in &t.links {
+            let other = match (&l.between[0], &l.between[1]) {
+                (a, b) if a == device => b,
+                (a, b) if b == device => a,
+                _ => continue,
+            };
+            if let Some(r) = home(t, other).and_then(|s| blocks.get(s)) {
+                dx += r.center().x - own.center().x;
+            }
+        }
+        if dx < -1.0 {
+            -1
+        } else if dx > 1.0 {
+            1
+        } else {
+            0
+        }
+    };
+    for (site, block) in &blocks {
+        let mut m = members(site);
+        m.sort_by_key(|d| pull(d, block));
         let mc = site_cols(m.len());
         for (j, d) in m.iter().enumerate() {
             let p = Pt::new(
-                x + 14.0 + DEV_LEFT + (j % mc) as f64 * SLOT_W,
-                y + SITE_TITLE + DEV_TOP + (j / mc) as f64 * SLOT_H,
+                block.x + 14.0 + DEV_LEFT + (j % mc) as f64 * SLOT_W,
+                block.y + SITE_TITLE + DEV_TOP + (j / mc) as f64 * SLOT_H,
             );
             layout.devices.insert(d.to_string(), p);
         }

@@ -68,6 +68,8 @@ fn indent(line: &str) -> usize {
 /// The key `key` after `from` and inside its block (deeper indentation or the same line).
 fn find_key(lines: &[&str], from: Option<(usize, usize)>, key: &str) -> Option<(usize, usize)> {
     let (start_line, start_col, base) = match from {
+        // At a sequence item's dash, the item's block is what is indented past the dash.
+        Some((l, c)) if lines[l].as_bytes().get(c) == Some(&b'-') => (l, c, Some(c)),
         Some((l, c)) => (l, c, Some(indent(lines[l]))),
         None => (0, 0, None),
     };
