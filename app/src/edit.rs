@@ -344,7 +344,7 @@ pub fn field_value(input: Input, text: &str) -> Result<Option<Value>, String> {
 /// Sets the field at `path` (`["nodes", "kubemaster", "address"]`, `["links", "3", "mtu"]`)
 /// and reads the document back with the core's parser.
 pub fn set_field(t: &Topology, path: &[&str], value: Option<Value>) -> Result<Topology, String> {
-    let mut doc = serde_yaml_ng::to_value(t).map_err(|e| e.to_string())?;
+    let mut doc = document(t)?;
     let Some((last, parents)) = path.split_last() else {
         return Err("empty path".into());
     };
@@ -389,10 +389,14 @@ pub fn set_field(t: &Topology, path: &[&str], value: Option<Value>) -> Result<To
     }
 }
 
+/// The topology as a YAML document, read back from the core's own writing of it.
+pub fn document(t: &Topology) -> Result<Value, String> {
+    serde_yaml_ng::from_str(&meshplan_core::write(t)).map_err(|e| e.to_string())
+}
+
 /// The text a field shows: the YAML of its value, lists as `a, b`.
-pub fn field_text(t: &Topology, path: &[&str]) -> String {
-    let Ok(doc) = serde_yaml_ng::to_value(t) else { return String::new() };
-    let mut cur = &doc;
+pub fn field_text(doc: &Value, path: &[&str]) -> String {
+    let mut cur = doc;
     for seg in path {
         let next = match cur {
             Value::Sequence(s) => seg.parse::<usize>().ok().and_then(|i| s.get(i)),
@@ -497,12 +501,12 @@ mod tests {
         let t3 = set_field(&t, &["nodes", "kubemaster", "address"], field_value(Input::List, "10.1.0.1, fd00::1").unwrap())
             .unwrap();
         assert_eq!(t3.nodes["kubemaster"].address.0.len(), 2);
-        assert_eq!(field_text(&t3, &["nodes", "kubemaster", "address"]), "10.1.0.1, fd00::1");
+        assert_eq!(field_text(&document(&t3).unwrap(), &["nodes", "kubemaster", "address"]), "10.1.0.1, fd00::1");
         let t6 = set_field(&t, &["links", "0", "between", "1"], field_value(Input::Text, "WDS").unwrap()).unwrap();
         assert_eq!(t6.links[0].between[1], "WDS");
         let t4 = set_field(&t, &["links", "0", "mtu"], None).unwrap();
         assert_eq!(t4.links[0].mtu, None);
-        assert_eq!(field_text(&t, &["cluster", "mtu"]), "1370");
+        assert_eq!(field_text(&document(&t).unwrap(), &["cluster", "mtu"]), "1370");
         let t5 = set_field(&t, &["sites", "WDS", "label"], field_value(Input::Text, "true").unwrap()).unwrap();
         assert_eq!(t5.sites["WDS"].label.as_deref(), Some("true"));
     }

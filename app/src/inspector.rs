@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use meshplan_core::Topology;
+use serde_yaml_ng::Value;
 
 use crate::edit::{self, Input};
 use crate::notebook::DiagList;
@@ -49,8 +50,12 @@ fn text(label: &'static str, path: &[&str], input: Input) -> Spec {
     spec(label, path, FieldKind::Text(input))
 }
 
+/// A choice among words; the first option is the format's default, shown when the
+/// file leaves the field out.
 fn choice(label: &'static str, path: &[&str], options: &[&str], optional: bool) -> Spec {
+    let default = if optional { String::new() } else { options.first().map(|s| s.to_string()).unwrap_or_default() };
     spec(label, path, FieldKind::Choice { options: options.iter().map(|s| s.to_string()).collect(), optional })
+        .placeholder(default)
 }
 
 fn names_choice(label: &'static str, path: &[&str], names: Vec<String>, optional: bool) -> Spec {
@@ -153,9 +158,14 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
 }
 
 /// The current text of a field, as the form shows it.
-fn current(t: &Topology, s: &Spec) -> String {
+fn current(doc: &Value, s: &Spec) -> String {
     let path: Vec<&str> = s.path.iter().map(String::as_str).collect();
-    let v = edit::field_text(t, &path);
+    let v = edit::field_text(doc, &path);
+    if let FieldKind::Choice { .. } = s.kind {
+        if v.is_empty() {
+            return s.placeholder.clone();
+        }
+    }
     if let FieldKind::Check = s.kind {
         // `lan` is left out of the file when true; node_mesh and nat_outgoing default to true too.
         if v.is_empty() {
@@ -167,10 +177,10 @@ fn current(t: &Topology, s: &Spec) -> String {
 }
 
 #[component]
-fn FieldRow(spec: Spec, topology: Arc<Topology>) -> impl IntoView {
+fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<Value>) -> impl IntoView {
     let app = expect_context::<App>();
     let error = RwSignal::new(None::<String>);
-    let value = current(&topology, &spec);
+    let value = current(&doc, &spec);
     let id = format!("f-{}", spec.path.join("-"));
     let path = spec.path.clone();
     let kind = spec.kind.clone();
@@ -283,6 +293,7 @@ pub fn Inspector() -> impl IntoView {
         };
         let own: Vec<_> = d.diagnostics.iter().filter(|x| sel.owns_path(&x.path)).cloned().collect();
         let specs = fields(&t, &sel);
+        let doc = Arc::new(edit::document(&t).unwrap_or(Value::Null));
         let has_name = sel.name().is_some();
         let deletable = sel != Sel::Cluster;
         let stale = d.stale;
@@ -299,7 +310,7 @@ pub fn Inspector() -> impl IntoView {
                 {stale.then(|| view! { <p class="warn-note">"The YAML has an error: fields are read-only until it is fixed."</p> })}
                 <fieldset disabled=stale>
                     {has_name.then(|| view! { <NameRow sel=sel2.clone() /> })}
-                    {specs.into_iter().map(|s| view! { <FieldRow spec=s topology=t.clone() /> }).collect_view()}
+                    {specs.into_iter().map(|s| view! { <FieldRow spec=s topology=t.clone() doc=doc.clone() /> }).collect_view()}
                 </fieldset>
                 {(!own.is_empty()).then(|| view! {
                     <h3>"Findings here"</h3>

@@ -114,8 +114,8 @@ pub fn Notebook() -> impl IntoView {
                     <p class:bad={e > 0} class:good={e == 0}>{summary}</p>
                     <p class="muted small timing" data-testid="timing"
                         data-analyze-ms=format!("{:.2}", d.analyze_ms) data-plan-ms=format!("{:.2}", d.plan_ms)>
-                        {format!("checked in {:.1} ms", d.analyze_ms)}
-                        {plan.is_some().then(|| format!(" · planned in {:.1} ms", d.plan_ms))}
+                        {format!("read in {:.1} ms", d.analyze_ms)}
+                        {plan.is_some().then(|| format!(" · checked and planned in {:.1} ms", d.plan_ms))}
                     </p>
                 </section>
                 <section>

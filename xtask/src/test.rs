@@ -59,6 +59,10 @@ fn cargo_tests() -> Result {
 }
 
 fn e2e() -> Result {
+    // The app's pure parts (layout, edits, history, selection paths) without a browser.
+    sh::run("cargo", &["test", "-p", "meshplan-app", "--lib"])?;
+    // The CLI whose export the browser's export must equal.
+    sh::run("cargo", &["build", "-p", "meshplan"])?;
     sh::run("trunk", &["build", "--release", "--offline"])?;
     if !sh::root().join("tests/e2e/run.mjs").exists() {
         return Err("tests/e2e/run.mjs is missing".into());

@@ -36,13 +36,22 @@ fn sh(cmd: &str, args: &[&str]) -> String {
 
 /// What the host's namespace holds: links and lab namespaces.
 fn host_links() -> Vec<String> {
-    let mut v: Vec<String> = sh("ip", &["-o", "link", "show"]).lines().filter_map(|l| l.split(": ").nth(1)).map(|s| s.split('@').next().unwrap_or(s).to_string()).collect();
+    let mut v: Vec<String> = sh("ip", &["-o", "link", "show"])
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1))
+        .map(|s| s.split('@').next().unwrap_or(s).to_string())
+        .collect();
     v.sort();
     v
 }
 
 fn lab_namespaces() -> Vec<String> {
-    sh("ip", &["netns", "list"]).lines().filter_map(|l| l.split_whitespace().next()).filter(|n| n.starts_with("mpl-")).map(str::to_string).collect()
+    sh("ip", &["netns", "list"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with("mpl-"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Processes started for a lab: their command line names the lab's folder.
@@ -68,7 +77,10 @@ fn start() -> Clean {
     let guard = ONE_LAB.lock().unwrap_or_else(|p| p.into_inner());
     assert_eq!(sh("id", &["-u"]).trim(), "0", "the lab tests need root");
     for tool in ["ip", "bird", "birdc", "ping", "vtysh"] {
-        assert!(Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success()), "`{tool}` is missing: run `cargo xtask test`, which installs it");
+        assert!(
+            Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success()),
+            "`{tool}` is missing: run `cargo xtask test`, which installs it"
+        );
     }
     assert!(lab_namespaces().is_empty(), "a lab is already up: {:?}", lab_namespaces());
     Clean { links: host_links(), _guard: guard }
@@ -99,12 +111,19 @@ fn calico_example_converges_and_its_budget_is_tight() {
         let lines = ping_line(&out, pair);
         assert_eq!(lines.len(), 1, "{pair}: {out}");
         // 1370-byte packets (pod MTU) pass, 1421 (budget + 1) do not.
-        assert!(lines[0].contains("-s 1342 pass") && lines[0].contains("-s 1393 fails") && lines[0].ends_with("match"), "{pair}: {}", lines[0]);
+        assert!(
+            lines[0].contains("-s 1342 pass") && lines[0].contains("-s 1393 fails") && lines[0].ends_with("match"),
+            "{pair}: {}",
+            lines[0]
+        );
     }
     // The ZeroTier path's 1420 bytes are exactly what gets through between the nodes.
     assert!(ping_line(&out, "WDS → zt-global")[0].contains("1420 tight"), "{out}");
     for router in ["gateway", "cn-ns", "global-ns"] {
-        assert!(out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == [router, "3", "3", "match"]), "{router}: {out}");
+        assert!(
+            out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == [router, "3", "3", "0", "match"]),
+            "{router}: {out}"
+        );
     }
     assert!(out.contains("zerotier links (links[0], links[1], links[3]) are emulated as a plain veth pair"), "{out}");
     assert!(out.contains("PASS"), "{out}");
@@ -122,7 +141,10 @@ fn a_plain_host_in_the_path_is_the_blackhole_the_checker_names() {
     assert_eq!(code, 1, "{out}");
     for pair in ["WDS → zt-global", "zt-global → WDS"] {
         let lines = ping_line(&out, pair);
-        assert!(lines.len() == 1 && lines[0].contains("FAIL") && lines[0].ends_with("blackhole at cn-ns, as the plan says"), "{pair}: {out}");
+        assert!(
+            lines.len() == 1 && lines[0].contains("FAIL") && lines[0].ends_with("blackhole at cn-ns, as the plan says"),
+            "{pair}: {out}"
+        );
     }
     assert!(ping_line(&out, "WDS → WDS")[0].ends_with("match"), "{out}");
     assert!(out.contains("packets die at cn-ns, exactly where the plan says"), "{out}");
@@ -136,7 +158,10 @@ fn cilium_frr_router_and_nodes_converge_in_both_families() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("FRR zebra + bgpd with routers/freebsd/frr.conf as exported"), "{out}");
     assert!(out.contains("24/24 session ends Established"), "six nodes × two families, both ends: {out}");
-    assert!(out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["freebsd", "12", "12", "match"]), "{out}");
+    assert!(
+        out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["freebsd", "12", "12", "0", "match"]),
+        "{out}"
+    );
     let lines = ping_line(&out, "home → home");
     assert_eq!(lines.len(), 2, "{out}");
     assert!(lines.iter().any(|l| l.contains(" v4 ") && l.contains("-s 1472 pass")), "{out}");
@@ -144,8 +169,27 @@ fn cilium_frr_router_and_nodes_converge_in_both_families() {
     clean.check();
 }
 
+#[test]
+fn multihop_ebgp_edges_frr_and_bird_converge_in_both_families() {
+    let clean = start();
+    let (code, out) = meshplan(&["lab", "run", "tests/data/lab/ebgp-multihop/topology.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("24/24 session ends Established"), "{out}");
+    for router in ["edge-frr", "edge-bird"] {
+        assert!(
+            out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == [router, "4", "4", "0", "match"]),
+            "{router}: {out}"
+        );
+    }
+    assert_eq!(ping_line(&out, "dc → dc").len(), 2, "{out}");
+    clean.check();
+}
+
 fn pod_ping(ns: &str, dst: &str) -> bool {
-    Command::new("ip").args(["netns", "exec", ns, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1392", dst]).output().is_ok_and(|o| o.status.success())
+    Command::new("ip")
+        .args(["netns", "exec", ns, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1392", dst])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -202,7 +246,7 @@ fn two_reflectors_per_site_survive_losing_one() {
 #[test]
 fn ctrl_c_tears_the_lab_down() {
     let clean = start();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_meshplan"))
+    let child = Command::new(env!("CARGO_BIN_EXE_meshplan"))
         .args(["lab", "run", "examples/calico-wds-hkg.yaml"])
         .current_dir(root())
         .stdin(Stdio::null())
@@ -227,7 +271,9 @@ fn ctrl_c_tears_the_lab_down() {
 #[test]
 fn encapsulated_designs_are_refused() {
     let _clean = start();
-    let src = fs::read_to_string(root().join("examples/calico-wds-hkg.yaml")).unwrap_or_default().replace("encapsulation: none", "encapsulation: ipip");
+    let src = fs::read_to_string(root().join("examples/calico-wds-hkg.yaml"))
+        .unwrap_or_default()
+        .replace("encapsulation: none", "encapsulation: ipip");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lab-ipip");
     let _ = fs::create_dir_all(&dir);
     let file = dir.join("topology.yaml");

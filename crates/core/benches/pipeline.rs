@@ -37,3 +37,27 @@ fn analyze_text(b: Bencher, sites: usize) {
     let src = text(sites);
     b.bench(|| analyze(black_box(&src)));
 }
+
+#[divan::bench(args = SITES, sample_count = 5)]
+fn render_files(b: Bencher, sites: usize) {
+    let p = plan::build(&scale::design(sites, 10));
+    b.bench(|| meshplan_core::render::render(black_box(&p)));
+}
+
+#[divan::bench(args = SITES, sample_count = 5)]
+fn export_zip(b: Bencher, sites: usize) {
+    let t = scale::design(sites, 10);
+    b.bench(|| meshplan_core::bundle::export(black_box(&t)));
+}
+
+#[divan::bench(args = SITES, sample_count = 10)]
+fn share_encode(b: Bencher, sites: usize) {
+    let t = scale::design(sites, 10);
+    b.bench(|| meshplan_core::share::encode(black_box(&t)));
+}
+
+#[divan::bench(args = SITES, sample_count = 10)]
+fn share_decode(b: Bencher, sites: usize) {
+    let link = meshplan_core::share::encode(&scale::design(sites, 10));
+    b.bench(|| meshplan_core::share::decode(black_box(&link)));
+}

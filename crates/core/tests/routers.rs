@@ -68,7 +68,15 @@ fn calico_gateway_reflects_for_wds_and_sets_next_hop_on_the_backbone() {
     assert!(!gw.contains("ipv6"), "IPv4-only cluster: {gw}");
 
     let backbone = block(gw, "template bgp backbone_v4 {");
-    for line in ["local 192.168.100.1 as 64512;", "next hop self;", "gateway recursive;", "igp table master4;", "import filter meshplan_v4;", "export filter meshplan_v4;", "hold time 30;"] {
+    for line in [
+        "local 192.168.100.1 as 64512;",
+        "next hop self;",
+        "gateway recursive;",
+        "igp table master4;",
+        "import filter meshplan_v4;",
+        "export filter meshplan_v4;",
+        "hold time 30;",
+    ] {
         assert!(backbone.contains(line), "backbone template lacks `{line}`:\n{backbone}");
     }
     assert!(!backbone.contains("rr client"), "{backbone}");
@@ -102,7 +110,8 @@ fn calico_gateway_reflects_for_wds_and_sets_next_hop_on_the_backbone() {
     assert!(gl.contains("rr cluster id 100.64.1.106;") && gl.contains("neighbor 10.2.5.7 as 64512;"), "{gl}");
 
     let sh = file(&files, "routers/gateway/install.sh");
-    for line in ["set -euo pipefail", "bird -p -c \"$CONFIG\"", "birdc configure", "EXPECTED_ADDRESSES=(192.168.100.1)"] {
+    for line in ["set -euo pipefail", "bird -p -c \"$CONFIG\"", "birdc configure", "EXPECTED_ADDRESSES=(192.168.100.1)"]
+    {
         assert!(sh.contains(line), "install.sh lacks `{line}`:\n{sh}");
     }
 }
@@ -146,12 +155,72 @@ fn cilium_frr_router_peers_ebgp_in_both_families() {
     let v6 = &conf[conf.find("address-family ipv6 unicast").unwrap_or(0)..];
     assert!(!v6.contains("EBGP-V4"), "{v6}");
     let sh = file(&files, "routers/freebsd/install.sh");
-    assert!(sh.contains("vtysh -C -f \"$CONFIG\"") && sh.contains("bgpd=yes") && sh.contains("net.ipv6.conf.all.forwarding = 1"), "{sh}");
+    assert!(
+        sh.contains("vtysh -C -f \"$CONFIG\"")
+            && sh.contains("bgpd=yes")
+            && sh.contains("net.ipv6.conf.all.forwarding = 1"),
+        "{sh}"
+    );
+}
+
+fn lab_design(case: &str) -> Plan {
+    let p = root().join("tests/data/lab").join(case).join("topology.yaml");
+    load(&p).unwrap_or_else(|| panic!("{} does not parse", p.display()))
+}
+
+#[test]
+fn frr_reflector_marks_clients_and_forces_next_hop_self_on_the_backbone() {
+    let p = lab_design("two-site-rr");
+    let files = router_files(&p);
+    let conf = file(&files, "routers/west-rr1/frr.conf");
+    for line in [
+        " bgp cluster-id 10.20.1.1\n",
+        " neighbor CLIENTS-V4 remote-as 64600\n",
+        " neighbor 10.20.1.11 peer-group CLIENTS-V4\n",
+        " neighbor 10.10.1.1 peer-group BACKBONE-V4\n",
+        "  neighbor CLIENTS-V4 route-reflector-client\n",
+        "  neighbor BACKBONE-V4 next-hop-self force\n",
+        "  maximum-paths ibgp 8 equal-cluster-length\n",
+    ] {
+        assert!(conf.contains(line), "frr.conf lacks `{}`:\n{conf}", line.trim_end());
+    }
+    assert!(!conf.contains("CLIENTS-V4 next-hop-self"), "reflected routes keep the node as next hop:\n{conf}");
+    assert!(!conf.contains("ebgp-multihop"), "{conf}");
+    // The BIRD reflectors of the other site: two clients, three backbone peers.
+    let east = file(&files, "routers/east-rr1/bird.conf");
+    assert_eq!(east.matches(" from clients_v4 {").count(), 2, "{east}");
+    assert_eq!(east.matches(" from backbone_v4 {").count(), 3, "{east}");
+}
+
+#[test]
+fn ebgp_edges_behind_a_host_peer_multihop_in_both_families() {
+    let p = lab_design("ebgp-multihop");
+    let files = router_files(&p);
+    let frr = file(&files, "routers/edge-frr/frr.conf");
+    for line in [
+        "router bgp 65010\n",
+        " neighbor 10.30.0.11 ebgp-multihop 255\n",
+        " neighbor fd00:30::12 ebgp-multihop 255\n",
+        " neighbor BACKBONE-EBGP-V4 remote-as 65020\n",
+        " neighbor BACKBONE-EBGP-V6 update-source fd00:20::1\n",
+        "  neighbor BACKBONE-EBGP-V6 route-map MESHPLAN-V6 in\n",
+        "ipv6 prefix-list MESHPLAN-V6 seq 10 permit fd00:46::/48 ge 122\n",
+    ] {
+        assert!(frr.contains(line), "frr.conf lacks `{}`:\n{frr}", line.trim_end());
+    }
+    let bird = file(&files, "routers/edge-bird/bird.conf");
+    let to_node = block(bird, "protocol bgp ebgp_node_a_v6 from ebgp_v6 {");
+    assert!(to_node.contains("neighbor fd00:30::11 as 64512;") && to_node.contains("multihop;"), "{to_node}");
+    let tmpl = block(bird, "template bgp ebgp_v6 {");
+    assert!(tmpl.contains("local fd00:21::1 as 65020;") && tmpl.contains("next hop self;"), "{tmpl}");
+    assert!(!tmpl.contains("gateway recursive") && !tmpl.contains("rr client"), "{tmpl}");
+    assert!(bird.contains("filter meshplan_v6 {\n  if net ~ [ fd00:46::/48{122,128} ] then accept;"), "{bird}");
 }
 
 #[test]
 fn routers_without_a_daemon_get_no_files() {
-    let p = load(&root().join("tests/data/check/blackhole-host/topology.yaml")).unwrap_or_else(|| panic!("blackhole-host does not parse"));
+    let p = load(&root().join("tests/data/check/blackhole-host/topology.yaml"))
+        .unwrap_or_else(|| panic!("blackhole-host does not parse"));
     let files = router_files(&p);
     assert!(files.iter().all(|f| !f.path.contains("cn-ns")), "cn-ns is a plain host");
     let gw = file(&files, "routers/gateway/bird.conf");
@@ -161,7 +230,8 @@ fn routers_without_a_daemon_get_no_files() {
 #[test]
 fn prefix_ranges_of_pools() {
     let p = example("cilium-dualstack-frr.yaml");
-    let acc: Vec<String> = bird::accepted(&p).iter().map(|a| format!("{}{{{},{}}} {}", a.net, a.ge, a.le, a.what)).collect();
+    let acc: Vec<String> =
+        bird::accepted(&p).iter().map(|a| format!("{}{{{},{}}} {}", a.net, a.ge, a.le, a.what)).collect();
     assert_eq!(
         acc,
         [
@@ -204,7 +274,10 @@ fn all_topologies() -> Vec<PathBuf> {
 
 fn run(cmd: &str, args: &[&str]) -> (bool, String) {
     match Command::new(cmd).args(args).output() {
-        Ok(o) => (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))),
+        Ok(o) => (
+            o.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        ),
         Err(e) => panic!("`{cmd}` cannot run ({e}): install it (cargo xtask test installs the test tools)"),
     }
 }
@@ -223,8 +296,13 @@ fn real_tools_accept_every_router_config() {
         if diag::has_errors(&p.diagnostics) && !lab && !blackhole_case {
             continue;
         }
-        let case = topo.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let case = if case == "examples" { topo.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default() } else { case };
+        let case =
+            topo.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let case = if case == "examples" {
+            topo.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
+        } else {
+            case
+        };
         for f in router_files(&p) {
             for base in std::iter::once(&tmp).chain(dump.as_ref()) {
                 let path = base.join(&case).join(&f.path);
@@ -247,7 +325,13 @@ fn real_tools_accept_every_router_config() {
                     failures.push(format!("{label}: vtysh -C: {out}"));
                 }
                 let (_, out) = run("/usr/lib/frr/bgpd", &["-C", "-f", &ps]);
-                if out.lines().any(|l| l.contains("Unknown command") || l.contains("No such command") || l.contains("% ") || l.contains("[EC ") || l.contains("rror")) {
+                if out.lines().any(|l| {
+                    l.contains("Unknown command")
+                        || l.contains("No such command")
+                        || l.contains("% ")
+                        || l.contains("[EC ")
+                        || l.contains("rror")
+                }) {
                     failures.push(format!("{label}: bgpd -C: {out}"));
                 }
             } else if f.path.ends_with(".sh") {

@@ -63,7 +63,11 @@ pub fn node_config(plan: &Plan, node: &str, dir: &Path) -> (String, Vec<String>)
     let names: Vec<String> = bird::protocol_names(&sides).into_iter().map(|n| format!("n_{n}")).collect();
     let acc = bird::accepted(plan);
     let fams = bird::families(plan, &sides);
-    let rid = plan.speakers.get(node).map(|i| plan.speakers.list[i].router_id.to_string()).unwrap_or_else(|| "0.0.0.0".into());
+    let rid = plan
+        .speakers
+        .get(node)
+        .map(|i| plan.speakers.list[i].router_id.to_string())
+        .unwrap_or_else(|| "0.0.0.0".into());
     let calico = plan.cluster.cni == Cni::Calico;
     let mut o = String::new();
     let agent = if calico { "Calico's node agent (calico-node's BIRD)" } else { "Cilium's BGP control plane" };
@@ -75,7 +79,8 @@ pub fn node_config(plan: &Plan, node: &str, dir: &Path) -> (String, Vec<String>)
     let pods: Vec<IpNet> = plan.nodes.get(node).map(|n| n.pod_ranges.clone()).unwrap_or_default();
     for &f in &fams {
         let s = suffix(f);
-        let set: Vec<String> = acc.iter().filter(|a| a.family() == f).map(|a| format!("{}{{{},{}}}", a.net, a.ge, a.le)).collect();
+        let set: Vec<String> =
+            acc.iter().filter(|a| a.family() == f).map(|a| format!("{}{{{},{}}}", a.net, a.ge, a.le)).collect();
         let set = if set.is_empty() { "[ ]".to_string() } else { format!("[ {} ]", set.join(", ")) };
         let export = if calico { "if source = RTS_BGP then accept;\n      reject;" } else { "reject;" };
         let _ = writeln!(
@@ -84,20 +89,34 @@ pub fn node_config(plan: &Plan, node: &str, dir: &Path) -> (String, Vec<String>)
             fam = f.as_str()
         );
         let _ = writeln!(o, "filter pods_in_{s} {{\n  if net ~ {set} then accept;\n  reject;\n}}\n");
-        let mine: Vec<String> = pods.iter().filter(|p| Family::of_net(p) == f).map(|p| format!("  route {p} blackhole;\n")).collect();
-        let _ = writeln!(o, "# The node's own pod block, as the CNI announces it.\nprotocol static pods_{s} {{\n  {};\n{}}}\n", f.as_str(), mine.concat());
+        let mine: Vec<String> =
+            pods.iter().filter(|p| Family::of_net(p) == f).map(|p| format!("  route {p} blackhole;\n")).collect();
+        let _ = writeln!(
+            o,
+            "# The node's own pod block, as the CNI announces it.\nprotocol static pods_{s} {{\n  {};\n{}}}\n",
+            f.as_str(),
+            mine.concat()
+        );
         let _ = writeln!(o, "filter pods_out_{s} {{\n  if proto = \"pods_{s}\" then accept;\n  reject;\n}}\n");
     }
     for (side, name) in sides.iter().zip(&names) {
         let _ = writeln!(o, "protocol bgp {name} {{");
         let _ = writeln!(o, "  description \"{} with {}\";", side.session.role.as_str(), side.peer);
-        let _ = writeln!(o, "  local {} as {};\n  neighbor {} as {};", side.my_address, side.my_asn, side.peer_address, side.peer_asn);
+        let _ = writeln!(
+            o,
+            "  local {} as {};\n  neighbor {} as {};",
+            side.my_address, side.my_asn, side.peer_address, side.peer_asn
+        );
         let _ = writeln!(o, "  hold time {HOLD};\n  keepalive time {KEEPALIVE};\n  connect delay time 1;\n  connect retry time 3;\n  error wait time 1, 5;");
         if side.session.multihop {
             let _ = writeln!(o, "  multihop;");
         }
         let s = suffix(side.family);
-        let _ = writeln!(o, "  {} {{\n    import filter pods_in_{s};\n    export filter pods_out_{s};", side.family.as_str());
+        let _ = writeln!(
+            o,
+            "  {} {{\n    import filter pods_in_{s};\n    export filter pods_out_{s};",
+            side.family.as_str()
+        );
         if side.session.kind == SessionKind::Ibgp {
             let _ = writeln!(o, "    gateway recursive;\n    igp table master{};", &s[1..]);
         }
@@ -115,7 +134,8 @@ fn suffix(f: Family) -> &'static str {
 
 /// Writes every daemon's config and starts them, routers first.
 pub fn start(plan: &Plan, base: &Path, speakers: &[Speaker], log: &mut dyn FnMut(String)) -> Result<(), String> {
-    let order = speakers.iter().filter(|s| s.kind == Kind::Router).chain(speakers.iter().filter(|s| s.kind != Kind::Router));
+    let order =
+        speakers.iter().filter(|s| s.kind == Kind::Router).chain(speakers.iter().filter(|s| s.kind != Kind::Router));
     for s in order {
         exec::sleep(Duration::ZERO)?;
         fs::create_dir_all(&s.dir).map_err(|e| format!("cannot create {}: {e}", s.dir.display()))?;
@@ -125,7 +145,10 @@ pub fn start(plan: &Plan, base: &Path, speakers: &[Speaker], log: &mut dyn FnMut
                 let conf = adapt_router_config(&bird::config(plan, &s.device), Engine::Bird, &s.dir);
                 write(&s.dir.join("bird.conf"), &conf)?;
                 start_bird(s)?;
-                log(format!("{} ({}): BIRD with routers/{}/bird.conf as exported (log → {dir}/bird.log)", s.device, s.ns, s.device));
+                log(format!(
+                    "{} ({}): BIRD with routers/{}/bird.conf as exported (log → {dir}/bird.log)",
+                    s.device, s.ns, s.device
+                ));
             }
             (Kind::Router, Engine::Frr) => {
                 let conf = adapt_router_config(&frr::config(plan, &s.device), Engine::Frr, &s.dir);
@@ -133,7 +156,10 @@ pub fn start(plan: &Plan, base: &Path, speakers: &[Speaker], log: &mut dyn FnMut
                 write(&s.dir.join("zebra.conf"), "")?;
                 exec::must("chown", &["-R", "frr:frr", &dir])?;
                 start_frr(s)?;
-                log(format!("{} ({}): FRR zebra + bgpd with routers/{}/frr.conf as exported (log → {dir}/bgpd.log)", s.device, s.ns, s.device));
+                log(format!(
+                    "{} ({}): FRR zebra + bgpd with routers/{}/frr.conf as exported (log → {dir}/bgpd.log)",
+                    s.device, s.ns, s.device
+                ));
             }
             _ => {
                 let (conf, _) = node_config(plan, &s.device, &s.dir);
@@ -165,7 +191,25 @@ fn start_frr(s: &Speaker) -> Result<(), String> {
     let d = s.dir.to_string_lossy().into_owned();
     let zsock = format!("{d}/zserv.api");
     let zlog = format!("file:{d}/zebra.log");
-    let out = exec::ns(&s.ns, ZEBRA, &["-d", "-f", &format!("{d}/zebra.conf"), "-i", &format!("{d}/zebra.pid"), "-z", &zsock, "--vty_socket", &d, "-P", "0", "--log", &zlog])?;
+    let out = exec::ns(
+        &s.ns,
+        ZEBRA,
+        &[
+            "-d",
+            "-f",
+            &format!("{d}/zebra.conf"),
+            "-i",
+            &format!("{d}/zebra.pid"),
+            "-z",
+            &zsock,
+            "--vty_socket",
+            &d,
+            "-P",
+            "0",
+            "--log",
+            &zlog,
+        ],
+    )?;
     if !out.ok {
         return Err(format!("zebra did not start in {}: {}", s.ns, out.text().trim()));
     }
@@ -175,7 +219,23 @@ fn start_frr(s: &Speaker) -> Result<(), String> {
         }
         exec::sleep(Duration::from_millis(100))?;
     }
-    let out = exec::ns(&s.ns, BGPD, &["-d", "-f", &format!("{d}/frr.conf"), "-i", &format!("{d}/bgpd.pid"), "-z", &zsock, "--vty_socket", &d, "-P", "0"])?;
+    let out = exec::ns(
+        &s.ns,
+        BGPD,
+        &[
+            "-d",
+            "-f",
+            &format!("{d}/frr.conf"),
+            "-i",
+            &format!("{d}/bgpd.pid"),
+            "-z",
+            &zsock,
+            "--vty_socket",
+            &d,
+            "-P",
+            "0",
+        ],
+    )?;
     if !out.ok {
         return Err(format!("bgpd did not start in {}: {}", s.ns, out.text().trim()));
     }
@@ -197,12 +257,13 @@ pub fn sessions(plan: &Plan, s: &Speaker) -> Vec<SessionState> {
     let sides: Vec<Side> = bird::sides(plan, &s.device);
     match s.engine {
         Engine::Bird => {
-            let out = exec::ns(&s.ns, "birdc", &["-s", &s.sock(), "show", "protocols"]).map(|o| o.stdout).unwrap_or_default();
+            let out =
+                exec::ns(&s.ns, "birdc", &["-s", &s.sock(), "show", "protocols"]).map(|o| o.stdout).unwrap_or_default();
             let mut by_name: BTreeMap<&str, String> = BTreeMap::new();
             for line in out.lines() {
                 let cols: Vec<&str> = line.split_whitespace().collect();
                 if cols.len() >= 4 && cols[1] == "BGP" {
-                    by_name.insert(cols[0], cols[5..].join(" "));
+                    by_name.insert(cols[0], cols.get(5..).unwrap_or_default().join(" "));
                 }
             }
             sides
@@ -210,13 +271,21 @@ pub fn sessions(plan: &Plan, s: &Speaker) -> Vec<SessionState> {
                 .zip(&s.protocols)
                 .map(|(side, name)| {
                     let info = by_name.get(name.as_str()).cloned().unwrap_or_else(|| "not running".into());
-                    SessionState { peer: side.peer.to_string(), peer_address: side.peer_address, family: side.family, up: info.contains("Established"), state: info }
+                    SessionState {
+                        peer: side.peer.to_string(),
+                        peer_address: side.peer_address,
+                        family: side.family,
+                        up: info.contains("Established"),
+                        state: info,
+                    }
                 })
                 .collect()
         }
         Engine::Frr => {
             let d = s.dir.to_string_lossy().into_owned();
-            let out = exec::ns(&s.ns, "vtysh", &["--vty_socket", &d, "-c", "show bgp summary json"]).map(|o| o.stdout).unwrap_or_default();
+            let out = exec::ns(&s.ns, "vtysh", &["--vty_socket", &d, "-c", "show bgp summary json"])
+                .map(|o| o.stdout)
+                .unwrap_or_default();
             let v: serde_json::Value = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
             sides
                 .iter()
@@ -225,8 +294,21 @@ pub fn sessions(plan: &Plan, s: &Speaker) -> Vec<SessionState> {
                         Family::Ipv4 => "ipv4Unicast",
                         Family::Ipv6 => "ipv6Unicast",
                     };
-                    let st = v.get(key).and_then(|x| x.get("peers")).and_then(|p| p.get(side.peer_address.to_string())).and_then(|p| p.get("state")).and_then(|x| x.as_str()).unwrap_or("not configured").to_string();
-                    SessionState { peer: side.peer.to_string(), peer_address: side.peer_address, family: side.family, up: st == "Established", state: st }
+                    let st = v
+                        .get(key)
+                        .and_then(|x| x.get("peers"))
+                        .and_then(|p| p.get(side.peer_address.to_string()))
+                        .and_then(|p| p.get("state"))
+                        .and_then(|x| x.as_str())
+                        .unwrap_or("not configured")
+                        .to_string();
+                    SessionState {
+                        peer: side.peer.to_string(),
+                        peer_address: side.peer_address,
+                        family: side.family,
+                        up: st == "Established",
+                        state: st,
+                    }
                 })
                 .collect()
         }
@@ -237,7 +319,9 @@ pub fn sessions(plan: &Plan, s: &Speaker) -> Vec<SessionState> {
 pub fn bgp_routes(s: &Speaker) -> BTreeMap<IpNet, Option<IpAddr>> {
     match s.engine {
         Engine::Bird => {
-            let out = exec::ns(&s.ns, "birdc", &["-s", &s.sock(), "show", "route", "all"]).map(|o| o.stdout).unwrap_or_default();
+            let out = exec::ns(&s.ns, "birdc", &["-s", &s.sock(), "show", "route", "all"])
+                .map(|o| o.stdout)
+                .unwrap_or_default();
             parse_bird_routes(&out)
         }
         Engine::Frr => {
@@ -245,7 +329,8 @@ pub fn bgp_routes(s: &Speaker) -> BTreeMap<IpNet, Option<IpAddr>> {
             let mut m = BTreeMap::new();
             for fam in ["ipv4", "ipv6"] {
                 let cmd = format!("show bgp {fam} unicast json");
-                let out = exec::ns(&s.ns, "vtysh", &["--vty_socket", &d, "-c", &cmd]).map(|o| o.stdout).unwrap_or_default();
+                let out =
+                    exec::ns(&s.ns, "vtysh", &["--vty_socket", &d, "-c", &cmd]).map(|o| o.stdout).unwrap_or_default();
                 m.extend(parse_frr_routes(&out));
             }
             m
@@ -286,7 +371,9 @@ pub fn parse_frr_routes(out: &str) -> BTreeMap<IpNet, Option<IpAddr>> {
     for (p, paths) in routes {
         let Ok(net) = p.parse::<IpNet>() else { continue };
         let Some(paths) = paths.as_array() else { continue };
-        let Some(best) = paths.iter().find(|x| x.get("bestpath").and_then(|b| b.as_bool()).unwrap_or(false)) else { continue };
+        let Some(best) = paths.iter().find(|x| x.get("bestpath").and_then(|b| b.as_bool()).unwrap_or(false)) else {
+            continue;
+        };
         let nh = best
             .get("nexthops")
             .and_then(|n| n.as_array())
@@ -307,12 +394,14 @@ pub fn kernel_routes(ns: &str, within: &[IpNet]) -> BTreeMap<IpNet, Vec<IpAddr>>
         let v: serde_json::Value = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
         for r in v.as_array().into_iter().flatten() {
             let Some(dst) = r.get("dst").and_then(|d| d.as_str()) else { continue };
-            let net = if dst.contains('/') { dst.parse::<IpNet>().ok() } else { dst.parse::<IpAddr>().ok().map(IpNet::from) };
+            let net =
+                if dst.contains('/') { dst.parse::<IpNet>().ok() } else { dst.parse::<IpAddr>().ok().map(IpNet::from) };
             let Some(net) = net else { continue };
             if !within.iter().any(|w| w.contains(&net)) {
                 continue;
             }
-            let mut gws: Vec<IpAddr> = r.get("gateway").and_then(|g| g.as_str()).and_then(|g| g.parse().ok()).into_iter().collect();
+            let mut gws: Vec<IpAddr> =
+                r.get("gateway").and_then(|g| g.as_str()).and_then(|g| g.parse().ok()).into_iter().collect();
             for nh in r.get("nexthops").and_then(|n| n.as_array()).into_iter().flatten() {
                 if let Some(g) = nh.get("gateway").and_then(|g| g.as_str()).and_then(|g| g.parse().ok()) {
                     gws.push(g);
@@ -341,7 +430,14 @@ pub fn speakers_of(plan: &Plan, spaces: &[(String, String, Kind)], base: &Path) 
             Kind::Node => bird::protocol_names(&sides).into_iter().map(|n| format!("n_{n}")).collect(),
             _ => bird::protocol_names(&sides),
         };
-        out.push(Speaker { device: device.clone(), ns: ns.clone(), engine, dir: base.join(ns), kind: *kind, protocols });
+        out.push(Speaker {
+            device: device.clone(),
+            ns: ns.clone(),
+            engine,
+            dir: base.join(ns),
+            kind: *kind,
+            protocols,
+        });
     }
     out
 }

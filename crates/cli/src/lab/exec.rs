@@ -47,8 +47,13 @@ impl Out {
 
 /// Runs a command to its end; `Err` only when it cannot be started.
 pub fn run(cmd: &str, args: &[&str]) -> Result<Out, String> {
-    let o = Command::new(cmd).args(args).stdin(Stdio::null()).output().map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
-    Ok(Out { ok: o.status.success(), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() })
+    let o =
+        Command::new(cmd).args(args).stdin(Stdio::null()).output().map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
+    Ok(Out {
+        ok: o.status.success(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    })
 }
 
 /// Runs a command that must succeed; its error output becomes the error.

@@ -113,7 +113,9 @@ impl Layout {
     }
     /// The namespace of a device (node, router or host).
     pub fn device(&self, name: &str) -> Option<usize> {
-        self.spaces.iter().position(|s| s.name == name && matches!(s.kind, SpaceKind::Node | SpaceKind::Router | SpaceKind::Host))
+        self.spaces
+            .iter()
+            .position(|s| s.name == name && matches!(s.kind, SpaceKind::Node | SpaceKind::Router | SpaceKind::Host))
     }
     pub fn pod(&self, node: &str) -> Option<&Pod> {
         self.pods.iter().find(|p| p.node == node)
@@ -204,7 +206,12 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
     let u = Underlay::new(t);
     let families: Vec<Family> = {
         let mut f = vec![Family::Ipv4];
-        let any_v6 = t.nodes.values().flat_map(|n| n.address.iter()).chain(t.routers.values().flat_map(|r| r.address.iter())).any(IpAddr::is_ipv6)
+        let any_v6 = t
+            .nodes
+            .values()
+            .flat_map(|n| n.address.iter())
+            .chain(t.routers.values().flat_map(|r| r.address.iter()))
+            .any(IpAddr::is_ipv6)
             || plan.cluster.has_ipv6();
         if any_v6 {
             f.push(Family::Ipv6);
@@ -251,7 +258,9 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
     }
     for link in &t.links {
         let (a, b) = (&link.between[0], &link.between[1]);
-        if let (Some(Kind::Site), Some(Kind::Site), Some(x), Some(y)) = (t.kind_of(a), t.kind_of(b), site_idx(a), site_idx(b)) {
+        if let (Some(Kind::Site), Some(Kind::Site), Some(x), Some(y)) =
+            (t.kind_of(a), t.kind_of(b), site_idx(a), site_idx(b))
+        {
             let (rx, ry) = (find(&mut domain, x), find(&mut domain, y));
             domain[rx.max(ry)] = rx.min(ry);
         }
@@ -277,7 +286,12 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
     let mut site_len: BTreeMap<(String, bool), u8> = BTreeMap::new();
     for s in &lan_sites {
         for v4 in [true, false] {
-            let addrs: Vec<IpAddr> = own.iter().filter(|(d, _)| home(d).as_deref() == Some(s.as_str())).flat_map(|(_, a)| a.iter().copied()).filter(|a| a.is_ipv4() == v4).collect();
+            let addrs: Vec<IpAddr> = own
+                .iter()
+                .filter(|(d, _)| home(d).as_deref() == Some(s.as_str()))
+                .flat_map(|(_, a)| a.iter().copied())
+                .filter(|a| a.is_ipv4() == v4)
+                .collect();
             let cap = if v4 { 24 } else { 64 };
             if let Some(len) = common_len(&addrs) {
                 site_len.insert(((*s).clone(), v4), len.min(cap));
@@ -287,7 +301,14 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
 
     // Attachments to site networks and links.
     let mut attachments: Vec<Attachment> = Vec::new();
-    let mut attach = |l: &mut Layout, attachments: &mut Vec<Attachment>, dev_name: &str, site: &str, ifname: String, mtu: u32, what: String| -> Result<(), String> {
+    let mut attach = |l: &mut Layout,
+                      attachments: &mut Vec<Attachment>,
+                      dev_name: &str,
+                      site: &str,
+                      ifname: String,
+                      mtu: u32,
+                      what: String|
+     -> Result<(), String> {
         let (Some(dev), Some(si)) = (l.device(dev_name), site_idx(site)) else { return Ok(()) };
         let Some(sw) = l.space_of(site, SpaceKind::Switch) else { return Ok(()) };
         let d = dom_of_site[si];
@@ -298,7 +319,8 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
         };
         let mut lab = Vec::new();
         for &f in &families {
-            let net = domain_net(d, f, j).ok_or_else(|| format!("too many attachments to the networks of site `{site}` for the lab's /24"))?;
+            let net = domain_net(d, f, j)
+                .ok_or_else(|| format!("too many attachments to the networks of site `{site}` for the lab's /24"))?;
             l.addrs.push(Addr { space: dev, dev: ifname.clone(), net });
             lab.push(net);
         }
@@ -311,7 +333,15 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
     for d in &devices {
         if let Some(s) = home(d) {
             let (Some(si), Some(site)) = (site_idx(&s), t.sites.get(&s)) else { continue };
-            attach(&mut l, &mut attachments, d, &s, format!("s{}", si + 1), site.mtu(), format!("{d} on site {s}'s network ({} bytes)", site.mtu()))?;
+            attach(
+                &mut l,
+                &mut attachments,
+                d,
+                &s,
+                format!("s{}", si + 1),
+                site.mtu(),
+                format!("{d} on site {s}'s network ({} bytes)", site.mtu()),
+            )?;
         }
     }
     let mut kinds_seen: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
@@ -339,7 +369,9 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
             (false, true) => attach(&mut l, &mut attachments, a, b, ifname, mtu, what)?,
             (true, false) => attach(&mut l, &mut attachments, b, a, ifname, mtu, what)?,
             (true, true) => {
-                let (Some(sa), Some(sb)) = (l.space_of(a, SpaceKind::Switch), l.space_of(b, SpaceKind::Switch)) else { continue };
+                let (Some(sa), Some(sb)) = (l.space_of(a, SpaceKind::Switch), l.space_of(b, SpaceKind::Switch)) else {
+                    continue;
+                };
                 l.veths.push(Veth { a: (sa, ifname.clone()), b: (sb, ifname), mtu, what });
             }
         }
@@ -371,16 +403,33 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
         let Some(ns) = l.device(node) else { continue };
         let sp = push(&mut l, 'p', i, node, SpaceKind::Pod, None);
         let addrs: Vec<IpAddr> = np.pod_ranges.iter().map(first_host).collect();
-        l.veths.push(Veth { a: (ns, "pod0".into()), b: (sp, "eth0".into()), mtu: plan.pod_mtu, what: format!("pod of {node} ({} bytes, the pod MTU)", plan.pod_mtu) });
+        l.veths.push(Veth {
+            a: (ns, "pod0".into()),
+            b: (sp, "eth0".into()),
+            mtu: plan.pod_mtu,
+            what: format!("pod of {node} ({} bytes, the pod MTU)", plan.pod_mtu),
+        });
         for a in &addrs {
             let host = IpNet::new(*a, if a.is_ipv4() { 32 } else { 128 }).map_err(|e| e.to_string())?;
             l.addrs.push(Addr { space: sp, dev: "eth0".into(), net: host });
             l.routes.push(Route { space: ns, dst: host, via: None, dev: "pod0".into(), src: None });
             if a.is_ipv4() {
-                l.routes.push(Route { space: sp, dst: "0.0.0.0/0".parse().map_err(|_| "0/0")?, via: None, dev: "eth0".into(), src: None });
+                l.routes.push(Route {
+                    space: sp,
+                    dst: "0.0.0.0/0".parse().map_err(|_| "0/0")?,
+                    via: None,
+                    dev: "eth0".into(),
+                    src: None,
+                });
             } else {
                 l.addrs.push(Addr { space: ns, dev: "pod0".into(), net: "fe80::1/64".parse().map_err(|_| "fe80::1")? });
-                l.routes.push(Route { space: sp, dst: "::/0".parse().map_err(|_| "::/0")?, via: Some("fe80::1".parse().map_err(|_| "fe80::1")?), dev: "eth0".into(), src: None });
+                l.routes.push(Route {
+                    space: sp,
+                    dst: "::/0".parse().map_err(|_| "::/0")?,
+                    via: Some("fe80::1".parse().map_err(|_| "fe80::1")?),
+                    dev: "eth0".into(),
+                    src: None,
+                });
             }
         }
         l.pods.push(Pod { node: node.clone(), space: sp, node_space: ns, addrs });
@@ -396,20 +445,29 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
             let origin = plan.routing.prefixes.iter().find(|p| p.net == learned.prefix).map(|p| p.origin.clone());
             let via = origin.and_then(|o| own.get(&o)).and_then(|a| a.iter().copied().find(|x| Family::of(x) == fam));
             if let Some(via) = via {
-                l.routes.push(Route { space: ns, dst: learned.prefix, via: Some(via), dev: format!("s{}", si + 1), src: None });
+                l.routes.push(Route {
+                    space: ns,
+                    dst: learned.prefix,
+                    via: Some(via),
+                    dev: format!("s{}", si + 1),
+                    src: None,
+                });
             }
         }
     }
 
     // Who owns which address.
     for a in &l.addrs {
-        if !a.net.addr().is_loopback() && !matches!(a.net.addr(), IpAddr::V6(v) if (v.segments()[0] & 0xffc0) == 0xfe80) {
+        if !a.net.addr().is_loopback() && !matches!(a.net.addr(), IpAddr::V6(v) if (v.segments()[0] & 0xffc0) == 0xfe80)
+        {
             l.owner.insert(a.net.addr(), a.space);
         }
     }
 
     // Static underlay routes to every node and router address.
-    let connected = |l: &Layout, sp: usize, a: &IpAddr| l.addrs.iter().any(|x| x.space == sp && x.net.prefix_len() < x.net.max_prefix_len() && x.net.contains(a));
+    let connected = |l: &Layout, sp: usize, a: &IpAddr| {
+        l.addrs.iter().any(|x| x.space == sp && x.net.prefix_len() < x.net.max_prefix_len() && x.net.contains(a))
+    };
     for d in &devices {
         let (Some(dsp), Some(dv)) = (l.device(d), u.device(d)) else { continue };
         let tree = u.tree(dv);
@@ -442,14 +500,23 @@ pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
                 let first_edge = first.edge.map(|e| *u.edge(e));
                 let dev = match first_edge.and_then(|e| e.link) {
                     Some(i) => format!("l{i}"),
-                    None => match u.vertex(first.vertex).is_network().then(|| site_idx(&u.vertex(first.vertex).name)).flatten() {
+                    None => match u
+                        .vertex(first.vertex)
+                        .is_network()
+                        .then(|| site_idx(&u.vertex(first.vertex).name))
+                        .flatten()
+                    {
                         Some(si) => format!("s{}", si + 1),
                         None => continue,
                     },
                 };
                 let via = match &last_net {
                     // Over site networks: the next device's lab address on the last one.
-                    Some(net) => attachments.iter().find(|at| &at.device == x && &at.site == net).and_then(|at| at.lab.iter().find(|n| Family::of_net(n) == fam)).map(IpNet::addr),
+                    Some(net) => attachments
+                        .iter()
+                        .find(|at| &at.device == x && &at.site == net)
+                        .and_then(|at| at.lab.iter().find(|n| Family::of_net(n) == fam))
+                        .map(IpNet::addr),
                     // Over a link: the far end's link address.
                     None => link_in.and_then(|i| {
                         let end = if t.links.get(i).is_some_and(|lk| &lk.between[0] == x) { 0 } else { 1 };
@@ -510,23 +577,38 @@ mod tests {
     fn addresses_and_underlay_routes() {
         let (t, p) = calico();
         let l = build(&t, &p).unwrap_or_else(|e| panic!("{e}"));
-        let show = |sp: usize| -> Vec<String> { l.addrs.iter().filter(|a| a.space == sp).map(|a| format!("{} {}", a.dev, a.net)).collect() };
+        let show = |sp: usize| -> Vec<String> {
+            l.addrs.iter().filter(|a| a.space == sp).map(|a| format!("{} {}", a.dev, a.net)).collect()
+        };
         let gw = l.device("gateway").unwrap_or(usize::MAX);
-        assert_eq!(show(gw), ["s1 198.18.1.3/24", "l0 198.18.2.1/24", "s1 192.168.100.1/24"]);
+        assert_eq!(show(gw), ["s1 198.18.1.3/24", "l0 198.18.2.3/24", "s1 192.168.100.1/24"]);
         let cn = l.device("cn-ns").unwrap_or(usize::MAX);
-        assert_eq!(show(cn), ["l1 198.18.2.4/24", "l2 198.19.0.3/30", "lo 100.64.0.108/32"]);
-        let routes: Vec<String> = l.routes.iter().filter(|r| r.space == gw).map(|r| format!("{} via {:?} dev {}", r.dst, r.via, r.dev)).collect();
+        assert_eq!(show(cn), ["l1 198.18.2.4/24", "l2 198.19.0.9/30", "lo 100.64.0.108/32"]);
+        let routes: Vec<String> = l
+            .routes
+            .iter()
+            .filter(|r| r.space == gw)
+            .map(|r| format!("{} via {:?} dev {}", r.dst, r.via, r.dev))
+            .collect();
         assert_eq!(
             routes,
             [
-                "10.2.5.7/32 via Some(198.18.2.4) dev l0",
                 "100.64.0.108/32 via Some(198.18.2.4) dev l0",
-                "100.64.1.106/32 via Some(198.18.2.4) dev l0"
+                "100.64.1.106/32 via Some(198.18.2.4) dev l0",
+                "10.2.5.7/32 via Some(198.18.2.4) dev l0"
             ]
         );
         let hk = l.device("kubenode-hkg04").unwrap_or(usize::MAX);
-        let routes: Vec<String> = l.routes.iter().filter(|r| r.space == hk).map(|r| format!("{} via {:?} dev {}", r.dst, r.via, r.dev)).collect();
-        assert!(routes.contains(&"192.168.100.251/32 via Some(198.18.3.1) dev s3".to_string()), "{routes:?}");
-        assert_eq!(l.pod("kubemaster").map(|p| p.addrs.clone()), Some(vec!["10.42.0.1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))]));
+        let routes: Vec<String> = l
+            .routes
+            .iter()
+            .filter(|r| r.space == hk)
+            .map(|r| format!("{} via {:?} dev {}", r.dst, r.via, r.dev))
+            .collect();
+        assert!(routes.contains(&"192.168.100.251/32 via Some(198.18.3.4) dev s3".to_string()), "{routes:?}");
+        assert_eq!(
+            l.pod("kubemaster").map(|p| p.addrs.clone()),
+            Some(vec!["10.42.0.1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))])
+        );
     }
 }

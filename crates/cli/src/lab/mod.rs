@@ -45,13 +45,20 @@ struct Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         if self.keep {
-            let _ = netns::save(&self.dir, &netns::State { name: self.name.clone(), pid: 0, keep: true, namespaces: self.namespaces.clone() });
+            let _ = netns::save(
+                &self.dir,
+                &netns::State { name: self.name.clone(), pid: 0, keep: true, namespaces: self.namespaces.clone() },
+            );
             println!("\nkept: {} namespaces stay up (configs, sockets and logs in {}); remove them with `meshplan lab down {}`", self.namespaces.len(), self.dir.display(), self.name);
             return;
         }
         let errors = netns::teardown(&self.namespaces, Some(&self.dir));
         if errors.is_empty() {
-            println!("\nteardown: stopped every lab process, deleted {} namespaces and {}", self.namespaces.len(), self.dir.display());
+            println!(
+                "\nteardown: stopped every lab process, deleted {} namespaces and {}",
+                self.namespaces.len(),
+                self.dir.display()
+            );
         } else {
             eprintln!("\nteardown left something behind:\n  {}", errors.join("\n  "));
         }
@@ -162,14 +169,20 @@ fn print_layout(l: &Layout) {
     for s in &l.spaces {
         let extra = match s.kind {
             SpaceKind::Switch => format!(" (bridge at {} bytes)", s.bridge_mtu.unwrap_or(1500)),
-            SpaceKind::Pod => l.pod(&s.name).map(|p| format!(" ({})", p.addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))).unwrap_or_default(),
+            SpaceKind::Pod => l
+                .pod(&s.name)
+                .map(|p| format!(" ({})", p.addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")))
+                .unwrap_or_default(),
             _ => String::new(),
         };
         println!("    {:<8} {:<12} {}{extra}", s.ns, s.kind.as_str(), s.name);
     }
     println!("    {} veth pairs:", l.veths.len());
     for v in &l.veths {
-        println!("      {}:{} ↔ {}:{}  mtu {}  {}", l.spaces[v.a.0].ns, v.a.1, l.spaces[v.b.0].ns, v.b.1, v.mtu, v.what);
+        println!(
+            "      {}:{} ↔ {}:{}  mtu {}  {}",
+            l.spaces[v.a.0].ns, v.a.1, l.spaces[v.b.0].ns, v.b.1, v.mtu, v.what
+        );
     }
     for n in &l.notes {
         println!("    note: {n}");
@@ -206,10 +219,17 @@ fn lab(plan: &Plan, layout: &Layout, dir: &std::path::Path) -> Result<Outcome, S
     let (mut up, mut all, mut down);
     let mut last_print = Instant::now();
     loop {
-        let states: Vec<(String, daemons::SessionState)> = speakers.iter().flat_map(|s| daemons::sessions(plan, s).into_iter().map(move |st| (s.device.clone(), st))).collect();
+        let states: Vec<(String, daemons::SessionState)> = speakers
+            .iter()
+            .flat_map(|s| daemons::sessions(plan, s).into_iter().map(move |st| (s.device.clone(), st)))
+            .collect();
         all = states.len();
         up = states.iter().filter(|(_, s)| s.up).count();
-        down = states.iter().filter(|(_, s)| !s.up).map(|(d, s)| format!("{d} → {} ({}, {}): {}", s.peer, s.peer_address, s.family.as_str(), s.state)).collect::<Vec<_>>();
+        down = states
+            .iter()
+            .filter(|(_, s)| !s.up)
+            .map(|(d, s)| format!("{d} → {} ({}, {}): {}", s.peer, s.peer_address, s.family.as_str(), s.state))
+            .collect::<Vec<_>>();
         if up == all || t0.elapsed() > SESSIONS_WITHIN {
             break;
         }
@@ -260,60 +280,120 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
     for d in &o.down {
         println!("          not up: {d}");
     }
-    println!("routes    {:<20} {:>5} {:>5}  result", "device", "plan", "lab");
+    let mut rows: Vec<Vec<String>> =
+        vec![vec!["device".into(), "plan".into(), "lab".into(), "lacks (plan)".into(), "result".into()]];
     let mut routes_ok = true;
     for c in &o.routes {
         let ok = c.problems.is_empty();
         routes_ok &= ok;
-        println!("          {:<20} {:>5} {:>5}  {}", c.device, c.expected, c.found, if ok { "match".to_string() } else { format!("MISMATCH: {}", c.problems.join("; ")) });
+        rows.push(vec![
+            c.device.clone(),
+            c.expected.to_string(),
+            c.found.to_string(),
+            c.missing.to_string(),
+            if ok { "match".to_string() } else { format!("MISMATCH: {}", c.problems.join("; ")) },
+        ]);
     }
-    println!(
-        "pings     {:<28} {:<5} {:<26} {:<30} {:<22} result",
-        "from → to (nodes)",
-        "fam",
+    print_rows("routes", &rows);
+
+    let mut rows: Vec<Vec<String>> = vec![vec![
+        "from → to (nodes)".into(),
+        "fam".into(),
         format!("pod MTU {}", plan.pod_mtu),
         format!("budget {} + 1", plan.mtu_budget),
-        "path MTU"
-    );
+        "path MTU".into(),
+        "result".into(),
+    ]];
     let mut pings_ok = true;
     let mut reach_ok = true;
     for p in &o.pings {
         let ok = p.matches();
         pings_ok &= ok;
         reach_ok &= p.pod.passed;
-        let pod = format!("-s {} {}", p.pod_size, if p.pod.passed { "pass".to_string() } else { format!("FAIL {}", p.pod.why) });
-        let over = format!("-s {} {}", p.over_size, if p.over.passed { "PASSES".to_string() } else { format!("fails: {}", p.over.why) });
+        let pod = format!(
+            "-s {} {}",
+            p.pod_size,
+            if p.pod.passed { "pass".to_string() } else { format!("FAIL {}", p.pod.why) }
+        );
+        let over = format!(
+            "-s {} {}",
+            p.over_size,
+            if p.over.passed { "PASSES".to_string() } else { format!("fails: {}", p.over.why) }
+        );
         let path = match &p.path {
-            Some((m, at, above)) => format!("{m} {}", if at.passed && !above.passed { "tight" } else if !at.passed { "too small" } else { "LOOSE" }),
+            Some((m, at, above)) => {
+                let how = if at.passed && !above.passed {
+                    "tight"
+                } else if !at.passed {
+                    "too small"
+                } else {
+                    "LOOSE"
+                };
+                format!("{m} {how}")
+            }
             None => "-".into(),
         };
         let verdict = match (&p.plan_blackhole, &p.lab_blackhole) {
-            (Some(plan_dev), Some(lab_dev)) if plan_dev == lab_dev => format!("blackhole at {lab_dev}, as the plan says"),
-            (Some(plan_dev), lab) => format!("MISMATCH: plan says blackhole at {plan_dev}, lab: {}", lab.as_deref().unwrap_or("none")),
+            (Some(plan_dev), Some(lab_dev)) if plan_dev == lab_dev => {
+                format!("blackhole at {lab_dev}, as the plan says")
+            }
+            (Some(plan_dev), lab) => {
+                format!("MISMATCH: plan says blackhole at {plan_dev}, lab: {}", lab.as_deref().unwrap_or("none"))
+            }
             (None, Some(lab_dev)) => format!("MISMATCH: dropped at {lab_dev}"),
             (None, None) if ok => "match".into(),
             (None, None) => "MISMATCH".into(),
         };
-        println!(
-            "          {:<28} {:<5} {:<26} {:<30} {:<22} {verdict}",
+        rows.push(vec![
             format!("{} → {} ({} → {})", p.from, p.to, p.src_node, p.dst_node),
-            if p.family == meshplan_core::plan::Family::Ipv4 { "v4" } else { "v6" },
+            if p.family == meshplan_core::plan::Family::Ipv4 { "v4".into() } else { "v6".into() },
             pod,
             over,
-            path
-        );
+            path,
+            verdict,
+        ]);
     }
+    print_rows("pings", &rows);
     let matches = sessions_ok && routes_ok && pings_ok;
     if matches && reach_ok {
-        println!("PASS: the lab matches the plan; every pod reaches every other up to the pod MTU, and the budget is tight");
+        println!(
+            "PASS: the lab matches the plan; every pod reaches every other up to the pod MTU, and the budget is tight"
+        );
         true
     } else if matches {
-        let devs: Vec<String> = o.pings.iter().filter_map(|p| p.lab_blackhole.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let devs: Vec<String> = o
+            .pings
+            .iter()
+            .filter_map(|p| p.lab_blackhole.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         println!("FAIL: pods cannot reach each other: packets die at {}, exactly where the plan says (E071); the lab matches the plan", devs.join(", "));
         false
     } else {
         println!("FAIL: the lab does not match the plan (see the MISMATCH lines)");
         false
+    }
+}
+
+/// Prints rows as aligned columns, the first row a header, `title` in the margin.
+fn print_rows(title: &str, rows: &[Vec<String>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|x| x.chars().count()).max().unwrap_or(0)).collect();
+    for (i, r) in rows.iter().enumerate() {
+        let margin = if i == 0 { title } else { "" };
+        let mut line = format!("{margin:<10}");
+        for (c, cell) in r.iter().enumerate() {
+            if c + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                let pad = widths[c].saturating_sub(cell.chars().count());
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        println!("{}", line.trim_end());
     }
 }
 
@@ -330,8 +410,15 @@ pub fn down(name: &str) -> u8 {
             eprintln!("error: the lab that is up is `{}`, not `{name}`", s.name);
             return 2;
         }
-        Some(s) if s.pid != 0 && s.pid != std::process::id() && std::path::Path::new(&format!("/proc/{}", s.pid)).exists() => {
-            eprintln!("error: `meshplan lab run` (pid {}) is still running this lab; stop it with Ctrl+C and it cleans up", s.pid);
+        Some(s)
+            if s.pid != 0
+                && s.pid != std::process::id()
+                && std::path::Path::new(&format!("/proc/{}", s.pid)).exists() =>
+        {
+            eprintln!(
+                "error: `meshplan lab run` (pid {}) is still running this lab; stop it with Ctrl+C and it cleans up",
+                s.pid
+            );
             return 2;
         }
         None if leftovers.is_empty() && !dir.exists() => {

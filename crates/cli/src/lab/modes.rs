@@ -42,7 +42,10 @@ pub fn refuse(t: &Topology, diags: &[Diagnostic]) -> Result<(), String> {
         .map(|d| format!("  {}: {} ({})", d.code, d.message, d.path))
         .collect();
     if !blocking.is_empty() {
-        return Err(format!("the design has errors the lab cannot run with (see `meshplan check`):\n{}", blocking.join("\n")));
+        return Err(format!(
+            "the design has errors the lab cannot run with (see `meshplan check`):\n{}",
+            blocking.join("\n")
+        ));
     }
     Ok(())
 }

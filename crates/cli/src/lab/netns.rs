@@ -63,7 +63,11 @@ pub fn lock(name: &str) -> Result<PathBuf, String> {
             let who = State::read(&dir);
             let (other, pid) = who.as_ref().map(|s| (s.name.clone(), s.pid)).unwrap_or_else(|| ("(unknown)".into(), 0));
             let running = pid != 0 && Path::new(&format!("/proc/{pid}")).exists();
-            let how = if running { format!("a `meshplan lab run` (pid {pid}) is using it") } else { "it was kept or its run ended without cleaning up".to_string() };
+            let how = if running {
+                format!("a `meshplan lab run` (pid {pid}) is using it")
+            } else {
+                "it was kept or its run ended without cleaning up".to_string()
+            };
             return Err(format!(
                 "a lab is already up: `{other}` ({how}); one lab at a time. Remove it with `meshplan lab down {other}`"
             ));
@@ -88,7 +92,13 @@ pub fn save(dir: &Path, state: &State) -> Result<(), String> {
 /// Namespaces on this machine whose names carry the lab's prefix.
 pub fn our_namespaces() -> Vec<String> {
     let Ok(o) = exec::run("ip", &["netns", "list"]) else { return Vec::new() };
-    let mut v: Vec<String> = o.stdout.lines().filter_map(|l| l.split_whitespace().next()).filter(|n| n.starts_with(PREFIX)).map(str::to_string).collect();
+    let mut v: Vec<String> = o
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(PREFIX))
+        .map(str::to_string)
+        .collect();
     v.sort();
     v
 }
@@ -124,7 +134,10 @@ pub fn create(l: &Layout, log: &mut dyn FnMut(String)) -> Result<(), String> {
         let mtu = v.mtu.to_string();
         must(
             "ip",
-            &["link", "add", &v.a.1, "netns", &sa.ns, "mtu", &mtu, "type", "veth", "peer", "name", &v.b.1, "netns", &sb.ns, "mtu", &mtu],
+            &[
+                "link", "add", &v.a.1, "netns", &sa.ns, "mtu", &mtu, "type", "veth", "peer", "name", &v.b.1, "netns",
+                &sb.ns, "mtu", &mtu,
+            ],
         )?;
         for (space, dev) in [(sa, &v.a.1), (sb, &v.b.1)] {
             if space.kind == SpaceKind::Switch {
@@ -169,7 +182,9 @@ pub fn create(l: &Layout, log: &mut dyn FnMut(String)) -> Result<(), String> {
 
 /// Pids of the processes inside a namespace.
 pub fn pids(ns: &str) -> Vec<u32> {
-    exec::run("ip", &["netns", "pids", ns]).map(|o| o.stdout.lines().filter_map(|l| l.trim().parse().ok()).collect()).unwrap_or_default()
+    exec::run("ip", &["netns", "pids", ns])
+        .map(|o| o.stdout.lines().filter_map(|l| l.trim().parse().ok()).collect())
+        .unwrap_or_default()
 }
 
 fn signal(pid: u32, sig: &str) {

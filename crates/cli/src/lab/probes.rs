@@ -20,6 +20,8 @@ pub struct RouteCheck {
     pub device: String,
     pub expected: usize,
     pub found: usize,
+    /// Prefixes the plan says the device lacks (and the lab confirms absent).
+    pub missing: usize,
     pub problems: Vec<String>,
 }
 
@@ -41,12 +43,14 @@ pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker]) -> Vec<R
         let reach = plan.reach(device);
         let mut problems = Vec::new();
         let speaker = speakers.iter().find(|s| &s.device == device);
-        let bgp_expected: BTreeMap<IpNet, Option<IpAddr>> = reach.learned.iter().filter(|l| l.session.is_some()).map(|l| (l.prefix, l.next_hop)).collect();
+        let bgp_expected: BTreeMap<IpNet, Option<IpAddr>> =
+            reach.learned.iter().filter(|l| l.session.is_some()).map(|l| (l.prefix, l.next_hop)).collect();
         let direct: Vec<IpNet> = reach.learned.iter().filter(|l| l.session.is_none()).map(|l| l.prefix).collect();
         let kernel = daemons::kernel_routes(ns, &within);
         let mut found = 0;
         if let Some(s) = speaker {
-            let actual: BTreeMap<IpNet, Option<IpAddr>> = daemons::bgp_routes(s).into_iter().filter(|(p, _)| pods.contains(p)).collect();
+            let actual: BTreeMap<IpNet, Option<IpAddr>> =
+                daemons::bgp_routes(s).into_iter().filter(|(p, _)| pods.contains(p)).collect();
             for (p, nh) in &bgp_expected {
                 match actual.get(p) {
                     None => problems.push(format!("lacks {p} (plan: via {})", show(nh))),
@@ -81,7 +85,13 @@ pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker]) -> Vec<R
                 problems.push(format!("has a route for {m}, which the plan says it lacks"));
             }
         }
-        out.push(RouteCheck { device: device.clone(), expected: bgp_expected.len() + direct.len(), found, problems });
+        out.push(RouteCheck {
+            device: device.clone(),
+            expected: bgp_expected.len() + direct.len(),
+            found,
+            missing: reach.missing.len(),
+            problems,
+        });
     }
     out
 }
@@ -206,7 +216,9 @@ fn header(f: Family) -> u32 {
 pub fn pairs(plan: &Plan) -> Vec<(&SitePath, String, String)> {
     let mut out = Vec::new();
     for p in &plan.paths {
-        let at = |loc: &str| -> Vec<String> { plan.nodes.keys().filter(|n| plan.location_of(n).as_deref() == Some(loc)).cloned().collect() };
+        let at = |loc: &str| -> Vec<String> {
+            plan.nodes.keys().filter(|n| plan.location_of(n).as_deref() == Some(loc)).cloned().collect()
+        };
         let (srcs, dsts) = (at(&p.from), at(&p.to));
         let Some(src) = srcs.first() else { continue };
         let Some(dst) = dsts.iter().find(|d| *d != src) else { continue };
@@ -219,7 +231,8 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
     let mut results = Vec::new();
     for (path, src, dst) in pairs(plan) {
         let reverse = plan.paths.iter().find(|q| q.from == path.to && q.to == path.from);
-        let plan_blackhole = path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref())).map(|b| b.device.clone());
+        let plan_blackhole =
+            path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref())).map(|b| b.device.clone());
         let (Some(sp), Some(dp)) = (layout.pod(&src), layout.pod(&dst)) else { continue };
         let (Some(src_node), Some(dst_node)) = (layout.device(&src), layout.device(&dst)) else { continue };
         let pod_ns = layout.spaces[sp.space].ns.clone();
@@ -233,7 +246,8 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
             let over = ping(&pod_ns, b, over_size, 2)?;
             let mut path_probe = None;
             if plan_blackhole.is_none() && path.routed {
-                let dst_addr = plan.nodes.get(&dst).and_then(|n| n.addresses.iter().copied().find(|x| Family::of(x) == fam));
+                let dst_addr =
+                    plan.nodes.get(&dst).and_then(|n| n.addresses.iter().copied().find(|x| Family::of(x) == fam));
                 if let Some(da) = dst_addr {
                     let ns = &layout.spaces[src_node].ns;
                     let at = ping(ns, da, path.path_mtu.saturating_sub(h), 3)?;
@@ -275,7 +289,10 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                 if r.pod.passed { "passes".to_string() } else { format!("fails ({})", r.pod.why) },
                 r.over_size,
                 if r.over.passed { "passes".to_string() } else { format!("fails ({})", r.over.why) },
-                r.path.as_ref().map(|(m, at, above)| format!(", path MTU {m}: {} at {m}, {} at {}", pass(at), pass(above), m + 1)).unwrap_or_default(),
+                r.path
+                    .as_ref()
+                    .map(|(m, at, above)| format!(", path MTU {m}: {} at {m}, {} at {}", pass(at), pass(above), m + 1))
+                    .unwrap_or_default(),
                 r.lab_blackhole.as_ref().map(|d| format!(", dropped at {d}")).unwrap_or_default()
             ));
             results.push(r);

@@ -1,8 +1,446 @@
-//! Renderer: metallb (being written).
+//! Renderer: MetalLB (`cluster/metallb/`), with any CNI whose topology sets
+//! `cluster.metallb`.
+//!
+//! - `pools.yaml`: one `IPAddressPool` per pool of the topology.
+//! - `l2.yaml` (mode l2): one `L2Advertisement` of every pool.
+//! - `bgp.yaml` (mode bgp): one `BGPPeer` (`metallb.io/v1beta2`) per router
+//!   address that serves nodes, exactly as the plan resolved the sessions, and one
+//!   `BGPAdvertisement` of every pool.
+//! - `apply.sh`: installs the MetalLB manifest of the pinned version, waits for the
+//!   controller, the speakers and the validating webhook, then applies the rest.
+//!
+//! Fields as upstream documents them: `website/content/configuration/_index.md` and
+//! `config/crd/bases/` of metallb/metallb at v0.16.1; the manifests and their
+//! object names from `config/manifests/` at the same tag.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use super::common::{header, k8s_name, require_host, require_root, script_start, servers, sh_quote, yaml_str};
 use super::File;
-use crate::plan::Plan;
+use crate::model::{AddrRange, Metallb, MetallbMode};
+use crate::plan::{Plan, SessionKind, SessionRole};
 
-pub fn files(_plan: &Plan) -> Vec<File> {
-    Vec::new()
+/// The MetalLB release installed: the newest release tag of metallb/metallb
+/// (v0.16.1, 2026-05-27) at the time of writing.
+pub const VERSION: &str = "v0.16.1";
+pub const DIR: &str = "cluster/metallb";
+/// The script that deploys MetalLB from a server, relative to the bundle root.
+pub const APPLY: &str = "cluster/metallb/apply.sh";
+/// Where fetch-artifacts.sh puts the manifest in airgap mode.
+pub const ARTIFACTS_DIR: &str = "artifacts/metallb";
+/// MetalLB's own namespace; every configuration object lives in it.
+const NS: &str = "metallb-system";
+
+/// Native mode: MetalLB's own BGP speaker (L2, and IPv4-only BGP). FRR-K8s mode:
+/// what upstream recommends, and the only one that speaks BGP over IPv6.
+const NATIVE: &str = "metallb-native.yaml";
+const FRR_K8S: &str = "metallb-frr-k8s.yaml";
+
+pub fn files(plan: &Plan) -> Vec<File> {
+    let Some(m) = &plan.cluster.metallb else { return Vec::new() };
+    let mut out = vec![File::text(format!("{DIR}/pools.yaml"), pools(plan, m))];
+    match m.mode {
+        MetallbMode::L2 => out.push(File::text(format!("{DIR}/l2.yaml"), l2(plan, m))),
+        MetallbMode::Bgp => out.push(File::text(format!("{DIR}/bgp.yaml"), bgp(plan, m))),
+    }
+    out.push(File::script(APPLY, apply(plan, m)));
+    out
+}
+
+/// The upstream manifest this plan installs: FRR-K8s when BGP carries IPv6 (a
+/// session or a pool of that family), the native speaker otherwise.
+pub fn manifest(plan: &Plan) -> &'static str {
+    let Some(m) = &plan.cluster.metallb else { return NATIVE };
+    let v6_session = peers(plan).iter().any(|p| p.address.is_ipv6());
+    let v6_pool = m.pools.values().flatten().any(|r| !r.is_ipv4());
+    if m.mode == MetallbMode::Bgp && (v6_session || v6_pool) {
+        FRR_K8S
+    } else {
+        NATIVE
+    }
+}
+
+fn manifest_url(file: &str) -> String {
+    format!("https://raw.githubusercontent.com/metallb/metallb/{VERSION}/config/manifests/{file}")
+}
+
+/// A pool entry as MetalLB takes it: a prefix, or `first-last`.
+fn address(r: &AddrRange) -> String {
+    match r {
+        AddrRange::Cidr(n) => n.trunc().to_string(),
+        AddrRange::Range(a, b) => format!("{a}-{b}"),
+    }
+}
+
+fn pool_names(m: &Metallb) -> Vec<String> {
+    m.pools.keys().map(|p| k8s_name(&[p])).collect()
+}
+
+fn pools(plan: &Plan, m: &Metallb) -> String {
+    let mut o = header(plan, "#", "MetalLB address pools: the addresses LoadBalancer services get");
+    for (name, ranges) in &m.pools {
+        o.push_str("---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n");
+        let _ = writeln!(o, "  name: {}\n  namespace: {NS}\nspec:\n  addresses:", k8s_name(&[name]));
+        for r in ranges {
+            let _ = writeln!(o, "    - {}", yaml_str(&address(r)));
+        }
+    }
+    o
+}
+
+fn l2(plan: &Plan, m: &Metallb) -> String {
+    let mut o = header(
+        plan,
+        "#",
+        "MetalLB layer 2 mode: one node answers ARP/NDP for each service address on the nodes' network",
+    );
+    o.push_str("---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n");
+    let _ = writeln!(o, "  name: meshplan-l2\n  namespace: {NS}\nspec:\n  ipAddressPools:");
+    for p in pool_names(m) {
+        let _ = writeln!(o, "    - {p}");
+    }
+    o
+}
+
+/// One BGP peer of MetalLB: a router address and the nodes that peer with it.
+#[derive(Debug, Clone)]
+pub(crate) struct Peer {
+    pub router: String,
+    pub address: IpAddr,
+    pub my_asn: u32,
+    pub peer_asn: u32,
+    pub ebgp_multihop: bool,
+    pub nodes: Vec<String>,
+}
+
+/// The plan's node-to-router sessions, grouped by router address.
+pub(crate) fn peers(plan: &Plan) -> Vec<Peer> {
+    let mut groups: BTreeMap<(String, IpAddr), Peer> = BTreeMap::new();
+    for s in &plan.sessions {
+        if !matches!(s.role, SessionRole::RrClient | SessionRole::Ebgp) || !plan.nodes.contains_key(&s.a) {
+            continue;
+        }
+        let p = groups.entry((s.b.clone(), s.b_address)).or_insert_with(|| Peer {
+            router: s.b.clone(),
+            address: s.b_address,
+            my_asn: s.a_asn,
+            peer_asn: s.b_asn,
+            ebgp_multihop: false,
+            nodes: Vec::new(),
+        });
+        p.ebgp_multihop |= s.multihop && s.kind == SessionKind::Ebgp;
+        if !p.nodes.contains(&s.a) {
+            p.nodes.push(s.a.clone());
+        }
+    }
+    groups.into_values().collect()
+}
+
+/// Node selectors (ORed) that pick exactly `nodes`: one per region, narrowed to
+/// the named hosts when the region has nodes outside the set.
+fn node_selectors(plan: &Plan, nodes: &[String], indent: &str, o: &mut String) {
+    let mut by_region: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for n in nodes {
+        if let Some(np) = plan.nodes.get(n) {
+            by_region.entry(np.region.as_str()).or_default().push(n);
+        }
+    }
+    for (region, members) in by_region {
+        let all = plan.nodes.values().filter(|n| n.region == region).count();
+        let _ = writeln!(o, "{indent}- matchLabels:\n{indent}    region: {}", yaml_str(region));
+        if members.len() != all {
+            let _ = writeln!(
+                o,
+                "{indent}  matchExpressions:\n{indent}    - key: kubernetes.io/hostname\n{indent}      operator: In\n{indent}      values:"
+            );
+            for m in members {
+                let _ = writeln!(o, "{indent}        - {}", yaml_str(m));
+            }
+        }
+    }
+}
+
+fn peer_names(peers: &[Peer]) -> Vec<String> {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in peers {
+        *count.entry(p.router.as_str()).or_default() += 1;
+    }
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    peers
+        .iter()
+        .map(|p| {
+            let fam = if p.address.is_ipv4() { "v4" } else { "v6" };
+            let base = if count.get(p.router.as_str()).copied().unwrap_or(0) > 1 {
+                k8s_name(&[&p.router, fam])
+            } else {
+                k8s_name(&[&p.router])
+            };
+            let mut name = base.clone();
+            let mut i = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{base}-{i}");
+                i += 1;
+            }
+            name
+        })
+        .collect()
+}
+
+fn bgp(plan: &Plan, m: &Metallb) -> String {
+    let mut o = header(
+        plan,
+        "#",
+        "MetalLB BGP mode: every node announces the service addresses to the routers that serve its site",
+    );
+    let peers = peers(plan);
+    if peers.is_empty() {
+        o.push_str("# The plan has no router serving the nodes' sites: nothing to peer with.\n");
+    }
+    for (p, name) in peers.iter().zip(peer_names(&peers)) {
+        let kind = if p.my_asn == p.peer_asn { "iBGP" } else { "eBGP" };
+        let _ = writeln!(o, "---\n# {} ({}), {kind}, for: {}", p.router, p.address, p.nodes.join(", "));
+        o.push_str("apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata:\n");
+        let _ = writeln!(o, "  name: {name}\n  namespace: {NS}\nspec:");
+        let _ = writeln!(o, "  myASN: {}\n  peerASN: {}", p.my_asn, p.peer_asn);
+        let _ = writeln!(o, "  peerAddress: {}", yaml_str(&p.address.to_string()));
+        if p.ebgp_multihop {
+            // Read by the FRR-based modes only; the native speaker ignores it.
+            o.push_str("  ebgpMultiHop: true\n");
+        }
+        o.push_str("  nodeSelectors:\n");
+        node_selectors(plan, &p.nodes, "    ", &mut o);
+    }
+    o.push_str("---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata:\n");
+    let _ = writeln!(o, "  name: meshplan-bgp\n  namespace: {NS}\nspec:\n  ipAddressPools:");
+    for p in pool_names(m) {
+        let _ = writeln!(o, "    - {p}");
+    }
+    o
+}
+
+/// The opening every apply script of a CNI shares after its root and host checks:
+/// kubeconfig, `kc` (kubectl or `k3s kubectl`), `wait_until SECONDS CMD...`, and
+/// `$HERE` (the script's folder).
+pub(crate) fn kube_prologue() -> &'static str {
+    "HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n\
+export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n\
+KUBECTL=(kubectl)\nif ! command -v kubectl >/dev/null 2>&1; then\n  KUBECTL=(k3s kubectl)\nfi\n\
+kc() {\n  \"${KUBECTL[@]}\" \"$@\"\n}\n\
+# Polls a command until it succeeds, for at most $1 seconds.\nwait_until() {\n  local limit=$1 waited=0\n  shift\n  \
+until \"$@\" >/dev/null 2>&1; do\n    if (( waited >= limit )); then\n      echo \"error: timed out after ${limit}s waiting for: $*\" >&2\n      return 1\n    fi\n    \
+sleep 5\n    waited=$((waited + 5))\n  done\n}\n"
+}
+
+/// Root and server-host checks of a script that runs on any server.
+pub(crate) fn on_a_server(plan: &Plan) -> String {
+    let mut o = require_root();
+    let names: Vec<&str> = servers(plan).into_iter().map(String::as_str).collect();
+    let addrs: Vec<IpAddr> =
+        servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
+    o.push_str(&require_host(&names, &addrs));
+    o
+}
+
+fn apply(plan: &Plan, m: &Metallb) -> String {
+    let file = manifest(plan);
+    let mut o = script_start(
+        plan,
+        "Installs MetalLB and its address pools. Run on a server, after the CNI is deployed and every node is Ready.",
+    );
+    o.push_str("# Usage: sudo ./cluster/metallb/apply.sh\n\n");
+    o.push_str(&on_a_server(plan));
+    let _ = writeln!(o, "\nMETALLB_VERSION={}\nMANIFEST={}", sh_quote(VERSION), sh_quote(file));
+    o.push_str(kube_prologue());
+
+    if !plan.cluster.disable.iter().any(|d| d == "servicelb") {
+        o.push_str(
+            "\n# k3s's own service load balancer (klipper, `servicelb`) would answer for the same services.\n\
+echo \"warning: the topology does not disable k3s's servicelb (cluster.disable: [servicelb]); it competes with MetalLB for LoadBalancer services\" >&2\n",
+        );
+    }
+
+    let _ = writeln!(o, "\necho \"== MetalLB $METALLB_VERSION ($MANIFEST)\"");
+    if plan.cluster.airgap {
+        let _ = writeln!(
+            o,
+            "SRC=\"$HERE/../../\"{}\"/$MANIFEST\"\nif [[ ! -f \"$SRC\" ]]; then\n  echo \"error: $SRC is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ beside this bundle\" >&2\n  exit 1\nfi",
+            sh_quote(ARTIFACTS_DIR)
+        );
+    } else {
+        o.push_str("SRC=\"https://raw.githubusercontent.com/metallb/metallb/$METALLB_VERSION/config/manifests/$MANIFEST\"\n");
+    }
+    o.push_str(
+        "# Server-side apply: the CRDs are too large for the last-applied annotation, and it is safe to repeat.\n\
+kc apply --server-side --force-conflicts -f \"$SRC\"\n\
+kc -n metallb-system rollout status deployment/controller --timeout=600s\n\
+kc -n metallb-system rollout status daemonset/speaker --timeout=600s\n",
+    );
+    if file == FRR_K8S {
+        o.push_str(
+            "kc -n metallb-system rollout status daemonset/frr-k8s-daemon --timeout=600s\n\
+kc -n metallb-system rollout status deployment/frr-k8s-statuscleaner --timeout=600s\n",
+        );
+    }
+    o.push_str(
+        "\n# The validating webhook (served by the controller) must answer before any pool is accepted.\n\
+webhook_ready() {\n  [[ -n \"$(kc -n metallb-system get endpointslices -l kubernetes.io/service-name=metallb-webhook-service \\\n    \
+-o jsonpath='{.items[*].endpoints[*].addresses[*]}' 2>/dev/null)\" ]]\n}\n\
+wait_until 300 webhook_ready\n\
+# Its certificate may still be propagating: retry for a while before giving up.\n\
+apply_config() {\n  local file=$1 try\n  for try in $(seq 1 24); do\n    if kc apply -f \"$file\"; then\n      return 0\n    fi\n    \
+echo \"MetalLB's webhook refused $file (attempt $try); retrying in 5s\" >&2\n    sleep 5\n  done\n  \
+echo \"error: MetalLB's webhook kept refusing $file: see kubectl -n metallb-system logs deployment/controller\" >&2\n  return 1\n}\n",
+    );
+    o.push_str("\necho \"== address pools\"\napply_config \"$HERE/pools.yaml\"\n");
+    match m.mode {
+        MetallbMode::L2 => {
+            o.push_str("echo \"== layer 2 advertisement\"\napply_config \"$HERE/l2.yaml\"\n");
+            o.push_str("kc -n metallb-system get ipaddresspools.metallb.io,l2advertisements.metallb.io\n");
+        }
+        MetallbMode::Bgp => {
+            o.push_str("echo \"== BGP peers and advertisement\"\napply_config \"$HERE/bgp.yaml\"\n");
+            o.push_str(
+                "kc -n metallb-system get ipaddresspools.metallb.io,bgppeers.metallb.io,bgpadvertisements.metallb.io\n",
+            );
+        }
+    }
+    o.push_str("echo \"MetalLB is installed. Next: ./verify.sh from the bundle's top folder.\"\n");
+    o
+}
+
+/// The runbook's MetalLB section (markdown), for README.md after the CNI's section.
+pub fn runbook_section(plan: &Plan) -> Option<String> {
+    let m = plan.cluster.metallb.as_ref()?;
+    let mut o = String::new();
+    let _ = writeln!(o, "## MetalLB {VERSION}\n");
+    let mode = match m.mode {
+        MetallbMode::L2 => "layer 2: one node per service answers ARP (IPv4) / NDP (IPv6) on the nodes' network",
+        MetallbMode::Bgp => "BGP: every node announces the service addresses to the routers that serve its site",
+    };
+    let _ = writeln!(o, "Mode: {mode}. Manifest: `{}` (from {}).\n", manifest(plan), manifest_url(manifest(plan)));
+    o.push_str("| pool | addresses |\n|---|---|\n");
+    for (name, ranges) in &m.pools {
+        let r: Vec<String> = ranges.iter().map(address).collect();
+        let _ = writeln!(o, "| {} | {} |", k8s_name(&[name]), r.join(", "));
+    }
+    if m.mode == MetallbMode::Bgp {
+        o.push_str("\n| peer | address | AS (nodes → router) | nodes |\n|---|---|---|---|\n");
+        let peers = peers(plan);
+        for (p, name) in peers.iter().zip(peer_names(&peers)) {
+            let _ = writeln!(
+                o,
+                "| {name} ({}) | {} | {} → {} | {} |",
+                p.router,
+                p.address,
+                p.my_asn,
+                p.peer_asn,
+                p.nodes.join(", ")
+            );
+        }
+        o.push_str(
+            "\nEach node announces every service address as a /32 (/128): the routers see one path per node \
+and spread the traffic over them (ECMP) when they allow multipath.\n",
+        );
+    }
+    if !plan.cluster.disable.iter().any(|d| d == "servicelb") {
+        o.push_str(
+            "\n**Warning:** the topology does not disable k3s's `servicelb`; add `servicelb` to \
+`cluster.disable`, or it competes with MetalLB for every LoadBalancer service.\n",
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nRun once on a server, after the CNI: `sudo ./{APPLY}`. It installs MetalLB, waits for the controller, \
+the speakers and the validating webhook, then applies `pools.yaml` and `{}`.",
+        if m.mode == MetallbMode::L2 { "l2.yaml" } else { "bgp.yaml" }
+    );
+    if plan.cluster.airgap {
+        o.push_str(
+            "\nAirgap: the manifest comes from `artifacts/metallb/`; the images (quay.io/metallb/controller, \
+quay.io/metallb/speaker, and for FRR-K8s mode quay.io/frrouting/frr and quay.io/metallb/frr-k8s) must come \
+from a registry the nodes reach (`cluster.registry_mirrors`).\n",
+        );
+    }
+    Some(o)
+}
+
+/// verify.sh's MetalLB checks (bash), run inside verify.sh after its prologue: they
+/// use its `kc`, `pass` and `fail`. A probe LoadBalancer service must get an
+/// address from a pool.
+pub fn verify_checks(plan: &Plan) -> Option<String> {
+    let m = plan.cluster.metallb.as_ref()?;
+    let mut o = String::from("\necho \"== MetalLB\"\n");
+    o.push_str(
+        "if kc -n metallb-system rollout status deployment/controller --timeout=60s >/dev/null 2>&1; then\n  \
+pass \"MetalLB controller is available\"\nelse\n  fail \"MetalLB controller is available\"\nfi\n\
+if kc -n metallb-system rollout status daemonset/speaker --timeout=60s >/dev/null 2>&1; then\n  \
+pass \"MetalLB speaker runs on every node\"\nelse\n  fail \"MetalLB speaker runs on every node\"\nfi\n",
+    );
+    for p in pool_names(m) {
+        let _ = writeln!(
+            o,
+            "if kc -n metallb-system get ipaddresspools.metallb.io {p} >/dev/null 2>&1; then\n  pass \"MetalLB pool {p} exists\"\nelse\n  fail \"MetalLB pool {p} exists\"\nfi"
+        );
+    }
+    if m.mode == MetallbMode::Bgp {
+        let peers = peers(plan);
+        for name in peer_names(&peers) {
+            let _ = writeln!(
+                o,
+                "if kc -n metallb-system get bgppeers.metallb.io {name} >/dev/null 2>&1; then\n  pass \"MetalLB BGP peer {name} exists\"\nelse\n  fail \"MetalLB BGP peer {name} exists\"\nfi"
+            );
+        }
+    }
+    o.push_str(
+        "# A LoadBalancer service without pods: MetalLB still assigns it an address.\n\
+kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&1 || true\n\
+kc -n default create service loadbalancer meshplan-lb-probe --tcp=80:80 >/dev/null\n\
+lb_ip() {\n  kc -n default get service meshplan-lb-probe -o jsonpath='{.status.loadBalancer.ingress[0].ip}' 2>/dev/null\n}\n\
+LB_IP=\"\"\nfor _ in $(seq 1 12); do\n  LB_IP=\"$(lb_ip || true)\"\n  [[ -n \"$LB_IP\" ]] && break\n  sleep 5\ndone\n\
+if [[ -n \"$LB_IP\" ]]; then\n  pass \"MetalLB assigned $LB_IP to a LoadBalancer service\"\nelse\n  \
+fail \"MetalLB assigned an address to a LoadBalancer service (none after 60s)\"\nfi\n\
+kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&1 || true\n",
+    );
+    Some(o)
+}
+
+/// fetch-artifacts.sh's MetalLB step (bash), run inside that script: it uses its
+/// `fetch` and `$HERE`. MetalLB publishes no checksum for the manifest; it comes
+/// from the immutable release tag and lands in artifacts/SHA256SUMS.
+pub fn fetch_steps(plan: &Plan) -> Option<String> {
+    plan.cluster.metallb.as_ref()?;
+    let file = manifest(plan);
+    let mut o = String::from("\n# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).\n");
+    let _ = writeln!(o, "mkdir -p \"$HERE/\"{dir}", dir = sh_quote(ARTIFACTS_DIR));
+    let _ = writeln!(o, "fetch {} \"$HERE/\"{}", sh_quote(&manifest_url(file)), sh_quote(&format!("{ARTIFACTS_DIR}/{file}")));
+    Some(o)
+}
+
+/// ARTIFACTS.txt's MetalLB lines.
+pub fn artifact_lines(plan: &Plan) -> Option<String> {
+    plan.cluster.metallb.as_ref()?;
+    let file = manifest(plan);
+    Some(format!(
+        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n  \
+Images (not downloaded): quay.io/metallb/controller:{VERSION}, quay.io/metallb/speaker:{VERSION}{}; serve them from a\n  \
+registry the nodes reach (cluster.registry_mirrors for quay.io).\n",
+        manifest_url(file),
+        if file == FRR_K8S { ", and the FRR-K8s images the manifest names" } else { "" }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address;
+    use crate::model::AddrRange;
+
+    #[test]
+    fn pool_entries() {
+        let r: AddrRange = "10.0.0.100-10.0.0.200".parse().expect("a range");
+        assert_eq!(address(&r), "10.0.0.100-10.0.0.200");
+        let c: AddrRange = "192.0.2.241/29".parse().expect("a prefix");
+        assert_eq!(address(&c), "192.0.2.240/29");
+    }
 }
