@@ -124,10 +124,8 @@ pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Option<(Stri
 
 /// A file name made of the characters every system accepts.
 pub fn file_stem(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
-        .collect();
+    let s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
     let s = s.trim_matches(|c| c == '-' || c == '.').to_string();
     if s.is_empty() {
         "meshplan".to_string()

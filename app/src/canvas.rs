@@ -149,6 +149,15 @@ fn view_box(bounds: Option<Rect>) -> Rect {
     Rect { x: b.x - (w - b.w) / 2.0, y: b.y - (h - b.h) / 2.0, w, h }
 }
 
+/// Panning the view: where the pointer went down and the view then.
+#[derive(Clone, Copy)]
+struct Pan {
+    x: f64,
+    y: f64,
+    view: Rect,
+    moved: bool,
+}
+
 struct Drag {
     target: Sel,
     start: Pt,
@@ -184,9 +193,30 @@ pub fn Canvas() -> impl IntoView {
         t.map(|t| app.layout.with(|l| geometry(&t, l))).unwrap_or_default()
     });
     let marks = Memo::new(move |_| app.derived.with(|d| marks(d.plan.as_deref())));
+    // The view: everything (fit), or where the person zoomed and panned to; kept
+    // still while something is dragged.
     let frozen = RwSignal::new(None::<Rect>);
-    let vb = Memo::new(move |_| frozen.get().unwrap_or_else(|| view_box(geo.with(|g| g.bounds))));
+    let vb = Memo::new(move |_| {
+        frozen.get().or_else(|| app.zoom.get()).unwrap_or_else(|| view_box(geo.with(|g| g.bounds)))
+    });
     let drag = StoredValue::new(None::<Drag>);
+    let pan = StoredValue::new(None::<Pan>);
+    // Screen pixels per drawing unit.
+    let scale = move || -> f64 {
+        let Some(svg) = svg_ref.get_untracked() else { return 1.0 };
+        let r = svg.get_bounding_client_rect();
+        let v = vb.get_untracked();
+        (r.width() / v.w).min(r.height() / v.h).max(1e-6)
+    };
+    let zoom_by = move |f: f64, at: Option<Pt>| {
+        let v = vb.get_untracked();
+        let f = f.clamp(0.2, 5.0);
+        let c = at.unwrap_or_else(|| v.center());
+        // Not beyond 8× the drawing's size, nor closer than a 200-unit window.
+        let w = (v.w * f).clamp(200.0, 8.0 * view_box(geo.with_untracked(|g| g.bounds)).w.max(200.0));
+        let f = w / v.w;
+        app.zoom.set(Some(Rect { x: c.x - (c.x - v.x) * f, y: c.y - (c.y - v.y) * f, w, h: v.h * f }));
+    };
 
     // Pointer position in drawing coordinates (viewBox, "meet" scaling).
     let to_svg = move |x: f64, y: f64| -> Pt {
@@ -255,6 +285,16 @@ pub fn Canvas() -> impl IntoView {
     };
 
     let on_move = move |ev: web_sys::PointerEvent| {
+        if let Some(mut p) = pan.get_value() {
+            let (dx, dy) = (ev.client_x() as f64 - p.x, ev.client_y() as f64 - p.y);
+            if p.moved || dx.abs() + dy.abs() >= 4.0 {
+                p.moved = true;
+                let s = scale();
+                app.zoom.set(Some(Rect { x: p.view.x - dx / s, y: p.view.y - dy / s, ..p.view }));
+                pan.set_value(Some(p));
+            }
+            return;
+        }
         let p = to_svg(ev.client_x() as f64, ev.client_y() as f64);
         let mut begin = false;
         let mut update = None;
@@ -291,6 +331,14 @@ pub fn Canvas() -> impl IntoView {
     };
 
     let on_up = move |_ev: web_sys::PointerEvent| {
+        if let Some(p) = pan.try_update_value(|p| p.take()).flatten() {
+            // A click on the background (no pan): clear the selection.
+            if !p.moved && app.mode.get_untracked() == Mode::Normal {
+                app.sel.set(None);
+                app.highlight.set(None);
+            }
+            return;
+        }
         let Some(d) = drag.try_update_value(|d| d.take()).flatten() else { return };
         if d.moved {
             if let Some(t) = app.derived.get_untracked().topology {
@@ -303,14 +351,25 @@ pub fn Canvas() -> impl IntoView {
         }
     };
 
+    // The background: drag to pan; a click clears the selection (at the release).
     let on_background = move |ev: web_sys::PointerEvent| {
         if ev.button() != 0 {
             return;
         }
-        if app.mode.get_untracked() == Mode::Normal {
-            app.sel.set(None);
-            app.highlight.set(None);
+        pan.set_value(Some(Pan {
+            x: ev.client_x() as f64,
+            y: ev.client_y() as f64,
+            view: vb.get_untracked(),
+            moved: false,
+        }));
+        if let Some(svg) = svg_ref.get_untracked() {
+            let _ = svg.set_pointer_capture(ev.pointer_id());
         }
+    };
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        ev.prevent_default();
+        let at = to_svg(ev.client_x() as f64, ev.client_y() as f64);
+        zoom_by((ev.delta_y() * 0.0015).exp(), Some(at));
     };
 
     // Keyboard: Enter selects, arrows move a device.
@@ -352,7 +411,9 @@ pub fn Canvas() -> impl IntoView {
     let site_view = move |it: SiteItem| {
         let name = it.name.clone();
         let n2 = name.clone();
-        let rect = Memo::new(move |_| geo.with(|g| g.site.get(&n2).copied().unwrap_or(Rect { x: 0.0, y: 0.0, w: 0.0, h: 0.0 })));
+        let rect = Memo::new(move |_| {
+            geo.with(|g| g.site.get(&n2).copied().unwrap_or(Rect { x: 0.0, y: 0.0, w: 0.0, h: 0.0 }))
+        });
         let sel = Sel::Site(name.clone());
         let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel);
         let n3 = name.clone();
@@ -521,6 +582,7 @@ pub fn Canvas() -> impl IntoView {
                 role="group"
                 aria-label="Drawing of the design"
                 on:pointermove=on_move
+                on:wheel=on_wheel
                 on:pointerup=on_up
                 on:pointercancel=on_up
             >
@@ -543,6 +605,12 @@ pub fn Canvas() -> impl IntoView {
                     <For each=move || items.with(|i| i.devs.clone()) key=|d| d.clone() children=move |d| dev_view(d) />
                 </g>
             </svg>
+            <div class="zoom" role="group" aria-label="Zoom">
+                <button title="Zoom in" aria-label="Zoom in" on:click=move |_| zoom_by(0.8, None)>"+"</button>
+                <button title="Zoom out" aria-label="Zoom out" on:click=move |_| zoom_by(1.25, None)>"−"</button>
+                <button title="Show everything" data-testid="zoom-fit" class:active=move || app.zoom.with(Option::is_none)
+                    on:click=move |_| app.zoom.set(None)>"Fit"</button>
+            </div>
             <Show when=stale>
                 <div class="canvas-note" role="status">
                     "The YAML has an error, so the drawing shows the last version that could be read. Fix the text (YAML tab) to edit the drawing again."

@@ -28,13 +28,7 @@ cluster:
 
 /// Every name in use, sites and devices alike.
 fn names(t: &Topology) -> BTreeSet<&str> {
-    t.sites
-        .keys()
-        .chain(t.nodes.keys())
-        .chain(t.routers.keys())
-        .chain(t.hosts.keys())
-        .map(String::as_str)
-        .collect()
+    t.sites.keys().chain(t.nodes.keys()).chain(t.routers.keys()).chain(t.hosts.keys()).map(String::as_str).collect()
 }
 
 /// `base-1`, `base-2`, …: the first that names nothing yet.
@@ -102,7 +96,13 @@ pub fn target_site(t: &Topology, sel: Option<&Sel>) -> Option<String> {
             s.name().and_then(|n| t.site_of(n)).map(str::to_string)
         }
         Some(Sel::Link(i)) => t.links.get(*i).and_then(|l| {
-            l.between.iter().find_map(|e| if t.sites.contains_key(e) { Some(e.clone()) } else { t.site_of(e).map(str::to_string) })
+            l.between.iter().find_map(|e| {
+                if t.sites.contains_key(e) {
+                    Some(e.clone())
+                } else {
+                    t.site_of(e).map(str::to_string)
+                }
+            })
         }),
         _ => None,
     };
@@ -498,8 +498,9 @@ mod tests {
         let err = set_field(&t, &["nodes", "kubemaster", "address"], field_value(Input::List, "10.0.0.300").unwrap())
             .unwrap_err();
         assert!(err.contains("10.0.0.300"), "{err}");
-        let t3 = set_field(&t, &["nodes", "kubemaster", "address"], field_value(Input::List, "10.1.0.1, fd00::1").unwrap())
-            .unwrap();
+        let t3 =
+            set_field(&t, &["nodes", "kubemaster", "address"], field_value(Input::List, "10.1.0.1, fd00::1").unwrap())
+                .unwrap();
         assert_eq!(t3.nodes["kubemaster"].address.0.len(), 2);
         assert_eq!(field_text(&document(&t3).unwrap(), &["nodes", "kubemaster", "address"]), "10.1.0.1, fd00::1");
         let t6 = set_field(&t, &["links", "0", "between", "1"], field_value(Input::Text, "WDS").unwrap()).unwrap();

@@ -27,7 +27,10 @@ struct Spec {
 enum FieldKind {
     Text(Input),
     /// A choice; `optional` adds "(default)", which removes the field.
-    Choice { options: Vec<String>, optional: bool },
+    Choice {
+        options: Vec<String>,
+        optional: bool,
+    },
     Check,
 }
 
@@ -72,14 +75,16 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                     .placeholder(n.clone())
                     .help("the `region` label of the nodes here"),
                 choice("Network kind", &["sites", n, "kind"], &["lan", "vpc", "zerotier"], false),
-                text("Network MTU", &["sites", n, "lan_mtu"], Input::Scalar).placeholder(s.kind.default_mtu().to_string()),
+                text("Network MTU", &["sites", n, "lan_mtu"], Input::Scalar)
+                    .placeholder(s.kind.default_mtu().to_string()),
                 spec("Members share one network", &["sites", n, "lan"], FieldKind::Check),
             ]
         }
         Sel::Node(n) => vec![
             names_choice("Site", &["nodes", n, "site"], sites, false),
             choice("Role", &["nodes", n, "role"], &["server", "agent"], false),
-            text("Address", &["nodes", n, "address"], Input::List).help("one address, or IPv4 and IPv6 separated by a comma"),
+            text("Address", &["nodes", n, "address"], Input::List)
+                .help("one address, or IPv4 and IPv6 separated by a comma"),
             text("Public endpoint", &["nodes", n, "public"], Input::Text).placeholder("none").help("address:port"),
         ],
         Sel::Router(n) => {
@@ -101,7 +106,8 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
         Sel::Host(n) => vec![names_choice("Site", &["hosts", n, "site"], sites, true)],
         Sel::Link(i) => {
             let i_s = i.to_string();
-            let ends: Vec<String> = t.sites.keys().chain(t.nodes.keys()).chain(t.routers.keys()).chain(t.hosts.keys()).cloned().collect();
+            let ends: Vec<String> =
+                t.sites.keys().chain(t.nodes.keys()).chain(t.routers.keys()).chain(t.hosts.keys()).cloned().collect();
             let kind = t.links.get(*i).map(|l| l.kind).unwrap_or_default();
             vec![
                 names_choice("From", &["links", &i_s, "between", "0"], ends.clone(), false),
@@ -126,7 +132,9 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                 text("Pod CIDR", &["cluster", "pod_cidr"], Input::Seq).help("one or two (IPv4, IPv6)"),
                 text("Service CIDR", &["cluster", "service_cidr"], Input::Seq),
                 text("Cluster AS", &["cluster", "asn"], Input::Scalar),
-                text("Pod MTU", &["cluster", "mtu"], Input::Scalar).placeholder("auto").help("auto: the computed budget"),
+                text("Pod MTU", &["cluster", "mtu"], Input::Scalar)
+                    .placeholder("auto")
+                    .help("auto: the computed budget"),
                 text("k3s version", &["cluster", "k3s_version"], Input::Text).placeholder("latest stable"),
             ];
             match t.cluster.cni {
@@ -148,9 +156,12 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                     &["vxlan", "host-gw", "wireguard-native", "none"],
                     false,
                 )),
-                meshplan_core::model::Cni::Kilo => {
-                    v.push(choice("Kilo granularity", &["cluster", "kilo", "granularity"], &["location", "full"], false))
-                }
+                meshplan_core::model::Cni::Kilo => v.push(choice(
+                    "Kilo granularity",
+                    &["cluster", "kilo", "granularity"],
+                    &["location", "full"],
+                    false,
+                )),
             }
             v
         }
@@ -280,7 +291,8 @@ pub fn Inspector() -> impl IntoView {
     move || {
         let d = app.derived.get();
         let Some(t) = d.topology.clone() else {
-            return view! { <p class="muted">"Nothing to edit: the text could not be read. See the YAML tab."</p> }.into_any();
+            return view! { <p class="muted">"Nothing to edit: the text could not be read. See the YAML tab."</p> }
+                .into_any();
         };
         let sel = app.sel.get().filter(|s| crate::state::exists(&t, s)).unwrap_or(Sel::Cluster);
         let title = match &sel {

@@ -359,11 +359,8 @@ pub fn auto(t: &Topology) -> Layout {
     }
     // Devices outside any site: a row below the sites.
     let bottom = MARGIN + row_h.iter().sum::<f64>() + GAP * rows as f64;
-    let loose: Vec<&str> = devices(t)
-        .into_iter()
-        .filter(|(_, s)| s.is_none_or(|s| !t.sites.contains_key(s)))
-        .map(|(n, _)| n)
-        .collect();
+    let loose: Vec<&str> =
+        devices(t).into_iter().filter(|(_, s)| s.is_none_or(|s| !t.sites.contains_key(s))).map(|(n, _)| n).collect();
     for (j, d) in loose.iter().enumerate() {
         layout.devices.insert(d.to_string(), Pt::new(MARGIN + DEV_LEFT + j as f64 * SLOT_W, bottom + DEV_TOP));
     }

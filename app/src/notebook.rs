@@ -92,7 +92,9 @@ pub fn Notebook() -> impl IntoView {
         let summary = match (e, w) {
             (0, 0) => "No errors, no warnings.".to_string(),
             (0, w) => format!("No errors, {w} warning{}.", plural(w)),
-            (e, w) => format!("{e} error{}, {w} warning{}: export waits for the errors to be fixed.", plural(e), plural(w)),
+            (e, w) => {
+                format!("{e} error{}, {w} warning{}: export waits for the errors to be fixed.", plural(e), plural(w))
+            }
         };
         let counts = d.topology.as_ref().map(|t| {
             format!(

@@ -116,6 +116,8 @@ pub struct App {
     pub dragging: RwSignal<bool>,
     /// A place in the text to show (line, column), set by clicking a syntax error.
     pub goto: RwSignal<Option<(usize, usize)>>,
+    /// The part of the drawing in view, when zoomed or panned; `None` fits everything.
+    pub zoom: RwSignal<Option<crate::layout::Rect>>,
 }
 
 impl App {
@@ -141,6 +143,7 @@ impl App {
             show_bgp: RwSignal::new(false),
             dragging: RwSignal::new(false),
             goto: RwSignal::new(None),
+            zoom: RwSignal::new(None),
         };
         // A saved layout may predate the text (an older build): place what has no place.
         if let Some(t) = app.derived.get_untracked().editable() {
@@ -197,6 +200,7 @@ impl App {
         self.sel.set(None);
         self.highlight.set(None);
         self.mode.set(Mode::Normal);
+        self.zoom.set(None);
         self.replace(fresh_doc(&text), Step::Edit);
     }
 
@@ -329,7 +333,9 @@ impl App {
                 browser::replace_hash(None);
             }
             Err(core_api::ShareError(why)) => {
-                self.say_error(format!("This share link is damaged and was not opened: {why}. Your design is unchanged."));
+                self.say_error(format!(
+                    "This share link is damaged and was not opened: {why}. Your design is unchanged."
+                ));
             }
         }
     }

@@ -10,6 +10,7 @@ mod render;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let code = match args::parse(&argv) {
         Ok(cmd) => cmd::run(cmd),
@@ -20,3 +21,17 @@ fn main() -> ExitCode {
     };
     ExitCode::from(code)
 }
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`meshplan plan F | head`)
+/// would panic; a command-line tool should end quietly as C tools do.
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to SIG_DFL before any thread starts
+    // touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}

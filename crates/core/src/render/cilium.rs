@@ -29,7 +29,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::common::{first_server, header, k8s_name, script_start, sh_quote, yaml_str};
-use super::metallb::{kube_prologue, on_a_server};
+use super::metallb::{kube_prologue, on_a_server, HERE};
 use super::File;
 use crate::model::{AddrRange, Cni};
 use crate::plan::{Family, Plan, SessionKind, SessionRole};
@@ -145,7 +145,8 @@ fn pod_cidr(plan: &Plan, fam: Family) -> Option<IpNet> {
 fn values(plan: &Plan) -> String {
     let c = plan.cluster.cilium();
     let v = version(plan);
-    let mut o = header(plan, "#", &format!("Helm values for the Cilium chart {v} ({HELM_REPO}), installed by apply.sh"));
+    let mut o =
+        header(plan, "#", &format!("Helm values for the Cilium chart {v} ({HELM_REPO}), installed by apply.sh"));
     let v4 = pod_cidr(plan, Family::Ipv4);
     let v6 = pod_cidr(plan, Family::Ipv6);
 
@@ -330,11 +331,19 @@ fn bgp(plan: &Plan) -> String {
     let _ = writeln!(o, "  labels:\n    {}: {}", ADVERTISE_LABEL.0, yaml_str(ADVERTISE_LABEL.1));
     o.push_str("spec:\n  advertisements:\n    - advertisementType: PodCIDR\n");
     if !c.lb_pools.is_empty() {
-        o.push_str(
-            "    # Every service's LoadBalancer addresses (a NotIn on a key no service has matches all).\n\
-    - advertisementType: Service\n      service:\n        addresses:\n          - LoadBalancerIP\n      \
-selector:\n        matchExpressions:\n          - key: somekey\n            operator: NotIn\n            values:\n              - never-used-value\n",
-        );
+        o.push_str(concat!(
+            "    # Every service's LoadBalancer addresses (a NotIn on a key no service has matches all).\n",
+            "    - advertisementType: Service\n",
+            "      service:\n",
+            "        addresses:\n",
+            "          - LoadBalancerIP\n",
+            "      selector:\n",
+            "        matchExpressions:\n",
+            "          - key: somekey\n",
+            "            operator: NotIn\n",
+            "            values:\n",
+            "              - never-used-value\n",
+        ));
     }
 
     // Which nodes peer with which routers.
@@ -355,12 +364,19 @@ selector:\n        matchExpressions:\n          - key: somekey\n            oper
         }
         let in_region = plan.nodes.values().filter(|n| n.region == g.region).count();
         if in_region != g.nodes.len() {
-            o.push_str("    matchExpressions:\n      - key: kubernetes.io/hostname\n        operator: In\n        values:\n");
+            o.push_str(
+                "    matchExpressions:\n      - key: kubernetes.io/hostname\n        operator: In\n        values:\n",
+            );
             for n in &g.nodes {
                 let _ = writeln!(o, "          - {}", yaml_str(n));
             }
         }
-        let _ = writeln!(o, "  bgpInstances:\n    - name: {}\n      localASN: {}\n      peers:", yaml_str(&format!("instance-{}", g.local_asn)), g.local_asn);
+        let _ = writeln!(
+            o,
+            "  bgpInstances:\n    - name: {}\n      localASN: {}\n      peers:",
+            yaml_str(&format!("instance-{}", g.local_asn)),
+            g.local_asn
+        );
         for p in &g.peers {
             let _ = writeln!(o, "        - name: {}", yaml_str(&p.name()));
             let _ = writeln!(o, "          peerASN: {}", p.peer_asn);
@@ -390,14 +406,22 @@ fn lb_pools(plan: &Plan) -> String {
     }
     for (name, ranges) in &c.lb_pools {
         let n = pool_name(name);
-        let _ = writeln!(o, "---\napiVersion: {api}\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: {n}\nspec:\n  blocks:");
+        let _ = writeln!(
+            o,
+            "---\napiVersion: {api}\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: {n}\nspec:\n  blocks:"
+        );
         for r in ranges {
             match r {
                 AddrRange::Cidr(net) => {
                     let _ = writeln!(o, "    - cidr: {}", yaml_str(&net.trunc().to_string()));
                 }
                 AddrRange::Range(a, b) => {
-                    let _ = writeln!(o, "    - start: {}\n      stop: {}", yaml_str(&a.to_string()), yaml_str(&b.to_string()));
+                    let _ = writeln!(
+                        o,
+                        "    - start: {}\n      stop: {}",
+                        yaml_str(&a.to_string()),
+                        yaml_str(&b.to_string())
+                    );
                 }
             }
         }
@@ -424,6 +448,7 @@ fn apply(plan: &Plan) -> String {
     o.push('\n');
     o.push_str(&on_a_server(plan));
     let _ = writeln!(o, "\nCILIUM_VERSION={}", sh_quote(&v));
+    o.push_str(HERE);
     o.push_str(kube_prologue());
     if has_bgp && bgp_api(&v).is_none() {
         o.push_str(
@@ -432,7 +457,7 @@ fn apply(plan: &Plan) -> String {
     }
 
     if airgap {
-        let _ = writeln!(o, "ART=\"$HERE/../../\"{}", sh_quote(ARTIFACTS_DIR));
+        let _ = writeln!(o, "ART=\"$HERE/../../{ARTIFACTS_DIR}\"");
         o.push_str(
             "CHART=\"$ART/cilium-$CILIUM_VERSION.tgz\"\n\
 if [[ ! -f \"$CHART\" ]]; then\n  echo \"error: $CHART is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ beside this bundle\" >&2\n  exit 1\nfi\n\
@@ -449,7 +474,9 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
     o.push_str("\necho \"== node labels (the BGP node selectors match on them)\"\n");
     for (name, n) in &plan.nodes {
         let mut labels = vec![sh_quote(&format!("region={}", n.region))];
-        labels.extend(n.labels.iter().filter(|(k, _)| k.as_str() != "region").map(|(k, v)| sh_quote(&format!("{k}={v}"))));
+        labels.extend(
+            n.labels.iter().filter(|(k, _)| k.as_str() != "region").map(|(k, v)| sh_quote(&format!("{k}={v}"))),
+        );
         let _ = writeln!(
             o,
             "if kc get node {node} >/dev/null 2>&1; then\n  kc label node {node} --overwrite {labels}\nelse\n  echo \"warning: node {node} has not joined yet; run this script again once it has\" >&2\nfi",
@@ -492,7 +519,9 @@ kc wait --for=condition=Ready node --all --timeout=600s\n",
         for n in ["ciliumbgppeerconfigs", "ciliumbgpadvertisements", "ciliumbgpclusterconfigs"] {
             crd(&mut o, &format!("{n}.cilium.io"));
         }
-        o.push_str("kc apply -f \"$HERE/bgp.yaml\"\nkc get ciliumbgpclusterconfigs.cilium.io,ciliumbgpnodeconfigs.cilium.io\n");
+        o.push_str(
+            "kc apply -f \"$HERE/bgp.yaml\"\nkc get ciliumbgpclusterconfigs.cilium.io,ciliumbgpnodeconfigs.cilium.io\n",
+        );
     }
     o.push_str("echo \"Cilium is installed. Next: ./verify.sh from the bundle's top folder.\"\n");
     o
@@ -591,7 +620,13 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
 It labels the nodes, runs `helm upgrade --install` with `values.yaml`, waits for the agents and the operator, \
 then applies{}{}.",
         if !c.lb_pools.is_empty() { " `lb-pools.yaml`" } else { "" },
-        if groups.is_empty() { "" } else if c.lb_pools.is_empty() { " `bgp.yaml`" } else { " and `bgp.yaml`" }
+        if groups.is_empty() {
+            ""
+        } else if c.lb_pools.is_empty() {
+            " `bgp.yaml`"
+        } else {
+            " and `bgp.yaml`"
+        }
     );
     if plan.cluster.airgap {
         o.push_str(
@@ -660,7 +695,7 @@ pub fn fetch_steps(plan: &Plan) -> Option<String> {
     }
     let v = version(plan);
     let mut o = String::from("\n# Cilium: the Helm chart, and helm to install it.\n");
-    let _ = writeln!(o, "CILIUM_DIR=\"$HERE/\"{}\nmkdir -p \"$CILIUM_DIR\"", sh_quote(ARTIFACTS_DIR));
+    let _ = writeln!(o, "CILIUM_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$CILIUM_DIR\"");
     let _ = writeln!(o, "fetch {} \"$CILIUM_DIR/cilium-{v}.tgz\"", sh_quote(&format!("{HELM_REPO}/cilium-{v}.tgz")));
     let _ = writeln!(o, "HELM_VERSION={}", sh_quote(HELM_VERSION));
     o.push_str(

@@ -32,7 +32,7 @@ use std::net::{IpAddr, SocketAddr};
 use ipnet::IpNet;
 
 use super::common::{ident, require_host, require_root, script_start, servers, sh_quote};
-use super::metallb::{kube_prologue, on_a_server};
+use super::metallb::{kube_prologue, on_a_server, HERE};
 use super::File;
 use crate::model::{Cni, KiloGranularity, MetallbMode, Role};
 use crate::plan::{NodePlan, Plan};
@@ -86,11 +86,9 @@ pub struct Location {
 /// per node at `full`.
 pub fn locations(plan: &Plan) -> Vec<Location> {
     match plan.cluster.kilo().granularity {
-        KiloGranularity::Full => plan
-            .nodes
-            .keys()
-            .map(|n| Location { name: n.clone(), nodes: vec![n.clone()], leader: n.clone() })
-            .collect(),
+        KiloGranularity::Full => {
+            plan.nodes.keys().map(|n| Location { name: n.clone(), nodes: vec![n.clone()], leader: n.clone() }).collect()
+        }
         KiloGranularity::Location => {
             let sites: BTreeSet<&str> = plan.nodes.values().map(|n| n.site.as_str()).collect();
             sites
@@ -169,11 +167,12 @@ fn apply(plan: &Plan) -> String {
         plan,
         "Installs Kilo (WireGuard mesh) and annotates the nodes with their location, endpoint and keepalive. Run on a server, after every node is installed.",
     );
-    o.push_str(
-        "# Usage: sudo ./cluster/kilo/apply.sh\n# Safe to run again, for example after more nodes joined.\n\n",
-    );
+    o.push_str("# Usage: sudo ./cluster/kilo/apply.sh\n# Safe to run again, for example after more nodes joined.\n\n");
     o.push_str(&on_a_server(plan));
     let _ = writeln!(o, "\nKILO_VERSION={}\nPOD_MTU={}", sh_quote(VERSION), plan.pod_mtu);
+    if airgap {
+        o.push_str(HERE);
+    }
     o.push_str(kube_prologue());
     let args: Vec<String> = kg_args(plan).iter().map(|a| sh_quote(a)).collect();
     let _ = writeln!(o, "# Added to kg's arguments after --hostname.\nKILO_ARGS=({})", args.join(" "));
@@ -184,10 +183,10 @@ fn apply(plan: &Plan) -> String {
     if airgap {
         let _ = writeln!(
             o,
-            "for m in {list}; do\n  src=\"$HERE/../../\"{dir}\"/$m\"\n  if [[ ! -f \"$src\" ]]; then\n    \
+            "for m in {list}; do\n  src=\"$HERE/../../{dir}/$m\"\n  if [[ ! -f \"$src\" ]]; then\n    \
 echo \"error: $src is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ beside this bundle\" >&2\n    exit 1\n  fi\n  \
 cp \"$src\" \"$TMP/$m\"\ndone",
-            dir = sh_quote(ARTIFACTS_DIR)
+            dir = ARTIFACTS_DIR
         );
     } else {
         let _ = writeln!(
@@ -331,6 +330,15 @@ fn openings(plan: &Plan, name: &str, n: &NodePlan) -> Openings {
     }
 }
 
+/// The nftables ruleset of one node's firewall.sh, with `$SSH_PORT` where the
+/// script fills in the SSH port (for checking with `nft -c`).
+pub fn nft_rules(plan: &Plan, node: &str) -> Option<String> {
+    if plan.cluster.cni != Cni::Kilo {
+        return None;
+    }
+    plan.nodes.get(node).map(|n| ruleset(plan, node, n))
+}
+
 /// The nftables ruleset of one node; `$SSH_PORT` is filled in by the script.
 fn ruleset(plan: &Plan, name: &str, n: &NodePlan) -> String {
     let op = openings(plan, name, n);
@@ -470,18 +478,32 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
     let _ = writeln!(
         o,
         "| granularity | {} |",
-        if full { "full: every node is its own location, all nodes peer" } else { "location: one WireGuard peer per location (its leader)" }
+        if full {
+            "full: every node is its own location, all nodes peer"
+        } else {
+            "location: one WireGuard peer per location (its leader)"
+        }
     );
     let _ = writeln!(o, "| WireGuard CIDR | {} (`--subnet`) |", k.wireguard_cidr);
-    let _ = writeln!(o, "| WireGuard port | {}/udp (`--port`; a `public` endpoint's port overrides it per node) |", k.port);
+    let _ =
+        writeln!(o, "| WireGuard port | {}/udp (`--port`; a `public` endpoint's port overrides it per node) |", k.port);
     let _ = writeln!(o, "| pod MTU | {} (`--mtu` and the CNI configuration) |", plan.pod_mtu);
     if let Some(s) = k.keepalive {
         let _ = writeln!(o, "| keepalive | {s} s on every node |");
     }
     o.push_str("| inside a location | routed, no encapsulation (`--encapsulate=crosssubnet`: IP-in-IP only across subnets) |\n");
+    let cloud = locs.iter().any(|l| plan.sites.get(&l.name).is_some_and(|s| s.kind == crate::model::SiteKind::Vpc));
     let args: Vec<String> = kg_args(plan).iter().map(|a| format!("`{a}`")).collect();
     let _ = writeln!(o, "| kg flags | {} |", args.join(" "));
 
+    if cloud && !full {
+        o.push_str(
+            "\nInside a VPC the plan routes pods without encapsulation, as Kilo does with \
+`--encapsulate=crosssubnet` between nodes of one subnet. A cloud network that drops packets addressed to \
+IPs the instance does not own (a source/destination check) drops them: turn that check off on the nodes' \
+interfaces, or those pods cannot reach each other inside the location.\n",
+        );
+    }
     o.push_str("\n### Expected WireGuard layout\n\n| location | nodes | leader | endpoint | WireGuard peers |\n|---|---|---|---|---|\n");
     for l in &locs {
         let peers: Vec<&str> = locs.iter().filter(|x| x.name != l.name).map(|x| x.leader.as_str()).collect();
@@ -670,16 +692,15 @@ pub fn fetch_steps(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Kilo {
         return None;
     }
-    let mut o = String::from("\n# Kilo: the manifests of the release tag and kgctl (no upstream checksums; recorded in SHA256SUMS).\n");
-    let _ = writeln!(o, "KILO_DIR=\"$HERE/\"{}\nmkdir -p \"$KILO_DIR\"", sh_quote(ARTIFACTS_DIR));
+    let mut o = String::from(
+        "\n# Kilo: the manifests of the release tag and kgctl (no upstream checksums; recorded in SHA256SUMS).\n",
+    );
+    let _ = writeln!(o, "KILO_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$KILO_DIR\"");
     for m in MANIFESTS {
         let _ = writeln!(o, "fetch {} \"$KILO_DIR/{m}\"", sh_quote(&manifest_url(m)));
     }
-    let _ = writeln!(
-        o,
-        "fetch \"https://github.com/squat/kilo/releases/download/\"{}\"/kgctl-linux-$ARCH\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\"",
-        sh_quote(VERSION)
-    );
+    // VERSION is a constant of plain characters: no quoting needed inside the URL.
+    let _ = writeln!(o, "fetch \"{}\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\"", kgctl_url());
     Some(o)
 }
 

@@ -33,6 +33,9 @@ pub const ARTIFACTS_DIR: &str = "artifacts/metallb";
 /// MetalLB's own namespace; every configuration object lives in it.
 const NS: &str = "metallb-system";
 
+/// The folder of the running script.
+pub(crate) const HERE: &str = "HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n";
+
 /// Native mode: MetalLB's own BGP speaker (L2, and IPv4-only BGP). FRR-K8s mode:
 /// what upstream recommends, and the only one that speaks BGP over IPv6.
 const NATIVE: &str = "metallb-native.yaml";
@@ -224,8 +227,7 @@ fn bgp(plan: &Plan, m: &Metallb) -> String {
 /// kubeconfig, `kc` (kubectl or `k3s kubectl`), `wait_until SECONDS CMD...`, and
 /// `$HERE` (the script's folder).
 pub(crate) fn kube_prologue() -> &'static str {
-    "HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n\
-export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n\
+    "export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n\
 KUBECTL=(kubectl)\nif ! command -v kubectl >/dev/null 2>&1; then\n  KUBECTL=(k3s kubectl)\nfi\n\
 kc() {\n  \"${KUBECTL[@]}\" \"$@\"\n}\n\
 # Polls a command until it succeeds, for at most $1 seconds.\nwait_until() {\n  local limit=$1 waited=0\n  shift\n  \
@@ -252,6 +254,7 @@ fn apply(plan: &Plan, m: &Metallb) -> String {
     o.push_str("# Usage: sudo ./cluster/metallb/apply.sh\n\n");
     o.push_str(&on_a_server(plan));
     let _ = writeln!(o, "\nMETALLB_VERSION={}\nMANIFEST={}", sh_quote(VERSION), sh_quote(file));
+    o.push_str(HERE);
     o.push_str(kube_prologue());
 
     if !plan.cluster.disable.iter().any(|d| d == "servicelb") {
@@ -265,11 +268,13 @@ echo \"warning: the topology does not disable k3s's servicelb (cluster.disable: 
     if plan.cluster.airgap {
         let _ = writeln!(
             o,
-            "SRC=\"$HERE/../../\"{}\"/$MANIFEST\"\nif [[ ! -f \"$SRC\" ]]; then\n  echo \"error: $SRC is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ beside this bundle\" >&2\n  exit 1\nfi",
-            sh_quote(ARTIFACTS_DIR)
+            "SRC=\"$HERE/../../{}/$MANIFEST\"\nif [[ ! -f \"$SRC\" ]]; then\n  echo \"error: $SRC is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ beside this bundle\" >&2\n  exit 1\nfi",
+            ARTIFACTS_DIR
         );
     } else {
-        o.push_str("SRC=\"https://raw.githubusercontent.com/metallb/metallb/$METALLB_VERSION/config/manifests/$MANIFEST\"\n");
+        o.push_str(
+            "SRC=\"https://raw.githubusercontent.com/metallb/metallb/$METALLB_VERSION/config/manifests/$MANIFEST\"\n",
+        );
     }
     o.push_str(
         "# Server-side apply: the CRDs are too large for the last-applied annotation, and it is safe to repeat.\n\
@@ -412,9 +417,10 @@ kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&
 pub fn fetch_steps(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
-    let mut o = String::from("\n# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).\n");
-    let _ = writeln!(o, "mkdir -p \"$HERE/\"{dir}", dir = sh_quote(ARTIFACTS_DIR));
-    let _ = writeln!(o, "fetch {} \"$HERE/\"{}", sh_quote(&manifest_url(file)), sh_quote(&format!("{ARTIFACTS_DIR}/{file}")));
+    let mut o =
+        String::from("\n# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).\n");
+    let _ = writeln!(o, "mkdir -p \"$HERE/{ARTIFACTS_DIR}\"");
+    let _ = writeln!(o, "fetch {} \"$HERE/{ARTIFACTS_DIR}/{file}\"", sh_quote(&manifest_url(file)));
     Some(o)
 }
 
