@@ -140,6 +140,16 @@ async function setYaml(page, text) {
   await page.fill(tid('yaml'), text);
 }
 
+/// Pastes a whole text into the YAML tab: one input event, as a paste gives
+/// (Playwright's fill() types a long text in pieces, one input event per line).
+async function pasteYaml(page, text) {
+  await page.click(tid('tab-yaml'));
+  await page.$eval(tid('yaml'), (el, t) => {
+    el.value = t;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
@@ -489,30 +499,40 @@ await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-plan a
   const p = await newPage(ctx);
   await open(p);
   const design = scaleDesign();
-  await setYaml(p, design);
+  await pasteYaml(p, design);
   await p.waitForSelector('[data-node="s59-n9"]', { timeout: 30000 });
-  // The edit: one link MTU, typed into the text.
+  // The edit: one link MTU changed in the text (pasted: one input event). The app
+  // times the core (parse; checks and plan); the page times the whole update,
+  // drawing and notebook included, until the browser is free again.
+  await p.click(tid('tab-plan'));
   const times = [];
-  for (const mtu of [1400, 1380, 1360]) {
-    await p.fill(tid('yaml'), design.replace('kind: wireguard, mtu: 1420}', `kind: wireguard, mtu: ${mtu}}`));
-    await p.click(tid('tab-plan'));
-    await p.waitForSelector('[data-link="0"] .link-label');
+  for (const mtu of [1400, 1380, 1360, 1340, 1320]) {
+    const text = design.replace('kind: wireguard, mtu: 1420}', `kind: wireguard, mtu: ${mtu}}`);
+    const t = await p.evaluate((text) => {
+      const el = document.querySelector('[data-testid="yaml"]') || null;
+      const area = el || Object.assign(document.createElement('textarea'), {});
+      const t0 = performance.now();
+      area.value = text;
+      area.dispatchEvent(new Event('input', { bubbles: true }));
+      return performance.now() - t0;
+    }, text).catch(() => null);
+    if (t === null) throw new Error('could not edit the text');
     await waitFor(async () => (await p.textContent('[data-link="0"] .link-label')).includes(String(mtu)), 'the drawing did not follow the edit', 10000);
-    const t = await p.evaluate(() => {
+    const core = await p.evaluate(() => {
       const el = document.querySelector('[data-testid="timing"]');
       return { analyze: Number(el.dataset.analyzeMs), plan: Number(el.dataset.planMs) };
     });
-    times.push(t);
-    await p.click(tid('tab-yaml'));
+    times.push({ ...core, page: t });
   }
-  await p.click(tid('tab-plan'));
   await shot(p, '08-600-nodes');
-  const best = times.reduce((a, b) => (a.analyze + a.plan <= b.analyze + b.plan ? a : b));
-  const worst = times.reduce((a, b) => (a.analyze + a.plan >= b.analyze + b.plan ? a : b));
-  perfNote = `best of 3: parse ${best.analyze.toFixed(1)} ms + check and plan ${best.plan.toFixed(1)} ms = ${(best.analyze + best.plan).toFixed(1)} ms (worst ${(worst.analyze + worst.plan).toFixed(1)} ms)`;
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const parse = median(times.map((t) => t.analyze));
+  const plan = median(times.map((t) => t.plan));
+  const page = median(times.map((t) => t.page));
+  perfNote = `median of 5: parse ${parse.toFixed(1)} ms + check and plan ${plan.toFixed(1)} ms = ${(parse + plan).toFixed(1)} ms; whole page update ${page.toFixed(0)} ms`;
   await p.close();
   if (!have.plan) return { pending: `needs core module \`plan\` to measure re-planning; measured ${perfNote}` };
-  assert(best.analyze + best.plan < 100, `re-planning took ${(best.analyze + best.plan).toFixed(1)} ms (goal: under 100 ms)`);
+  assert(parse + plan < 100, `re-planning took ${(parse + plan).toFixed(1)} ms (goal: under 100 ms)`);
   return perfNote;
 });
 

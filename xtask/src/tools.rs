@@ -18,7 +18,7 @@ pub fn ensure_build_tools() -> Result {
     if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
     }
-    if !output("cargo", &["fmt", "--version"]).is_some() || !output("cargo", &["clippy", "--version"]).is_some() {
+    if output("cargo", &["fmt", "--version"]).is_none() || output("cargo", &["clippy", "--version"]).is_none() {
         run("rustup", &["component", "add", "rustfmt", "clippy"])?;
     }
     let trunk = output("trunk", &["--version"]).unwrap_or_default();

@@ -437,19 +437,22 @@ fn kilo_across_five_clouds() {
     real_tools("kilo-full-airgap", &full, &files);
 }
 
-/// One topology (two sites, a BGP router, public endpoints, a MetalLB pool) under
-/// each CNI: no errors, the CNI's own files, and a budget that follows the
-/// encapsulation over the 1420-byte WireGuard link between the sites.
-#[test]
-fn one_topology_under_each_cni() {
-    let base = "version: 1\nname: switch\ncluster:\n  cni: calico\n  pod_cidr: [10.42.0.0/16]\n  service_cidr: [10.43.0.0/16]\n  asn: 64512\n  \
+/// Two sites joined by a 1420-byte WireGuard link, a BGP router serving both,
+/// public endpoints on two nodes, a MetalLB pool; the CNI is switched by the tests.
+const SWITCH: &str = "version: 1\nname: switch\ncluster:\n  cni: calico\n  pod_cidr: [10.42.0.0/16]\n  service_cidr: [10.43.0.0/16]\n  asn: 64512\n  \
 disable: [servicelb]\n  metallb:\n    mode: l2\n    pools:\n      lan: [192.168.1.200-192.168.1.220]\n\
 sites:\n  east: {}\n  west: {}\n\
 routers:\n  gw:\n    site: east\n    daemon: bird\n    address: 192.168.1.1\n    serves: [east, west]\n\
 nodes:\n  a1: {site: east, role: server, address: 192.168.1.10, public: 198.51.100.10:51820}\n  \
 a2: {site: east, role: agent, address: 192.168.1.11}\n  b1: {site: west, role: agent, address: 192.168.2.10, public: 198.51.100.20:51820}\n\
 links:\n  - {between: [gw, west], kind: wireguard, mtu: 1420}\n";
-    let t0 = topology(base, "switch");
+
+/// One topology (two sites, a BGP router, public endpoints, a MetalLB pool) under
+/// each CNI: no errors, the CNI's own files, and a budget that follows the
+/// encapsulation over the 1420-byte WireGuard link between the sites.
+#[test]
+fn one_topology_under_each_cni() {
+    let t0 = topology(SWITCH, "switch");
     let mut budgets = Vec::new();
     for cni in Cni::ALL {
         let mut t = t0.clone();
@@ -482,4 +485,45 @@ links:\n  - {between: [gw, west], kind: wireguard, mtu: 1420}\n";
     // The east ↔ west path is limited by the 1420-byte link: Calico routes (no
     // overhead), Cilium's default VXLAN and flannel's take 50, Kilo's WireGuard 80.
     assert_eq!(budgets, [(Cni::Calico, 1420), (Cni::Cilium, 1370), (Cni::Flannel, 1370), (Cni::Kilo, 1340)]);
+}
+
+/// Cilium's direct node routes follow the plan: on when every node shares one L2
+/// network (the plan then puts all nodes in one direct-route group), off otherwise.
+#[test]
+fn direct_node_routes_follow_the_plan() {
+    let p = example("cilium-dualstack-frr.yaml");
+    assert!(cilium::auto_direct_node_routes(&p));
+    assert!(p.routing.direct_group.iter().take(p.nodes.len()).all(|g| *g == Some(0)), "{:?}", p.routing.direct_group);
+
+    let mut t = topology(SWITCH, "switch");
+    t.cluster.cni = Cni::Cilium;
+    t.cluster.cilium = Some(meshplan_core::model::Cilium { native_routing: true, ..Default::default() });
+    let p = plan::build(&t);
+    assert!(!diag::has_errors(&p.diagnostics), "{:#?}", p.diagnostics);
+    assert!(!cilium::auto_direct_node_routes(&p));
+    assert!(p.routing.direct_group.iter().all(Option::is_none), "{:?}", p.routing.direct_group);
+    let files = cni_files(&p);
+    let values = file(&files, "cluster/cilium/values.yaml");
+    assert!(values.contains("routingMode: native\n") && values.contains("autoDirectNodeRoutes: false\n"), "{values}");
+    // Native routing: the pod MTU is the path MTU, and Cilium's MTU is that value.
+    assert_eq!(p.pod_mtu, 1420);
+    assert!(values.contains("MTU: 1420\n"), "{values}");
+}
+
+/// Every example again in airgap mode: the scripts install from `artifacts/`.
+#[test]
+fn every_example_airgapped() {
+    for e in ["cilium-dualstack-frr.yaml", "flannel-metallb-pi.yaml", "kilo-multicloud.yaml"] {
+        let src = fs::read_to_string(root().join("examples").join(e)).unwrap_or_default();
+        let mut t = topology(&src, e);
+        t.cluster.airgap = true;
+        let p = plan::build(&t);
+        assert!(!diag::has_errors(&p.diagnostics), "{e}: {:#?}", p.diagnostics);
+        let files = cni_files(&p);
+        for f in files.iter().filter(|f| f.path.ends_with("apply.sh")) {
+            assert!(f.contents.contains("fetch-artifacts.sh"), "{e}: {} does not use the artifacts", f.path);
+            assert!(!f.contents.contains("https://"), "{e}: {} downloads in airgap mode", f.path);
+        }
+        real_tools(&format!("airgap-{}", e.trim_end_matches(".yaml")), &p, &files);
+    }
 }

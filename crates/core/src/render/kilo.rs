@@ -496,6 +496,10 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
     let args: Vec<String> = kg_args(plan).iter().map(|a| format!("`{a}`")).collect();
     let _ = writeln!(o, "| kg flags | {} |", args.join(" "));
 
+    o.push_str(
+        "\nEvery node needs the WireGuard kernel module (in-tree from Linux 5.6; older kernels need the \
+wireguard package), as Kilo's README says.\n",
+    );
     if cloud && !full {
         o.push_str(
             "\nInside a VPC the plan routes pods without encapsulation, as Kilo does with \
