@@ -45,6 +45,8 @@ pub fn ensure_test_tools() -> Result {
         ("unzip", "unzip"),
         ("ip", "iproute2"),
         ("ping", "iputils-ping"),
+        ("nft", "nftables"),
+        ("unshare", "util-linux"),
     ])?;
     let e2e = root().join("tests/e2e");
     if !e2e.join("node_modules/playwright-core").exists() && e2e.join("package.json").exists() {

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use super::artifacts;
 use super::common::{
-    first_server, header, require_host, require_root, script_start, server_url, servers, sh_quote, yaml_str,
+    first_server, header, host_port, require_host, require_root, script_start, server_url, servers, sh_quote, yaml_str,
 };
 use super::File;
 use crate::model::{Cni, Role};
@@ -110,15 +110,45 @@ fn config(plan: &Plan, name: &str, n: &NodePlan, first: bool) -> String {
         if let Some(dns) = c.cluster_dns {
             entries.push(("cluster-dns", Value::Str(dns.to_string())));
         }
+        if let Some(p) = &n.public {
+            // Nodes in other sites join through the public address: it must be in the certificate.
+            entries.push(("tls-san", Value::List(vec![p.ip().to_string()])));
+        }
         entries.extend(cni_settings(plan));
-        if !c.disable.is_empty() {
-            entries.push(("disable", Value::List(c.disable.clone())));
+        let disable = disabled(plan);
+        if !disable.is_empty() {
+            entries.push(("disable", Value::List(disable)));
         }
     }
     for (k, v) in &entries {
         push(&mut o, k, v);
     }
     o
+}
+
+/// The packaged components to disable: as written, plus `servicelb` when another
+/// load balancer (MetalLB, Cilium LB-IPAM) hands out service addresses, since two
+/// would answer for the same address.
+fn disabled(plan: &Plan) -> Vec<String> {
+    let c = &plan.cluster;
+    let mut out = c.disable.clone();
+    let other_lb = c.metallb.is_some() || (c.cni == Cni::Cilium && !c.cilium().lb_pools.is_empty());
+    if other_lb && !out.iter().any(|d| d == "servicelb") {
+        out.push("servicelb".to_string());
+    }
+    out
+}
+
+/// The URL a joining node uses: the first server's public address for a node in
+/// another site when the server has one (clouds reach each other only that way),
+/// else its first address.
+fn server_url_for(plan: &Plan, n: &NodePlan) -> Option<String> {
+    let first = first_server(plan)?;
+    let server = plan.nodes.get(first)?;
+    match &server.public {
+        Some(p) if server.site != n.site => Some(format!("https://{}", host_port(&p.ip(), 6443))),
+        _ => server_url(plan),
+    }
 }
 
 /// `/etc/rancher/k3s/registries.yaml` when the topology names mirrors.
@@ -173,7 +203,7 @@ fn install(plan: &Plan, name: &str, n: &NodePlan) -> String {
         o.push_str("HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n");
     }
     if joins {
-        match server_url(plan) {
+        match server_url_for(plan, n) {
             Some(url) => {
                 let _ = writeln!(o, "SERVER_URL={}", sh_quote(&url));
             }
