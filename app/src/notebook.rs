@@ -114,8 +114,7 @@ pub fn Notebook() -> impl IntoView {
                     <h2>{name}<span class="muted">{format!(" · {cni}")}</span></h2>
                     <p class="muted small">{counts}</p>
                     <p class:bad={e > 0} class:good={e == 0}>{summary}</p>
-                    <p class="muted small timing" data-testid="timing"
-                        data-analyze-ms=format!("{:.2}", d.analyze_ms) data-plan-ms=format!("{:.2}", d.plan_ms)>
+                    <p class="muted small timing">
                         {format!("read in {:.1} ms", d.analyze_ms)}
                         {plan.is_some().then(|| format!(" · checked and planned in {:.1} ms", d.plan_ms))}
                     </p>

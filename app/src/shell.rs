@@ -94,11 +94,9 @@ fn on_key(app: App, ev: web_sys::KeyboardEvent) {
         return;
     }
     match key.as_str() {
-        "Delete" | "Backspace" => {
-            if app.sel.get_untracked().is_some() {
-                ev.prevent_default();
-                app.delete_selected();
-            }
+        "Delete" | "Backspace" if app.sel.get_untracked().is_some() => {
+            ev.prevent_default();
+            app.delete_selected();
         }
         "Escape" => {
             if app.mode.get_untracked() != Mode::Normal {
@@ -312,6 +310,12 @@ fn Toolbar() -> impl IntoView {
                 </label>
             </div>
             <div class="status" role="status">
+                <span class="timing" data-testid="timing"
+                    data-analyze-ms=move || app.derived.with(|d| format!("{:.2}", d.analyze_ms))
+                    data-plan-ms=move || app.derived.with(|d| format!("{:.2}", d.plan_ms))
+                    title="Time the core took for the last change: reading the text, then checking and planning">
+                    {move || app.derived.with(|d| format!("{:.0} ms", d.analyze_ms + d.plan_ms))}
+                </span>
                 <PodMtu />
                 <span class="count err" class:zero=move || counts().0 == 0 data-testid="error-count">
                     {move || format!("{} error{}", counts().0, if counts().0 == 1 { "" } else { "s" })}

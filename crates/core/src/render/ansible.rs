@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::artifacts;
-use super::common::{cni_apply_script, first_server, header, ident, router_script, yaml_str};
+use super::common::{addon_apply_scripts, cni_apply_script, first_server, header, ident, router_script, yaml_str};
 use super::File;
+use crate::model::Cni;
 use crate::model::Role;
 use crate::plan::Plan;
 
@@ -172,6 +173,18 @@ fail_msg: \"Set K3S_TOKEN (the cluster secret, the same for every node) before r
     if airgap {
         node_copies.push((art.as_str(), art.as_str()));
     }
+    if plan.cluster.cni == Cni::Kilo {
+        // Kilo opens WireGuard and the k3s ports on each node's own firewall first.
+        play(
+            &mut o,
+            "Node firewalls (Kilo)",
+            "k3s_first_server:k3s_servers:k3s_agents",
+            false,
+            &[("nodes/{{ inventory_hostname }}/", "nodes/{{ inventory_hostname }}/")],
+            "nodes/{{ inventory_hostname }}/firewall.sh",
+            false,
+        );
+    }
     for (title, hosts, serial) in [
         ("First server", "k3s_first_server", false),
         ("Other servers, one at a time", "k3s_servers", true),
@@ -185,6 +198,13 @@ fail_msg: \"Set K3S_TOKEN (the cluster secret, the same for every node) before r
             copies.push((art.as_str(), art.as_str()));
         }
         play(&mut o, "CNI", "k3s_first_server", false, &copies, s, false);
+    }
+    for s in addon_apply_scripts(plan) {
+        let mut copies: Vec<(&str, &str)> = vec![("cluster/", "cluster/")];
+        if airgap {
+            copies.push((art.as_str(), art.as_str()));
+        }
+        play(&mut o, "Load balancer", "k3s_first_server", false, &copies, s, false);
     }
     play(&mut o, "Verify", "k3s_first_server", false, &[("verify.sh", "verify.sh")], "verify.sh", false);
     o

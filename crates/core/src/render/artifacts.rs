@@ -111,6 +111,14 @@ chmod 0755 \"$K3S_DIR/install.sh\"\n",
 for img in \"$TMP/release-$CALICO_VERSION/images/\"*.tar; do\n  [[ -e \"$img\" ]] || continue\n  cp \"$img\" \"$IMAGES_DIR/\"\ndone\n",
         );
     }
+    // The other CNIs' and MetalLB's files, from their own renderers.
+    for steps in [super::cilium::fetch_steps(plan), super::kilo::fetch_steps(plan), super::metallb::fetch_steps(plan)]
+        .into_iter()
+        .flatten()
+    {
+        o.push('\n');
+        o.push_str(&steps);
+    }
     o.push_str(
         "\n# What the nodes check the copy against.\n\
 SUMS=\"$(mktemp)\"\n\
@@ -170,6 +178,14 @@ fn list(plan: &Plan) -> String {
 operator adds (apiserver, csi, node-driver-registrar). Serve them from a registry the nodes reach:\n  \
 cluster.registry_mirrors for quay.io, or cluster.calico.registry."
         );
+    }
+    for lines in
+        [super::cilium::artifact_lines(plan), super::kilo::artifact_lines(plan), super::metallb::artifact_lines(plan)]
+            .into_iter()
+            .flatten()
+    {
+        o.push('\n');
+        o.push_str(&lines);
     }
     let _ = writeln!(o, "\nNo token, key or password is part of the artifacts or the bundle.");
     o

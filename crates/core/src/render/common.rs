@@ -127,12 +127,20 @@ pub fn server_url(plan: &Plan) -> Option<String> {
 }
 
 /// The script that deploys the CNI from a server, relative to the bundle root, for
-/// the CNIs whose renderer writes one (Cilium, Flannel+MetalLB and Kilo add theirs here).
+/// the CNIs whose renderer writes one.
 pub fn cni_apply_script(plan: &Plan) -> Option<&'static str> {
     match plan.cluster.cni {
         Cni::Calico => Some("cluster/calico/apply.sh"),
-        Cni::Cilium | Cni::Flannel | Cni::Kilo => None,
+        Cni::Cilium => Some(super::cilium::APPLY),
+        Cni::Kilo => Some(super::kilo::APPLY),
+        // Flannel is built into k3s: nothing to apply.
+        Cni::Flannel => None,
     }
+}
+
+/// Scripts that run after the CNI, in order: the load balancer when one is set.
+pub fn addon_apply_scripts(plan: &Plan) -> Vec<&'static str> {
+    plan.cluster.metallb.iter().map(|_| super::metallb::APPLY).collect()
 }
 
 /// The install script of a router, relative to the bundle root (routers whose
