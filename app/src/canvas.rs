@@ -196,9 +196,8 @@ pub fn Canvas() -> impl IntoView {
     // The view: everything (fit), or where the person zoomed and panned to; kept
     // still while something is dragged.
     let frozen = RwSignal::new(None::<Rect>);
-    let vb = Memo::new(move |_| {
-        frozen.get().or_else(|| app.zoom.get()).unwrap_or_else(|| view_box(geo.with(|g| g.bounds)))
-    });
+    let vb =
+        Memo::new(move |_| frozen.get().or_else(|| app.zoom.get()).unwrap_or_else(|| view_box(geo.with(|g| g.bounds))));
     let drag = StoredValue::new(None::<Drag>);
     let pan = StoredValue::new(None::<Pan>);
     // Screen pixels per drawing unit.

@@ -11,8 +11,7 @@ use std::net::IpAddr;
 use super::artifacts;
 use super::common::{addon_apply_scripts, cni_apply_script, first_server, header, ident, router_script, yaml_str};
 use super::File;
-use crate::model::Cni;
-use crate::model::Role;
+use crate::model::{Cni, Role};
 use crate::plan::Plan;
 
 /// A host and its variables (name, YAML value).
