@@ -604,6 +604,14 @@ pub fn Canvas() -> impl IntoView {
                     <For each=move || items.with(|i| i.devs.clone()) key=|d| d.clone() children=move |d| dev_view(d) />
                 </g>
             </svg>
+            <Show when=move || app.show_bgp.get()>
+                <div class="legend" aria-label="BGP session styles">
+                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-backbone" d="M1,4 H33" /></svg>"backbone"
+                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-rr-client" d="M1,4 H33" /></svg>"route-reflector client"
+                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-mesh" d="M1,4 H33" /></svg>"node mesh"
+                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-ebgp" d="M1,4 H33" /></svg>"eBGP"
+                </div>
+            </Show>
             <div class="zoom" role="group" aria-label="Zoom">
                 <button title="Zoom in" aria-label="Zoom in" on:click=move |_| zoom_by(0.8, None)>"+"</button>
                 <button title="Zoom out" aria-label="Zoom out" on:click=move |_| zoom_by(1.25, None)>"−"</button>

@@ -42,12 +42,16 @@ const TYPING_JOIN_MS: f64 = 1500.0;
 impl History {
     /// Records that `before` is being replaced; `now` in milliseconds.
     pub fn record(&mut self, before: &Doc, step: Step, now: f64) {
-        self.generation += 1;
         if step == Step::Typing {
             if let Some(since) = self.typing_since {
                 if now - since < TYPING_JOIN_MS {
+                    // Joined to the step under way: the history itself changes only
+                    // when a redo is dropped.
                     self.typing_since = Some(now);
-                    self.redo.clear();
+                    if !self.redo.is_empty() {
+                        self.redo.clear();
+                        self.generation += 1;
+                    }
                     return;
                 }
             }
@@ -55,6 +59,7 @@ impl History {
         } else {
             self.typing_since = None;
         }
+        self.generation += 1;
         self.undo.push(before.clone());
         if self.undo.len() > LIMIT {
             let extra = self.undo.len() - LIMIT;

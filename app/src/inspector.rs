@@ -266,14 +266,7 @@ fn NameRow(sel: Sel) -> impl IntoView {
     let app = expect_context::<App>();
     let error = RwSignal::new(None::<String>);
     let name = sel.name().unwrap_or_default().to_string();
-    let apply = move |new: String| {
-        let mut result = Err(String::new());
-        app.edit(|t| {
-            result = edit::rename(t, &sel, &new);
-            result.clone().map(Some)
-        });
-        error.set(result.err().filter(|e| !e.is_empty()));
-    };
+    let apply = move |new: String| error.set(app.rename(&sel, &new).err());
     view! {
         <div class="field">
             <label for="f-name">"Name"</label>

@@ -201,8 +201,7 @@ fn sessions_section(p: &Plan) -> impl IntoView {
                 <tr>
                     <td>{s.a.clone()}</td><td>{s.b.clone()}</td>
                     <td><span class=format!("tag role-{role}")>{role}</span></td>
-                    <td>{kind}</td><td>{s.family.as_str()}</td>
-                    <td class="small">{if s.multihop { "multihop" } else { "" }}</td>
+                    <td>{kind}{if s.multihop { " multihop" } else { "" }}</td><td>{s.family.as_str()}</td>
                 </tr>
             }
         })
@@ -215,7 +214,7 @@ fn sessions_section(p: &Plan) -> impl IntoView {
                 view! { <p class="muted">"No BGP sessions."</p> }.into_any()
             } else {
                 view! {
-                    <table class="grid"><thead><tr><th>"End"</th><th>"End"</th><th>"Role"</th><th>"Kind"</th><th>"Family"</th><th></th></tr></thead>
+                    <table class="grid"><thead><tr><th>"End"</th><th>"End"</th><th>"Role"</th><th>"Kind"</th><th>"Family"</th></tr></thead>
                     <tbody>{rows}</tbody></table>
                     {more(n)}
                 }.into_any()

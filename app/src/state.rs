@@ -181,9 +181,31 @@ impl App {
 
     /// The topology changed on the canvas or in the panel: rewrite the text.
     pub fn commit(&self, t: &Topology) {
-        let mut layout = self.layout.get_untracked();
+        self.commit_with(t, self.layout.get_untracked());
+    }
+
+    fn commit_with(&self, t: &Topology, mut layout: Layout) {
         layout.fit_to(t);
         self.replace(Doc { text: core_api::write(t), layout }, Step::Edit);
+    }
+
+    /// Renames a site or device everywhere; it keeps its place on the drawing.
+    pub fn rename(&self, sel: &Sel, new: &str) -> Result<(), String> {
+        let Some(t) = self.derived.get_untracked().editable() else {
+            return Err("the YAML has an error: fix it first".into());
+        };
+        let mut t = (*t).clone();
+        let renamed = crate::edit::rename(&mut t, sel, new)?;
+        let mut layout = self.layout.get_untracked();
+        if let (Some(old), Some(new)) = (sel.name(), renamed.name()) {
+            let map = if matches!(sel, Sel::Site(_)) { &mut layout.sites } else { &mut layout.devices };
+            if let Some(p) = map.remove(old) {
+                map.insert(new.to_string(), p);
+            }
+        }
+        self.commit_with(&t, layout);
+        self.sel.set(Some(renamed));
+        Ok(())
     }
 
     /// Typing in the YAML tab.
