@@ -25,23 +25,12 @@ pub struct Analyzed {
     pub plan_ms: f64,
 }
 
-/// Parse, plan and locate: `meshplan_core::analyze`, keeping the plan it builds
-/// (the plan runs every check first) instead of building it a second time.
+/// Parse, plan and locate: `meshplan_core::analyze`, with parsing timed apart.
 pub fn analyze(text: &str, clock: impl Fn() -> f64) -> Analyzed {
     let t0 = clock();
-    let meshplan_core::Parsed { topology, mut diagnostics } = meshplan_core::parse(text);
+    let parsed = meshplan_core::parse(text);
     let t1 = clock();
-    let plan = topology.as_ref().map(meshplan_core::plan::build);
-    if let Some(p) = &plan {
-        for d in &p.diagnostics {
-            let mut d = d.clone();
-            if d.span.is_none() {
-                d.span = meshplan_core::parse::locate(text, &d.path);
-            }
-            diagnostics.push(d);
-        }
-    }
-    meshplan_core::diag::sort(&mut diagnostics);
+    let meshplan_core::Analysis { topology, plan, diagnostics } = meshplan_core::analyze_parsed(text, parsed);
     let t2 = clock();
     Analyzed { topology, diagnostics, plan, parse_ms: t1 - t0, plan_ms: t2 - t1 }
 }

@@ -24,20 +24,29 @@ pub use diag::{Code, Diagnostic, Severity, Span};
 pub use model::Topology;
 pub use parse::{parse, write, Parsed};
 
-/// Everything the shells show for one text: the topology (when it could be read)
-/// and every diagnostic of parsing and checking, sorted.
+/// Everything the shells show for one text: the topology (when it could be read),
+/// its plan, and every diagnostic of parsing, checking and planning, sorted and
+/// placed in the text.
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub topology: Option<Topology>,
+    pub plan: Option<plan::Plan>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parse, then check and plan what could be parsed; spans are filled from the text.
+/// Parse, then check and plan what could be parsed.
 pub fn analyze(src: &str) -> Analysis {
-    let Parsed { topology, mut diagnostics } = parse(src);
-    if let Some(t) = &topology {
-        // The plan runs the structural checks first, then its own rules.
-        for mut d in plan::build(t).diagnostics {
+    analyze_parsed(src, parse(src))
+}
+
+/// The second half of `analyze`, for a shell that times parsing on its own.
+pub fn analyze_parsed(src: &str, parsed: Parsed) -> Analysis {
+    let Parsed { topology, mut diagnostics } = parsed;
+    // The plan runs the structural checks first, then its own rules.
+    let plan = topology.as_ref().map(plan::build);
+    if let Some(p) = &plan {
+        for d in &p.diagnostics {
+            let mut d = d.clone();
             if d.span.is_none() {
                 d.span = parse::locate(src, &d.path);
             }
@@ -45,5 +54,5 @@ pub fn analyze(src: &str) -> Analysis {
         }
     }
     diag::sort(&mut diagnostics);
-    Analysis { topology, diagnostics }
+    Analysis { topology, plan, diagnostics }
 }

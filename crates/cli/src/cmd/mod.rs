@@ -5,7 +5,7 @@ mod share;
 
 use std::io::Read;
 
-use meshplan_core::{analyze, diag, plan as core_plan, Code, Diagnostic, Topology};
+use meshplan_core::{analyze, diag, Code, Diagnostic, Topology};
 
 use crate::args::{Cmd, Format, USAGE};
 use crate::render;
@@ -85,13 +85,20 @@ pub fn load(file: &str, format: Format) -> Result<(String, Topology, Vec<Diagnos
 }
 
 fn plan(file: &str, format: Format) -> u8 {
-    let (src, t, diags) = match load(file, format) {
-        Ok(x) => x,
+    let src = match read_source(file) {
+        Ok(s) => s,
         Err(code) => return code,
     };
-    let mut p = core_plan::build(&t);
-    // Same diagnostics as `check`, with places in the file.
-    p.diagnostics = diags;
+    let a = analyze(&src);
+    let Some(mut p) = a.plan else {
+        match format {
+            Format::Text => eprint!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
+            Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
+        }
+        return 1;
+    };
+    // The same diagnostics as `check`, with places in the file.
+    p.diagnostics = a.diagnostics;
     match format {
         Format::Text => {
             print!("{}", p.to_text());
