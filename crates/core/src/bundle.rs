@@ -24,9 +24,7 @@ pub fn files(t: &Topology) -> Result<Vec<File>, Vec<Diagnostic>> {
     }
     let mut files = render::render(&p);
     files.push(File::text("topology.yaml", crate::parse::write(t)));
-    let mut json = serde_json::to_string_pretty(&p.to_json()).unwrap_or_default();
-    json.push('\n');
-    files.push(File::text("plan.json", json));
+    files.push(File::text("plan.json", p.to_json_text()));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -1,14 +1,39 @@
 //! The plan as people and programs read it: per-device route tables (learned and
 //! missing), the JSON of `meshplan plan --format json`, and the text report.
+//!
+//! Route tables grow with devices × prefixes (every node learns every other
+//! node's block), so everything here works by index: [`Plan::reach_all`] finds
+//! the prefixes each device needs from the routed paths once, and yields each
+//! device's routes as [`RouteRef`]s that allocate nothing. Plans with more than
+//! [`EXPLICIT_ROUTES_MAX_NODES`] nodes write their route tables summarized
+//! ([`Reaches::summarize`]): devices that see a group of prefixes alike share a
+//! pattern, and each device lists only where it departs from its pattern.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
+use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::types::*;
 use crate::model::Kind;
+
+/// Plans with more nodes than this get summarized route tables in `plan.json`,
+/// the text report, the runbook and `verify.sh`; smaller plans list every route.
+pub const EXPLICIT_ROUTES_MAX_NODES: usize = 100;
+
+/// What the summarized `reach` of `plan.json` means (written into the file).
+pub const ROUTE_FORMAT: &str = "summarized route tables (plans of more than 100 nodes): \
+route_groups[g] is [family, [[prefix, origin node], ...]], prefixes that devices see alike; \
+route_patterns[k] is a list of {group, via, next_hop, session}, where via is the peer the route \
+is learned from ('origin': the node that owns the prefix, 'direct': installed by the CNI without BGP) \
+and next_hop an address ('origin': the owning node's first address of the prefix's family, null: none). \
+reach[device].learned is {pattern, routes, except, without}: the device learns, for each entry of its \
+pattern, every prefix of the group except those its own node owns and those listed in without; \
+except lists full routes {prefix, next_hop, via, session} that replace or add to those; routes is the \
+count. Smaller plans list every route in learned.";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Reach {
@@ -16,49 +41,166 @@ pub struct Reach {
     pub missing: Vec<ipnet::IpNet>,
 }
 
+/// A learned route by indices: what [`Learned`] says, without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteRef {
+    /// Index into `plan.routing.prefixes`.
+    pub prefix: usize,
+    pub next_hop: Option<IpAddr>,
+    /// The speaker (index into `plan.speakers.list`) the route is learned from;
+    /// `None` for a route the CNI installs itself (`direct`).
+    pub via: Option<usize>,
+    pub session: Option<SessionRole>,
+}
+
+/// A value relative to the prefix of a route: the prefix's own node, or a given one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Sym<T> {
+    Origin,
+    Is(T),
+}
+
+/// A route with its prefix left out, relative to the prefix's node: what devices
+/// that see a group of prefixes alike have in common.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rule {
+    /// `None`: direct.
+    pub via: Option<Sym<usize>>,
+    pub next_hop: Option<Sym<IpAddr>>,
+    pub session: Option<SessionRole>,
+}
+
+fn fam_ix(f: Family) -> usize {
+    match f {
+        Family::Ipv4 => 0,
+        Family::Ipv6 => 1,
+    }
+}
+
+/// First address of each family, per speaker.
+fn speaker_addrs(plan: &Plan) -> Vec<[Option<IpAddr>; 2]> {
+    plan.speakers.list.iter().map(|s| first_of_each(&s.addresses)).collect()
+}
+
+fn first_of_each(addresses: &[IpAddr]) -> [Option<IpAddr>; 2] {
+    let pick = |f: Family| addresses.iter().copied().find(|a| Family::of(a) == f);
+    [pick(Family::Ipv4), pick(Family::Ipv6)]
+}
+
+/// The route device (`d_node` as node, `d` as speaker) has for prefix `p`: the
+/// index form of `Routing::route`.
+fn route_ref(
+    plan: &Plan,
+    addrs: &[[Option<IpAddr>; 2]],
+    d_node: Option<usize>,
+    d: Option<usize>,
+    p: usize,
+) -> Option<RouteRef> {
+    let r = &plan.routing;
+    let pre = r.prefixes.get(p)?;
+    if let Some(dn) = d_node {
+        if dn == pre.origin_idx {
+            return None;
+        }
+        if let (Some(a), Some(b)) =
+            (r.direct_group.get(dn).copied().flatten(), r.direct_group.get(pre.origin_idx).copied().flatten())
+        {
+            if a == b {
+                return Some(RouteRef { prefix: p, next_hop: None, via: None, session: None });
+            }
+        }
+    }
+    let d = d?;
+    let class = r.classes.get(pre.class)?;
+    let x = pre.origin_idx; // the real originator (a node speaker: same index)
+    if d == x {
+        return None;
+    }
+    // Members of a class are interchangeable; mirror the representative's view.
+    let slot = if d == class.representative { x } else { d };
+    let entry = class.best.get(slot).copied().flatten()?;
+    let resolve = |r: Ref| match r {
+        Ref::Origin => x,
+        Ref::Speaker(i) => i,
+    };
+    let next_hop = addrs.get(resolve(entry.next_hop)).and_then(|a| a[fam_ix(Family::of_net(&pre.net))]);
+    Some(RouteRef {
+        prefix: p,
+        next_hop,
+        via: Some(resolve(entry.peer)),
+        session: plan.sessions.get(entry.session).map(|s| s.role),
+    })
+}
+
 impl Plan {
+    /// Where a node's pod traffic enters the underlay (see [`Plan::location_of`]),
+    /// without allocating.
+    pub fn location(&self, node: &str) -> Option<&str> {
+        let (name, n) = self.nodes.get_key_value(node)?;
+        Some(if self.sites.get(&n.site).is_some_and(|s| s.lan) { n.site.as_str() } else { name.as_str() })
+    }
+
     /// Where a node's pod traffic enters the underlay: its site's network, or the
     /// node itself in a site without one.
     pub fn location_of(&self, node: &str) -> Option<String> {
-        let n = self.nodes.get(node)?;
-        Some(if self.sites.get(&n.site).is_some_and(|s| s.lan) { n.site.clone() } else { node.to_string() })
+        self.location(node).map(str::to_string)
+    }
+
+    /// A route as a device sees it, with names.
+    pub fn learned(&self, r: &RouteRef) -> Learned {
+        let via = match r.via {
+            None => "direct".to_string(),
+            Some(i) => self.speakers.list.get(i).map(|s| s.name.clone()).unwrap_or_default(),
+        };
+        let prefix = self.routing.prefixes.get(r.prefix).map(|p| p.net).unwrap_or_default();
+        Learned { prefix, next_hop: r.next_hop, via, session: r.session }
     }
 
     /// The route table of one device: what it learned, and what it should know for
-    /// the paths it is on but does not.
+    /// the paths it is on but does not. For every device at once, use [`Plan::reach_all`].
     pub fn reach(&self, device: &str) -> Reach {
         let node_idx = self.nodes.keys().position(|n| n == device);
         let sp = self.speakers.get(device);
         let r = &self.routing;
-        let learned: Vec<Learned> =
-            (0..r.prefixes.len()).filter_map(|p| r.route(&self.speakers, &self.sessions, node_idx, sp, p)).collect();
-
-        // Prefixes per location, to know what a path's far end holds.
-        let mut at: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, p) in r.prefixes.iter().enumerate() {
-            if let Some(l) = self.location_of(&p.origin) {
-                at.entry(l).or_default().push(i);
-            }
-        }
-        let my_loc = node_idx.and_then(|_| self.location_of(device));
-        let mut need: Vec<usize> = Vec::new();
-        for path in self.paths.iter().filter(|p| p.routed) {
-            let on_path = match &my_loc {
-                Some(l) => path.source_needs_route && &path.from == l,
-                None => path.hops.iter().any(|h| h.name == device && h.kind != Kind::Site),
-            };
-            if on_path {
-                need.extend(at.get(&path.to).into_iter().flatten().copied());
-            }
-        }
-        need.sort_unstable();
-        need.dedup();
-        let missing = need
-            .into_iter()
-            .filter(|&p| r.prefixes[p].origin != device && !r.knows(node_idx, sp, p))
-            .map(|p| r.prefixes[p].net)
+        let addrs = speaker_addrs(self);
+        let learned = (0..r.prefixes.len())
+            .filter_map(|p| route_ref(self, &addrs, node_idx, sp, p))
+            .map(|x| self.learned(&x))
             .collect();
+
+        // The locations at the far end of the routed paths this device is on.
+        let my_loc = node_idx.and_then(|_| self.location(device));
+        let mut to: Vec<&str> = self
+            .paths
+            .iter()
+            .filter(|p| p.routed)
+            .filter(|path| match my_loc {
+                Some(l) => path.source_needs_route && path.from == l,
+                None => path.hops.iter().any(|h| h.name == device && h.kind != Kind::Site),
+            })
+            .map(|p| p.to.as_str())
+            .collect();
+        to.sort_unstable();
+        to.dedup();
+        let missing = if to.is_empty() {
+            Vec::new()
+        } else {
+            r.prefixes
+                .iter()
+                .enumerate()
+                .filter(|(_, pre)| self.location(&pre.origin).is_some_and(|l| to.binary_search(&l).is_ok()))
+                .filter(|(p, pre)| pre.origin != device && !r.knows(node_idx, sp, *p))
+                .map(|(_, pre)| pre.net)
+                .collect()
+        };
         Reach { learned, missing }
+    }
+
+    /// Every device's route table, computed together: the prefixes each device
+    /// needs come from one pass over the routed paths, shared by the nodes of a
+    /// location. The tables themselves are produced per device on demand.
+    pub fn reach_all(&self) -> Reaches<'_> {
+        Reaches::new(self)
     }
 
     /// Devices that have route tables: nodes, routers, hosts.
@@ -66,38 +208,62 @@ impl Plan {
         self.nodes.keys().chain(self.routers.keys()).chain(self.hosts.iter())
     }
 
-    /// The document of `meshplan plan --format json`; keys are sorted.
+    /// Whether this plan's route tables are written summarized (more than
+    /// [`EXPLICIT_ROUTES_MAX_NODES`] nodes).
+    pub fn summarizes_routes(&self) -> bool {
+        self.nodes.len() > EXPLICIT_ROUTES_MAX_NODES
+    }
+
+    /// The document of `meshplan plan --format json`; keys are sorted. Route
+    /// tables are summarized above [`EXPLICIT_ROUTES_MAX_NODES`] nodes (see
+    /// [`ROUTE_FORMAT`]); [`Plan::to_json_explicit`] always lists every route.
     pub fn to_json(&self) -> Value {
-        let nodes: BTreeMap<&String, Value> = self
-            .nodes
-            .iter()
-            .map(|(n, p)| (n, json!({"site": p.site, "region": p.region, "role": p.role, "addresses": p.addresses, "pod_ranges": p.pod_ranges})))
-            .collect();
-        let sessions: Vec<Value> = self
-            .sessions
-            .iter()
-            .map(|s| {
-                json!({"a": s.a, "b": s.b, "kind": s.kind, "role": s.role, "family": s.family,
-                       "a_address": s.a_address, "b_address": s.b_address, "multihop": s.multihop,
-                       "next_hop_self": s.next_hop_self})
-            })
-            .collect();
-        let reach: BTreeMap<&String, Reach> = self.devices().map(|d| (d, self.reach(d))).collect();
-        json!({
-            "name": self.name,
-            "cni": self.cluster.cni.as_str(),
-            "mtu_budget": self.mtu_budget,
-            "pod_mtu": self.pod_mtu,
-            "limiting": self.limiting,
-            "notes": self.mtu_notes,
-            "nodes": nodes,
-            "calico_blocks": self.calico_blocks,
-            "routers": self.routers,
-            "sessions": sessions,
-            "reach": reach,
-            "paths": self.paths,
-            "diagnostics": self.diagnostics,
-        })
+        serde_json::to_value(PlanJson { plan: self, summarized: self.summarizes_routes() }).unwrap_or(Value::Null)
+    }
+
+    /// [`Plan::to_json`] with every route of every device listed.
+    pub fn to_json_explicit(&self) -> Value {
+        serde_json::to_value(PlanJson { plan: self, summarized: false }).unwrap_or(Value::Null)
+    }
+
+    /// The text of `plan.json`: [`Plan::to_json`] indented, and for plans with
+    /// summarized route tables one entry per line (a node, a session, a path, a
+    /// device's table), which keeps a large plan readable at a fraction of the
+    /// size. Written straight from the plan, without building the JSON tree.
+    pub fn to_json_text(&self) -> String {
+        let doc = PlanJson { plan: self, summarized: self.summarizes_routes() };
+        let mut buf = Vec::new();
+        let written = if doc.summarized {
+            doc.serialize(&mut serde_json::Serializer::with_formatter(&mut buf, LinePerEntry::new(2)))
+        } else {
+            doc.serialize(&mut serde_json::Serializer::pretty(&mut buf))
+        };
+        let mut out = match written {
+            Ok(()) => String::from_utf8(buf).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        out.push('\n');
+        out
+    }
+
+    fn prefix_net(&self, p: usize) -> String {
+        self.routing.prefixes.get(p).map(|x| x.net.to_string()).unwrap_or_default()
+    }
+
+    /// Groups of prefixes that devices see alike: the prefixes of one propagation
+    /// class (nodes with the same sessions), family and site, in the plan's order.
+    pub fn route_groups(&self) -> Vec<Vec<usize>> {
+        let mut ids: BTreeMap<(usize, Family, &str), usize> = BTreeMap::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, pre) in self.routing.prefixes.iter().enumerate() {
+            let site = self.nodes.get(&pre.origin).map(|n| n.site.as_str()).unwrap_or("");
+            let g = *ids.entry((pre.class, Family::of_net(&pre.net), site)).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(i);
+        }
+        groups
     }
 
     /// A readable report: summary, addresses, sessions, route tables, paths.
@@ -140,12 +306,45 @@ impl Plan {
             );
         }
         let _ = writeln!(o, "\nroutes");
-        for d in self.devices() {
-            let r = self.reach(d);
+        let all = self.reach_all();
+        let summarized = self.summarizes_routes();
+        if summarized {
+            let _ = writeln!(o, "  (summarized: {} nodes; `--format json` has every route)", self.nodes.len());
+        }
+        for d in 0..all.len() {
+            let name = all.name(d);
+            if summarized {
+                let rows = all.rows(d);
+                let missing: Vec<usize> = all.missing(d).collect();
+                if rows.is_empty() && missing.is_empty() {
+                    continue;
+                }
+                let learned: usize = rows.iter().map(|r| r.routes).sum();
+                let _ = writeln!(o, "  {name}: {learned} learned, {} missing", missing.len());
+                for r in &rows {
+                    let _ = writeln!(
+                        o,
+                        "    {} {} of {}, from {}, next hop {}",
+                        r.routes,
+                        if r.routes == 1 { "prefix" } else { "prefixes" },
+                        r.origins_text(),
+                        r.via_text(),
+                        r.next_hop_text()
+                    );
+                }
+                for m in missing.iter().take(MISSING_SHOWN) {
+                    let _ = writeln!(o, "    {:<22} MISSING", self.prefix_net(*m));
+                }
+                if missing.len() > MISSING_SHOWN {
+                    let _ = writeln!(o, "    … and {} more MISSING", missing.len() - MISSING_SHOWN);
+                }
+                continue;
+            }
+            let r = all.reach(d);
             if r.learned.is_empty() && r.missing.is_empty() {
                 continue;
             }
-            let _ = writeln!(o, "  {d}: {} learned, {} missing", r.learned.len(), r.missing.len());
+            let _ = writeln!(o, "  {name}: {} learned, {} missing", r.learned.len(), r.missing.len());
             for l in &r.learned {
                 let nh = l.next_hop.map(|a| a.to_string()).unwrap_or_else(|| "direct".into());
                 let _ = writeln!(o, "    {:<22} via {:<16} from {}", l.prefix, nh, l.via);
@@ -180,5 +379,813 @@ impl Plan {
             }
         }
         o
+    }
+}
+
+/// How many missing prefixes a summarized table names before counting the rest.
+pub const MISSING_SHOWN: usize = 10;
+
+/// Every device's route table (see [`Plan::reach_all`]). Devices are numbered in
+/// the order of [`Plan::devices`].
+pub struct Reaches<'a> {
+    plan: &'a Plan,
+    names: Vec<&'a str>,
+    node: Vec<Option<usize>>,
+    speaker: Vec<Option<usize>>,
+    /// Per device, an index into `need_sets`.
+    need: Vec<usize>,
+    /// Sorted prefix indices; nodes of one location share theirs.
+    need_sets: Vec<Vec<usize>>,
+    addrs: Vec<[Option<IpAddr>; 2]>,
+    /// Per prefix: the speaker that is its node, and that node's first address of
+    /// the prefix's family (what `origin` stands for in a summary).
+    origin_speaker: Vec<Option<usize>>,
+    origin_addr: Vec<Option<IpAddr>>,
+}
+
+impl<'a> Reaches<'a> {
+    fn new(plan: &'a Plan) -> Reaches<'a> {
+        let r = &plan.routing;
+        let names: Vec<&str> = plan.devices().map(String::as_str).collect();
+        let node_index: BTreeMap<&str, usize> = plan.nodes.keys().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let node: Vec<Option<usize>> = names.iter().map(|n| node_index.get(n).copied()).collect();
+        let speaker: Vec<Option<usize>> = names.iter().map(|n| plan.speakers.get(n)).collect();
+
+        // Locations by number, and the prefixes at each.
+        let mut loc_ids: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut loc_of_node: Vec<usize> = Vec::with_capacity(plan.nodes.len());
+        for n in plan.nodes.keys() {
+            let l = plan.location(n).unwrap_or(n.as_str());
+            let next = loc_ids.len();
+            loc_of_node.push(*loc_ids.entry(l).or_insert(next));
+        }
+        let mut prefixes_at: Vec<Vec<usize>> = vec![Vec::new(); loc_ids.len()];
+        for (i, pre) in r.prefixes.iter().enumerate() {
+            if let Some(&n) = node_index.get(pre.origin.as_str()) {
+                prefixes_at[loc_of_node[n]].push(i);
+            }
+        }
+
+        // The routed paths: which far ends each location's nodes, and each other
+        // device on the way, need routes to.
+        let mut device_ids: BTreeMap<&str, usize> = BTreeMap::new();
+        for (d, n) in names.iter().enumerate() {
+            device_ids.entry(n).or_insert(d);
+        }
+        let mut loc_needs: Vec<Vec<usize>> = vec![Vec::new(); loc_ids.len()];
+        let mut device_needs: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+        for path in plan.paths.iter().filter(|p| p.routed) {
+            let Some(&to) = loc_ids.get(path.to.as_str()) else { continue };
+            if path.source_needs_route {
+                if let Some(&from) = loc_ids.get(path.from.as_str()) {
+                    loc_needs[from].push(to);
+                }
+            }
+            for h in path.hops.iter().filter(|h| h.kind != Kind::Site) {
+                if let Some(&d) = device_ids.get(h.name.as_str()) {
+                    if node[d].is_none() {
+                        device_needs[d].push(to);
+                    }
+                }
+            }
+        }
+        let union = |locs: &mut Vec<usize>| -> Vec<usize> {
+            locs.sort_unstable();
+            locs.dedup();
+            let mut out: Vec<usize> = locs.iter().flat_map(|&l| prefixes_at[l].iter().copied()).collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        let mut need_sets: Vec<Vec<usize>> = loc_needs.iter_mut().map(|l| union(l)).collect();
+        let mut need = Vec::with_capacity(names.len());
+        for d in 0..names.len() {
+            match node[d] {
+                Some(n) => need.push(loc_of_node[n]),
+                None => {
+                    need.push(need_sets.len());
+                    need_sets.push(union(&mut device_needs[d]));
+                }
+            }
+        }
+
+        let origin_speaker = r.prefixes.iter().map(|p| plan.speakers.get(&p.origin)).collect();
+        let origin_addr = r
+            .prefixes
+            .iter()
+            .map(|p| {
+                let fam = Family::of_net(&p.net);
+                plan.nodes.get(&p.origin).and_then(|n| n.addresses.iter().copied().find(|a| Family::of(a) == fam))
+            })
+            .collect();
+        Reaches {
+            plan,
+            names,
+            node,
+            speaker,
+            need,
+            need_sets,
+            addrs: speaker_addrs(plan),
+            origin_speaker,
+            origin_addr,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The name of device `d`.
+    pub fn name(&self, d: usize) -> &'a str {
+        self.names.get(d).copied().unwrap_or("")
+    }
+
+    /// The number of a device by name (the first, should a name repeat).
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| *n == name)
+    }
+
+    /// Whether device `d` is a node.
+    pub fn is_node(&self, d: usize) -> bool {
+        self.node.get(d).copied().flatten().is_some()
+    }
+
+    /// The route device `d` has for prefix `p`.
+    pub fn route(&self, d: usize, p: usize) -> Option<RouteRef> {
+        route_ref(self.plan, &self.addrs, self.node.get(d).copied().flatten(), self.speaker.get(d).copied().flatten(), p)
+    }
+
+    /// The routes of device `d`, in the plan's prefix order.
+    pub fn routes(&self, d: usize) -> impl Iterator<Item = RouteRef> + '_ {
+        (0..self.plan.routing.prefixes.len()).filter_map(move |p| self.route(d, p))
+    }
+
+    /// The prefixes (indices) device `d` should know for the paths it is on but does not.
+    pub fn missing(&self, d: usize) -> impl Iterator<Item = usize> + '_ {
+        let r = &self.plan.routing;
+        let (dn, sp, name) = (self.node.get(d).copied().flatten(), self.speaker.get(d).copied().flatten(), self.name(d));
+        let set: &[usize] = self.need.get(d).and_then(|&i| self.need_sets.get(i)).map(Vec::as_slice).unwrap_or(&[]);
+        set.iter().copied().filter(move |&p| r.prefixes[p].origin != name && !r.knows(dn, sp, p))
+    }
+
+    /// Device `d`'s table with names, as [`Plan::reach`] gives it.
+    pub fn reach(&self, d: usize) -> Reach {
+        Reach {
+            learned: self.routes(d).map(|r| self.plan.learned(&r)).collect(),
+            missing: self.missing(d).map(|p| self.plan.routing.prefixes[p].net).collect(),
+        }
+    }
+
+    /// The first address of the node that owns prefix `p`, in `p`'s family.
+    pub fn origin_address(&self, p: usize) -> Option<IpAddr> {
+        self.origin_addr.get(p).copied().flatten()
+    }
+
+    /// A route relative to its prefix's node (exact: `Origin` only where the
+    /// value is the node's own name or first address of the family).
+    pub fn rule(&self, r: &RouteRef) -> Rule {
+        let via = r.via.map(|i| if self.origin_speaker.get(r.prefix).copied().flatten() == Some(i) { Sym::Origin } else { Sym::Is(i) });
+        Rule { via, next_hop: self.next_hop_sym(r), session: r.session }
+    }
+
+    /// A route's next hop relative to its prefix's node.
+    pub fn next_hop_sym(&self, r: &RouteRef) -> Option<Sym<IpAddr>> {
+        r.next_hop.map(|a| if self.origin_address(r.prefix) == Some(a) { Sym::Origin } else { Sym::Is(a) })
+    }
+
+    /// Summarizes the tables of `devices` over prefix `groups`: `key` gives what
+    /// is compared of a route (`None`: leave the route out). For each group, a
+    /// device's most common key becomes its rule when that is shorter than listing
+    /// the routes; devices with the same rules share a pattern. Exact: expanding
+    /// a table (every prefix of each group of its pattern with that rule, less the
+    /// device's own prefixes and `without`, then `except` on top) gives back every
+    /// route with a key.
+    pub fn summarize<K: Ord + Clone>(
+        &self,
+        groups: &[Vec<usize>],
+        devices: impl IntoIterator<Item = usize>,
+        key: impl Fn(&RouteRef) -> Option<K>,
+    ) -> Summary<K> {
+        let prefixes = &self.plan.routing.prefixes;
+        let mut ids: BTreeMap<Vec<(usize, K)>, usize> = BTreeMap::new();
+        let mut out = Summary { patterns: Vec::new(), tables: Vec::new() };
+        let mut buf: Vec<(usize, Option<(K, RouteRef)>)> = Vec::new();
+        for d in devices {
+            let name = self.name(d);
+            let mut pattern: Vec<(usize, K)> = Vec::new();
+            let mut t = Table { device: d, pattern: 0, routes: 0, except: Vec::new(), without: Vec::new() };
+            for (g, members) in groups.iter().enumerate() {
+                buf.clear();
+                for &p in members {
+                    let got = self.route(d, p).and_then(|r| key(&r).map(|k| (k, r)));
+                    if prefixes.get(p).is_some_and(|x| x.origin == name) {
+                        // Never part of a pattern: its own prefix.
+                        if let Some((_, r)) = got {
+                            t.routes += 1;
+                            t.except.push(r);
+                        }
+                        continue;
+                    }
+                    buf.push((p, got));
+                }
+                let learned = buf.iter().filter(|(_, x)| x.is_some()).count();
+                t.routes += learned;
+                if learned == 0 {
+                    continue;
+                }
+                // The most common key, the first of equals.
+                let mut counts: Vec<(&K, usize)> = Vec::new();
+                for (k, _) in buf.iter().filter_map(|(_, x)| x.as_ref()) {
+                    match counts.iter_mut().find(|(c, _)| *c == k) {
+                        Some(c) => c.1 += 1,
+                        None => counts.push((k, 1)),
+                    }
+                }
+                let mut top = 0;
+                for (i, c) in counts.iter().enumerate() {
+                    if c.1 > counts[top].1 {
+                        top = i;
+                    }
+                }
+                let (top_key, top_count) = (counts[top].0.clone(), counts[top].1);
+                // A rule costs a line per route that departs from it or lacks.
+                if buf.len() - top_count < learned {
+                    for (p, x) in &buf {
+                        match x {
+                            None => t.without.push(*p),
+                            Some((k, r)) if *k != top_key => t.except.push(*r),
+                            Some(_) => {}
+                        }
+                    }
+                    pattern.push((g, top_key));
+                } else {
+                    t.except.extend(buf.iter().filter_map(|(_, x)| x.as_ref().map(|(_, r)| *r)));
+                }
+            }
+            t.except.sort_by_key(|r| r.prefix);
+            t.without.sort_unstable();
+            let next = out.patterns.len();
+            t.pattern = *ids.entry(pattern.clone()).or_insert_with(|| {
+                out.patterns.push(pattern);
+                next
+            });
+            out.tables.push(t);
+        }
+        out
+    }
+
+    /// Device `d`'s routes grouped for people: by session, by whether they come
+    /// from the prefix's node or a peer, and by what the next hop is.
+    pub fn rows(&self, d: usize) -> Vec<RouteRow<'a>> {
+        let plan = self.plan;
+        let mut rows: BTreeMap<(Option<SessionRole>, u8, u8), RouteRow<'a>> = BTreeMap::new();
+        for r in self.routes(d) {
+            let rule = self.rule(&r);
+            let via_kind = match rule.via {
+                None => 0,
+                Some(Sym::Origin) => 1,
+                Some(Sym::Is(_)) => 2,
+            };
+            let peer_addrs: &[IpAddr] =
+                r.via.and_then(|i| plan.speakers.list.get(i)).map(|s| s.addresses.as_slice()).unwrap_or(&[]);
+            let hop_kind = match rule.next_hop {
+                None => 0,
+                Some(Sym::Origin) => 1,
+                Some(Sym::Is(a)) if via_kind == 2 && peer_addrs.contains(&a) => 2,
+                Some(Sym::Is(_)) => 3,
+            };
+            let row = rows.entry((r.session, via_kind, hop_kind)).or_insert_with(|| RouteRow {
+                session: r.session,
+                routes: 0,
+                origins: 0,
+                sites: Vec::new(),
+                via: match via_kind {
+                    0 => RowVia::Direct,
+                    1 => RowVia::Origin,
+                    _ => RowVia::Peers(Vec::new()),
+                },
+                next_hop: match hop_kind {
+                    0 => RowHop::Direct,
+                    1 => RowHop::Origin,
+                    2 => RowHop::Peer,
+                    _ => RowHop::Addresses(Vec::new()),
+                },
+                origin_list: Vec::new(),
+            });
+            row.routes += 1;
+            if let Some(pre) = plan.routing.prefixes.get(r.prefix) {
+                row.origin_list.push(pre.origin.as_str());
+                if let Some(n) = plan.nodes.get(&pre.origin) {
+                    row.sites.push(n.site.as_str());
+                }
+            }
+            if let (RowVia::Peers(v), Some(s)) = (&mut row.via, r.via.and_then(|i| plan.speakers.list.get(i))) {
+                v.push(s.name.as_str());
+            }
+            if let (RowHop::Addresses(v), Some(a)) = (&mut row.next_hop, r.next_hop) {
+                v.push(a);
+            }
+        }
+        rows.into_values()
+            .map(|mut r| {
+                r.sites.sort_unstable();
+                r.sites.dedup();
+                r.origin_list.sort_unstable();
+                r.origin_list.dedup();
+                r.origins = r.origin_list.len();
+                if let RowVia::Peers(v) = &mut r.via {
+                    v.sort_unstable();
+                    v.dedup();
+                }
+                if let RowHop::Addresses(v) = &mut r.next_hop {
+                    v.sort_unstable();
+                    v.dedup();
+                }
+                r
+            })
+            .collect()
+    }
+}
+
+/// Route tables summarized by [`Reaches::summarize`].
+#[derive(Debug, Clone)]
+pub struct Summary<K> {
+    /// Per pattern: (group, rule) for each group whose prefixes the devices learn.
+    pub patterns: Vec<Vec<(usize, K)>>,
+    /// One per summarized device, in the order asked.
+    pub tables: Vec<Table>,
+}
+
+/// One device's table against its pattern.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub device: usize,
+    pub pattern: usize,
+    /// The routes the table holds (those with a key).
+    pub routes: usize,
+    /// Routes that depart from the pattern or are outside it, by prefix.
+    pub except: Vec<RouteRef>,
+    /// Prefixes of the pattern's groups the device does not learn.
+    pub without: Vec<usize>,
+}
+
+/// Routes of one device that read alike, for the text report and the runbook.
+#[derive(Debug, Clone)]
+pub struct RouteRow<'a> {
+    pub session: Option<SessionRole>,
+    pub routes: usize,
+    /// Distinct nodes whose prefixes these are.
+    pub origins: usize,
+    /// Their sites, sorted.
+    pub sites: Vec<&'a str>,
+    pub via: RowVia<'a>,
+    pub next_hop: RowHop,
+    origin_list: Vec<&'a str>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RowVia<'a> {
+    /// Installed by the CNI, no BGP.
+    Direct,
+    /// From the node that owns the prefix.
+    Origin,
+    /// From these peers (sorted).
+    Peers(Vec<&'a str>),
+}
+
+#[derive(Debug, Clone)]
+pub enum RowHop {
+    Direct,
+    /// The node that owns the prefix.
+    Origin,
+    /// The peer the route is learned from.
+    Peer,
+    /// Other addresses (sorted).
+    Addresses(Vec<IpAddr>),
+}
+
+/// `a, b, c` for short lists, `a, b, …, z (n)` for long ones.
+pub fn sample<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.len() <= 4 {
+        return items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    }
+    format!("{}, {}, …, {} ({})", items[0], items[1], items[items.len() - 1], items.len())
+}
+
+impl RouteRow<'_> {
+    /// "the nodes of site001, …" as a phrase.
+    pub fn origins_text(&self) -> String {
+        let nodes = if self.origins == 1 { "1 node".to_string() } else { format!("{} nodes", self.origins) };
+        match self.sites.len() {
+            0 => nodes,
+            1 => format!("{nodes} in {}", self.sites[0]),
+            n => format!("{nodes} in {n} sites ({})", sample(&self.sites)),
+        }
+    }
+
+    pub fn via_text(&self) -> String {
+        let session = self.session.map(|s| format!(" ({})", s.as_str())).unwrap_or_default();
+        match &self.via {
+            RowVia::Direct => "none: direct route of the CNI".into(),
+            RowVia::Origin => format!("the node itself{session}"),
+            RowVia::Peers(p) if p.len() == 1 => format!("{}{session}", p[0]),
+            RowVia::Peers(p) => format!("{} peers{session}: {}", p.len(), sample(p)),
+        }
+    }
+
+    pub fn next_hop_text(&self) -> String {
+        match &self.next_hop {
+            RowHop::Direct => "none (direct)".into(),
+            RowHop::Origin => "the node itself".into(),
+            RowHop::Peer => "the peer it comes from".into(),
+            RowHop::Addresses(a) if a.len() == 1 => a[0].to_string(),
+            RowHop::Addresses(a) => format!("{} addresses: {}", a.len(), sample(a)),
+        }
+    }
+}
+
+/// A JSON layout between pretty and compact: containers down to `depth` put each
+/// entry on its own indented line; deeper ones stay on that line.
+struct LinePerEntry {
+    depth: usize,
+    level: usize,
+    has_value: bool,
+}
+
+impl LinePerEntry {
+    fn new(depth: usize) -> Self {
+        LinePerEntry { depth, level: 0, has_value: false }
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.level < self.depth && self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(c)
+    }
+
+    fn entry<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if self.level <= self.depth {
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            self.indent(w)
+        } else if first {
+            Ok(())
+        } else {
+            w.write_all(b",")
+        }
+    }
+
+    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for LinePerEntry {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.entry(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.entry(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.level <= self.depth { b": " } else { b":" })
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// `plan.json`, serialized straight from the plan with its keys in sorted order
+/// (the order `serde_json::Value` gives them), so [`Plan::to_json`] and
+/// [`Plan::to_json_text`] are one document. Small parts go through `Value`;
+/// the parts that grow with the plan (nodes, sessions, paths, route tables) are
+/// written field by field.
+struct PlanJson<'a> {
+    plan: &'a Plan,
+    summarized: bool,
+}
+
+/// Serializes a value through `serde_json::Value`, which sorts object keys.
+struct Sorted<'a, T>(&'a T);
+
+impl<T: Serialize> Serialize for Sorted<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::to_value(self.0).map_err(S::Error::custom)?.serialize(s)
+    }
+}
+
+/// A sequence written from an iterator, without collecting it.
+struct Seq<F>(F);
+
+impl<I, F> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut q = s.serialize_seq(None)?;
+        for x in (self.0)() {
+            q.serialize_element(&x)?;
+        }
+        q.end()
+    }
+}
+
+/// A map written from an iterator of (key, value), keys already in order.
+struct Map<F>(F);
+
+impl<I, F, K, V> Serialize for Map<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (K, V)>,
+    K: Serialize,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in (self.0)() {
+            m.serialize_entry(&k, &v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for PlanJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.plan;
+        let all = p.reach_all();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("calico_blocks", &Sorted(&p.calico_blocks))?;
+        m.serialize_entry("cni", p.cluster.cni.as_str())?;
+        m.serialize_entry("diagnostics", &Sorted(&p.diagnostics))?;
+        m.serialize_entry("limiting", &Sorted(&p.limiting))?;
+        m.serialize_entry("mtu_budget", &p.mtu_budget)?;
+        m.serialize_entry("name", &p.name)?;
+        m.serialize_entry("nodes", &Map(|| p.nodes.iter().map(|(k, n)| (k, NodeJson(n)))))?;
+        m.serialize_entry("notes", &p.mtu_notes)?;
+        m.serialize_entry("paths", &Seq(|| p.paths.iter().map(PathJson)))?;
+        m.serialize_entry("pod_mtu", &p.pod_mtu)?;
+        // A name that repeats keeps its last table, as a map would.
+        let mut last: BTreeMap<&str, usize> = BTreeMap::new();
+        if self.summarized {
+            let groups = p.route_groups();
+            let sum = all.summarize(&groups, 0..all.len(), |r| Some(all.rule(r)));
+            for (i, t) in sum.tables.iter().enumerate() {
+                last.insert(all.name(t.device), i);
+            }
+            let tables = Map(|| last.iter().map(|(name, &i)| (*name, TableJson { all: &all, table: &sum.tables[i] })));
+            m.serialize_entry("reach", &tables)?;
+            m.serialize_entry("route_format", ROUTE_FORMAT)?;
+            m.serialize_entry("route_groups", &Seq(|| groups.iter().map(|g| GroupJson { plan: p, group: g })))?;
+            let patterns = Seq(|| {
+                sum.patterns
+                    .iter()
+                    .map(|pat| Seq(move || pat.iter().map(|(g, rule)| RuleJson { plan: p, group: *g, rule: *rule })))
+            });
+            m.serialize_entry("route_patterns", &patterns)?;
+        } else {
+            for d in 0..all.len() {
+                last.insert(all.name(d), d);
+            }
+            let tables = Map(|| last.iter().map(|(name, &d)| (*name, ReachJson { all: &all, device: d })));
+            m.serialize_entry("reach", &tables)?;
+        }
+        m.serialize_entry("routers", &Sorted(&p.routers))?;
+        m.serialize_entry("sessions", &Seq(|| p.sessions.iter().map(SessionJson)))?;
+        m.end()
+    }
+}
+
+struct NodeJson<'a>(&'a NodePlan);
+
+impl Serialize for NodeJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n = self.0;
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("addresses", &n.addresses)?;
+        m.serialize_entry("pod_ranges", &n.pod_ranges)?;
+        m.serialize_entry("region", &n.region)?;
+        m.serialize_entry("role", &n.role)?;
+        m.serialize_entry("site", &n.site)?;
+        m.end()
+    }
+}
+
+struct SessionJson<'a>(&'a Session);
+
+impl Serialize for SessionJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = self.0;
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("a", &x.a)?;
+        m.serialize_entry("a_address", &x.a_address)?;
+        m.serialize_entry("b", &x.b)?;
+        m.serialize_entry("b_address", &x.b_address)?;
+        m.serialize_entry("family", &x.family)?;
+        m.serialize_entry("kind", &x.kind)?;
+        m.serialize_entry("multihop", &x.multihop)?;
+        m.serialize_entry("next_hop_self", &x.next_hop_self)?;
+        m.serialize_entry("role", &x.role)?;
+        m.end()
+    }
+}
+
+struct PathJson<'a>(&'a SitePath);
+
+impl Serialize for PathJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = self.0;
+        let mut m = s.serialize_map(Some(11))?;
+        m.serialize_entry("blackhole", &x.blackhole.as_ref().map(BlackholeJson))?;
+        m.serialize_entry("from", &x.from)?;
+        m.serialize_entry("from_site", &x.from_site)?;
+        m.serialize_entry("hops", &Seq(|| x.hops.iter().map(HopJson)))?;
+        m.serialize_entry("limiting", &x.limiting)?;
+        m.serialize_entry("overhead", &x.overhead)?;
+        m.serialize_entry("path_mtu", &x.path_mtu)?;
+        m.serialize_entry("pod_mtu", &x.pod_mtu)?;
+        m.serialize_entry("routed", &x.routed)?;
+        m.serialize_entry("to", &x.to)?;
+        m.serialize_entry("to_site", &x.to_site)?;
+        m.end()
+    }
+}
+
+struct HopJson<'a>(&'a Hop);
+
+impl Serialize for HopJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let h = self.0;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("kind", &h.kind)?;
+        m.serialize_entry("mtu", &h.mtu)?;
+        m.serialize_entry("name", &h.name)?;
+        m.serialize_entry("via", &h.via)?;
+        m.end()
+    }
+}
+
+struct BlackholeJson<'a>(&'a Blackhole);
+
+impl Serialize for BlackholeJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("device", &self.0.device)?;
+        m.serialize_entry("missing", &self.0.missing)?;
+        m.end()
+    }
+}
+
+/// A route with names (a [`Learned`]), keys sorted.
+struct RouteJson<'a> {
+    plan: &'a Plan,
+    route: RouteRef,
+}
+
+impl Serialize for RouteJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (p, r) = (self.plan, &self.route);
+        let via = match r.via {
+            None => "direct",
+            Some(i) => p.speakers.list.get(i).map(|x| x.name.as_str()).unwrap_or(""),
+        };
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("next_hop", &r.next_hop)?;
+        m.serialize_entry("prefix", &p.routing.prefixes.get(r.prefix).map(|x| x.net).unwrap_or_default())?;
+        m.serialize_entry("session", &r.session)?;
+        m.serialize_entry("via", via)?;
+        m.end()
+    }
+}
+
+/// One device's explicit table: `{learned: [route, ...], missing: [prefix, ...]}`.
+struct ReachJson<'a> {
+    all: &'a Reaches<'a>,
+    device: usize,
+}
+
+impl Serialize for ReachJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (all, d) = (self.all, self.device);
+        let plan = all.plan;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("learned", &Seq(|| all.routes(d).map(|r| RouteJson { plan, route: r })))?;
+        m.serialize_entry("missing", &Seq(|| all.missing(d).map(|p| plan.routing.prefixes[p].net)))?;
+        m.end()
+    }
+}
+
+/// One device's summarized table:
+/// `{learned: {except, pattern, routes, without}, missing}`.
+struct TableJson<'a> {
+    all: &'a Reaches<'a>,
+    table: &'a Table,
+}
+
+impl Serialize for TableJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (all, t) = (self.all, self.table);
+        let plan = all.plan;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("learned", &LearnedJson { plan, table: t })?;
+        m.serialize_entry("missing", &Seq(|| all.missing(t.device).map(|p| plan.routing.prefixes[p].net)))?;
+        m.end()
+    }
+}
+
+struct LearnedJson<'a> {
+    plan: &'a Plan,
+    table: &'a Table,
+}
+
+impl Serialize for LearnedJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (plan, t) = (self.plan, self.table);
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("except", &Seq(|| t.except.iter().map(|r| RouteJson { plan, route: *r })))?;
+        m.serialize_entry("pattern", &t.pattern)?;
+        m.serialize_entry("routes", &t.routes)?;
+        m.serialize_entry("without", &Seq(|| t.without.iter().map(|&p| plan.routing.prefixes[p].net)))?;
+        m.end()
+    }
+}
+
+/// A prefix group: `[family, [[prefix, origin], ...]]`.
+struct GroupJson<'a> {
+    plan: &'a Plan,
+    group: &'a [usize],
+}
+
+impl Serialize for GroupJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let prefixes = &self.plan.routing.prefixes;
+        let fam =
+            self.group.first().and_then(|&p| prefixes.get(p)).map(|x| Family::of_net(&x.net)).unwrap_or(Family::Ipv4);
+        let members = Seq(|| self.group.iter().filter_map(|&p| prefixes.get(p)).map(|x| (x.net, x.origin.as_str())));
+        let mut q = s.serialize_seq(Some(2))?;
+        q.serialize_element(fam.as_str())?;
+        q.serialize_element(&members)?;
+        q.end()
+    }
+}
+
+/// One entry of a pattern: `{group, next_hop, session, via}`.
+struct RuleJson<'a> {
+    plan: &'a Plan,
+    group: usize,
+    rule: Rule,
+}
+
+impl Serialize for RuleJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &self.rule;
+        let via = match r.via {
+            None => "direct",
+            Some(Sym::Origin) => "origin",
+            Some(Sym::Is(i)) => self.plan.speakers.list.get(i).map(|x| x.name.as_str()).unwrap_or(""),
+        };
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("group", &self.group)?;
+        match r.next_hop {
+            None => m.serialize_entry("next_hop", &None::<IpAddr>)?,
+            Some(Sym::Origin) => m.serialize_entry("next_hop", "origin")?,
+            Some(Sym::Is(a)) => m.serialize_entry("next_hop", &a)?,
+        }
+        m.serialize_entry("session", &r.session)?;
+        m.serialize_entry("via", via)?;
+        m.end()
     }
 }

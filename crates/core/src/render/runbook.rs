@@ -10,6 +10,7 @@ use super::common::{cni_apply_script, first_server, ident, router_config, router
 use super::{calico, File};
 use crate::diag::Severity;
 use crate::model::{CalicoEncapsulation, Cni, Role};
+use crate::plan::report::MISSING_SHOWN;
 use crate::plan::{Plan, SessionKind};
 
 pub fn files(plan: &Plan) -> Vec<File> {
@@ -266,9 +267,45 @@ fn routes(plan: &Plan, o: &mut String) {
         return;
     }
     o.push_str("## Routes per router\n\nWhat each router learns by BGP once everything runs (the node blocks are the plan's reasoning: Calico claims its blocks at run time).\n\n");
-    for r in plan.routers.keys() {
-        let reach = plan.reach(r);
+    let summarized = plan.summarizes_routes();
+    if summarized {
+        let _ = writeln!(
+            o,
+            "With {} nodes, each table is summarized: its routes grouped by where they come from and their next hop. `plan.json` (`reach`) holds every route, and `verify.sh` checks every route on the nodes.\n",
+            plan.nodes.len()
+        );
+    }
+    let all = plan.reach_all();
+    // Devices are numbered nodes first, then routers (see `Plan::devices`).
+    for (i, r) in plan.routers.keys().enumerate() {
+        let d = plan.nodes.len() + i;
         let _ = writeln!(o, "### {r}\n");
+        if summarized {
+            let rows = all.rows(d);
+            let missing: Vec<usize> = all.missing(d).collect();
+            if rows.is_empty() && missing.is_empty() {
+                o.push_str("No pod routes (this router is not on a routed pod path).\n\n");
+                continue;
+            }
+            let learned: usize = rows.iter().map(|x| x.routes).sum();
+            let _ = writeln!(o, "{learned} routes learned, {} missing.\n", missing.len());
+            o.push_str("| routes | to the pods of | learned from | next hop |\n|---|---|---|---|\n");
+            for x in &rows {
+                let _ = writeln!(o, "| {} | {} | {} | {} |", x.routes, x.origins_text(), x.via_text(), x.next_hop_text());
+            }
+            if !missing.is_empty() {
+                let nets: Vec<String> = missing.iter().map(|&p| plan.routing.prefixes[p].net.to_string()).collect();
+                let shown = if nets.len() > MISSING_SHOWN {
+                    format!("{}, … ({} more)", nets[..MISSING_SHOWN].join(", "), nets.len() - MISSING_SHOWN)
+                } else {
+                    nets.join(", ")
+                };
+                let _ = writeln!(o, "| {} | **missing**: {shown} | - | - |", missing.len());
+            }
+            o.push('\n');
+            continue;
+        }
+        let reach = all.reach(d);
         if reach.learned.is_empty() && reach.missing.is_empty() {
             o.push_str("No pod routes (this router is not on a routed pod path).\n\n");
             continue;

@@ -7,14 +7,15 @@
 //! don't-fragment bit that fills the pod MTU exactly, and one byte more that must
 //! be refused.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::common::{require_host, require_root, script_start, servers, sh_quote};
 use super::File;
 use crate::model::{Cni, Daemon};
-use crate::plan::{Family, Plan};
+use crate::plan::report::Sym;
+use crate::plan::{Family, Plan, SessionRole};
 
 /// An image with iputils `ping` (for `-M do`) and iproute2; overridable with VERIFY_IMAGE.
 pub const PROBE_IMAGE: &str = "docker.io/nicolaka/netshoot:v0.13";
@@ -99,170 +100,328 @@ if [[ \"$2\" == 6 && \"$ip\" == *:* ]] || [[ \"$2\" == 4 && \"$ip\" != *:* ]]; t
     o
 }
 
-/// Calico runs BIRD in every calico-node pod: each node's sessions, by peer address.
-/// Routers are asked over ssh when VERIFY_ROUTERS=1.
+/// The BGP sessions as the script lists them: each complete mesh (every pair of a
+/// set of speakers has a session of one family and role, each member always on
+/// one address) once, by its members; the other sessions one by one.
+fn session_lists(plan: &Plan) -> (Vec<String>, Vec<String>) {
+    let mut groups: BTreeMap<(Family, SessionRole), Vec<usize>> = BTreeMap::new();
+    for (i, s) in plan.sessions.iter().enumerate() {
+        groups.entry((s.family, s.role)).or_default().push(i);
+    }
+    let mut in_mesh = vec![false; plan.sessions.len()];
+    let mut meshes = Vec::new();
+    for ((fam, _), list) in &groups {
+        let mut members: BTreeMap<&str, IpAddr> = BTreeMap::new();
+        let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut consistent = true;
+        for &i in list {
+            let s = &plan.sessions[i];
+            for (n, a) in [(s.a.as_str(), s.a_address), (s.b.as_str(), s.b_address)] {
+                consistent &= *members.entry(n).or_insert(a) == a;
+            }
+            let pair = if s.a <= s.b { (s.a.as_str(), s.b.as_str()) } else { (s.b.as_str(), s.a.as_str()) };
+            consistent &= s.a != s.b && pairs.insert(pair);
+        }
+        let k = members.len();
+        if !consistent || k < 3 || pairs.len() != k * (k - 1) / 2 {
+            continue;
+        }
+        let mut line = family_flag(*fam).to_string();
+        for (n, a) in &members {
+            let _ = write!(line, " {n} {a}");
+        }
+        meshes.push(line);
+        for &i in list {
+            in_mesh[i] = true;
+        }
+    }
+    let single = plan
+        .sessions
+        .iter()
+        .zip(&in_mesh)
+        .filter(|(_, m)| !**m)
+        .map(|(s, _)| format!("{} {} {} {} {}", family_flag(s.family), s.a, s.a_address, s.b, s.b_address))
+        .collect();
+    (single, meshes)
+}
+
+/// A bash array of words, one quoted element per line.
+fn array(o: &mut String, name: &str, items: &[String]) {
+    let _ = writeln!(o, "{name}=(");
+    for i in items {
+        let _ = writeln!(o, "  {}", sh_quote(i));
+    }
+    o.push_str(")\n");
+}
+
+/// Every BGP session of the plan Established: Calico runs BIRD in every
+/// calico-node pod (each node's sessions, by peer address); routers are asked over
+/// ssh when VERIFY_ROUTERS=1. One question per speaker, however many peers.
 fn bgp_checks(plan: &Plan, o: &mut String) {
     if plan.sessions.is_empty() {
         return;
     }
-    if plan.cluster.cni == Cni::Calico {
-        o.push_str(
-            "\necho \"== BGP sessions (BIRD in calico-node)\"\n\
-if command -v calicoctl >/dev/null 2>&1; then\n  calicoctl node status || true\nfi\n\
-# $1 node, $2 family, $3 peer address, $4 peer name: BIRD names the protocol <kind>_<address with . and : as _>.\n\
-check_session() {\n  local node=$1 fam=$2 peer=$3 name=$4 pod sock=/var/run/calico/bird.ctl out\n  \
-[[ \"$fam\" == 6 ]] && sock=/var/run/calico/bird6.ctl\n  \
-pod=\"$(kc -n calico-system get pods -l k8s-app=calico-node --field-selector \"spec.nodeName=$node\" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)\"\n  \
-if [[ -z \"$pod\" ]]; then\n    fail \"BGP $node ↔ $name ($peer): no calico-node pod on $node\"\n    return\n  fi\n  \
-out=\"$(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s \"$sock\" show protocols 2>/dev/null || true)\"\n  \
-if grep -E \"_${peer//[.:]/_}[[:space:]]\" <<<\"$out\" | grep -q Established; then\n    pass \"BGP $node ↔ $name ($peer) Established\"\n  else\n    \
-fail \"BGP $node ↔ $name ($peer) Established\"\n  fi\n}\n",
-        );
-        for name in plan.nodes.keys() {
-            for s in &plan.sessions {
-                let (peer, addr) = if &s.a == name {
-                    (&s.b, s.b_address)
-                } else if &s.b == name {
-                    (&s.a, s.a_address)
-                } else {
-                    continue;
-                };
-                let _ = writeln!(
-                    o,
-                    "check_session {} {} {} {}",
-                    sh_quote(name),
-                    family_flag(s.family),
-                    sh_quote(&addr.to_string()),
-                    sh_quote(peer)
-                );
-            }
-        }
+    let mut speakers: BTreeSet<&str> = BTreeSet::new();
+    for s in &plan.sessions {
+        speakers.insert(&s.a);
+        speakers.insert(&s.b);
     }
-
-    // Routers, over ssh: each session of the router, by neighbour address.
-    let mut router_lines = String::new();
-    for (r, rp) in &plan.routers {
-        let Some(addr) = rp.addresses.first() else { continue };
-        for s in &plan.sessions {
-            let (peer, paddr) = if &s.a == r {
-                (&s.b, s.b_address)
-            } else if &s.b == r {
-                (&s.a, s.a_address)
-            } else {
-                continue;
-            };
+    let nodes: Vec<&String> = if plan.cluster.cni == Cni::Calico {
+        plan.nodes.keys().filter(|n| speakers.contains(n.as_str())).collect()
+    } else {
+        Vec::new()
+    };
+    let routers: Vec<(&String, IpAddr, &str)> = plan
+        .routers
+        .iter()
+        .filter(|(r, _)| speakers.contains(r.as_str()))
+        .filter_map(|(r, rp)| {
             let daemon = match rp.daemon {
                 Daemon::Bird => "bird",
                 Daemon::Frr => "frr",
-                Daemon::None => continue,
+                Daemon::None => return None,
             };
-            let _ = writeln!(
-                router_lines,
-                "  check_router {} {} {daemon} {} {}",
-                sh_quote(r),
-                sh_quote(&addr.to_string()),
-                sh_quote(&paddr.to_string()),
-                sh_quote(peer)
-            );
+            rp.addresses.first().map(|a| (r, *a, daemon))
+        })
+        .collect();
+    if nodes.is_empty() && routers.is_empty() {
+        return;
+    }
+
+    let (single, meshes) = session_lists(plan);
+    o.push_str("\n# The BGP sessions of the plan, once each: family, then name and address of each end.\n");
+    array(o, "SESSIONS", &single);
+    o.push_str("# Full meshes: family, then name and address of each member; every pair has a session.\n");
+    array(o, "MESHES", &meshes);
+    o.push_str(
+        "# The peers of each speaker, one \"family address name\" line each.\n\
+declare -A PEERS=()\n\
+add_peer() {\n  PEERS[$1]+=\"$2 $3 $4\"$'\\n'\n}\n\
+for s in \"${SESSIONS[@]}\"; do\n  read -r fam a aa b ba <<<\"$s\"\n  add_peer \"$a\" \"$fam\" \"$ba\" \"$b\"\n  add_peer \"$b\" \"$fam\" \"$aa\" \"$a\"\ndone\n\
+for m in \"${MESHES[@]}\"; do\n  read -r -a w <<<\"$m\"\n  for ((i = 1; i < ${#w[@]}; i += 2)); do\n    \
+for ((j = i + 2; j < ${#w[@]}; j += 2)); do\n      add_peer \"${w[i]}\" \"${w[0]}\" \"${w[j + 1]}\" \"${w[j]}\"\n      \
+add_peer \"${w[j]}\" \"${w[0]}\" \"${w[i + 1]}\" \"${w[i]}\"\n    done\n  done\ndone\n\
+# The peers of speaker $1, one \"family address name\" per element, into the array PEER_LIST.\n\
+peers_of() {\n  PEER_LIST=()\n  if [[ -n \"${PEERS[$1]:-}\" ]]; then\n    mapfile -t PEER_LIST <<<\"${PEERS[$1]%$'\\n'}\"\n  fi\n}\n",
+    );
+
+    if !nodes.is_empty() {
+        o.push_str(
+            "\necho \"== BGP sessions (BIRD in calico-node)\"\n\
+if command -v calicoctl >/dev/null 2>&1; then\n  calicoctl node status || true\nfi\n\
+# $1 node: each of its sessions, from BIRD in its calico-node pod (BIRD names the\n\
+# protocol <kind>_<peer address with . and : as _>).\n\
+check_sessions() {\n  local node=$1 pod peer fam addr name out4=\"\" out6=\"\" out asked4=0 asked6=0\n  peers_of \"$node\"\n  \
+pod=\"$(kc -n calico-system get pods -l k8s-app=calico-node --field-selector \"spec.nodeName=$node\" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)\"\n  \
+if [[ -z \"$pod\" ]]; then\n    fail \"BGP sessions of $node (${#PEER_LIST[@]}): no calico-node pod on $node\"\n    return\n  fi\n  \
+for peer in \"${PEER_LIST[@]}\"; do\n    read -r fam addr name <<<\"$peer\"\n    \
+if [[ \"$fam\" == 6 ]]; then\n      if [[ $asked6 -eq 0 ]]; then\n        \
+out6=\"$(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s /var/run/calico/bird6.ctl show protocols 2>/dev/null || true)\"\n        asked6=1\n      fi\n      out=$out6\n    \
+else\n      if [[ $asked4 -eq 0 ]]; then\n        \
+out4=\"$(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null || true)\"\n        asked4=1\n      fi\n      out=$out4\n    fi\n    \
+if grep -E \"_${addr//[.:]/_}[[:space:]]\" <<<\"$out\" | grep -q Established; then\n      pass \"BGP $node ↔ $name ($addr) Established\"\n    else\n      \
+fail \"BGP $node ↔ $name ($addr) Established\"\n    fi\n  done\n}\n",
+        );
+        for n in &nodes {
+            let _ = writeln!(o, "check_sessions {}", sh_quote(n));
         }
     }
-    if !router_lines.is_empty() {
+
+    if !routers.is_empty() {
         o.push_str(
-            "\n# $1 router, $2 its address, $3 bird|frr, $4 neighbour address, $5 neighbour name.\n\
-check_router() {\n  local router=$1 addr=$2 daemon=$3 peer=$4 name=$5 state=\"\"\n  local -a ssh_cmd\n  \
+            "\n# $1 router, $2 its address, $3 bird|frr: each of its sessions, from its daemon over ssh.\n\
+check_router() {\n  local router=$1 addr=$2 daemon=$3 out peer fam paddr name a s state\n  local -a ssh_cmd\n  local -A states=()\n  \
 read -r -a ssh_cmd <<<\"${ROUTER_SSH:-ssh -o BatchMode=yes -o ConnectTimeout=5}\"\n  \
 if [[ \"$daemon\" == bird ]]; then\n    \
-state=\"$(\"${ssh_cmd[@]}\" \"root@$addr\" birdc show protocols all 2>/dev/null | awk -v p=\"$peer\" '/BGP state:/ {s = $3} /Neighbor address:/ && $3 == p {print s}' | head -n1 || true)\"\n  \
+out=\"$(\"${ssh_cmd[@]}\" \"root@$addr\" birdc show protocols all </dev/null 2>/dev/null | awk '/BGP state:/ {s = $3} /Neighbor address:/ {print $3, s}' || true)\"\n  \
 else\n    \
-state=\"$(\"${ssh_cmd[@]}\" \"root@$addr\" vtysh -c \"show bgp neighbors $peer\" 2>/dev/null | sed -n 's/.*BGP state = \\([A-Za-z]*\\).*/\\1/p' | head -n1 || true)\"\n  fi\n  \
-if [[ \"$state\" == Established ]]; then\n    pass \"BGP $router ↔ $name ($peer) Established\"\n  else\n    fail \"BGP $router ↔ $name ($peer) Established (state: ${state:-unknown})\"\n  fi\n}\n\
+out=\"$(\"${ssh_cmd[@]}\" \"root@$addr\" vtysh -c \"'show bgp neighbors'\" </dev/null 2>/dev/null | awk '/^BGP neighbor is / {n = $4; sub(/,$/, \"\", n)} /BGP state = / {s = $4; sub(/,$/, \"\", s); print n, s}' || true)\"\n  fi\n  \
+while read -r a s; do\n    if [[ -n \"$a\" ]]; then\n      states[$a]=$s\n    fi\n  done <<<\"$out\"\n  \
+peers_of \"$router\"\n  for peer in \"${PEER_LIST[@]}\"; do\n    read -r fam paddr name <<<\"$peer\"\n    state=${states[$paddr]:-}\n    \
+if [[ \"$state\" == Established ]]; then\n      pass \"BGP $router ↔ $name ($paddr) Established\"\n    else\n      \
+fail \"BGP $router ↔ $name ($paddr) Established (IPv$fam, state: ${state:-unknown})\"\n    fi\n  done\n}\n\
 if [[ \"${VERIFY_ROUTERS:-0}\" == 1 ]]; then\n  echo \"== BGP sessions on the routers (ssh)\"\n",
         );
-        o.push_str(&router_lines);
+        for (r, a, daemon) in &routers {
+            let _ = writeln!(o, "  check_router {} {} {daemon}", sh_quote(r), sh_quote(&a.to_string()));
+        }
         o.push_str("else\n  echo \"(routers not asked: set VERIFY_ROUTERS=1 to check their sessions over ssh)\"\nfi\n");
     }
 }
 
-/// Each node's route to every other node's pod ranges, via the plan's next hop.
+/// Each node's routes to the other nodes' pod ranges, via the plan's next hops.
+/// The expectations are written compactly, as the plan's route tables summarize
+/// ([`crate::plan::report::Reaches::summarize`]): groups of nodes whose ranges
+/// are routed alike, patterns of next hops per group, and per node its pattern
+/// and the routes where it departs from it. The script expands them, asks each
+/// node for its whole table once, and prints one PASS per node whose routes all
+/// match, or a FAIL per route that does not.
 fn route_checks(plan: &Plan, o: &mut String) {
-    let mut lines = String::new();
-    for name in plan.nodes.keys() {
-        let reach = plan.reach(name);
-        let mut seen: BTreeSet<(String, Family, IpAddr)> = BTreeSet::new();
-        for l in &reach.learned {
-            let Some(nh) = l.next_hop else { continue };
-            let Some(origin) = plan.routing.prefixes.iter().find(|p| p.net == l.prefix).map(|p| p.origin.clone())
-            else {
-                continue;
-            };
-            if &origin == name {
-                continue;
-            }
-            let fam = Family::of_net(&l.prefix);
-            if seen.insert((origin.clone(), fam, nh)) {
-                let _ = writeln!(
-                    lines,
-                    "check_route {} {} {} {}",
-                    sh_quote(name),
-                    sh_quote(&origin),
-                    family_flag(fam),
-                    sh_quote(&nh.to_string())
-                );
-            }
-        }
-    }
-    if lines.is_empty() {
+    let all = plan.reach_all();
+    let groups = plan.route_groups();
+    let nodes: Vec<usize> = (0..all.len()).filter(|&d| all.is_node(d)).collect();
+    let summary = all.summarize(&groups, nodes.iter().copied(), |r| all.next_hop_sym(r));
+    let tables: Vec<_> = summary.tables.iter().filter(|t| t.routes > 0).collect();
+    if tables.is_empty() {
         return;
     }
+    let prefixes = &plan.routing.prefixes;
+    let key = |p: usize| {
+        prefixes.get(p).map(|x| format!("{}/{}", x.origin, family_flag(Family::of_net(&x.net)))).unwrap_or_default()
+    };
+    let hop = |h: Option<Sym<IpAddr>>| match h {
+        Some(Sym::Is(a)) => a.to_string(),
+        Some(Sym::Origin) => "origin".to_string(),
+        None => "none".to_string(),
+    };
+
     o.push_str("\necho \"== routes to the other nodes' pod ranges (next hops of the plan)\"\n");
+    o.push_str("# Each node's first address per family: what `origin` stands for below.\n");
+    for (flag, fam) in [("4", Family::Ipv4), ("6", Family::Ipv6)] {
+        let _ = write!(o, "declare -A ADDR{flag}=(");
+        for (name, n) in &plan.nodes {
+            if let Some(a) = n.addresses.iter().find(|a| Family::of(a) == fam) {
+                let _ = write!(o, "\n  [{}]={}", sh_quote(name), sh_quote(&a.to_string()));
+            }
+        }
+        o.push_str("\n)\n");
+    }
+    let group_lines: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let mut line = g
+                .first()
+                .and_then(|&p| prefixes.get(p))
+                .map(|x| family_flag(Family::of_net(&x.net)).to_string())
+                .unwrap_or_default();
+            for &p in g {
+                if let Some(x) = prefixes.get(p) {
+                    line.push(' ');
+                    line.push_str(&x.origin);
+                }
+            }
+            line
+        })
+        .collect();
+    o.push_str("# Route groups: family, then the nodes whose pod ranges the plan routes alike.\n");
+    array(o, "ROUTE_GROUPS", &group_lines);
+    let pattern_lines: Vec<String> = summary
+        .patterns
+        .iter()
+        .map(|pat| pat.iter().map(|(g, h)| format!("{g}={}", hop(Some(*h)))).collect::<Vec<_>>().join(" "))
+        .collect();
+    o.push_str("# Route patterns: \"group=next hop\" for each group a node learns (`origin`: the node the pods are on).\n");
+    array(o, "ROUTE_PATTERNS", &pattern_lines);
+
     if plan.cluster.cni == Cni::Calico {
         o.push_str(
             "# Calico claims blocks at run time: the blocks each node holds now.\n\
-pod_ranges() {\n  local res\n  for res in blockaffinities.crd.projectcalico.org blockaffinities.projectcalico.org; do\n    \
-if kc get \"$res\" >/dev/null 2>&1; then\n      \
-kc get \"$res\" -o jsonpath='{range .items[*]}{.spec.node}{\" \"}{.spec.cidr}{\" \"}{.spec.state}{\"\\n\"}{end}' | awk -v n=\"$1\" '$1 == n && $3 != \"pending\" {print $2}'\n      return 0\n    fi\n  done\n}\n",
+declare -A RANGES=()\nload_ranges() {\n  local res node cidr state\n  \
+for res in blockaffinities.crd.projectcalico.org blockaffinities.projectcalico.org; do\n    \
+if kc get \"$res\" >/dev/null 2>&1; then\n      while read -r node cidr state; do\n        \
+if [[ -n \"$node\" && -n \"$cidr\" && \"$state\" != pending ]]; then\n          RANGES[$node]+=\"$cidr \"\n        fi\n      \
+done < <(kc get \"$res\" -o jsonpath='{range .items[*]}{.spec.node}{\" \"}{.spec.cidr}{\" \"}{.spec.state}{\"\\n\"}{end}' 2>/dev/null || true)\n      \
+return 0\n    fi\n  done\n}\n",
         );
     } else {
-        o.push_str("pod_ranges() {\n  kc get node \"$1\" -o jsonpath='{range .spec.podCIDRs[*]}{@}{\"\\n\"}{end}' 2>/dev/null || true\n}\n");
+        o.push_str(
+            "# The pod ranges each node holds.\ndeclare -A RANGES=()\nload_ranges() {\n  local node cidrs\n  while read -r node cidrs; do\n    \
+if [[ -n \"$node\" ]]; then\n      RANGES[$node]=$cidrs\n    fi\n  \
+done < <(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name}{\" \"}{.spec.podCIDRs[*]}{\"\\n\"}{end}' 2>/dev/null || true)\n}\n",
+        );
     }
     o.push_str(
-        "# $1 node, $2 the node whose pods, $3 family, $4 the plan's next hop.\n\
-check_route() {\n  local node=$1 origin=$2 fam=$3 via=$4 pod cidr hop routes found=0\n  \
-pod=\"$(probe host \"$node\")\"\n  \
-if [[ -z \"$pod\" ]]; then\n    fail \"routes on $node: no host-network probe pod\"\n    return\n  fi\n  \
-# A BGP next hop that is not on a shared network is resolved recursively: the kernel\n  \
-# then shows the hop this node uses to reach it.\n  \
-hop=\"$(kc -n \"$NS\" exec \"$pod\" -- ip -\"$fam\" route get \"$via\" 2>/dev/null | sed -n 's/.* via \\([^ ]*\\).*/\\1/p' | head -n1 || true)\"\n  \
-for cidr in $(pod_ranges \"$origin\"); do\n    \
-if [[ \"$fam\" == 6 && \"$cidr\" != *:* ]] || [[ \"$fam\" == 4 && \"$cidr\" == *:* ]]; then continue; fi\n    found=1\n    \
-routes=\"$(kc -n \"$NS\" exec \"$pod\" -- ip -\"$fam\" route show \"$cidr\" 2>/dev/null || true)\"\n    \
-if grep -qwF -- \"via $via\" <<<\"$routes\" || { [[ -n \"$hop\" ]] && grep -qwF -- \"via $hop\" <<<\"$routes\"; }; then\n      \
-pass \"route on $node to $origin's pods $cidr via $via${hop:+ (reached via $hop)}\"\n    else\n      fail \"route on $node to $origin's pods $cidr via $via\"\n    fi\n  done\n  \
-if [[ $found -eq 0 ]]; then\n    fail \"route on $node to $origin's pods: $origin holds no IPv$fam pod range\"\n  fi\n}\n",
+        "# $1 node, $2 its route pattern, then exceptions: \"node/family=next hop\" adds or\n\
+# replaces a route, \"node/family=none\" drops one of the pattern.\n\
+check_routes() {\n  local node=$1 pattern=$2 entry g hop fam origin key pod cidr via line dst routes found bad=0 n=0 out h v\n  \
+local -a entries words cidrs keys nhs\n  local -A want=() rt=() hops=() asked=()\n  shift 2\n  \
+read -r -a entries <<<\"${ROUTE_PATTERNS[$pattern]}\"\n  for entry in \"${entries[@]}\"; do\n    \
+read -r -a words <<<\"${ROUTE_GROUPS[${entry%%=*}]}\"\n    hop=${entry#*=}\n    fam=${words[0]}\n    \
+for origin in \"${words[@]:1}\"; do\n      if [[ \"$origin\" != \"$node\" ]]; then\n        want[$origin/$fam]=$hop\n      fi\n    done\n  done\n  \
+for entry in \"$@\"; do\n    key=${entry%%=*}\n    if [[ \"${entry#*=}\" == none ]]; then\n      unset \"want[$key]\"\n    else\n      want[$key]=${entry#*=}\n    fi\n  done\n  \
+for key in \"${!want[@]}\"; do\n    if [[ \"${want[$key]}\" == origin ]]; then\n      \
+if [[ \"${key##*/}\" == 6 ]]; then\n        want[$key]=${ADDR6[${key%/*}]:-}\n      else\n        want[$key]=${ADDR4[${key%/*}]:-}\n      fi\n    fi\n  done\n  \
+if [[ ${#want[@]} -eq 0 ]]; then\n    return\n  fi\n  \
+pod=\"$(probe host \"$node\")\"\n  if [[ -z \"$pod\" ]]; then\n    fail \"routes on $node: no host-network probe pod\"\n    return\n  fi\n  \
+mapfile -t keys < <(printf '%s\\n' \"${!want[@]}\" | sort)\n  for fam in 4 6; do\n    nhs=()\n    \
+for key in \"${keys[@]}\"; do\n      h=${want[$key]}\n      if [[ \"${key##*/}\" == \"$fam\" && -n \"$h\" && -z \"${asked[$fam $h]:-}\" ]]; then\n        \
+asked[$fam $h]=1\n        nhs+=(\"$h\")\n      fi\n    done\n    if [[ ${#nhs[@]} -eq 0 ]]; then\n      continue\n    fi\n    \
+# The node's routes, by destination (the next hops of a multipath route on one line).\n    key=\"\"\n    \
+while IFS= read -r line; do\n      line=\" ${line//$'\\t'/ } \"\n      if [[ \"$line\" == \"  \"* ]]; then\n        \
+if [[ -n \"$key\" ]]; then\n          rt[$key]+=$line\n        fi\n        continue\n      fi\n      \
+read -r -a words <<<\"$line\"\n      dst=${words[0]:-}\n      \
+case \"$dst\" in\n        unicast | local | broadcast | multicast | throw | unreachable | prohibit | blackhole | nat | anycast) dst=${words[1]:-} ;;\n      esac\n      \
+key=\"$fam $dst\"\n      rt[$key]+=$line\n    done < <(kc -n \"$NS\" exec \"$pod\" -- ip -\"$fam\" route show 2>/dev/null || true)\n    \
+# How the node reaches each next hop: a BGP next hop off its networks resolves recursively.\n    \
+# shellcheck disable=SC2016 # expanded by the shell in the probe pod\n    \
+out=\"$(kc -n \"$NS\" exec \"$pod\" -- sh -c 'f=$1; shift; for h do printf \"%s %s\\n\" \"$h\" \"$(ip -\"$f\" route get \"$h\" 2>/dev/null | sed -n \"s/.* via \\([^ ]*\\).*/\\1/p\" | head -n 1)\"; done' sh \"$fam\" \"${nhs[@]}\" 2>/dev/null || true)\"\n    \
+while read -r h v; do\n      if [[ -n \"$h\" ]]; then\n        hops[$fam $h]=$v\n      fi\n    done <<<\"$out\"\n  done\n  \
+for key in \"${keys[@]}\"; do\n    origin=${key%/*}\n    fam=${key##*/}\n    via=${want[$key]}\n    \
+if [[ -z \"$via\" ]]; then\n      bad=$((bad + 1))\n      fail \"route on $node to $origin's pods: $origin has no IPv$fam address\"\n      continue\n    fi\n    \
+hop=${hops[$fam $via]:-}\n    found=0\n    read -r -a cidrs <<<\"${RANGES[$origin]:-}\"\n    for cidr in \"${cidrs[@]}\"; do\n      \
+if [[ \"$fam\" == 6 && \"$cidr\" != *:* ]] || [[ \"$fam\" == 4 && \"$cidr\" == *:* ]]; then\n        continue\n      fi\n      found=1\n      \
+routes=${rt[$fam $cidr]:-}\n      if [[ -z \"$routes\" && ( \"$cidr\" == */32 || \"$cidr\" == */128 ) ]]; then\n        routes=${rt[$fam ${cidr%/*}]:-}\n      fi\n      \
+if [[ -z \"$routes\" ]]; then\n        routes=\"$(kc -n \"$NS\" exec \"$pod\" -- ip -\"$fam\" route show \"$cidr\" 2>/dev/null || true)\"\n        \
+routes=\" ${routes//[$'\\t\\n']/ } \"\n      fi\n      \
+if [[ \"$routes\" == *\" via $via \"* ]] || { [[ -n \"$hop\" ]] && [[ \"$routes\" == *\" via $hop \"* ]]; }; then\n        n=$((n + 1))\n      else\n        \
+bad=$((bad + 1))\n        fail \"route on $node to $origin's pods $cidr via $via${hop:+ (reached via $hop)}\"\n      fi\n    done\n    \
+if [[ $found -eq 0 ]]; then\n      bad=$((bad + 1))\n      fail \"route on $node to $origin's pods: $origin holds no IPv$fam pod range\"\n    fi\n  done\n  \
+if [[ $bad -eq 0 ]]; then\n    pass \"routes on $node: $n pod ranges of ${#keys[@]} node(s) and family(ies), each via the plan's next hop\"\n  fi\n}\n\
+load_ranges\n",
     );
-    o.push_str(&lines);
+    for t in tables {
+        let mut line = format!("check_routes {} {}", sh_quote(all.name(t.device)), t.pattern);
+        for r in &t.except {
+            let _ = write!(line, " {}", sh_quote(&format!("{}={}", key(r.prefix), hop(all.next_hop_sym(r)))));
+        }
+        for &p in &t.without {
+            let _ = write!(line, " {}", sh_quote(&format!("{}=none", key(p))));
+        }
+        o.push_str(&line);
+        o.push('\n');
+    }
 }
 
 /// For each site pair of the plan, one node pair: ping that fills the pod MTU with
-/// DF set passes; one byte more must be refused.
+/// DF set passes; one byte more must be refused. When the plan has a path between
+/// every two node locations (the usual case), the script loops over the locations
+/// instead of listing each pair.
 fn mtu_checks(plan: &Plan, o: &mut String) {
-    let mut pairs: Vec<(String, String, String, String)> = Vec::new();
-    let mut done: BTreeSet<(String, String)> = BTreeSet::new();
+    // The nodes at each location, and the locations in the order paths name them.
+    let mut at: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for n in plan.nodes.keys() {
+        if let Some(l) = plan.location(n) {
+            at.entry(l).or_default().push(n);
+        }
+    }
+    let mut pairs: Vec<(&str, &str, &String, &String)> = Vec::new();
+    let mut done: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut locations: Vec<&str> = Vec::new();
+    let mut site_of: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut consistent = true;
     for p in &plan.paths {
-        if !done.insert((p.from.clone(), p.to.clone())) {
+        if !done.insert((p.from.as_str(), p.to.as_str())) {
             continue;
         }
-        let at = |loc: &str| -> Vec<&String> {
-            plan.nodes.keys().filter(|n| plan.location_of(n).as_deref() == Some(loc)).collect()
-        };
-        let (src, dst) = (at(&p.from), at(&p.to));
+        for (loc, site) in [(p.from.as_str(), p.from_site.as_str()), (p.to.as_str(), p.to_site.as_str())] {
+            consistent &= *site_of.entry(loc).or_insert(site) == site;
+        }
+        if !locations.contains(&p.from.as_str()) {
+            locations.push(p.from.as_str());
+        }
+        let none = Vec::new();
+        let (src, dst) = (at.get(p.from.as_str()).unwrap_or(&none), at.get(p.to.as_str()).unwrap_or(&none));
         let Some(a) = src.first() else { continue };
         let Some(b) = dst.iter().find(|b| *b != a) else { continue };
-        pairs.push((p.from_site.clone(), p.to_site.clone(), (*a).clone(), (*b).clone()));
+        pairs.push((p.from_site.as_str(), p.to_site.as_str(), a, b));
     }
     if pairs.is_empty() {
         return;
     }
+    let every_pair = consistent
+        && locations.len() > 2
+        && done.len() == locations.len() * locations.len()
+        && done.iter().all(|(_, to)| site_of.contains_key(to) && locations.contains(to));
     let fams: Vec<Family> = {
         let mut f: Vec<Family> = plan.cluster.pod_cidr.iter().map(Family::of_net).collect();
         f.sort();
@@ -283,6 +442,27 @@ if kc -n \"$NS\" exec \"$pod\" -- ping -\"$fam\" -c 1 -W 2 -M 'do' -s \"$size\" 
 fail \"$what: $src → $dst ($ip) ping -M do -s $size is refused (it passed: pods send above the planned MTU)\"\n  else\n    \
 pass \"$what: $src → $dst ($ip) ping -M do -s $size is refused\"\n  fi\n}\n",
     );
+    if every_pair {
+        let lines: Vec<String> = locations
+            .iter()
+            .map(|l| {
+                let nodes = at.get(l).map(Vec::as_slice).unwrap_or(&[]);
+                let name = |i: usize| nodes.get(i).map(|n| n.as_str()).unwrap_or("-");
+                format!("{} {} {}", site_of.get(l).copied().unwrap_or(l), name(0), name(1))
+            })
+            .collect();
+        o.push_str("# A path joins every two node locations: each location's site, first node and second node (`-`: none).\n");
+        array(o, "MTU_LOCATIONS", &lines);
+        let flags: Vec<&str> = fams.iter().map(|f| family_flag(*f)).collect();
+        let _ = writeln!(
+            o,
+            "for from in \"${{MTU_LOCATIONS[@]}}\"; do\n  read -r from_site src _ <<<\"$from\"\n  if [[ \"$src\" == - ]]; then\n    continue\n  fi\n  \
+for to in \"${{MTU_LOCATIONS[@]}}\"; do\n    read -r to_site dst dst2 <<<\"$to\"\n    if [[ \"$dst\" == \"$src\" ]]; then\n      dst=$dst2\n    fi\n    \
+if [[ \"$dst\" == - ]]; then\n      continue\n    fi\n    for fam in {}; do\n      check_mtu \"$from_site → $to_site\" \"$src\" \"$dst\" \"$fam\"\n    done\n  done\ndone",
+            flags.join(" ")
+        );
+        return;
+    }
     for (fs, ts, a, b) in &pairs {
         for f in &fams {
             let _ = writeln!(
