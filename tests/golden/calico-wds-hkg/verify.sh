@@ -146,109 +146,290 @@ probe_ip() {
   done
 }
 
+# The BGP sessions of the plan, once each: family, then name and address of each end.
+SESSIONS=(
+  '4 kubemaster 192.168.100.251 gateway 192.168.100.1'
+  '4 kubenode-wds-1 192.168.100.252 gateway 192.168.100.1'
+  '4 kubenode-hkg04 10.2.5.7 global-ns 100.64.1.106'
+)
+# Full meshes: family, then name and address of each member; every pair has a session.
+MESHES=(
+  '4 kubemaster 192.168.100.251 kubenode-hkg04 10.2.5.7 kubenode-wds-1 192.168.100.252'
+  '4 cn-ns 100.64.0.108 gateway 192.168.100.1 global-ns 100.64.1.106'
+)
+# The peers of each speaker, one "family address name" line each.
+declare -A PEERS=()
+add_peer() {
+  PEERS[$1]+="$2 $3 $4"$'\n'
+}
+for s in "${SESSIONS[@]}"; do
+  read -r fam a aa b ba <<<"$s"
+  add_peer "$a" "$fam" "$ba" "$b"
+  add_peer "$b" "$fam" "$aa" "$a"
+done
+for m in "${MESHES[@]}"; do
+  read -r -a w <<<"$m"
+  for ((i = 1; i < ${#w[@]}; i += 2)); do
+    for ((j = i + 2; j < ${#w[@]}; j += 2)); do
+      add_peer "${w[i]}" "${w[0]}" "${w[j + 1]}" "${w[j]}"
+      add_peer "${w[j]}" "${w[0]}" "${w[i + 1]}" "${w[i]}"
+    done
+  done
+done
+# The peers of speaker $1, one "family address name" per element, into the array PEER_LIST.
+peers_of() {
+  PEER_LIST=()
+  if [[ -n "${PEERS[$1]:-}" ]]; then
+    mapfile -t PEER_LIST <<<"${PEERS[$1]%$'\n'}"
+  fi
+}
+
 echo "== BGP sessions (BIRD in calico-node)"
 if command -v calicoctl >/dev/null 2>&1; then
   calicoctl node status || true
 fi
-# $1 node, $2 family, $3 peer address, $4 peer name: BIRD names the protocol <kind>_<address with . and : as _>.
-check_session() {
-  local node=$1 fam=$2 peer=$3 name=$4 pod sock=/var/run/calico/bird.ctl out
-  [[ "$fam" == 6 ]] && sock=/var/run/calico/bird6.ctl
+# $1 node: each of its sessions, from BIRD in its calico-node pod, asked once per
+# family (BIRD names the protocol <kind>_<peer address with . and : as _>).
+check_sessions() {
+  local node=$1 pod peer fam addr name line sock want4=0 want6=0
+  local -A up=()
+  peers_of "$node"
   pod="$(kc -n calico-system get pods -l k8s-app=calico-node --field-selector "spec.nodeName=$node" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)"
   if [[ -z "$pod" ]]; then
-    fail "BGP $node ↔ $name ($peer): no calico-node pod on $node"
+    fail "BGP sessions of $node (${#PEER_LIST[@]}): no calico-node pod on $node"
     return
   fi
-  out="$(kc -n calico-system exec "$pod" -c calico-node -- birdcl -s "$sock" show protocols 2>/dev/null || true)"
-  if grep -E "_${peer//[.:]/_}[[:space:]]" <<<"$out" | grep -q Established; then
-    pass "BGP $node ↔ $name ($peer) Established"
-  else
-    fail "BGP $node ↔ $name ($peer) Established"
-  fi
+  for peer in "${PEER_LIST[@]}"; do
+    if [[ "${peer%% *}" == 6 ]]; then
+      want6=1
+    else
+      want4=1
+    fi
+  done
+  for fam in 4 6; do
+    if [[ $fam == 4 && $want4 -eq 0 ]] || [[ $fam == 6 && $want6 -eq 0 ]]; then
+      continue
+    fi
+    sock=/var/run/calico/bird.ctl
+    if [[ $fam == 6 ]]; then
+      sock=/var/run/calico/bird6.ctl
+    fi
+    while read -r name line; do
+      if [[ "$line" == *Established* ]]; then
+        up[$fam ${name#*_}]=1
+      fi
+    done < <(kc -n calico-system exec "$pod" -c calico-node -- birdcl -s "$sock" show protocols 2>/dev/null || true)
+  done
+  for peer in "${PEER_LIST[@]}"; do
+    read -r fam addr name <<<"$peer"
+    if [[ -n "${up[$fam ${addr//[.:]/_}]:-}" ]]; then
+      pass "BGP $node ↔ $name ($addr) Established"
+    else
+      fail "BGP $node ↔ $name ($addr) Established"
+    fi
+  done
 }
-check_session kubemaster 4 10.2.5.7 kubenode-hkg04
-check_session kubemaster 4 192.168.100.252 kubenode-wds-1
-check_session kubemaster 4 192.168.100.1 gateway
-check_session kubenode-hkg04 4 192.168.100.251 kubemaster
-check_session kubenode-hkg04 4 192.168.100.252 kubenode-wds-1
-check_session kubenode-hkg04 4 100.64.1.106 global-ns
-check_session kubenode-wds-1 4 192.168.100.251 kubemaster
-check_session kubenode-wds-1 4 10.2.5.7 kubenode-hkg04
-check_session kubenode-wds-1 4 192.168.100.1 gateway
+check_sessions kubemaster
+check_sessions kubenode-hkg04
+check_sessions kubenode-wds-1
 
-# $1 router, $2 its address, $3 bird|frr, $4 neighbour address, $5 neighbour name.
+# $1 router, $2 its address, $3 bird|frr: each of its sessions, from its daemon over ssh.
 check_router() {
-  local router=$1 addr=$2 daemon=$3 peer=$4 name=$5 state=""
+  local router=$1 addr=$2 daemon=$3 out peer fam paddr name a s state
   local -a ssh_cmd
+  local -A states=()
   read -r -a ssh_cmd <<<"${ROUTER_SSH:-ssh -o BatchMode=yes -o ConnectTimeout=5}"
   if [[ "$daemon" == bird ]]; then
-    state="$("${ssh_cmd[@]}" "root@$addr" birdc show protocols all 2>/dev/null | awk -v p="$peer" '/BGP state:/ {s = $3} /Neighbor address:/ && $3 == p {print s}' | head -n1 || true)"
+    out="$("${ssh_cmd[@]}" "root@$addr" birdc show protocols all </dev/null 2>/dev/null | awk '/BGP state:/ {s = $3} /Neighbor address:/ {print $3, s}' || true)"
   else
-    state="$("${ssh_cmd[@]}" "root@$addr" vtysh -c "show bgp neighbors $peer" 2>/dev/null | sed -n 's/.*BGP state = \([A-Za-z]*\).*/\1/p' | head -n1 || true)"
+    out="$("${ssh_cmd[@]}" "root@$addr" vtysh -c "'show bgp neighbors'" </dev/null 2>/dev/null | awk '/^BGP neighbor is / {n = $4; sub(/,$/, "", n)} /BGP state = / {s = $4; sub(/,$/, "", s); print n, s}' || true)"
   fi
-  if [[ "$state" == Established ]]; then
-    pass "BGP $router ↔ $name ($peer) Established"
-  else
-    fail "BGP $router ↔ $name ($peer) Established (state: ${state:-unknown})"
-  fi
+  while read -r a s; do
+    if [[ -n "$a" ]]; then
+      states[$a]=$s
+    fi
+  done <<<"$out"
+  peers_of "$router"
+  for peer in "${PEER_LIST[@]}"; do
+    read -r fam paddr name <<<"$peer"
+    state=${states[$paddr]:-}
+    if [[ "$state" == Established ]]; then
+      pass "BGP $router ↔ $name ($paddr) Established"
+    else
+      fail "BGP $router ↔ $name ($paddr) Established (IPv$fam, state: ${state:-unknown})"
+    fi
+  done
 }
 if [[ "${VERIFY_ROUTERS:-0}" == 1 ]]; then
   echo "== BGP sessions on the routers (ssh)"
-  check_router cn-ns 100.64.0.108 bird 192.168.100.1 gateway
-  check_router cn-ns 100.64.0.108 bird 100.64.1.106 global-ns
-  check_router gateway 192.168.100.1 bird 192.168.100.251 kubemaster
-  check_router gateway 192.168.100.1 bird 192.168.100.252 kubenode-wds-1
-  check_router gateway 192.168.100.1 bird 100.64.0.108 cn-ns
-  check_router gateway 192.168.100.1 bird 100.64.1.106 global-ns
-  check_router global-ns 100.64.1.106 bird 10.2.5.7 kubenode-hkg04
-  check_router global-ns 100.64.1.106 bird 100.64.0.108 cn-ns
-  check_router global-ns 100.64.1.106 bird 192.168.100.1 gateway
+  check_router cn-ns 100.64.0.108 bird
+  check_router gateway 192.168.100.1 bird
+  check_router global-ns 100.64.1.106 bird
 else
   echo "(routers not asked: set VERIFY_ROUTERS=1 to check their sessions over ssh)"
 fi
 
 echo "== routes to the other nodes' pod ranges (next hops of the plan)"
+# Each node's first address per family: what `origin` stands for below.
+declare -A ADDR4=(
+  [kubemaster]=192.168.100.251
+  [kubenode-hkg04]=10.2.5.7
+  [kubenode-wds-1]=192.168.100.252
+)
+declare -A ADDR6=()
+# Route groups: family, then the nodes whose pod ranges the plan routes alike.
+ROUTE_GROUPS=(
+  '4 kubemaster kubenode-wds-1'
+  '4 kubenode-hkg04'
+)
+# Route patterns: "group=next hop" for each group a node learns (`origin`: the node the pods are on).
+ROUTE_PATTERNS=(
+  '0=origin 1=origin'
+  '0=origin'
+)
 # Calico claims blocks at run time: the blocks each node holds now.
-pod_ranges() {
-  local res
+declare -A RANGES=()
+load_ranges() {
+  local res node cidr state
   for res in blockaffinities.crd.projectcalico.org blockaffinities.projectcalico.org; do
     if kc get "$res" >/dev/null 2>&1; then
-      kc get "$res" -o jsonpath='{range .items[*]}{.spec.node}{" "}{.spec.cidr}{" "}{.spec.state}{"\n"}{end}' | awk -v n="$1" '$1 == n && $3 != "pending" {print $2}'
+      while read -r node cidr state; do
+        if [[ -n "$node" && -n "$cidr" && "$state" != pending ]]; then
+          RANGES[$node]+="$cidr "
+        fi
+      done < <(kc get "$res" -o jsonpath='{range .items[*]}{.spec.node}{" "}{.spec.cidr}{" "}{.spec.state}{"\n"}{end}' 2>/dev/null || true)
       return 0
     fi
   done
 }
-# $1 node, $2 the node whose pods, $3 family, $4 the plan's next hop.
-check_route() {
-  local node=$1 origin=$2 fam=$3 via=$4 pod cidr hop routes found=0
+# $1 node, $2 its route pattern, then exceptions: "node/family=next hop" adds or
+# replaces a route, "node/family=none" drops one of the pattern.
+check_routes() {
+  local node=$1 pattern=$2 entry hop fam origin key pod cidr via line dst routes found bad=0 n=0 out h v
+  local -a entries words cidrs keys nhs
+  local -A want=() rt=() hops=() asked=()
+  shift 2
+  read -r -a entries <<<"${ROUTE_PATTERNS[$pattern]}"
+  for entry in "${entries[@]}"; do
+    read -r -a words <<<"${ROUTE_GROUPS[${entry%%=*}]}"
+    hop=${entry#*=}
+    fam=${words[0]}
+    for origin in "${words[@]:1}"; do
+      if [[ "$origin" != "$node" ]]; then
+        want[$origin/$fam]=$hop
+      fi
+    done
+  done
+  for entry in "$@"; do
+    key=${entry%%=*}
+    if [[ "${entry#*=}" == none ]]; then
+      unset "want[$key]"
+    else
+      want[$key]=${entry#*=}
+    fi
+  done
+  for key in "${!want[@]}"; do
+    if [[ "${want[$key]}" == origin ]]; then
+      if [[ "${key##*/}" == 6 ]]; then
+        want[$key]=${ADDR6[${key%/*}]:-}
+      else
+        want[$key]=${ADDR4[${key%/*}]:-}
+      fi
+    fi
+  done
+  if [[ ${#want[@]} -eq 0 ]]; then
+    return
+  fi
   pod="$(probe host "$node")"
   if [[ -z "$pod" ]]; then
     fail "routes on $node: no host-network probe pod"
     return
   fi
-  # A BGP next hop that is not on a shared network is resolved recursively: the kernel
-  # then shows the hop this node uses to reach it.
-  hop="$(kc -n "$NS" exec "$pod" -- ip -"$fam" route get "$via" 2>/dev/null | sed -n 's/.* via \([^ ]*\).*/\1/p' | head -n1 || true)"
-  for cidr in $(pod_ranges "$origin"); do
-    if [[ "$fam" == 6 && "$cidr" != *:* ]] || [[ "$fam" == 4 && "$cidr" == *:* ]]; then continue; fi
-    found=1
-    routes="$(kc -n "$NS" exec "$pod" -- ip -"$fam" route show "$cidr" 2>/dev/null || true)"
-    if grep -qwF -- "via $via" <<<"$routes" || { [[ -n "$hop" ]] && grep -qwF -- "via $hop" <<<"$routes"; }; then
-      pass "route on $node to $origin's pods $cidr via $via${hop:+ (reached via $hop)}"
-    else
-      fail "route on $node to $origin's pods $cidr via $via"
+  mapfile -t keys < <(printf '%s\n' "${!want[@]}" | sort)
+  for fam in 4 6; do
+    nhs=()
+    for key in "${keys[@]}"; do
+      h=${want[$key]}
+      if [[ "${key##*/}" == "$fam" && -n "$h" && -z "${asked[$fam $h]:-}" ]]; then
+        asked[$fam $h]=1
+        nhs+=("$h")
+      fi
+    done
+    if [[ ${#nhs[@]} -eq 0 ]]; then
+      continue
+    fi
+    # The node's routes, by destination (the next hops of a multipath route on one line).
+    key=""
+    while IFS= read -r line; do
+      line=" ${line//$'\t'/ } "
+      if [[ "$line" == "  "* ]]; then
+        if [[ -n "$key" ]]; then
+          rt[$key]+=$line
+        fi
+        continue
+      fi
+      read -r -a words <<<"$line"
+      dst=${words[0]:-}
+      case "$dst" in
+        unicast | local | broadcast | multicast | throw | unreachable | prohibit | blackhole | nat | anycast) dst=${words[1]:-} ;;
+      esac
+      key="$fam $dst"
+      rt[$key]+=$line
+    done < <(kc -n "$NS" exec "$pod" -- ip -"$fam" route show 2>/dev/null || true)
+    # How the node reaches each next hop: a BGP next hop off its networks resolves recursively.
+    # shellcheck disable=SC2016 # expanded by the shell in the probe pod
+    out="$(kc -n "$NS" exec "$pod" -- sh -c 'f=$1; shift; for h do printf "%s %s\n" "$h" "$(ip -"$f" route get "$h" 2>/dev/null | sed -n "s/.* via \([^ ]*\).*/\1/p" | head -n 1)"; done' sh "$fam" "${nhs[@]}" 2>/dev/null || true)"
+    while read -r h v; do
+      if [[ -n "$h" ]]; then
+        hops[$fam $h]=$v
+      fi
+    done <<<"$out"
+  done
+  for key in "${keys[@]}"; do
+    origin=${key%/*}
+    fam=${key##*/}
+    via=${want[$key]}
+    if [[ -z "$via" ]]; then
+      bad=$((bad + 1))
+      fail "route on $node to $origin's pods: $origin has no IPv$fam address"
+      continue
+    fi
+    hop=${hops[$fam $via]:-}
+    found=0
+    read -r -a cidrs <<<"${RANGES[$origin]:-}"
+    for cidr in "${cidrs[@]}"; do
+      if [[ "$fam" == 6 && "$cidr" != *:* ]] || [[ "$fam" == 4 && "$cidr" == *:* ]]; then
+        continue
+      fi
+      found=1
+      routes=${rt[$fam $cidr]:-}
+      if [[ -z "$routes" && ( "$cidr" == */32 || "$cidr" == */128 ) ]]; then
+        routes=${rt[$fam ${cidr%/*}]:-}
+      fi
+      if [[ -z "$routes" ]]; then
+        routes="$(kc -n "$NS" exec "$pod" -- ip -"$fam" route show "$cidr" 2>/dev/null || true)"
+        routes=" ${routes//[$'\t\n']/ } "
+      fi
+      if [[ "$routes" == *" via $via "* ]] || { [[ -n "$hop" ]] && [[ "$routes" == *" via $hop "* ]]; }; then
+        n=$((n + 1))
+      else
+        bad=$((bad + 1))
+        fail "route on $node to $origin's pods $cidr via $via${hop:+ (reached via $hop)}"
+      fi
+    done
+    if [[ $found -eq 0 ]]; then
+      bad=$((bad + 1))
+      fail "route on $node to $origin's pods: $origin holds no IPv$fam pod range"
     fi
   done
-  if [[ $found -eq 0 ]]; then
-    fail "route on $node to $origin's pods: $origin holds no IPv$fam pod range"
+  if [[ $bad -eq 0 ]]; then
+    pass "routes on $node: $n pod ranges of the other nodes, each via the plan's next hop"
   fi
 }
-check_route kubemaster kubenode-hkg04 4 10.2.5.7
-check_route kubemaster kubenode-wds-1 4 192.168.100.252
-check_route kubenode-hkg04 kubemaster 4 192.168.100.251
-check_route kubenode-hkg04 kubenode-wds-1 4 192.168.100.252
-check_route kubenode-wds-1 kubemaster 4 192.168.100.251
-check_route kubenode-wds-1 kubenode-hkg04 4 10.2.5.7
+load_ranges
+check_routes kubemaster 0
+check_routes kubenode-hkg04 1
+check_routes kubenode-wds-1 0
 
 echo "== pod MTU $POD_MTU: ping with don't-fragment between one node pair per site pair"
 # $1 site pair, $2 source node, $3 destination node, $4 family.

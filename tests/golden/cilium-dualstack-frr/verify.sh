@@ -149,36 +149,80 @@ probe_ip() {
   done
 }
 
-# $1 router, $2 its address, $3 bird|frr, $4 neighbour address, $5 neighbour name.
+# The BGP sessions of the plan, once each: family, then name and address of each end.
+SESSIONS=(
+  '4 k3s-agent-1 172.16.10.21 freebsd 172.16.10.1'
+  '6 k3s-agent-1 2001:db8:beef:aa10::21 freebsd 2001:db8:beef:aa10::1'
+  '4 k3s-agent-2 172.16.10.22 freebsd 172.16.10.1'
+  '6 k3s-agent-2 2001:db8:beef:aa10::22 freebsd 2001:db8:beef:aa10::1'
+  '4 k3s-agent-3 172.16.10.23 freebsd 172.16.10.1'
+  '6 k3s-agent-3 2001:db8:beef:aa10::23 freebsd 2001:db8:beef:aa10::1'
+  '4 k3s-agent-4 172.16.10.24 freebsd 172.16.10.1'
+  '6 k3s-agent-4 2001:db8:beef:aa10::24 freebsd 2001:db8:beef:aa10::1'
+  '4 k3s-agent-5 172.16.10.25 freebsd 172.16.10.1'
+  '6 k3s-agent-5 2001:db8:beef:aa10::25 freebsd 2001:db8:beef:aa10::1'
+  '4 k3s-server 172.16.10.20 freebsd 172.16.10.1'
+  '6 k3s-server 2001:db8:beef:aa10::20 freebsd 2001:db8:beef:aa10::1'
+)
+# Full meshes: family, then name and address of each member; every pair has a session.
+MESHES=()
+# The peers of each speaker, one "family address name" line each.
+declare -A PEERS=()
+add_peer() {
+  PEERS[$1]+="$2 $3 $4"$'\n'
+}
+for s in "${SESSIONS[@]}"; do
+  read -r fam a aa b ba <<<"$s"
+  add_peer "$a" "$fam" "$ba" "$b"
+  add_peer "$b" "$fam" "$aa" "$a"
+done
+for m in "${MESHES[@]}"; do
+  read -r -a w <<<"$m"
+  for ((i = 1; i < ${#w[@]}; i += 2)); do
+    for ((j = i + 2; j < ${#w[@]}; j += 2)); do
+      add_peer "${w[i]}" "${w[0]}" "${w[j + 1]}" "${w[j]}"
+      add_peer "${w[j]}" "${w[0]}" "${w[i + 1]}" "${w[i]}"
+    done
+  done
+done
+# The peers of speaker $1, one "family address name" per element, into the array PEER_LIST.
+peers_of() {
+  PEER_LIST=()
+  if [[ -n "${PEERS[$1]:-}" ]]; then
+    mapfile -t PEER_LIST <<<"${PEERS[$1]%$'\n'}"
+  fi
+}
+
+# $1 router, $2 its address, $3 bird|frr: each of its sessions, from its daemon over ssh.
 check_router() {
-  local router=$1 addr=$2 daemon=$3 peer=$4 name=$5 state=""
+  local router=$1 addr=$2 daemon=$3 out peer fam paddr name a s state
   local -a ssh_cmd
+  local -A states=()
   read -r -a ssh_cmd <<<"${ROUTER_SSH:-ssh -o BatchMode=yes -o ConnectTimeout=5}"
   if [[ "$daemon" == bird ]]; then
-    state="$("${ssh_cmd[@]}" "root@$addr" birdc show protocols all 2>/dev/null | awk -v p="$peer" '/BGP state:/ {s = $3} /Neighbor address:/ && $3 == p {print s}' | head -n1 || true)"
+    out="$("${ssh_cmd[@]}" "root@$addr" birdc show protocols all </dev/null 2>/dev/null | awk '/BGP state:/ {s = $3} /Neighbor address:/ {print $3, s}' || true)"
   else
-    state="$("${ssh_cmd[@]}" "root@$addr" vtysh -c "show bgp neighbors $peer" 2>/dev/null | sed -n 's/.*BGP state = \([A-Za-z]*\).*/\1/p' | head -n1 || true)"
+    out="$("${ssh_cmd[@]}" "root@$addr" vtysh -c "'show bgp neighbors'" </dev/null 2>/dev/null | awk '/^BGP neighbor is / {n = $4; sub(/,$/, "", n)} /BGP state = / {s = $4; sub(/,$/, "", s); print n, s}' || true)"
   fi
-  if [[ "$state" == Established ]]; then
-    pass "BGP $router ↔ $name ($peer) Established"
-  else
-    fail "BGP $router ↔ $name ($peer) Established (state: ${state:-unknown})"
-  fi
+  while read -r a s; do
+    if [[ -n "$a" ]]; then
+      states[$a]=$s
+    fi
+  done <<<"$out"
+  peers_of "$router"
+  for peer in "${PEER_LIST[@]}"; do
+    read -r fam paddr name <<<"$peer"
+    state=${states[$paddr]:-}
+    if [[ "$state" == Established ]]; then
+      pass "BGP $router ↔ $name ($paddr) Established"
+    else
+      fail "BGP $router ↔ $name ($paddr) Established (IPv$fam, state: ${state:-unknown})"
+    fi
+  done
 }
 if [[ "${VERIFY_ROUTERS:-0}" == 1 ]]; then
   echo "== BGP sessions on the routers (ssh)"
-  check_router freebsd 172.16.10.1 frr 172.16.10.21 k3s-agent-1
-  check_router freebsd 172.16.10.1 frr 2001:db8:beef:aa10::21 k3s-agent-1
-  check_router freebsd 172.16.10.1 frr 172.16.10.22 k3s-agent-2
-  check_router freebsd 172.16.10.1 frr 2001:db8:beef:aa10::22 k3s-agent-2
-  check_router freebsd 172.16.10.1 frr 172.16.10.23 k3s-agent-3
-  check_router freebsd 172.16.10.1 frr 2001:db8:beef:aa10::23 k3s-agent-3
-  check_router freebsd 172.16.10.1 frr 172.16.10.24 k3s-agent-4
-  check_router freebsd 172.16.10.1 frr 2001:db8:beef:aa10::24 k3s-agent-4
-  check_router freebsd 172.16.10.1 frr 172.16.10.25 k3s-agent-5
-  check_router freebsd 172.16.10.1 frr 2001:db8:beef:aa10::25 k3s-agent-5
-  check_router freebsd 172.16.10.1 frr 172.16.10.20 k3s-server
-  check_router freebsd 172.16.10.1 frr 2001:db8:beef:aa10::20 k3s-server
+  check_router freebsd 172.16.10.1 frr
 else
   echo "(routers not asked: set VERIFY_ROUTERS=1 to check their sessions over ssh)"
 fi

@@ -173,27 +173,33 @@ check_mtu() {
     pass "$what: $src → $dst ($ip) ping -M do -s $size is refused"
   fi
 }
-check_mtu 'aliyun → baidu' ali1.k3s bd1.k3s 4
-check_mtu 'aliyun → ctyun' ali1.k3s ty1.k3s 4
-check_mtu 'aliyun → huaweicloud' ali1.k3s hw1.k3s 4
-check_mtu 'aliyun → tencentcloud' ali1.k3s tx1.k3s 4
-check_mtu 'baidu → aliyun' bd1.k3s ali1.k3s 4
-check_mtu 'baidu → baidu' bd1.k3s bd2.k3s 4
-check_mtu 'baidu → ctyun' bd1.k3s ty1.k3s 4
-check_mtu 'baidu → huaweicloud' bd1.k3s hw1.k3s 4
-check_mtu 'baidu → tencentcloud' bd1.k3s tx1.k3s 4
-check_mtu 'ctyun → aliyun' ty1.k3s ali1.k3s 4
-check_mtu 'ctyun → baidu' ty1.k3s bd1.k3s 4
-check_mtu 'ctyun → huaweicloud' ty1.k3s hw1.k3s 4
-check_mtu 'ctyun → tencentcloud' ty1.k3s tx1.k3s 4
-check_mtu 'huaweicloud → aliyun' hw1.k3s ali1.k3s 4
-check_mtu 'huaweicloud → baidu' hw1.k3s bd1.k3s 4
-check_mtu 'huaweicloud → ctyun' hw1.k3s ty1.k3s 4
-check_mtu 'huaweicloud → tencentcloud' hw1.k3s tx1.k3s 4
-check_mtu 'tencentcloud → aliyun' tx1.k3s ali1.k3s 4
-check_mtu 'tencentcloud → baidu' tx1.k3s bd1.k3s 4
-check_mtu 'tencentcloud → ctyun' tx1.k3s ty1.k3s 4
-check_mtu 'tencentcloud → huaweicloud' tx1.k3s hw1.k3s 4
+# A path joins every two node locations: each location's site, first node and second node (`-`: none).
+MTU_LOCATIONS=(
+  'aliyun ali1.k3s -'
+  'baidu bd1.k3s bd2.k3s'
+  'ctyun ty1.k3s -'
+  'huaweicloud hw1.k3s -'
+  'tencentcloud tx1.k3s -'
+)
+MTU_FAMILIES=(4)
+for from in "${MTU_LOCATIONS[@]}"; do
+  read -r from_site src _ <<<"$from"
+  if [[ "$src" == - ]]; then
+    continue
+  fi
+  for to in "${MTU_LOCATIONS[@]}"; do
+    read -r to_site dst dst2 <<<"$to"
+    if [[ "$dst" == "$src" ]]; then
+      dst=$dst2
+    fi
+    if [[ "$dst" == - ]]; then
+      continue
+    fi
+    for fam in "${MTU_FAMILIES[@]}"; do
+      check_mtu "$from_site → $to_site" "$src" "$dst" "$fam"
+    done
+  done
+done
 
 echo "$PASSED passed, $FAILED failed"
 if [[ $FAILED -gt 0 ]]; then

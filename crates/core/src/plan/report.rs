@@ -309,7 +309,10 @@ impl Plan {
         let all = self.reach_all();
         let summarized = self.summarizes_routes();
         if summarized {
-            let _ = writeln!(o, "  (summarized: {} nodes; `--format json` has every route)", self.nodes.len());
+            let _ = writeln!(
+                o,
+                "  (more than {EXPLICIT_ROUTES_MAX_NODES} nodes: each table grouped by source and next hop; `--format json` has every route)"
+            );
         }
         for d in 0..all.len() {
             let name = all.name(d);
@@ -401,6 +404,9 @@ pub struct Reaches<'a> {
     /// the prefix's family (what `origin` stands for in a summary).
     origin_speaker: Vec<Option<usize>>,
     origin_addr: Vec<Option<IpAddr>>,
+    /// Per prefix: its node (index into `plan.nodes`) and that node's site.
+    origin_node: Vec<Option<usize>>,
+    origin_site: Vec<&'a str>,
 }
 
 impl<'a> Reaches<'a> {
@@ -420,11 +426,15 @@ impl<'a> Reaches<'a> {
             loc_of_node.push(*loc_ids.entry(l).or_insert(next));
         }
         let mut prefixes_at: Vec<Vec<usize>> = vec![Vec::new(); loc_ids.len()];
-        for (i, pre) in r.prefixes.iter().enumerate() {
-            if let Some(&n) = node_index.get(pre.origin.as_str()) {
+        let origin_node: Vec<Option<usize>> =
+            r.prefixes.iter().map(|p| node_index.get(p.origin.as_str()).copied()).collect();
+        for (i, n) in origin_node.iter().enumerate() {
+            if let Some(&n) = n.as_ref() {
                 prefixes_at[loc_of_node[n]].push(i);
             }
         }
+        let sites: Vec<&str> = plan.nodes.values().map(|n| n.site.as_str()).collect();
+        let origin_site = origin_node.iter().map(|n| n.and_then(|n| sites.get(n).copied()).unwrap_or("")).collect();
 
         // The routed paths: which far ends each location's nodes, and each other
         // device on the way, need routes to.
@@ -457,7 +467,7 @@ impl<'a> Reaches<'a> {
             out.dedup();
             out
         };
-        let mut need_sets: Vec<Vec<usize>> = loc_needs.iter_mut().map(|l| union(l)).collect();
+        let mut need_sets: Vec<Vec<usize>> = loc_needs.iter_mut().map(&union).collect();
         let mut need = Vec::with_capacity(names.len());
         for d in 0..names.len() {
             match node[d] {
@@ -470,13 +480,12 @@ impl<'a> Reaches<'a> {
         }
 
         let origin_speaker = r.prefixes.iter().map(|p| plan.speakers.get(&p.origin)).collect();
+        let node_addrs: Vec<[Option<IpAddr>; 2]> = plan.nodes.values().map(|n| first_of_each(&n.addresses)).collect();
         let origin_addr = r
             .prefixes
             .iter()
-            .map(|p| {
-                let fam = Family::of_net(&p.net);
-                plan.nodes.get(&p.origin).and_then(|n| n.addresses.iter().copied().find(|a| Family::of(a) == fam))
-            })
+            .zip(&origin_node)
+            .map(|(p, n)| n.and_then(|n| node_addrs.get(n)).and_then(|a| a[fam_ix(Family::of_net(&p.net))]))
             .collect();
         Reaches {
             plan,
@@ -488,6 +497,8 @@ impl<'a> Reaches<'a> {
             addrs: speaker_addrs(plan),
             origin_speaker,
             origin_addr,
+            origin_node,
+            origin_site,
         }
     }
 
@@ -516,7 +527,13 @@ impl<'a> Reaches<'a> {
 
     /// The route device `d` has for prefix `p`.
     pub fn route(&self, d: usize, p: usize) -> Option<RouteRef> {
-        route_ref(self.plan, &self.addrs, self.node.get(d).copied().flatten(), self.speaker.get(d).copied().flatten(), p)
+        route_ref(
+            self.plan,
+            &self.addrs,
+            self.node.get(d).copied().flatten(),
+            self.speaker.get(d).copied().flatten(),
+            p,
+        )
     }
 
     /// The routes of device `d`, in the plan's prefix order.
@@ -527,7 +544,8 @@ impl<'a> Reaches<'a> {
     /// The prefixes (indices) device `d` should know for the paths it is on but does not.
     pub fn missing(&self, d: usize) -> impl Iterator<Item = usize> + '_ {
         let r = &self.plan.routing;
-        let (dn, sp, name) = (self.node.get(d).copied().flatten(), self.speaker.get(d).copied().flatten(), self.name(d));
+        let (dn, sp, name) =
+            (self.node.get(d).copied().flatten(), self.speaker.get(d).copied().flatten(), self.name(d));
         let set: &[usize] = self.need.get(d).and_then(|&i| self.need_sets.get(i)).map(Vec::as_slice).unwrap_or(&[]);
         set.iter().copied().filter(move |&p| r.prefixes[p].origin != name && !r.knows(dn, sp, p))
     }
@@ -548,7 +566,13 @@ impl<'a> Reaches<'a> {
     /// A route relative to its prefix's node (exact: `Origin` only where the
     /// value is the node's own name or first address of the family).
     pub fn rule(&self, r: &RouteRef) -> Rule {
-        let via = r.via.map(|i| if self.origin_speaker.get(r.prefix).copied().flatten() == Some(i) { Sym::Origin } else { Sym::Is(i) });
+        let via = r.via.map(|i| {
+            if self.origin_speaker.get(r.prefix).copied().flatten() == Some(i) {
+                Sym::Origin
+            } else {
+                Sym::Is(i)
+            }
+        });
         Rule { via, next_hop: self.next_hop_sym(r), session: r.session }
     }
 
@@ -570,19 +594,19 @@ impl<'a> Reaches<'a> {
         devices: impl IntoIterator<Item = usize>,
         key: impl Fn(&RouteRef) -> Option<K>,
     ) -> Summary<K> {
-        let prefixes = &self.plan.routing.prefixes;
         let mut ids: BTreeMap<Vec<(usize, K)>, usize> = BTreeMap::new();
         let mut out = Summary { patterns: Vec::new(), tables: Vec::new() };
         let mut buf: Vec<(usize, Option<(K, RouteRef)>)> = Vec::new();
         for d in devices {
-            let name = self.name(d);
+            // Its own prefixes: those of its node (a name is a node's when it is one).
+            let own_node = self.node.get(d).copied().flatten();
             let mut pattern: Vec<(usize, K)> = Vec::new();
             let mut t = Table { device: d, pattern: 0, routes: 0, except: Vec::new(), without: Vec::new() };
             for (g, members) in groups.iter().enumerate() {
                 buf.clear();
                 for &p in members {
                     let got = self.route(d, p).and_then(|r| key(&r).map(|k| (k, r)));
-                    if prefixes.get(p).is_some_and(|x| x.origin == name) {
+                    if own_node.is_some() && self.origin_node.get(p).copied().flatten() == own_node {
                         // Never part of a pattern: its own prefix.
                         if let Some((_, r)) = got {
                             t.routes += 1;
@@ -679,9 +703,9 @@ impl<'a> Reaches<'a> {
             row.routes += 1;
             if let Some(pre) = plan.routing.prefixes.get(r.prefix) {
                 row.origin_list.push(pre.origin.as_str());
-                if let Some(n) = plan.nodes.get(&pre.origin) {
-                    row.sites.push(n.site.as_str());
-                }
+            }
+            if let Some(site) = self.origin_site.get(r.prefix).filter(|s| !s.is_empty()) {
+                row.sites.push(site);
             }
             if let (RowVia::Peers(v), Some(s)) = (&mut row.via, r.via.and_then(|i| plan.speakers.list.get(i))) {
                 v.push(s.name.as_str());
@@ -768,22 +792,22 @@ pub enum RowHop {
     Addresses(Vec<IpAddr>),
 }
 
-/// `a, b, c` for short lists, `a, b, …, z (n)` for long ones.
+/// `a, b, c` for short lists, `a, b, …, z` for long ones (callers give the count).
 pub fn sample<T: std::fmt::Display>(items: &[T]) -> String {
     if items.len() <= 4 {
         return items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
     }
-    format!("{}, {}, …, {} ({})", items[0], items[1], items[items.len() - 1], items.len())
+    format!("{}, {}, …, {}", items[0], items[1], items[items.len() - 1])
 }
 
 impl RouteRow<'_> {
-    /// "the nodes of site001, …" as a phrase.
+    /// Whose pods: "10 nodes in site000", "590 nodes in 59 sites: site001, …".
     pub fn origins_text(&self) -> String {
         let nodes = if self.origins == 1 { "1 node".to_string() } else { format!("{} nodes", self.origins) };
         match self.sites.len() {
             0 => nodes,
             1 => format!("{nodes} in {}", self.sites[0]),
-            n => format!("{nodes} in {n} sites ({})", sample(&self.sites)),
+            n => format!("{nodes} in {n} sites: {}", sample(&self.sites)),
         }
     }
 
@@ -791,7 +815,7 @@ impl RouteRow<'_> {
         let session = self.session.map(|s| format!(" ({})", s.as_str())).unwrap_or_default();
         match &self.via {
             RowVia::Direct => "none: direct route of the CNI".into(),
-            RowVia::Origin => format!("the node itself{session}"),
+            RowVia::Origin => format!("the pods' node{session}"),
             RowVia::Peers(p) if p.len() == 1 => format!("{}{session}", p[0]),
             RowVia::Peers(p) => format!("{} peers{session}: {}", p.len(), sample(p)),
         }
@@ -800,8 +824,8 @@ impl RouteRow<'_> {
     pub fn next_hop_text(&self) -> String {
         match &self.next_hop {
             RowHop::Direct => "none (direct)".into(),
-            RowHop::Origin => "the node itself".into(),
-            RowHop::Peer => "the peer it comes from".into(),
+            RowHop::Origin => "the pods' node".into(),
+            RowHop::Peer => "the peer it is learned from".into(),
             RowHop::Addresses(a) if a.len() == 1 => a[0].to_string(),
             RowHop::Addresses(a) => format!("{} addresses: {}", a.len(), sample(a)),
         }
@@ -1187,5 +1211,248 @@ impl Serialize for RuleJson<'_> {
         m.serialize_entry("session", &r.session)?;
         m.serialize_entry("via", via)?;
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse, plan, scale};
+
+    /// The examples, and scale designs on both sides of the summary threshold.
+    fn plans() -> Vec<(String, Plan)> {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .expect("examples/")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        paths.sort();
+        let mut out: Vec<(String, Plan)> = paths
+            .iter()
+            .map(|p| {
+                let src = std::fs::read_to_string(p).expect("example");
+                let t = parse(&src).topology.expect("the example parses");
+                (p.display().to_string(), plan::build(&t))
+            })
+            .collect();
+        // The check cases: broken designs too (blackholes, dropped routes, loops).
+        let cases = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/check");
+        let mut dirs: Vec<_> =
+            std::fs::read_dir(&cases).expect("tests/data/check").filter_map(|e| e.ok().map(|e| e.path())).collect();
+        dirs.sort();
+        for d in dirs {
+            let Ok(src) = std::fs::read_to_string(d.join("topology.yaml")) else { continue };
+            if let Some(t) = parse(&src).topology {
+                out.push((d.display().to_string(), plan::build(&t)));
+            }
+        }
+        for (s, n) in [(3, 4), (11, 10)] {
+            out.push((format!("scale {s}x{n}"), plan::build(&scale::design(s, n))));
+        }
+        // Tables that depart from their pattern: two nodes of a site route to each
+        // other directly; site001-n05 (15) learns nothing of its site, so its site's
+        // representative lacks its prefix; and one prefix reaches nobody.
+        let mut odd = plan::build(&scale::design(11, 10));
+        let n = odd.routing.direct_group.len();
+        odd.routing.direct_group = (0..n).map(|i| (i == 0 || i == 5).then_some(0)).collect();
+        let class = odd.routing.prefixes[15].class;
+        odd.routing.classes[class].best[15] = None;
+        odd.routing.prefixes[33].class = usize::MAX;
+        out.push(("scale 11x10, irregular".into(), odd));
+        out
+    }
+
+    /// A route table as a sorted list of routes, for comparing.
+    fn sorted(v: &Value) -> Vec<String> {
+        let mut out: Vec<String> = v.as_array().into_iter().flatten().map(Value::to_string).collect();
+        out.sort();
+        out
+    }
+
+    /// Expands summarized tables into explicit ones, exactly as `ROUTE_FORMAT` says.
+    fn expand(j: &Value) -> BTreeMap<String, Value> {
+        let groups = j["route_groups"].as_array().expect("route_groups");
+        let patterns = j["route_patterns"].as_array().expect("route_patterns");
+        let mut out = BTreeMap::new();
+        for (dev, t) in j["reach"].as_object().expect("reach") {
+            let l = &t["learned"];
+            let without: Vec<&Value> = l["without"].as_array().expect("without").iter().collect();
+            let mut routes: BTreeMap<String, Value> = BTreeMap::new();
+            let pattern = patterns[l["pattern"].as_u64().expect("pattern") as usize].as_array().expect("a pattern");
+            for e in pattern {
+                let g = &groups[e["group"].as_u64().expect("group") as usize];
+                let v6 = g[0] == "ipv6";
+                for pair in g[1].as_array().expect("members") {
+                    let (prefix, origin) = (&pair[0], pair[1].as_str().expect("origin"));
+                    if origin == dev || without.contains(&prefix) {
+                        continue;
+                    }
+                    let via = if e["via"] == "origin" { Value::from(origin) } else { e["via"].clone() };
+                    let next_hop = if e["next_hop"] == "origin" {
+                        j["nodes"][origin]["addresses"]
+                            .as_array()
+                            .expect("addresses")
+                            .iter()
+                            .find(|a| a.as_str().is_some_and(|a| a.contains(':') == v6))
+                            .cloned()
+                            .expect("an address of the family")
+                    } else {
+                        e["next_hop"].clone()
+                    };
+                    let route = serde_json::json!({"prefix": prefix, "next_hop": next_hop, "via": via, "session": e["session"]});
+                    routes.insert(prefix.to_string(), route);
+                }
+            }
+            for r in l["except"].as_array().expect("except") {
+                routes.insert(r["prefix"].to_string(), r.clone());
+            }
+            assert_eq!(l["routes"].as_u64(), Some(routes.len() as u64), "{dev}: the count");
+            let learned: Vec<Value> = routes.into_values().collect();
+            out.insert(dev.clone(), serde_json::json!({"learned": learned, "missing": t["missing"]}));
+        }
+        out
+    }
+
+    #[test]
+    fn summarized_tables_expand_to_the_explicit_ones() {
+        for (name, p) in plans() {
+            let explicit = p.to_json_explicit();
+            let summarized = serde_json::to_value(PlanJson { plan: &p, summarized: true }).expect("JSON");
+            let expanded = expand(&summarized);
+            let want = explicit["reach"].as_object().expect("reach");
+            assert_eq!(want.len(), expanded.len(), "{name}");
+            for (dev, t) in want {
+                let got = &expanded[dev];
+                assert_eq!(sorted(&t["learned"]), sorted(&got["learned"]), "{name}: {dev} learned");
+                assert_eq!(t["missing"], got["missing"], "{name}: {dev} missing");
+            }
+            // The rest of the document is the same.
+            let (mut a, mut b) = (explicit, summarized);
+            for k in ["reach", "route_format", "route_groups", "route_patterns"] {
+                if let (Some(a), Some(b)) = (a.as_object_mut(), b.as_object_mut()) {
+                    a.remove(k);
+                    b.remove(k);
+                }
+            }
+            assert_eq!(a, b, "{name}");
+        }
+    }
+
+    #[test]
+    fn irregular_tables_list_their_exceptions() {
+        let (_, p) = plans().pop().expect("the irregular plan");
+        let j = serde_json::to_value(PlanJson { plan: &p, summarized: true }).expect("JSON");
+        let learned = |d: &str| j["reach"][d]["learned"].clone();
+        assert_eq!(learned("site000-n00")["except"][0]["via"], "direct");
+        assert_eq!(learned("site000-n00")["except"][0]["prefix"], "10.64.1.64/26");
+        let rep = p.routing.classes[p.routing.prefixes[15].class].representative;
+        assert_eq!(learned(all_name(&p, rep))["without"], serde_json::json!(["10.64.3.192/26"]));
+        assert_eq!(learned(all_name(&p, rep))["routes"], 107, "less 15, and 33 that reaches nobody");
+    }
+
+    type Key<'k> = &'k dyn Fn(&RouteRef) -> Option<(Rule, bool)>;
+
+    /// Summaries rebuild exactly what they summarize, whatever is compared.
+    #[test]
+    fn summaries_are_exact_for_any_key() {
+        for (name, p) in plans() {
+            let all = p.reach_all();
+            let groups = p.route_groups();
+            let keys: [Key; 3] = [
+                &|r| Some((all.rule(r), false)),
+                &|r| (r.prefix % 3 != 0).then(|| (all.rule(r), r.prefix % 7 == 0)),
+                &|r| (r.prefix % 5 != 1).then_some((all.rule(r), r.prefix == 4)),
+            ];
+            for key in keys {
+                let s = all.summarize(&groups, 0..all.len(), key);
+                for t in &s.tables {
+                    let own = |p: usize| all.plan.routing.prefixes[p].origin == all.name(t.device);
+                    let mut want: BTreeMap<usize, (Rule, bool)> = BTreeMap::new();
+                    for r in all.routes(t.device) {
+                        if let Some(k) = key(&r) {
+                            want.insert(r.prefix, k);
+                        }
+                    }
+                    let mut got: BTreeMap<usize, (Rule, bool)> = BTreeMap::new();
+                    for (g, k) in &s.patterns[t.pattern] {
+                        for &p in &groups[*g] {
+                            if !own(p) && !t.without.contains(&p) {
+                                got.insert(p, *k);
+                            }
+                        }
+                    }
+                    for r in &t.except {
+                        got.insert(r.prefix, key(r).expect("an exception has a key"));
+                    }
+                    assert_eq!(want, got, "{name}: {}", all.name(t.device));
+                    assert_eq!(t.routes, want.len());
+                }
+            }
+        }
+    }
+
+    fn all_name(p: &Plan, speaker: usize) -> &str {
+        p.speakers.list.get(speaker).map(|s| s.name.as_str()).unwrap_or("")
+    }
+
+    #[test]
+    fn a_large_plan_summarizes_to_a_pattern_per_site() {
+        let p = plan::build(&scale::design(11, 10));
+        assert!(p.summarizes_routes());
+        let j = p.to_json();
+        assert!(j["route_format"].is_string());
+        // Nodes share their site's pattern; the two reflectors of a site share one.
+        assert_eq!(j["route_patterns"].as_array().map(Vec::len), Some(22));
+        for (dev, t) in j["reach"].as_object().expect("reach") {
+            assert_eq!(t["learned"]["except"], Value::Array(Vec::new()), "{dev}");
+            assert_eq!(t["learned"]["without"], Value::Array(Vec::new()), "{dev}");
+        }
+        assert_eq!(j["reach"]["site000-n00"]["learned"]["routes"], 109);
+        // Small plans stay explicit.
+        let small = plan::build(&scale::design(3, 4));
+        assert!(small.to_json()["reach"]["site000-n00"]["learned"].is_array());
+    }
+
+    #[test]
+    fn every_table_at_once_is_each_table_alone() {
+        for (name, p) in plans() {
+            let all = p.reach_all();
+            assert_eq!(all.len(), p.devices().count());
+            for d in 0..all.len() {
+                let (one, alone) = (all.reach(d), p.reach(all.name(d)));
+                assert_eq!(one.learned, alone.learned, "{name}: {}", all.name(d));
+                assert_eq!(one.missing, alone.missing, "{name}: {}", all.name(d));
+            }
+        }
+    }
+
+    #[test]
+    fn the_json_text_is_the_json_document() {
+        for (name, p) in plans() {
+            let text = p.to_json_text();
+            let v = p.to_json();
+            assert_eq!(serde_json::from_str::<Value>(&text).expect("valid JSON"), v, "{name}");
+            // Keys come out sorted, as from a `Value`: the same bytes.
+            let mut buf = Vec::new();
+            if p.summarizes_routes() {
+                v.serialize(&mut serde_json::Serializer::with_formatter(&mut buf, LinePerEntry::new(2))).expect("JSON");
+            } else {
+                v.serialize(&mut serde_json::Serializer::pretty(&mut buf)).expect("JSON");
+            }
+            buf.push(b'\n');
+            assert_eq!(text.as_bytes(), buf.as_slice(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_large_plan_json_has_an_entry_per_line() {
+        let p = plan::build(&scale::design(11, 10));
+        let text = p.to_json_text();
+        let lines = text.lines().count();
+        // A line per node, session, path and table, and a few more.
+        let entries = p.nodes.len() + p.sessions.len() + p.paths.len() + p.devices().count();
+        assert!(lines > entries && lines < entries + 600, "{lines} lines for {entries} entries");
+        assert!(text.contains("\n  \"sessions\": [\n    {\"a\":"), "{}", &text[..200]);
     }
 }

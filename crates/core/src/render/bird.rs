@@ -12,6 +12,7 @@
 //! The prefix policy and the per-router view of the sessions live here and are
 //! shared with the FRR renderer, so both daemons accept exactly the same prefixes.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -163,31 +164,48 @@ pub struct Side<'a> {
     pub rr_client: bool,
 }
 
+/// `router`'s side of session `s`, if it is an end of it.
+fn side_of<'a>(s: &'a Session, router: &str) -> Option<Side<'a>> {
+    let (peer, my_address, peer_address, my_asn, peer_asn) = if s.a == router {
+        (s.b.as_str(), s.a_address, s.b_address, s.a_asn, s.b_asn)
+    } else if s.b == router {
+        (s.a.as_str(), s.b_address, s.a_address, s.b_asn, s.a_asn)
+    } else {
+        return None;
+    };
+    Some(Side {
+        session: s,
+        peer,
+        family: s.family,
+        my_address,
+        peer_address,
+        my_asn,
+        peer_asn,
+        next_hop_self: s.next_hop_self.iter().any(|n| n == router),
+        rr_client: s.role == SessionRole::RrClient && s.kind == SessionKind::Ibgp && s.b == router,
+    })
+}
+
 /// The sessions of `router`, in the plan's order.
 pub fn sides<'a>(plan: &'a Plan, router: &str) -> Vec<Side<'a>> {
-    plan.sessions
-        .iter()
-        .filter_map(|s| {
-            let (peer, my_address, peer_address, my_asn, peer_asn) = if s.a == router {
-                (s.b.as_str(), s.a_address, s.b_address, s.a_asn, s.b_asn)
-            } else if s.b == router {
-                (s.a.as_str(), s.b_address, s.a_address, s.b_asn, s.a_asn)
-            } else {
-                return None;
-            };
-            Some(Side {
-                session: s,
-                peer,
-                family: s.family,
-                my_address,
-                peer_address,
-                my_asn,
-                peer_asn,
-                next_hop_self: s.next_hop_self.iter().any(|n| n == router),
-                rr_client: s.role == SessionRole::RrClient && s.kind == SessionKind::Ibgp && s.b == router,
-            })
-        })
-        .collect()
+    plan.sessions.iter().filter_map(|s| side_of(s, router)).collect()
+}
+
+/// The sessions of every router, as [`sides`] gives them, in one pass over the
+/// sessions (a reflector of a large backbone has hundreds).
+pub fn sides_by_router(plan: &Plan) -> BTreeMap<&str, Vec<Side<'_>>> {
+    let mut out: BTreeMap<&str, Vec<Side>> = BTreeMap::new();
+    for s in &plan.sessions {
+        for end in [s.a.as_str(), s.b.as_str()] {
+            if let Some((name, _)) = plan.routers.get_key_value(end) {
+                if end == s.b && s.a == s.b {
+                    continue;
+                }
+                out.entry(name.as_str()).or_default().extend(side_of(s, end));
+            }
+        }
+    }
+    out
 }
 
 /// The families a router needs: those of its sessions, or the cluster's.
@@ -251,19 +269,34 @@ fn fam_suffix(f: Family) -> &'static str {
 }
 
 /// A BIRD symbol from a topology name: letters, digits and `_`.
-fn symbol(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+fn push_symbol(out: &mut String, s: &str) {
+    out.extend(s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }));
 }
 
 /// The name of the BGP protocol of each side, unique within the config.
 pub fn protocol_names(sides: &[Side]) -> Vec<String> {
-    let mut used: Vec<String> = Vec::new();
+    let mut bases: Vec<(Group, String)> = Vec::new();
+    let mut used: Vec<String> = Vec::with_capacity(sides.len());
+    let mut taken: BTreeSet<String> = BTreeSet::new();
     for s in sides {
-        let mut base = format!("{}_{}_{}", Group::of(s).base_name(), symbol(s.peer), fam_suffix(s.family));
+        let g = Group::of(s);
+        let gi = match bases.iter().position(|(x, _)| *x == g) {
+            Some(i) => i,
+            None => {
+                bases.push((g, g.base_name()));
+                bases.len() - 1
+            }
+        };
+        let mut base = String::with_capacity(64);
+        base.push_str(&bases[gi].1);
+        base.push('_');
+        push_symbol(&mut base, s.peer);
+        base.push('_');
+        base.push_str(fam_suffix(s.family));
         base.truncate(56);
         let mut name = base.clone();
         let mut k = 2;
-        while used.contains(&name) {
+        while !taken.insert(name.clone()) {
             name = format!("{base}_{k}");
             k += 1;
         }
@@ -273,6 +306,9 @@ pub fn protocol_names(sides: &[Side]) -> Vec<String> {
 }
 
 fn quote(s: &str) -> String {
+    if !s.contains(['\\', '"']) {
+        return format!("\"{s}\"");
+    }
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -304,11 +340,13 @@ fn set_or_none(acc: &[Accept], f: Family) -> String {
 
 pub fn files(plan: &Plan) -> Vec<File> {
     let mut out = Vec::new();
+    let mut sides = sides_by_router(plan);
     for (name, r) in &plan.routers {
         if r.daemon != Daemon::Bird {
             continue;
         }
-        out.push(File::text(format!("routers/{name}/bird.conf"), config(plan, name)));
+        let mine = sides.remove(name.as_str()).unwrap_or_default();
+        out.push(File::text(format!("routers/{name}/bird.conf"), config_with(plan, name, &mine)));
         out.push(File::script(format!("routers/{name}/install.sh"), install(plan, name)));
     }
     out
@@ -316,17 +354,21 @@ pub fn files(plan: &Plan) -> Vec<File> {
 
 /// `routers/<router>/bird.conf`.
 pub fn config(plan: &Plan, router: &str) -> String {
+    config_with(plan, router, &sides(plan, router))
+}
+
+/// `routers/<router>/bird.conf`, given the router's [`sides`].
+fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
     let mut o = common::header(plan, "#", &format!("BIRD 2 configuration of router `{router}`"));
     let Some(r) = plan.routers.get(router) else {
         return o;
     };
-    let sides = sides(plan, router);
-    let fams = families(plan, &sides);
+    let fams = families(plan, sides);
     let acc = accepted(plan);
-    let names = protocol_names(&sides);
+    let names = protocol_names(sides);
 
     let _ = writeln!(o, "#\n# Sessions the plan resolved for this router:");
-    for s in &sides {
+    for s in sides {
         let _ = writeln!(
             o,
             "#   {:<9} {} {} {} ({}){}{}",
@@ -381,7 +423,7 @@ pub fn config(plan: &Plan, router: &str) -> String {
 
     // Templates, one per group, in the order they first appear.
     let mut groups: Vec<(Group, &Side)> = Vec::new();
-    for s in &sides {
+    for s in sides {
         let g = Group::of(s);
         if !groups.iter().any(|(x, _)| *x == g) {
             groups.push((g, s));
@@ -417,10 +459,12 @@ pub fn config(plan: &Plan, router: &str) -> String {
         let _ = writeln!(o, "  }};\n}}\n");
     }
 
+    let template_names: Vec<String> = groups.iter().map(|(g, _)| template_name(g)).collect();
     for (s, pname) in sides.iter().zip(&names) {
         let g = Group::of(s);
-        let Some((_, first)) = groups.iter().find(|(x, _)| *x == g) else { continue };
-        let _ = writeln!(o, "protocol bgp {pname} from {} {{", template_name(&g));
+        let Some(gi) = groups.iter().position(|(x, _)| *x == g) else { continue };
+        let first = groups[gi].1;
+        let _ = writeln!(o, "protocol bgp {pname} from {} {{", template_names[gi]);
         let kind = if s.session.kind == SessionKind::Ibgp { "iBGP" } else { "eBGP" };
         let _ = writeln!(o, "  description {};", quote(&format!("{} {kind} with {}", s.session.role.as_str(), s.peer)));
         if s.my_address != first.my_address || s.my_asn != first.my_asn {

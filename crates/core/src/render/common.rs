@@ -108,7 +108,7 @@ pub fn servers(plan: &Plan) -> Vec<&String> {
 }
 
 pub fn first_server(plan: &Plan) -> Option<&String> {
-    servers(plan).into_iter().next()
+    plan.nodes.iter().find(|(_, n)| n.role == Role::Server).map(|(name, _)| name)
 }
 
 /// `host:port` with IPv6 literals in brackets.

@@ -21,11 +21,13 @@ pub const MAXIMUM_PATHS: u32 = 8;
 
 pub fn files(plan: &Plan) -> Vec<File> {
     let mut out = Vec::new();
+    let mut sides = bird::sides_by_router(plan);
     for (name, r) in &plan.routers {
         if r.daemon != Daemon::Frr {
             continue;
         }
-        out.push(File::text(format!("routers/{name}/frr.conf"), config(plan, name)));
+        let mine = sides.remove(name.as_str()).unwrap_or_default();
+        out.push(File::text(format!("routers/{name}/frr.conf"), config_with(plan, name, &mine)));
         out.push(File::script(format!("routers/{name}/install.sh"), install(plan, name)));
     }
     out
@@ -63,15 +65,19 @@ fn plist_match(a: &Accept) -> String {
 
 /// `routers/<router>/frr.conf`.
 pub fn config(plan: &Plan, router: &str) -> String {
+    config_with(plan, router, &bird::sides(plan, router))
+}
+
+/// `routers/<router>/frr.conf`, given the router's sides.
+fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
     let mut o = common::header(plan, "!", &format!("FRR configuration of router `{router}` (integrated frr.conf)"));
     let Some(r) = plan.routers.get(router) else {
         return o;
     };
-    let sides = bird::sides(plan, router);
-    let fams = bird::families(plan, &sides);
+    let fams = bird::families(plan, sides);
     let acc = bird::accepted(plan);
     let _ = writeln!(o, "!\n! Sessions the plan resolved for this router:");
-    for s in &sides {
+    for s in sides {
         let _ = writeln!(
             o,
             "!   {:<9} {} {} {} ({}){}{}",
@@ -134,7 +140,7 @@ pub fn config(plan: &Plan, router: &str) -> String {
     let _ = writeln!(o, " timers bgp {KEEPALIVE} {HOLD}");
 
     let mut groups: Vec<Group> = Vec::new();
-    for s in &sides {
+    for s in sides {
         let g = Group::of(s);
         if !groups.contains(&g) {
             groups.push(g);

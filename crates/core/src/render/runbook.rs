@@ -4,13 +4,14 @@
 //! links and BGP sessions, the MTU per site pair with the limiting link, the route
 //! table of each router, and the diagnostics still open.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::common::{cni_apply_script, first_server, ident, router_config, router_script};
+use super::common::{addon_apply_scripts, cni_apply_script, first_server, ident, router_config, router_script};
 use super::{calico, File};
 use crate::diag::Severity;
 use crate::model::{CalicoEncapsulation, Cni, Role};
-use crate::plan::report::MISSING_SHOWN;
+use crate::plan::report::{sample, MISSING_SHOWN};
 use crate::plan::{Plan, SessionKind};
 
 pub fn files(plan: &Plan) -> Vec<File> {
@@ -51,6 +52,17 @@ fn readme(plan: &Plan) -> String {
     steps(plan, &mut o);
     diagram(plan, &mut o);
     mtu(plan, &mut o);
+    // The CNI's and the load balancer's own sections (peer layout, cloud firewalls, pools).
+    for section in [super::cilium::runbook_section(plan), super::kilo::runbook_section(plan), super::metallb::runbook_section(plan)]
+        .into_iter()
+        .flatten()
+    {
+        o.push_str(&section);
+        if !section.ends_with('\n') {
+            o.push('\n');
+        }
+        o.push('\n');
+    }
     routes(plan, &mut o);
     diagnostics(plan, &mut o);
     o
@@ -135,14 +147,28 @@ fn steps(plan: &Plan, o: &mut String) {
     }
     let routers: Vec<(&String, String)> =
         plan.routers.keys().filter_map(|r| router_script(plan, r).map(|s| (r, s))).collect();
+    // Large plans: one command with the machine's name in it, and the machines in a table.
+    let many = plan.summarizes_routes();
     if !routers.is_empty() {
         next(o, "Routers: BGP daemon and configuration");
         o.push_str("Routers first: they reflect the pod routes the nodes announce.\n\n");
-        for (r, s) in &routers {
+        if many {
+            o.push_str("On each router, its own script:\n\n```sh\nsudo ./routers/<router>/install.sh\n```\n\n| router | address |\n|---|---|\n");
+            for (r, _) in &routers {
+                let addr = plan.routers.get(*r).and_then(|rp| rp.addresses.first()).map(ToString::to_string);
+                let _ = writeln!(o, "| {r} | {} |", addr.unwrap_or_default());
+            }
+            o.push('\n');
+        }
+        for (r, s) in routers.iter().filter(|_| !many) {
             let addr =
                 plan.routers.get(*r).and_then(|rp| rp.addresses.first()).map(ToString::to_string).unwrap_or_default();
             let _ = writeln!(o, "On **{r}** ({addr}):\n\n```sh\nsudo ./{s}\n```\n");
         }
+    }
+    if plan.cluster.cni == Cni::Kilo {
+        next(o, "Node firewalls (Kilo)");
+        o.push_str("Before k3s, open on each node exactly the ports it needs (WireGuard; the API and etcd on servers; the kubelet):\n\n```sh\nsudo ./nodes/<node>/firewall.sh\n```\n\n");
     }
     let first = first_server(plan);
     if let Some(f) = first {
@@ -156,20 +182,32 @@ fn steps(plan: &Plan, o: &mut String) {
         plan.nodes.iter().filter(|(k, n)| n.role == Role::Server && Some(*k) != first).map(|(k, _)| k).collect();
     if !others.is_empty() {
         next(o, "Other servers");
-        for s in others {
+        if many {
+            nodes_by_site(plan, &others, o);
+        }
+        for s in others.iter().filter(|_| !many) {
             let _ = writeln!(o, "On **{s}**:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/{s}/install.sh\n```\n");
         }
     }
     let agents: Vec<&String> = plan.nodes.iter().filter(|(_, n)| n.role == Role::Agent).map(|(k, _)| k).collect();
     if !agents.is_empty() {
         next(o, "Agents");
-        for a in agents {
+        if many {
+            nodes_by_site(plan, &agents, o);
+        }
+        for a in agents.iter().filter(|_| !many) {
             let _ = writeln!(o, "On **{a}**:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/{a}/install.sh\n```\n");
         }
     }
     if let (Some(f), Some(s)) = (first, cni_apply_script(plan)) {
         next(o, "CNI");
         let _ = writeln!(o, "Nodes stay NotReady until the CNI runs. On **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
+    }
+    for s in addon_apply_scripts(plan) {
+        if let Some(f) = first {
+            next(o, "Load balancer");
+            let _ = writeln!(o, "After the CNI, on **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
+        }
     }
     if let Some(f) = first {
         next(o, "Verify");
@@ -184,7 +222,26 @@ Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); 
     o.push_str("### With Ansible\n\nThe same scripts in the same order, for many machines:\n\n```sh\ncd ansible\nK3S_TOKEN=<cluster secret> ansible-playbook -i inventory.yml site.yml\n```\n\n");
 }
 
+/// One command for many nodes, and the nodes by site.
+fn nodes_by_site(plan: &Plan, nodes: &[&String], o: &mut String) {
+    o.push_str("On each of these nodes, its own script:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/<node>/install.sh\n```\n\n| site | nodes |\n|---|---|\n");
+    let mut by_site: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in nodes {
+        if let Some(p) = plan.nodes.get(*n) {
+            by_site.entry(p.site.as_str()).or_default().push(n.as_str());
+        }
+    }
+    for (site, names) in &by_site {
+        let _ = writeln!(o, "| {site} | {} |", names.join(", "));
+    }
+    o.push('\n');
+}
+
 fn diagram(plan: &Plan, o: &mut String) {
+    if plan.summarizes_routes() {
+        diagram_summary(plan, o);
+        return;
+    }
     let id = |name: &str| -> String {
         let kind =
             if plan.nodes.contains_key(name) || plan.routers.contains_key(name) || plan.hosts.iter().any(|h| h == name)
@@ -245,6 +302,10 @@ fn diagram(plan: &Plan, o: &mut String) {
 fn mtu(plan: &Plan, o: &mut String) {
     o.push_str("## MTU per site pair\n\n");
     let _ = writeln!(o, "Pods get MTU {} on every path. `ping -M do -s {}` between pods must pass, one byte more must be refused (verify.sh checks both).\n", plan.pod_mtu, plan.pod_mtu.saturating_sub(28));
+    if plan.summarizes_routes() {
+        mtu_summary(plan, o);
+        return;
+    }
     o.push_str("| from | to | path MTU | encapsulation overhead | pod MTU the path allows | pods | limited by |\n|---|---|---|---|---|---|---|\n");
     for p in &plan.paths {
         let _ = writeln!(
@@ -257,6 +318,166 @@ fn mtu(plan: &Plan, o: &mut String) {
             p.pod_mtu,
             if p.routed { "routed" } else { "encapsulated" },
             p.limiting.as_deref().unwrap_or("-")
+        );
+    }
+    o.push('\n');
+}
+
+/// The diagram of a large plan: each site's nodes as one box, routers and hosts
+/// as themselves, links merged where they join the same boxes, and the BGP
+/// sessions merged the same way, or counted in a table below when even merged
+/// they are too many to draw (mermaid refuses diagrams of more than 500 edges).
+fn diagram_summary(plan: &Plan, o: &mut String) {
+    const MAX_EDGES: usize = 400;
+    // The box each name is drawn in, by number (`boxes` holds their mermaid ids).
+    let mut boxes: Vec<String> = Vec::new();
+    let mut box_ids: BTreeMap<String, usize> = BTreeMap::new();
+    let mut box_of_name: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut intern = |id: String, boxes: &mut Vec<String>| -> usize {
+        *box_ids.entry(id.clone()).or_insert_with(|| {
+            boxes.push(id);
+            boxes.len() - 1
+        })
+    };
+    for (name, n) in &plan.nodes {
+        box_of_name.insert(name, intern(format!("n_{}", ident(&n.site)), &mut boxes));
+    }
+    for name in plan.routers.keys().chain(plan.hosts.iter()) {
+        box_of_name.entry(name).or_insert_with(|| intern(format!("d_{}", ident(name)), &mut boxes));
+    }
+    let mut boxed = |name: &str, boxes: &mut Vec<String>| -> usize {
+        match box_of_name.get(name) {
+            Some(&b) => b,
+            None => intern(format!("s_{}", ident(name)), boxes),
+        }
+    };
+    let _ = writeln!(
+        o,
+        "## Diagram\n\nSolid lines: the underlay (kind, MTU). Dotted lines: BGP sessions. With {} nodes, each site's nodes are drawn as one box, and lines that join the same boxes as one (×count).\n\n```mermaid\ngraph TD",
+        plan.nodes.len()
+    );
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for n in plan.nodes.values() {
+        let c = counts.entry(n.site.as_str()).or_default();
+        if n.role == Role::Server {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
+    for (site, s) in &plan.sites {
+        let label = s.label_or(site);
+        let what = if s.lan { format!("{:?}, {}", s.kind, s.mtu()).to_lowercase() } else { "no shared network".into() };
+        let _ = writeln!(o, "  subgraph s_{}[\"{site} (region {label}; {what})\"]", ident(site));
+        if let Some((servers, agents)) = counts.get(site.as_str()) {
+            let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+            let _ = writeln!(
+                o,
+                "    n_{}[\"{}<br/>k3s: {}, {}\"]",
+                ident(site),
+                plural(servers + agents, "node"),
+                plural(*servers, "server"),
+                plural(*agents, "agent")
+            );
+        }
+        for (name, r) in plan.routers.iter().filter(|(_, r)| r.site.as_deref() == Some(site.as_str())) {
+            let daemon = format!("{:?}", r.daemon).to_lowercase();
+            let _ = writeln!(o, "    d_{}[\"{name}<br/>router, {daemon}\"]", ident(name));
+        }
+        o.push_str("  end\n");
+    }
+    for (name, r) in plan.routers.iter().filter(|(_, r)| r.site.as_ref().is_none_or(|s| !plan.sites.contains_key(s))) {
+        let daemon = format!("{:?}", r.daemon).to_lowercase();
+        let _ = writeln!(o, "  d_{}[\"{name}<br/>router, {daemon}\"]", ident(name));
+    }
+    for h in &plan.hosts {
+        let _ = writeln!(o, "  d_{}[\"{h}<br/>host\"]", ident(h));
+    }
+    let mut links: BTreeMap<(usize, usize, String), usize> = BTreeMap::new();
+    for l in &plan.links {
+        let label = format!("{} {}", l.kind.as_str(), l.mtu());
+        let (a, b) = (boxed(&l.between[0], &mut boxes), boxed(&l.between[1], &mut boxes));
+        *links.entry((a, b, label)).or_default() += 1;
+    }
+    let mut sessions: BTreeMap<(usize, usize, &str, &str), usize> = BTreeMap::new();
+    for s in &plan.sessions {
+        let kind = if s.kind == SessionKind::Ibgp { "iBGP" } else { "eBGP" };
+        let (a, b) = (boxed(&s.a, &mut boxes), boxed(&s.b, &mut boxes));
+        let (a, b) = if boxes[a] <= boxes[b] { (a, b) } else { (b, a) };
+        *sessions.entry((a, b, kind, s.role.as_str())).or_default() += 1;
+    }
+    let times = |n: usize| if n > 1 { format!(" ×{n}") } else { String::new() };
+    // Links, then sessions, each in name order.
+    let mut lines: Vec<String> = links
+        .iter()
+        .map(|((a, b, label), n)| format!("  {} ---|\"{label}{}\"| {}", boxes[*a], times(*n), boxes[*b]))
+        .collect();
+    lines.sort();
+    let draw_sessions = links.len() + sessions.len() <= MAX_EDGES;
+    if draw_sessions {
+        let mut dotted: Vec<String> = sessions
+            .iter()
+            .map(|((a, b, kind, role), n)| format!("  {} -.-|\"{kind} {role}{}\"| {}", boxes[*a], times(*n), boxes[*b]))
+            .collect();
+        dotted.sort();
+        lines.extend(dotted);
+    }
+    for l in &lines {
+        o.push_str(l);
+        o.push('\n');
+    }
+    let routers: Vec<String> = plan.routers.keys().map(|r| format!("d_{}", ident(r))).collect();
+    if !routers.is_empty() {
+        o.push_str("  classDef router fill:#f96,stroke:#333,stroke-width:2px,font-weight:bold;\n");
+        let _ = writeln!(o, "  class {} router;", routers.join(","));
+    }
+    o.push_str("```\n\n");
+    if !draw_sessions {
+        let mut by_role: BTreeMap<(&str, &str), (usize, BTreeSet<&str>)> = BTreeMap::new();
+        for s in &plan.sessions {
+            let kind = if s.kind == SessionKind::Ibgp { "iBGP" } else { "eBGP" };
+            let e = by_role.entry((s.role.as_str(), kind)).or_default();
+            e.0 += 1;
+            e.1.insert(&s.a);
+            e.1.insert(&s.b);
+        }
+        o.push_str("The BGP sessions are too many to draw:\n\n| sessions | kind | between |\n|---|---|---|\n");
+        for ((role, kind), (n, ends)) in &by_role {
+            let _ = writeln!(o, "| {n} {role} | {kind} | {} speakers |", ends.len());
+        }
+        o.push('\n');
+    }
+}
+
+/// The MTU table of a large plan: site pairs grouped by what their paths allow.
+fn mtu_summary(plan: &Plan, o: &mut String) {
+    // By (pod MTU, path MTU, overhead, routed): the site pairs and the limiting edges.
+    type Pairs<'a> = (Vec<String>, BTreeSet<&'a str>);
+    let mut groups: BTreeMap<(u32, u32, u32, bool), Pairs> = BTreeMap::new();
+    for p in &plan.paths {
+        let e = groups.entry((p.pod_mtu, p.path_mtu, p.overhead, p.routed)).or_default();
+        e.0.push(format!("{} → {}", p.from, p.to));
+        e.1.insert(p.limiting.as_deref().unwrap_or("-"));
+    }
+    let _ = writeln!(
+        o,
+        "{} paths between node locations, grouped by what they allow (`plan.json` lists each path and its hops).\n",
+        plan.paths.len()
+    );
+    o.push_str("| paths | pod MTU the path allows | path MTU | encapsulation overhead | pods | between | limited by |\n|---|---|---|---|---|---|---|\n");
+    for ((pod_mtu, path_mtu, overhead, routed), (pairs, limits)) in &groups {
+        let limits: Vec<&str> = limits.iter().copied().collect();
+        let _ = writeln!(
+            o,
+            "| {} | {pod_mtu} | {path_mtu} | {overhead} | {} | {} | {} |",
+            pairs.len(),
+            if *routed { "routed" } else { "encapsulated" },
+            sample(pairs),
+            if limits.len() > 4 {
+                format!("{}; {}; …; {} ({} edges)", limits[0], limits[1], limits[limits.len() - 1], limits.len())
+            } else {
+                limits.join("; ")
+            }
         );
     }
     o.push('\n');
@@ -291,7 +512,8 @@ fn routes(plan: &Plan, o: &mut String) {
             let _ = writeln!(o, "{learned} routes learned, {} missing.\n", missing.len());
             o.push_str("| routes | to the pods of | learned from | next hop |\n|---|---|---|---|\n");
             for x in &rows {
-                let _ = writeln!(o, "| {} | {} | {} | {} |", x.routes, x.origins_text(), x.via_text(), x.next_hop_text());
+                let _ =
+                    writeln!(o, "| {} | {} | {} | {} |", x.routes, x.origins_text(), x.via_text(), x.next_hop_text());
             }
             if !missing.is_empty() {
                 let nets: Vec<String> = missing.iter().map(|&p| plan.routing.prefixes[p].net.to_string()).collect();

@@ -93,6 +93,16 @@ if [[ \"$2\" == 6 && \"$ip\" == *:* ]] || [[ \"$2\" == 4 && \"$ip\" != *:* ]]; t
     );
 
     bgp_checks(plan, &mut o);
+    // The CNI's and the load balancer's own checks (Cilium BGP, Kilo's WireGuard peers, MetalLB).
+    for checks in [super::cilium::verify_checks(plan), super::kilo::verify_checks(plan), super::metallb::verify_checks(plan)]
+        .into_iter()
+        .flatten()
+    {
+        o.push_str(&checks);
+        if !checks.ends_with('\n') {
+            o.push('\n');
+        }
+    }
     route_checks(plan, &mut o);
     mtu_checks(plan, &mut o);
 
@@ -111,23 +121,25 @@ fn session_lists(plan: &Plan) -> (Vec<String>, Vec<String>) {
     let mut in_mesh = vec![false; plan.sessions.len()];
     let mut meshes = Vec::new();
     for ((fam, _), list) in &groups {
-        let mut members: BTreeMap<&str, IpAddr> = BTreeMap::new();
-        let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+        // Members by speaker number: (name, address).
+        let mut members: BTreeMap<usize, (&str, IpAddr)> = BTreeMap::new();
+        let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
         let mut consistent = true;
         for &i in list {
             let s = &plan.sessions[i];
-            for (n, a) in [(s.a.as_str(), s.a_address), (s.b.as_str(), s.b_address)] {
-                consistent &= *members.entry(n).or_insert(a) == a;
+            for (k, n, a) in [(s.sa, s.a.as_str(), s.a_address), (s.sb, s.b.as_str(), s.b_address)] {
+                consistent &= *members.entry(k).or_insert((n, a)) == (n, a);
             }
-            let pair = if s.a <= s.b { (s.a.as_str(), s.b.as_str()) } else { (s.b.as_str(), s.a.as_str()) };
-            consistent &= s.a != s.b && pairs.insert(pair);
+            consistent &= s.sa != s.sb && pairs.insert((s.sa.min(s.sb), s.sa.max(s.sb)));
         }
         let k = members.len();
         if !consistent || k < 3 || pairs.len() != k * (k - 1) / 2 {
             continue;
         }
+        let mut sorted: Vec<(&str, IpAddr)> = members.into_values().collect();
+        sorted.sort();
         let mut line = family_flag(*fam).to_string();
-        for (n, a) in &members {
+        for (n, a) in &sorted {
             let _ = write!(line, " {n} {a}");
         }
         meshes.push(line);
@@ -145,11 +157,15 @@ fn session_lists(plan: &Plan) -> (Vec<String>, Vec<String>) {
     (single, meshes)
 }
 
-/// A bash array of words, one quoted element per line.
+/// A bash array of words, one single-quoted element per line.
 fn array(o: &mut String, name: &str, items: &[String]) {
+    if items.is_empty() {
+        let _ = writeln!(o, "{name}=()");
+        return;
+    }
     let _ = writeln!(o, "{name}=(");
     for i in items {
-        let _ = writeln!(o, "  {}", sh_quote(i));
+        let _ = writeln!(o, "  '{}'", i.replace('\'', r"'\''"));
     }
     o.push_str(")\n");
 }
@@ -209,17 +225,18 @@ peers_of() {\n  PEER_LIST=()\n  if [[ -n \"${PEERS[$1]:-}\" ]]; then\n    mapfil
         o.push_str(
             "\necho \"== BGP sessions (BIRD in calico-node)\"\n\
 if command -v calicoctl >/dev/null 2>&1; then\n  calicoctl node status || true\nfi\n\
-# $1 node: each of its sessions, from BIRD in its calico-node pod (BIRD names the\n\
-# protocol <kind>_<peer address with . and : as _>).\n\
-check_sessions() {\n  local node=$1 pod peer fam addr name out4=\"\" out6=\"\" out asked4=0 asked6=0\n  peers_of \"$node\"\n  \
+# $1 node: each of its sessions, from BIRD in its calico-node pod, asked once per\n\
+# family (BIRD names the protocol <kind>_<peer address with . and : as _>).\n\
+check_sessions() {\n  local node=$1 pod peer fam addr name line sock want4=0 want6=0\n  local -A up=()\n  peers_of \"$node\"\n  \
 pod=\"$(kc -n calico-system get pods -l k8s-app=calico-node --field-selector \"spec.nodeName=$node\" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)\"\n  \
 if [[ -z \"$pod\" ]]; then\n    fail \"BGP sessions of $node (${#PEER_LIST[@]}): no calico-node pod on $node\"\n    return\n  fi\n  \
+for peer in \"${PEER_LIST[@]}\"; do\n    if [[ \"${peer%% *}\" == 6 ]]; then\n      want6=1\n    else\n      want4=1\n    fi\n  done\n  \
+for fam in 4 6; do\n    if [[ $fam == 4 && $want4 -eq 0 ]] || [[ $fam == 6 && $want6 -eq 0 ]]; then\n      continue\n    fi\n    \
+sock=/var/run/calico/bird.ctl\n    if [[ $fam == 6 ]]; then\n      sock=/var/run/calico/bird6.ctl\n    fi\n    \
+while read -r name line; do\n      if [[ \"$line\" == *Established* ]]; then\n        up[$fam ${name#*_}]=1\n      fi\n    \
+done < <(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s \"$sock\" show protocols 2>/dev/null || true)\n  done\n  \
 for peer in \"${PEER_LIST[@]}\"; do\n    read -r fam addr name <<<\"$peer\"\n    \
-if [[ \"$fam\" == 6 ]]; then\n      if [[ $asked6 -eq 0 ]]; then\n        \
-out6=\"$(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s /var/run/calico/bird6.ctl show protocols 2>/dev/null || true)\"\n        asked6=1\n      fi\n      out=$out6\n    \
-else\n      if [[ $asked4 -eq 0 ]]; then\n        \
-out4=\"$(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null || true)\"\n        asked4=1\n      fi\n      out=$out4\n    fi\n    \
-if grep -E \"_${addr//[.:]/_}[[:space:]]\" <<<\"$out\" | grep -q Established; then\n      pass \"BGP $node ↔ $name ($addr) Established\"\n    else\n      \
+if [[ -n \"${up[$fam ${addr//[.:]/_}]:-}\" ]]; then\n      pass \"BGP $node ↔ $name ($addr) Established\"\n    else\n      \
 fail \"BGP $node ↔ $name ($addr) Established\"\n    fi\n  done\n}\n",
         );
         for n in &nodes {
@@ -279,12 +296,14 @@ fn route_checks(plan: &Plan, o: &mut String) {
     o.push_str("# Each node's first address per family: what `origin` stands for below.\n");
     for (flag, fam) in [("4", Family::Ipv4), ("6", Family::Ipv6)] {
         let _ = write!(o, "declare -A ADDR{flag}=(");
+        let mut any = false;
         for (name, n) in &plan.nodes {
             if let Some(a) = n.addresses.iter().find(|a| Family::of(a) == fam) {
                 let _ = write!(o, "\n  [{}]={}", sh_quote(name), sh_quote(&a.to_string()));
+                any = true;
             }
         }
-        o.push_str("\n)\n");
+        o.push_str(if any { "\n)\n" } else { ")\n" });
     }
     let group_lines: Vec<String> = groups
         .iter()
@@ -310,7 +329,9 @@ fn route_checks(plan: &Plan, o: &mut String) {
         .iter()
         .map(|pat| pat.iter().map(|(g, h)| format!("{g}={}", hop(Some(*h)))).collect::<Vec<_>>().join(" "))
         .collect();
-    o.push_str("# Route patterns: \"group=next hop\" for each group a node learns (`origin`: the node the pods are on).\n");
+    o.push_str(
+        "# Route patterns: \"group=next hop\" for each group a node learns (`origin`: the node the pods are on).\n",
+    );
     array(o, "ROUTE_PATTERNS", &pattern_lines);
 
     if plan.cluster.cni == Cni::Calico {
@@ -333,7 +354,7 @@ done < <(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name}{\" \"}{.spe
     o.push_str(
         "# $1 node, $2 its route pattern, then exceptions: \"node/family=next hop\" adds or\n\
 # replaces a route, \"node/family=none\" drops one of the pattern.\n\
-check_routes() {\n  local node=$1 pattern=$2 entry g hop fam origin key pod cidr via line dst routes found bad=0 n=0 out h v\n  \
+check_routes() {\n  local node=$1 pattern=$2 entry hop fam origin key pod cidr via line dst routes found bad=0 n=0 out h v\n  \
 local -a entries words cidrs keys nhs\n  local -A want=() rt=() hops=() asked=()\n  shift 2\n  \
 read -r -a entries <<<\"${ROUTE_PATTERNS[$pattern]}\"\n  for entry in \"${entries[@]}\"; do\n    \
 read -r -a words <<<\"${ROUTE_GROUPS[${entry%%=*}]}\"\n    hop=${entry#*=}\n    fam=${words[0]}\n    \
@@ -366,7 +387,7 @@ routes=\" ${routes//[$'\\t\\n']/ } \"\n      fi\n      \
 if [[ \"$routes\" == *\" via $via \"* ]] || { [[ -n \"$hop\" ]] && [[ \"$routes\" == *\" via $hop \"* ]]; }; then\n        n=$((n + 1))\n      else\n        \
 bad=$((bad + 1))\n        fail \"route on $node to $origin's pods $cidr via $via${hop:+ (reached via $hop)}\"\n      fi\n    done\n    \
 if [[ $found -eq 0 ]]; then\n      bad=$((bad + 1))\n      fail \"route on $node to $origin's pods: $origin holds no IPv$fam pod range\"\n    fi\n  done\n  \
-if [[ $bad -eq 0 ]]; then\n    pass \"routes on $node: $n pod ranges of ${#keys[@]} node(s) and family(ies), each via the plan's next hop\"\n  fi\n}\n\
+if [[ $bad -eq 0 ]]; then\n    pass \"routes on $node: $n pod ranges of the other nodes, each via the plan's next hop\"\n  fi\n}\n\
 load_ranges\n",
     );
     for t in tables {
@@ -387,32 +408,48 @@ load_ranges\n",
 /// every two node locations (the usual case), the script loops over the locations
 /// instead of listing each pair.
 fn mtu_checks(plan: &Plan, o: &mut String) {
-    // The nodes at each location, and the locations in the order paths name them.
-    let mut at: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    // Locations by number, with their nodes and site; the from-locations in the
+    // order paths name them.
+    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut at: Vec<Vec<&String>> = Vec::new();
+    let mut site_of: Vec<Option<&str>> = Vec::new();
     for n in plan.nodes.keys() {
         if let Some(l) = plan.location(n) {
-            at.entry(l).or_default().push(n);
+            let next = ids.len();
+            let i = *ids.entry(l).or_insert(next);
+            if i == at.len() {
+                at.push(Vec::new());
+                site_of.push(None);
+            }
+            at[i].push(n);
         }
     }
     let mut pairs: Vec<(&str, &str, &String, &String)> = Vec::new();
-    let mut done: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut locations: Vec<&str> = Vec::new();
-    let mut site_of: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut done: BTreeSet<(usize, usize)> = BTreeSet::new();
+    let mut locations: Vec<usize> = Vec::new();
+    let mut is_from = vec![false; at.len()];
     let mut consistent = true;
     for p in &plan.paths {
-        if !done.insert((p.from.as_str(), p.to.as_str())) {
+        let (from, to) = (ids.get(p.from.as_str()).copied(), ids.get(p.to.as_str()).copied());
+        for (i, site) in [(from, p.from_site.as_str()), (to, p.to_site.as_str())] {
+            if let Some(i) = i {
+                consistent &= *site_of[i].get_or_insert(site) == site;
+            }
+        }
+        let (Some(from), Some(to)) = (from, to) else {
+            // A location without nodes: no pair to check, and no loop over all pairs.
+            consistent = false;
+            continue;
+        };
+        if !done.insert((from, to)) {
             continue;
         }
-        for (loc, site) in [(p.from.as_str(), p.from_site.as_str()), (p.to.as_str(), p.to_site.as_str())] {
-            consistent &= *site_of.entry(loc).or_insert(site) == site;
+        if !is_from[from] {
+            is_from[from] = true;
+            locations.push(from);
         }
-        if !locations.contains(&p.from.as_str()) {
-            locations.push(p.from.as_str());
-        }
-        let none = Vec::new();
-        let (src, dst) = (at.get(p.from.as_str()).unwrap_or(&none), at.get(p.to.as_str()).unwrap_or(&none));
-        let Some(a) = src.first() else { continue };
-        let Some(b) = dst.iter().find(|b| *b != a) else { continue };
+        let Some(a) = at[from].first() else { continue };
+        let Some(b) = at[to].iter().find(|b| *b != a) else { continue };
         pairs.push((p.from_site.as_str(), p.to_site.as_str(), a, b));
     }
     if pairs.is_empty() {
@@ -421,7 +458,7 @@ fn mtu_checks(plan: &Plan, o: &mut String) {
     let every_pair = consistent
         && locations.len() > 2
         && done.len() == locations.len() * locations.len()
-        && done.iter().all(|(_, to)| site_of.contains_key(to) && locations.contains(to));
+        && done.iter().all(|&(_, to)| is_from[to]);
     let fams: Vec<Family> = {
         let mut f: Vec<Family> = plan.cluster.pod_cidr.iter().map(Family::of_net).collect();
         f.sort();
@@ -445,21 +482,22 @@ pass \"$what: $src → $dst ($ip) ping -M do -s $size is refused\"\n  fi\n}\n",
     if every_pair {
         let lines: Vec<String> = locations
             .iter()
-            .map(|l| {
-                let nodes = at.get(l).map(Vec::as_slice).unwrap_or(&[]);
-                let name = |i: usize| nodes.get(i).map(|n| n.as_str()).unwrap_or("-");
-                format!("{} {} {}", site_of.get(l).copied().unwrap_or(l), name(0), name(1))
+            .map(|&l| {
+                let name = |i: usize| at[l].get(i).map(|n| n.as_str()).unwrap_or("-");
+                format!("{} {} {}", site_of[l].unwrap_or("-"), name(0), name(1))
             })
             .collect();
-        o.push_str("# A path joins every two node locations: each location's site, first node and second node (`-`: none).\n");
+        o.push_str(
+            "# A path joins every two node locations: each location's site, first node and second node (`-`: none).\n",
+        );
         array(o, "MTU_LOCATIONS", &lines);
         let flags: Vec<&str> = fams.iter().map(|f| family_flag(*f)).collect();
+        let _ = writeln!(o, "MTU_FAMILIES=({})", flags.join(" "));
         let _ = writeln!(
             o,
             "for from in \"${{MTU_LOCATIONS[@]}}\"; do\n  read -r from_site src _ <<<\"$from\"\n  if [[ \"$src\" == - ]]; then\n    continue\n  fi\n  \
 for to in \"${{MTU_LOCATIONS[@]}}\"; do\n    read -r to_site dst dst2 <<<\"$to\"\n    if [[ \"$dst\" == \"$src\" ]]; then\n      dst=$dst2\n    fi\n    \
-if [[ \"$dst\" == - ]]; then\n      continue\n    fi\n    for fam in {}; do\n      check_mtu \"$from_site → $to_site\" \"$src\" \"$dst\" \"$fam\"\n    done\n  done\ndone",
-            flags.join(" ")
+if [[ \"$dst\" == - ]]; then\n      continue\n    fi\n    for fam in \"${{MTU_FAMILIES[@]}}\"; do\n      check_mtu \"$from_site → $to_site\" \"$src\" \"$dst\" \"$fam\"\n    done\n  done\ndone"
         );
         return;
     }
@@ -473,6 +511,266 @@ if [[ \"$dst\" == - ]]; then\n      continue\n    fi\n    for fam in {}; do\n   
                 sh_quote(b),
                 family_flag(*f)
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The script's BGP, route and MTU sections run in bash against a fake cluster
+    //! built from the plan (kubectl, the routers' ssh and the nodes' kernels answer
+    //! as the plan says): every check passes; one wrong next hop fails one check.
+
+    use std::fmt::Write as _;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    use super::{bgp_checks, family_flag, mtu_checks, route_checks};
+    use crate::model::Cni;
+    use crate::plan::{self, Family, Plan};
+    use crate::{parse, scale};
+
+    fn plans() -> Vec<(String, Plan)> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("examples/")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        paths.sort();
+        let mut out: Vec<(String, Plan)> = paths
+            .iter()
+            .map(|p| {
+                let src = std::fs::read_to_string(p).expect("example");
+                let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                (name, plan::build(&parse(&src).topology.expect("the example parses")))
+            })
+            .collect();
+        // The check cases that export (no errors): dual stack, eBGP, host-gw and more.
+        let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/check");
+        let mut dirs: Vec<PathBuf> =
+            std::fs::read_dir(&cases).expect("tests/data/check").filter_map(|e| e.ok().map(|e| e.path())).collect();
+        dirs.sort();
+        for d in dirs {
+            let Ok(src) = std::fs::read_to_string(d.join("topology.yaml")) else { continue };
+            let Some(t) = parse(&src).topology else { continue };
+            let p = plan::build(&t);
+            if !crate::diag::has_errors(&p.diagnostics) {
+                let name = d.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                out.push((name, p));
+            }
+        }
+        out.push(("scale-4x3".into(), plan::build(&scale::design(4, 3))));
+        out
+    }
+
+    const FAKE_KC: &str = r#"
+pass() {
+  echo "PASS $*"
+  PASSED=$((PASSED + 1))
+}
+fail() {
+  echo "FAIL $*"
+  FAILED=$((FAILED + 1))
+}
+probe() {
+  echo "$2"
+}
+probe_ip() {
+  echo "pod-of-$1"
+}
+kc() {
+  local args="$*"
+  case "$args" in
+    "get blockaffinities.crd.projectcalico.org") return 0 ;;
+    "get blockaffinities.crd.projectcalico.org -o "*) cat "$FAKE/ranges" ;;
+    "get nodes -o "*) cat "$FAKE/node-ranges" ;;
+    "-n calico-system get pods "*) echo "calico-${args##*spec.nodeName=}" | cut -d' ' -f1 ;;
+    "-n calico-system exec "*) cat "$FAKE/bird/${4#calico-}.${10##*bird}" ;;
+    "-n $NS exec "*" -- ip -"?" route show") cat "$FAKE/routes/$4.${7#-}" ;;
+    "-n $NS exec "*" -- ip -"?" route show "*) echo "${10} via nowhere" ;;
+    "-n $NS exec "*" -- sh -c "*)
+      shift 10
+      for h in "$@"; do
+        echo "$h"
+      done
+      ;;
+    "-n $NS exec "*" -- ping "*)
+      local size=${15} hdr=28
+      [[ "$7" == -6 ]] && hdr=48
+      [[ $((size + hdr)) -le $POD_MTU ]]
+      ;;
+    *) echo "unexpected: kc $args" >&2; return 1 ;;
+  esac
+}
+"#;
+
+    /// Writes the fake cluster of `plan` under `dir`.
+    fn fake(plan: &Plan, dir: &Path) {
+        let _ = std::fs::remove_dir_all(dir);
+        for sub in ["routes", "bird", "ssh"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("a temporary folder");
+        }
+        let mut ranges = String::new();
+        let mut node_ranges = String::new();
+        for (name, n) in &plan.nodes {
+            let nets: Vec<String> = n.pod_ranges.iter().map(ToString::to_string).collect();
+            for net in &nets {
+                let _ = writeln!(ranges, "{name} {net} confirmed");
+            }
+            let _ = writeln!(node_ranges, "{name} {}", nets.join(" "));
+        }
+        std::fs::write(dir.join("ranges"), ranges).expect("write");
+        std::fs::write(dir.join("node-ranges"), node_ranges).expect("write");
+        // Each node's kernel table: the plan's routes, every third as a multipath route.
+        for name in plan.nodes.keys() {
+            let mut t = [String::new(), String::new()];
+            for (i, l) in plan.reach(name).learned.iter().enumerate() {
+                let Some(nh) = l.next_hop else { continue };
+                let fam = usize::from(Family::of_net(&l.prefix) == Family::Ipv6);
+                let out = &mut t[fam];
+                if i % 3 == 0 {
+                    let _ = writeln!(out, "{} proto bird metric 32\n\tnexthop via 192.0.2.1 dev eth1 weight 1\n\tnexthop via {nh} dev eth0 weight 1", l.prefix);
+                } else {
+                    let _ = writeln!(out, "{} via {nh} dev eth0 proto bird", l.prefix);
+                }
+            }
+            for (fam, text) in ["4", "6"].iter().zip(&t) {
+                std::fs::write(
+                    dir.join(format!("routes/{name}.{fam}")),
+                    format!("default via 10.0.0.1 dev eth0\n{text}"),
+                )
+                .expect("write");
+            }
+        }
+        // BIRD in each calico-node pod, and the routers over ssh.
+        let mut bird: std::collections::BTreeMap<String, [String; 2]> = Default::default();
+        let mut routers: std::collections::BTreeMap<String, String> = Default::default();
+        for s in &plan.sessions {
+            let fam = usize::from(s.family == Family::Ipv6);
+            for (me, peer) in [(&s.a, s.b_address), (&s.b, s.a_address)] {
+                let proto = format!("Node_{}", peer.to_string().replace(['.', ':'], "_"));
+                let _ =
+                    writeln!(bird.entry(me.clone()).or_default()[fam], "{proto} BGP -- master up 10:00:00 Established");
+                let _ = writeln!(
+                    routers.entry(me.clone()).or_default(),
+                    "  BGP state:          Established\n    Neighbor address: {peer}\nBGP neighbor is {peer}, remote AS 1, local AS 1\n  BGP state = Established, up for 00:01:00"
+                );
+            }
+        }
+        for (name, [v4, v6]) in &bird {
+            std::fs::write(dir.join(format!("bird/{name}..ctl")), v4).expect("write");
+            std::fs::write(dir.join(format!("bird/{name}.6.ctl")), v6).expect("write");
+        }
+        for (name, r) in &plan.routers {
+            let Some(a) = r.addresses.first() else { continue };
+            std::fs::write(dir.join(format!("ssh/{a}")), routers.get(name).cloned().unwrap_or_default())
+                .expect("write");
+        }
+        std::fs::write(dir.join("ssh.sh"), "#!/usr/bin/env bash\ncat \"$(dirname \"$0\")/ssh/${1#root@}\"\n")
+            .expect("write");
+    }
+
+    fn run(plan: &Plan, dir: &Path) -> (usize, usize, String) {
+        let mut sections = String::new();
+        bgp_checks(plan, &mut sections);
+        route_checks(plan, &mut sections);
+        mtu_checks(plan, &mut sections);
+        let script = format!(
+            "set -euo pipefail\nFAKE={}\nNS=meshplan-verify\nPOD_MTU={}\nPASSED=0\nFAILED=0\nVERIFY_ROUTERS=1\nROUTER_SSH='bash {}/ssh.sh'\n{FAKE_KC}{sections}\necho \"RESULT $PASSED $FAILED\"\n",
+            dir.display(),
+            plan.pod_mtu,
+            dir.display()
+        );
+        std::fs::write(dir.join("checks.sh"), &script).expect("write");
+        let out = Command::new("bash").arg(dir.join("checks.sh")).output().expect("bash runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{text}");
+        let last = text.lines().rev().find(|l| l.starts_with("RESULT ")).unwrap_or_default().to_string();
+        let n: Vec<usize> = last.split(' ').skip(1).filter_map(|x| x.parse().ok()).collect();
+        (n.first().copied().unwrap_or(0), n.get(1).copied().unwrap_or(usize::MAX), text)
+    }
+
+    #[test]
+    fn the_checks_pass_on_a_cluster_as_planned_and_fail_where_it_is_not() {
+        for (name, p) in plans() {
+            let dir = std::env::temp_dir().join(format!("meshplan-verify-{}-{name}", std::process::id()));
+            fake(&p, &dir);
+            let (passed, failed, text) = run(&p, &dir);
+            assert_eq!(failed, 0, "{name}:\n{text}");
+            // One PASS per node with routes, per session end asked, two per MTU pair and family.
+            let nodes_with_routes =
+                p.nodes.keys().filter(|n| p.reach(n).learned.iter().any(|l| l.next_hop.is_some())).count();
+            let session_ends: usize = p
+                .sessions
+                .iter()
+                .map(|s| {
+                    let asked = |n: &str| {
+                        (p.cluster.cni == Cni::Calico && p.nodes.contains_key(n))
+                            || p.routers.get(n).is_some_and(|r| r.daemon.speaks_bgp() && !r.addresses.is_empty())
+                    };
+                    usize::from(asked(&s.a)) + usize::from(asked(&s.b))
+                })
+                .sum();
+            let mtu = text.lines().filter(|l| l.contains("ping -M do")).count();
+            assert_eq!(passed, nodes_with_routes + session_ends + mtu, "{name}:\n{text}");
+            let fams: std::collections::BTreeSet<Family> = p.cluster.pod_cidr.iter().map(Family::of_net).collect();
+            let mut pairs: std::collections::BTreeSet<(&str, &str)> = Default::default();
+            for x in &p.paths {
+                pairs.insert((&x.from, &x.to));
+            }
+            assert!(mtu > 0 && mtu <= 2 * pairs.len() * fams.len(), "{name}: {mtu} MTU checks");
+
+            // A wrong next hop on one node: that route, and only it, fails.
+            let Some(node) = p.nodes.keys().find(|n| p.reach(n).learned.iter().any(|l| l.next_hop.is_some())) else {
+                continue;
+            };
+            let l = p.reach(node).learned.into_iter().rfind(|l| l.next_hop.is_some()).expect("a route");
+            let fam = family_flag(Family::of_net(&l.prefix));
+            let file = dir.join(format!("routes/{node}.{fam}"));
+            let table = std::fs::read_to_string(&file).expect("read");
+            let nh = l.next_hop.map(|a| a.to_string()).unwrap_or_default();
+            // That prefix's line, or the next-hop lines of its multipath route.
+            let mut inside = false;
+            let changed: Vec<String> = table
+                .lines()
+                .map(|line| {
+                    if !line.starts_with('\t') {
+                        inside = line.starts_with(&format!("{} ", l.prefix));
+                    }
+                    if inside {
+                        line.replace(&format!("via {nh} "), "via 198.51.100.99 ")
+                    } else {
+                        line.to_string()
+                    }
+                })
+                .collect();
+            let changed = changed.join("\n");
+            assert_ne!(changed, table.trim_end(), "{name}: the route of {} on {node}", l.prefix);
+            std::fs::write(&file, format!("{changed}\n")).expect("write");
+            let (_, failed, text) = run(&p, &dir);
+            assert!(failed >= 1, "{name}: the wrong next hop on {node} went unnoticed:\n{text}");
+            assert!(
+                text.lines().filter(|x| x.starts_with("FAIL")).all(|x| x.contains(&format!("route on {node} "))),
+                "{name}:\n{text}"
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
+    #[test]
+    fn the_sections_pass_shellcheck() {
+        for (name, p) in plans() {
+            let dir = std::env::temp_dir().join(format!("meshplan-verify-sc-{}-{name}", std::process::id()));
+            let _ = std::fs::create_dir_all(&dir);
+            let file = dir.join("verify.sh");
+            std::fs::write(&file, super::script(&p)).expect("write");
+            let out = Command::new("shellcheck")
+                .arg(&file)
+                .output()
+                .expect("shellcheck is installed (apt-get install shellcheck)");
+            assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stdout));
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }

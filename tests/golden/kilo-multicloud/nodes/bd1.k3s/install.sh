@@ -37,7 +37,7 @@ fi
 NODE=bd1.k3s
 SERVICE=k3s-agent
 K3S_VERSION=v1.22.5+k3s1
-SERVER_URL=https://192.168.1.226:6443
+SERVER_URL=https://203.0.113.1:6443
 if [[ -z "${K3S_TOKEN:-}" ]]; then
   echo "error: K3S_TOKEN is not set: use the secret ty1.k3s was installed with (root can read it in /var/lib/rancher/k3s/server/token on ty1.k3s); then run: sudo K3S_TOKEN=... $0" >&2
   exit 1

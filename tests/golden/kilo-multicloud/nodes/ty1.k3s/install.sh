@@ -83,6 +83,8 @@ node-label:
   - "region=ctyun"
 cluster-cidr: "10.42.0.0/16"
 service-cidr: "10.43.0.0/16"
+tls-san:
+  - "203.0.113.1"
 flannel-backend: "none"
 MESHPLAN_EOF
 
