@@ -227,6 +227,48 @@ else
   echo "(routers not asked: set VERIFY_ROUTERS=1 to check their sessions over ssh)"
 fi
 
+echo "== Cilium"
+if kc -n kube-system rollout status daemonset/cilium --timeout=60s >/dev/null 2>&1; then
+  pass "Cilium agent runs on every node"
+else
+  fail "Cilium agent runs on every node"
+fi
+# $1 node, $2 router, $3 router address: the session's state as the node's agent reports it.
+check_cilium_peer() {
+  local node=$1 router=$2 addr=$3 state
+  state="$(kc get ciliumbgpnodeconfigs.cilium.io "$node" -o jsonpath='{range .status.bgpInstances[*].peers[*]}{.peerAddress}{"="}{.peeringState}{"\n"}{end}' 2>/dev/null \
+    | awk -F= -v a="$addr" '$1 == a {print $2; exit}' || true)"
+  if [[ "$state" == established ]]; then
+    pass "BGP $node ↔ $router ($addr) established"
+  else
+    fail "BGP $node ↔ $router ($addr) established (state: ${state:-unknown})"
+  fi
+}
+check_cilium_peer k3s-agent-1 freebsd 172.16.10.1
+check_cilium_peer k3s-agent-1 freebsd 2001:db8:beef:aa10::1
+check_cilium_peer k3s-agent-2 freebsd 172.16.10.1
+check_cilium_peer k3s-agent-2 freebsd 2001:db8:beef:aa10::1
+check_cilium_peer k3s-agent-3 freebsd 172.16.10.1
+check_cilium_peer k3s-agent-3 freebsd 2001:db8:beef:aa10::1
+check_cilium_peer k3s-agent-4 freebsd 172.16.10.1
+check_cilium_peer k3s-agent-4 freebsd 2001:db8:beef:aa10::1
+check_cilium_peer k3s-agent-5 freebsd 172.16.10.1
+check_cilium_peer k3s-agent-5 freebsd 2001:db8:beef:aa10::1
+check_cilium_peer k3s-server freebsd 172.16.10.1
+check_cilium_peer k3s-server freebsd 2001:db8:beef:aa10::1
+conflict="$(kc get ciliumloadbalancerippools.cilium.io internal -o jsonpath='{.status.conditions[?(@.type=="cilium.io/PoolConflict")].status}' 2>/dev/null || true)"
+if [[ "$conflict" == False ]]; then
+  pass "LB pool internal is in use without conflict"
+else
+  fail "LB pool internal is in use without conflict (conflict: ${conflict:-pool missing})"
+fi
+conflict="$(kc get ciliumloadbalancerippools.cilium.io public -o jsonpath='{.status.conditions[?(@.type=="cilium.io/PoolConflict")].status}' 2>/dev/null || true)"
+if [[ "$conflict" == False ]]; then
+  pass "LB pool public is in use without conflict"
+else
+  fail "LB pool public is in use without conflict (conflict: ${conflict:-pool missing})"
+fi
+
 echo "== pod MTU $POD_MTU: ping with don't-fragment between one node pair per site pair"
 # $1 site pair, $2 source node, $3 destination node, $4 family.
 check_mtu() {

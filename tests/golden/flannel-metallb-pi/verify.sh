@@ -147,6 +147,41 @@ probe_ip() {
   done
 }
 
+echo "== MetalLB"
+if kc -n metallb-system rollout status deployment/controller --timeout=60s >/dev/null 2>&1; then
+  pass "MetalLB controller is available"
+else
+  fail "MetalLB controller is available"
+fi
+if kc -n metallb-system rollout status daemonset/speaker --timeout=60s >/dev/null 2>&1; then
+  pass "MetalLB speaker runs on every node"
+else
+  fail "MetalLB speaker runs on every node"
+fi
+if kc -n metallb-system get ipaddresspools.metallb.io picluster-pool >/dev/null 2>&1; then
+  pass "MetalLB pool picluster-pool exists"
+else
+  fail "MetalLB pool picluster-pool exists"
+fi
+# A LoadBalancer service without pods: MetalLB still assigns it an address.
+kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&1 || true
+kc -n default create service loadbalancer meshplan-lb-probe --tcp=80:80 >/dev/null
+lb_ip() {
+  kc -n default get service meshplan-lb-probe -o jsonpath='{.status.loadBalancer.ingress[0].ip}' 2>/dev/null
+}
+LB_IP=""
+for _ in $(seq 1 12); do
+  LB_IP="$(lb_ip || true)"
+  [[ -n "$LB_IP" ]] && break
+  sleep 5
+done
+if [[ -n "$LB_IP" ]]; then
+  pass "MetalLB assigned $LB_IP to a LoadBalancer service"
+else
+  fail "MetalLB assigned an address to a LoadBalancer service (none after 60s)"
+fi
+kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&1 || true
+
 echo "== pod MTU $POD_MTU: ping with don't-fragment between one node pair per site pair"
 # $1 site pair, $2 source node, $3 destination node, $4 family.
 check_mtu() {

@@ -149,6 +149,94 @@ probe_ip() {
   done
 }
 
+echo "== Kilo WireGuard mesh"
+if kc -n kube-system rollout status daemonset/kilo --timeout=60s >/dev/null 2>&1; then
+  pass "Kilo runs on every node"
+else
+  fail "Kilo runs on every node"
+fi
+check_kilo_location() {
+  local got
+  got="$(kc get node "$1" -o jsonpath='{.metadata.annotations.kilo\.squat\.ai/location}' 2>/dev/null || true)"
+  if [[ "$got" == "$2" ]]; then pass "node $1 is in Kilo location $2"; else fail "node $1 is in Kilo location $2 (found: ${got:-none})"; fi
+}
+check_kilo_location ali1.k3s aliyun
+check_kilo_location bd1.k3s baidu
+check_kilo_location bd2.k3s baidu
+check_kilo_location hw1.k3s huaweicloud
+check_kilo_location tx1.k3s tencentcloud
+check_kilo_location ty1.k3s ctyun
+KGCTL_BIN="${KGCTL:-kgctl}"
+if ! command -v "$KGCTL_BIN" >/dev/null 2>&1 && [[ -x "$(dirname "${BASH_SOURCE[0]}")/artifacts/kilo/kgctl" ]]; then
+  KGCTL_BIN="$(dirname "${BASH_SOURCE[0]}")/artifacts/kilo/kgctl"
+fi
+KGCTL_ARGS=(--kubeconfig "$KUBECONFIG" --mesh-granularity location --port 51820)
+if ! command -v "$KGCTL_BIN" >/dev/null 2>&1; then
+  fail "kgctl is installed (download kgctl-linux-<arch> of the Kilo release, or set KGCTL=/path/to/kgctl)"
+else
+# The links of `kgctl graph`, one per line: the two names, the smaller first.
+kilo_links() {
+  local LC_ALL=C line a b
+  grep -oE '"[^"]+"->"[^"]+"' | while IFS= read -r line; do
+    line="${line//\"/}"
+    a="${line%%->*}"
+    b="${line#*->}"
+    if [[ "$a" < "$b" ]]; then echo "$a $b"; else echo "$b $a"; fi
+  done | sort -u
+}
+KILO_LINKS="$("$KGCTL_BIN" "${KGCTL_ARGS[@]}" graph 2>/dev/null | kilo_links || true)"
+KILO_EXPECTED=0
+expect_link() {
+  KILO_EXPECTED=$((KILO_EXPECTED + 1))
+  if grep -qxF "$1 $2" <<<"$KILO_LINKS"; then pass "kgctl graph: $1 ↔ $2 ($3)"; else fail "kgctl graph: $1 ↔ $2 ($3)"; fi
+}
+expect_link ali1.k3s bd1.k3s 'WireGuard between aliyun and baidu'
+expect_link ali1.k3s hw1.k3s 'WireGuard between aliyun and huaweicloud'
+expect_link ali1.k3s tx1.k3s 'WireGuard between aliyun and tencentcloud'
+expect_link ali1.k3s ty1.k3s 'WireGuard between aliyun and ctyun'
+expect_link bd1.k3s bd2.k3s 'inside baidu, through its leader bd1.k3s'
+expect_link bd1.k3s hw1.k3s 'WireGuard between baidu and huaweicloud'
+expect_link bd1.k3s tx1.k3s 'WireGuard between baidu and tencentcloud'
+expect_link bd1.k3s ty1.k3s 'WireGuard between baidu and ctyun'
+expect_link hw1.k3s tx1.k3s 'WireGuard between huaweicloud and tencentcloud'
+expect_link hw1.k3s ty1.k3s 'WireGuard between ctyun and huaweicloud'
+expect_link tx1.k3s ty1.k3s 'WireGuard between ctyun and tencentcloud'
+KILO_FOUND="$(grep -c . <<<"$KILO_LINKS" || true)"
+if [[ "$KILO_FOUND" -eq "$KILO_EXPECTED" ]]; then
+  pass "kgctl graph has exactly the planned $KILO_EXPECTED links"
+else
+  fail "kgctl graph has exactly the planned $KILO_EXPECTED links (found $KILO_FOUND)"
+fi
+# $1 leader, $2 number of WireGuard peers, then the endpoints it must dial.
+check_showconf() {
+  local node=$1 want=$2 conf got ep
+  shift 2
+  conf="$("$KGCTL_BIN" "${KGCTL_ARGS[@]}" showconf node "$node" 2>&1 || true)"
+  got="$(grep -c '^\[Peer\]' <<<"$conf" || true)"
+  if [[ "$got" == "$want" ]]; then pass "kgctl showconf node $node: $want WireGuard peers"; else fail "kgctl showconf node $node: $want WireGuard peers (found $got)"; fi
+  for ep in "$@"; do
+    if grep '^Endpoint' <<<"$conf" | tr -d '[] ' | grep -qxF "Endpoint=$ep"; then
+      pass "kgctl showconf node $node: peer endpoint $ep"
+    else
+      fail "kgctl showconf node $node: peer endpoint $ep"
+    fi
+  done
+}
+check_not_leader() {
+  if "$KGCTL_BIN" "${KGCTL_ARGS[@]}" showconf node "$1" 2>&1 | grep -q 'is not a leader node'; then
+    pass "$1 is not a leader: it reaches other locations through $2"
+  else
+    fail "$1 is not a leader: it reaches other locations through $2"
+  fi
+}
+check_showconf ali1.k3s 4 203.0.113.4:51820 203.0.113.1:51820 203.0.113.3:51820 203.0.113.5:51820
+check_showconf bd1.k3s 4 203.0.113.2:51820 203.0.113.1:51820 203.0.113.3:51820 203.0.113.5:51820
+check_not_leader bd2.k3s bd1.k3s
+check_showconf ty1.k3s 4 203.0.113.2:51820 203.0.113.4:51820 203.0.113.3:51820 203.0.113.5:51820
+check_showconf hw1.k3s 4 203.0.113.2:51820 203.0.113.4:51820 203.0.113.1:51820 203.0.113.5:51820
+check_showconf tx1.k3s 4 203.0.113.2:51820 203.0.113.4:51820 203.0.113.1:51820 203.0.113.3:51820
+fi
+
 echo "== pod MTU $POD_MTU: ping with don't-fragment between one node pair per site pair"
 # $1 site pair, $2 source node, $3 destination node, $4 family.
 check_mtu() {

@@ -105,7 +105,8 @@ fn plan(file: &str, format: Format) -> u8 {
             println!("\ndiagnostics");
             print!("{}", render::diagnostics_text(&p.diagnostics, Some(&src), file));
         }
-        Format::Json => println!("{}", serde_json::to_string_pretty(&p.to_json()).unwrap_or_default()),
+        // Byte for byte the bundle's plan.json.
+        Format::Json => print!("{}", p.to_json_text()),
     }
     u8::from(diag::has_errors(&p.diagnostics))
 }

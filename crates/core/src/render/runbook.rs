@@ -53,9 +53,13 @@ fn readme(plan: &Plan) -> String {
     diagram(plan, &mut o);
     mtu(plan, &mut o);
     // The CNI's and the load balancer's own sections (peer layout, cloud firewalls, pools).
-    for section in [super::cilium::runbook_section(plan), super::kilo::runbook_section(plan), super::metallb::runbook_section(plan)]
-        .into_iter()
-        .flatten()
+    for section in [
+        super::cilium::runbook_section(plan),
+        super::kilo::runbook_section(plan),
+        super::metallb::runbook_section(plan),
+    ]
+    .into_iter()
+    .flatten()
     {
         o.push_str(&section);
         if !section.ends_with('\n') {

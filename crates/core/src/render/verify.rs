@@ -94,9 +94,10 @@ if [[ \"$2\" == 6 && \"$ip\" == *:* ]] || [[ \"$2\" == 4 && \"$ip\" != *:* ]]; t
 
     bgp_checks(plan, &mut o);
     // The CNI's and the load balancer's own checks (Cilium BGP, Kilo's WireGuard peers, MetalLB).
-    for checks in [super::cilium::verify_checks(plan), super::kilo::verify_checks(plan), super::metallb::verify_checks(plan)]
-        .into_iter()
-        .flatten()
+    for checks in
+        [super::cilium::verify_checks(plan), super::kilo::verify_checks(plan), super::metallb::verify_checks(plan)]
+            .into_iter()
+            .flatten()
     {
         o.push_str(&checks);
         if !checks.ends_with('\n') {
