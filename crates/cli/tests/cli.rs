@@ -38,7 +38,14 @@ fn several_mistakes_are_all_listed_with_code_and_path_and_exit_1() {
     let o = run(&["check", "tests/data/check/ref-missing/topology.yaml"]);
     assert_eq!(o.status.code(), Some(1));
     let out = text(&o);
-    for needle in ["error[E020]", "(nodes.n2.site)", "(routers.r1.serves[0])", "(links[0].between[1])", "(bgp.backbone[0][1])", "hint: did you mean `home`?"] {
+    for needle in [
+        "error[E020]",
+        "(nodes.n2.site)",
+        "(routers.r1.serves[0])",
+        "(links[0].between[1])",
+        "(bgp.backbone[0][1])",
+        "hint: did you mean `home`?",
+    ] {
         assert!(out.contains(needle), "missing {needle} in\n{out}");
     }
     assert_no_panic(&o);
@@ -68,13 +75,22 @@ fn json_is_an_array_of_diagnostics() {
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     let arr = v.as_array().expect("an array");
-    assert!(arr.iter().all(|d| d["code"].is_string() && d["severity"].is_string() && d["path"].is_string() && d["message"].is_string()));
+    assert!(arr.iter().all(|d| d["code"].is_string()
+        && d["severity"].is_string()
+        && d["path"].is_string()
+        && d["message"].is_string()));
     assert!(arr.iter().any(|d| d["code"] == "E002" && d["path"] == "nodes.n2.adress" && d["span"]["line"] == 12));
 }
 
 #[test]
 fn stdin_is_read_for_dash() {
-    let mut child = bin().args(["check", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut child = bin()
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let src = std::fs::read_to_string(root().join("examples/flannel-metallb-pi.yaml")).expect("example");
     child.stdin.take().expect("stdin").write_all(src.as_bytes()).expect("write");
     let o = child.wait_with_output().expect("wait");
@@ -102,7 +118,14 @@ fn plan_json_figures_for_the_calico_example() {
 fn garbage_never_panics() {
     let dir = std::env::temp_dir().join(format!("meshplan-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp");
-    let cases: [&[u8]; 6] = [b"", b"\xff\xfe\x00", b"version: 1\n", b"- a\n- b\n", b"version: 1\nname: x\ncluster: {cni: calico, pod_cidr: [], service_cidr: []}\n", b"{{{{"];
+    let cases: [&[u8]; 6] = [
+        b"",
+        b"\xff\xfe\x00",
+        b"version: 1\n",
+        b"- a\n- b\n",
+        b"version: 1\nname: x\ncluster: {cni: calico, pod_cidr: [], service_cidr: []}\n",
+        b"{{{{",
+    ];
     for (i, c) in cases.iter().enumerate() {
         let f = dir.join(format!("{i}.yaml"));
         std::fs::write(&f, c).expect("write");

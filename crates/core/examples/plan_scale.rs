@@ -13,7 +13,9 @@ fn main() {
     // Peak resident memory of the whole process, from the kernel (Linux).
     let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown".into());
     println!(
         "{} nodes: plan in {:.1} ms ({} sessions, {} paths), peak memory {peak}",
