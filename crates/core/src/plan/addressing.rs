@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::types::{BlockPool, CalicoBlocks, NodePlan};
-use crate::model::{Cni, Topology};
+use crate::model::{Cluster, Cni, Topology};
 
 pub struct Addressing {
     pub nodes: BTreeMap<String, NodePlan>,
@@ -16,8 +16,7 @@ pub struct Addressing {
 }
 
 /// The per-node prefix length for a pod range of this family.
-pub fn per_node_size(t: &Topology, v4: bool) -> u8 {
-    let c = &t.cluster;
+pub fn per_node_size(c: &Cluster, v4: bool) -> u8 {
     match (c.cni, v4) {
         (Cni::Calico, true) => c.calico().block_size,
         (Cni::Calico, false) => c.calico().block_size_v6,
@@ -62,7 +61,7 @@ pub fn plan(t: &Topology) -> Addressing {
             .cluster
             .pod_cidr
             .iter()
-            .filter_map(|pool| nth_subnet(pool, per_node_size(t, matches!(pool, IpNet::V4(_))), i))
+            .filter_map(|pool| nth_subnet(pool, per_node_size(&t.cluster, matches!(pool, IpNet::V4(_))), i))
             .collect();
         let region = t.sites.get(&n.site).map(|s| s.label_or(&n.site).to_string()).unwrap_or_else(|| n.site.clone());
         nodes.insert(

@@ -3,7 +3,7 @@
 //!
 //! `build` is the spine: read it top to bottom to learn the pipeline.
 
-mod addressing;
+pub mod addressing;
 mod advice;
 mod dataplane;
 mod forwarding;

@@ -46,19 +46,6 @@ impl Accept {
     }
 }
 
-/// The per-node prefix length the CNI announces for a pod range of this family.
-fn per_node_len(plan: &Plan, v4: bool) -> u8 {
-    let c = &plan.cluster;
-    match (c.cni, v4) {
-        (Cni::Calico, true) => c.calico().block_size,
-        (Cni::Calico, false) => c.calico().block_size_v6,
-        (Cni::Cilium, true) => c.cilium().mask_size_v4,
-        (Cni::Cilium, false) => c.cilium().mask_size_v6,
-        (Cni::Flannel | Cni::Kilo, true) => 24,
-        (Cni::Flannel | Cni::Kilo, false) => 64,
-    }
-}
-
 /// Every prefix the cluster announces by BGP, which is all the routers accept:
 /// - the pod ranges, from the per-node size (Calico's block, Cilium's mask) down
 ///   to single addresses (Calico announces borrowed /32s);
@@ -70,7 +57,8 @@ pub fn accepted(plan: &Plan) -> Vec<Accept> {
     let mut out = Vec::new();
     for net in &c.pod_cidr {
         let v4 = matches!(net, IpNet::V4(_));
-        let ge = per_node_len(plan, v4).clamp(net.prefix_len(), net.max_prefix_len());
+        let ge =
+            crate::plan::addressing::per_node_size(&plan.cluster, v4).clamp(net.prefix_len(), net.max_prefix_len());
         out.push(Accept { net: net.trunc(), ge, le: net.max_prefix_len(), what: "pod range".into() });
     }
     if c.cni == Cni::Cilium {
@@ -492,52 +480,12 @@ fn f_long(f: Family) -> &'static str {
 /// `routers/<router>/install.sh`: install BIRD 2, check and place the config,
 /// enable forwarding, then reload (or start) the daemon. Safe to run twice.
 pub fn install(plan: &Plan, router: &str) -> String {
-    let addresses = plan.routers.get(router).map(|r| r.addresses.clone()).unwrap_or_default();
-    let v6 = plan.cluster.has_ipv6();
-    let mut o = common::script_start(plan, &format!("Installs BIRD 2 and the meshplan config on router `{router}`."));
-    o.push_str(&common::require_root());
-    o.push_str(&common::require_host(&[router], &addresses));
+    let mut o = common::router_install_start(plan, router, &BIRD);
+    o.push('\n');
+    o.push_str(&common::router_place_config(&BIRD, ""));
     let _ = write!(
         o,
         r#"
-HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
-CONFIG="$HERE/bird.conf"
-TARGET=/etc/bird/bird.conf
-
-if ! command -v bird >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    echo "installing BIRD 2 (bird2)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y bird2
-  else
-    echo "error: install BIRD 2 (package bird2) with this system's package manager, then run this script again" >&2
-    exit 1
-  fi
-fi
-
-echo "checking $CONFIG with BIRD's parser"
-bird -p -c "$CONFIG"
-
-echo "enabling IP forwarding"
-cat > /etc/sysctl.d/90-meshplan-router.conf <<'EOF'
-net.ipv4.ip_forward = 1
-{v6line}EOF
-sysctl -q -p /etc/sysctl.d/90-meshplan-router.conf
-
-install -d -m 0755 /etc/bird
-if [[ -f "$TARGET" ]] && cmp -s "$CONFIG" "$TARGET"; then
-  echo "$TARGET is already up to date"
-else
-  if [[ -f "$TARGET" && ! -f "$TARGET.before-meshplan" ]]; then
-    cp -p "$TARGET" "$TARGET.before-meshplan"
-    echo "kept the previous config as $TARGET.before-meshplan"
-  fi
-  install -m 0640 "$CONFIG" "$TARGET"
-  if id bird >/dev/null 2>&1; then
-    chown bird:bird "$TARGET"
-  fi
-  echo "placed $TARGET"
-fi
-
 if birdc show status >/dev/null 2>&1; then
   echo "reloading the running BIRD"
   birdc configure
@@ -558,11 +506,22 @@ done
 birdc show protocols
 echo "done: BGP sessions of {name} are listed above (state Established once the peers are configured)"
 "#,
-        v6line = if v6 { "net.ipv6.conf.all.forwarding = 1\n" } else { "" },
         name = common::sh_quote(router),
     );
     o
 }
+
+const BIRD: common::RouterDaemon = common::RouterDaemon {
+    title: "BIRD 2",
+    package: "bird2",
+    command: "bird",
+    config: "bird.conf",
+    target: "/etc/bird/bird.conf",
+    check: "bird -p -c",
+    parser: "BIRD's",
+    user: "bird",
+    vars: "",
+};
 
 #[cfg(test)]
 mod tests {

@@ -208,38 +208,9 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
 /// `routers/<router>/install.sh`: install FRR, check the config with FRR's own
 /// parser, enable bgpd, place the config and reload (or start) FRR. Safe to run twice.
 pub fn install(plan: &Plan, router: &str) -> String {
-    let addresses = plan.routers.get(router).map(|r| r.addresses.clone()).unwrap_or_default();
-    let v6 = plan.cluster.has_ipv6();
-    let mut o = common::script_start(plan, &format!("Installs FRR and the meshplan config on router `{router}`."));
-    o.push_str(&common::require_root());
-    o.push_str(&common::require_host(&[router], &addresses));
-    let _ = write!(
-        o,
+    let mut o = common::router_install_start(plan, router, &FRR);
+    o.push_str(
         r#"
-HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
-CONFIG="$HERE/frr.conf"
-TARGET=/etc/frr/frr.conf
-DAEMONS=/etc/frr/daemons
-
-if ! command -v vtysh >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    echo "installing FRR (frr)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y frr
-  else
-    echo "error: install FRR (package frr) with this system's package manager, then run this script again" >&2
-    exit 1
-  fi
-fi
-
-echo "checking $CONFIG with FRR's parser"
-vtysh -C -f "$CONFIG"
-
-echo "enabling IP forwarding"
-cat > /etc/sysctl.d/90-meshplan-router.conf <<'EOF'
-net.ipv4.ip_forward = 1
-{v6line}EOF
-sysctl -q -p /etc/sysctl.d/90-meshplan-router.conf
-
 restart=no
 if [[ -f "$DAEMONS" ]] && grep -q '^bgpd=no' "$DAEMONS"; then
   sed -i 's/^bgpd=no/bgpd=yes/' "$DAEMONS"
@@ -247,24 +218,12 @@ if [[ -f "$DAEMONS" ]] && grep -q '^bgpd=no' "$DAEMONS"; then
   restart=yes
 fi
 
-install -d -m 0755 /etc/frr
-if [[ -f "$TARGET" ]] && cmp -s "$CONFIG" "$TARGET"; then
-  echo "$TARGET is already up to date"
-else
-  if [[ -f "$TARGET" && ! -f "$TARGET.before-meshplan" ]]; then
-    cp -p "$TARGET" "$TARGET.before-meshplan"
-    echo "kept the previous config as $TARGET.before-meshplan"
-  fi
-  install -m 0640 "$CONFIG" "$TARGET"
-  if id frr >/dev/null 2>&1; then
-    chown frr:frr "$TARGET"
-  fi
-  echo "placed $TARGET"
-  if [[ "$restart" == no ]]; then
-    restart=reload
-  fi
-fi
-
+"#,
+    );
+    o.push_str(&common::router_place_config(&FRR, "  if [[ \"$restart\" == no ]]; then\n    restart=reload\n  fi\n"));
+    let _ = write!(
+        o,
+        r#"
 if ! command -v systemctl >/dev/null 2>&1; then
   echo "error: no systemd here; start FRR with /usr/lib/frr/frrinit.sh start" >&2
   exit 1
@@ -282,8 +241,19 @@ sleep 2
 vtysh -c 'show bgp summary'
 echo "done: BGP sessions of {name} are listed above (Established once the peers are configured)"
 "#,
-        v6line = if v6 { "net.ipv6.conf.all.forwarding = 1\n" } else { "" },
         name = common::sh_quote(router),
     );
     o
 }
+
+const FRR: common::RouterDaemon = common::RouterDaemon {
+    title: "FRR",
+    package: "frr",
+    command: "vtysh",
+    config: "frr.conf",
+    target: "/etc/frr/frr.conf",
+    check: "vtysh -C -f",
+    parser: "FRR's",
+    user: "frr",
+    vars: "DAEMONS=/etc/frr/daemons\n",
+};
