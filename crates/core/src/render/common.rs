@@ -163,35 +163,6 @@ pub fn router_config(plan: &Plan, router: &str) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{ident, k8s_name, sh_quote, yaml_str};
-
-    #[test]
-    fn quoting() {
-        assert_eq!(sh_quote("kubemaster"), "kubemaster");
-        assert_eq!(sh_quote("a b"), "'a b'");
-        assert_eq!(sh_quote("it's"), r"'it'\''s'");
-        assert_eq!(sh_quote("$(id)"), "'$(id)'");
-        assert_eq!(sh_quote(""), "''");
-    }
-
-    #[test]
-    fn yaml_strings() {
-        assert_eq!(yaml_str("region=WDS"), "\"region=WDS\"");
-        assert_eq!(yaml_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(yaml_str("true"), "\"true\"");
-    }
-
-    #[test]
-    fn names() {
-        assert_eq!(k8s_name(&["gateway", "WDS"]), "gateway-wds");
-        assert_eq!(k8s_name(&["Edge_1", "zt-global"]), "edge-1-zt-global");
-        assert_eq!(k8s_name(&["-"]), "meshplan");
-        assert_eq!(ident("zt-global.1"), "zt_global_1");
-    }
-}
-
 /// What tells the router daemons apart in their install scripts.
 pub struct RouterDaemon {
     /// As people name it: `BIRD 2`, `FRR`.
@@ -276,4 +247,33 @@ else
 {on_change}fi
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ident, k8s_name, sh_quote, yaml_str};
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("kubemaster"), "kubemaster");
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote("$(id)"), "'$(id)'");
+        assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn yaml_strings() {
+        assert_eq!(yaml_str("region=WDS"), "\"region=WDS\"");
+        assert_eq!(yaml_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(yaml_str("true"), "\"true\"");
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(k8s_name(&["gateway", "WDS"]), "gateway-wds");
+        assert_eq!(k8s_name(&["Edge_1", "zt-global"]), "edge-1-zt-global");
+        assert_eq!(k8s_name(&["-"]), "meshplan");
+        assert_eq!(ident("zt-global.1"), "zt_global_1");
+    }
 }
