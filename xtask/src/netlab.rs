@@ -68,7 +68,11 @@ fn run_in(dir: &Path, prog: &str, args: &[&str]) -> Result {
 /// reflectors of each site marked `bgp.rr`, a LAN per site and one overlay LAN
 /// joining all reflectors.
 fn netlab_topology(t: &meshplan_core::Topology) -> String {
-    let mut o = String::from("provider: clab\ndefaults.device: frr\nmodule: [bgp]\nbgp.as: 64512\n\nnodes:\n");
+    // 720 devices: lift netlab's default node-id cap (150) and widen the loopback pool.
+    let mut o = String::from(
+        "provider: clab\ndefaults.device: frr\ndefaults.const.MAX_NODE_ID: 1000\n\
+         addressing.loopback.ipv4: 10.0.0.0/20\nmodule: [bgp]\nbgp.as: 64512\n\nnodes:\n",
+    );
     for name in t.routers.keys() {
         let _ = writeln!(o, "  {}:\n    bgp.rr: True", netlab_name(name));
     }
