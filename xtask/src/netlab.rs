@@ -68,10 +68,10 @@ fn run_in(dir: &Path, prog: &str, args: &[&str]) -> Result {
 /// reflectors of each site marked `bgp.rr`, a LAN per site and one overlay LAN
 /// joining all reflectors.
 fn netlab_topology(t: &meshplan_core::Topology) -> String {
-    // 720 devices: lift netlab's default node-id cap (150) and widen the loopback pool.
+    // 720 devices: lift netlab's default node-id cap (150), widen the loopback and management pools.
     let mut o = String::from(
         "provider: clab\ndefaults.device: frr\ndefaults.const.MAX_NODE_ID: 1000\n\
-         addressing.loopback.ipv4: 10.0.0.0/20\nmodule: [bgp]\nbgp.as: 64512\n\nnodes:\n",
+         addressing.loopback.ipv4: 10.0.0.0/20\naddressing.mgmt.ipv4: 192.168.112.0/20\nmodule: [bgp]\nbgp.as: 64512\n\nnodes:\n",
     );
     for name in t.routers.keys() {
         let _ = writeln!(o, "  {}:\n    bgp.rr: True", netlab_name(name));
