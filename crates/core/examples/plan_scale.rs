@@ -1,12 +1,13 @@
 //! Plans a generated scale design once and reports time and peak memory:
-//! `cargo run --release --example plan_scale -- SITES`. Also the target for
+//! `cargo run --release --example plan_scale -- SITES [NODES_PER_SITE]`. Also the target for
 //! profilers (callgrind, perf); the benchmarks proper are in benches/.
 
 use std::time::Instant;
 
 fn main() {
     let sites: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(60);
-    let t = meshplan_core::scale::design(sites, 10);
+    let per_site: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let t = meshplan_core::scale::design(sites, per_site);
     let start = Instant::now();
     let p = meshplan_core::plan::build(&t);
     let took = start.elapsed();
