@@ -280,6 +280,28 @@ fn block_sizes(t: &Topology, out: &mut Vec<Diagnostic>) {
             let cil = c.cilium();
             check("cluster.cilium.mask_size_v4", "Cilium IPv4 mask size", cil.mask_size_v4, 16, 30, true, true);
             check("cluster.cilium.mask_size_v6", "Cilium IPv6 mask size", cil.mask_size_v6, 64, 126, false, true);
+            // Cilium's cluster-pool IPAM refuses a per-node mask more than 16 bits
+            // longer than the pool (clusterSubnetMaxDiff).
+            for (path, size, v4) in [
+                ("cluster.cilium.mask_size_v4", cil.mask_size_v4, true),
+                ("cluster.cilium.mask_size_v6", cil.mask_size_v6, false),
+            ] {
+                for n in c.pod_cidr.iter().filter(|n| n.network().is_ipv4() == v4) {
+                    if size > n.prefix_len() && size - n.prefix_len() > 16 {
+                        out.push(
+                            Diagnostic::new(
+                                Code::E036,
+                                path,
+                                format!(
+                                    "mask /{size} is {} bits longer than the pod range {n}; Cilium allows at most 16",
+                                    size - n.prefix_len()
+                                ),
+                            )
+                            .hint(format!("use a mask of at most /{}", n.prefix_len() + 16)),
+                        );
+                    }
+                }
+            }
         }
         // k3s allocates per-node ranges for flannel and kilo: /24 and /64.
         Cni::Flannel | Cni::Kilo => {

@@ -53,6 +53,20 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
         );
     }
 
+    if c.metallb.as_ref().is_some_and(|m| m.mode == MetallbMode::Bgp) && matches!(c.cni, Cni::Calico | Cni::Cilium) {
+        out.push(
+            Diagnostic::new(
+                Code::E045,
+                "cluster.metallb.mode",
+                format!("MetalLB in BGP mode beside {}'s own BGP speaker: two speakers on each node would open competing sessions to the same routers", c.cni.as_str()),
+            )
+            .hint(if c.cni == Cni::Cilium {
+                "announce service addresses with Cilium's BGP control plane (`lb_pools`) instead"
+            } else {
+                "announce service addresses with Calico (BGPConfiguration serviceLoadBalancerIPs), or use MetalLB in `mode: l2`"
+            }),
+        );
+    }
     if let Some(asn) = c.asn {
         if let Some(why) = asn_problem(asn) {
             out.push(
