@@ -20,6 +20,9 @@ pub mod share;
 pub mod text;
 pub mod underlay;
 
+#[cfg(test)]
+mod test_support;
+
 pub use diag::{Code, Diagnostic, Severity, Span};
 pub use model::Topology;
 pub use parse::{parse, write, Parsed};

@@ -1217,36 +1217,11 @@ impl Serialize for RuleJson<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{parse, plan, scale};
+    use crate::{plan, scale};
 
-    /// The examples, and scale designs on both sides of the summary threshold.
+    /// The examples and check cases, and scale designs on both sides of the summary threshold.
     fn plans() -> Vec<(String, Plan)> {
-        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .expect("examples/")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-            .collect();
-        paths.sort();
-        let mut out: Vec<(String, Plan)> = paths
-            .iter()
-            .map(|p| {
-                let src = std::fs::read_to_string(p).expect("example");
-                let t = parse(&src).topology.expect("the example parses");
-                (p.display().to_string(), plan::build(&t))
-            })
-            .collect();
-        // The check cases: broken designs too (blackholes, dropped routes, loops).
-        let cases = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/check");
-        let mut dirs: Vec<_> =
-            std::fs::read_dir(&cases).expect("tests/data/check").filter_map(|e| e.ok().map(|e| e.path())).collect();
-        dirs.sort();
-        for d in dirs {
-            let Ok(src) = std::fs::read_to_string(d.join("topology.yaml")) else { continue };
-            if let Some(t) = parse(&src).topology {
-                out.push((d.display().to_string(), plan::build(&t)));
-            }
-        }
+        let mut out = crate::test_support::example_and_case_plans();
         for (s, n) in [(3, 4), (11, 10)] {
             out.push((format!("scale {s}x{n}"), plan::build(&scale::design(s, n))));
         }

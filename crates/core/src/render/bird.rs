@@ -70,34 +70,21 @@ pub fn accepted(plan: &Plan) -> Vec<Accept> {
                 what: "service range".into(),
             });
         }
-        for (pool, ranges) in &c.cilium().lb_pools {
-            for r in ranges {
-                for net in range_nets(r) {
-                    out.push(Accept {
-                        net,
-                        ge: net.prefix_len(),
-                        le: net.max_prefix_len(),
-                        what: format!("LB pool {pool}"),
-                    });
-                }
-            }
-        }
+        pool_accepts(&c.cilium().lb_pools, "LB pool", &mut out);
     }
     if let Some(m) = c.metallb.as_ref().filter(|m| m.mode == MetallbMode::Bgp) {
-        for (pool, ranges) in &m.pools {
-            for r in ranges {
-                for net in range_nets(r) {
-                    out.push(Accept {
-                        net,
-                        ge: net.prefix_len(),
-                        le: net.max_prefix_len(),
-                        what: format!("MetalLB pool {pool}"),
-                    });
-                }
-            }
-        }
+        pool_accepts(&m.pools, "MetalLB pool", &mut out);
     }
     out
+}
+
+/// Every address of the pools, exactly, as accepted prefixes.
+fn pool_accepts(pools: &BTreeMap<String, Vec<AddrRange>>, what: &str, out: &mut Vec<Accept>) {
+    for (pool, ranges) in pools {
+        for net in ranges.iter().flat_map(range_nets) {
+            out.push(Accept { net, ge: net.prefix_len(), le: net.max_prefix_len(), what: format!("{what} {pool}") });
+        }
+    }
 }
 
 /// The smallest list of prefixes that covers an address range exactly.

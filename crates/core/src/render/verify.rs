@@ -523,44 +523,20 @@ mod tests {
     //! as the plan says): every check passes; one wrong next hop fails one check.
 
     use std::fmt::Write as _;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::process::Command;
 
     use super::{bgp_checks, family_flag, mtu_checks, route_checks};
     use crate::model::Cni;
     use crate::plan::{self, Family, Plan};
-    use crate::{parse, scale};
+    use crate::scale;
 
+    /// The examples and the check cases that export (no errors): dual stack, eBGP, host-gw and more.
     fn plans() -> Vec<(String, Plan)> {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .expect("examples/")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        let mut out: Vec<(String, Plan)> = crate::test_support::example_and_case_plans()
+            .into_iter()
+            .filter(|(_, p)| !crate::diag::has_errors(&p.diagnostics))
             .collect();
-        paths.sort();
-        let mut out: Vec<(String, Plan)> = paths
-            .iter()
-            .map(|p| {
-                let src = std::fs::read_to_string(p).expect("example");
-                let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                (name, plan::build(&parse(&src).topology.expect("the example parses")))
-            })
-            .collect();
-        // The check cases that export (no errors): dual stack, eBGP, host-gw and more.
-        let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/check");
-        let mut dirs: Vec<PathBuf> =
-            std::fs::read_dir(&cases).expect("tests/data/check").filter_map(|e| e.ok().map(|e| e.path())).collect();
-        dirs.sort();
-        for d in dirs {
-            let Ok(src) = std::fs::read_to_string(d.join("topology.yaml")) else { continue };
-            let Some(t) = parse(&src).topology else { continue };
-            let p = plan::build(&t);
-            if !crate::diag::has_errors(&p.diagnostics) {
-                let name = d.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                out.push((name, p));
-            }
-        }
         out.push(("scale-4x3".into(), plan::build(&scale::design(4, 3))));
         out
     }
