@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+use std::time::Instant;
 
 use ipnet::IpNet;
 use meshplan_core::model::{Cni, Kind};
@@ -106,6 +107,8 @@ pub struct Ping {
     pub passed: bool,
     /// Why it failed: "message too long", "frag needed (mtu 1420)", "lost", "unreachable".
     pub why: String,
+    /// How many times it was sent (more than one while the data plane settled).
+    pub tries: u32,
 }
 
 pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String> {
@@ -129,7 +132,29 @@ pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String
     } else {
         "lost".into()
     };
-    Ok(Ping { passed: o.ok, why })
+    Ok(Ping { passed: o.ok, why, tries: 1 })
+}
+
+/// How long the data plane may lag the control plane: a kernel route or a
+/// neighbour entry can land a moment after BIRD/FRR report the route. Pings
+/// the plan expects to pass are retried while they are lost, until then.
+const DATAPLANE_SETTLES_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A ping the plan expects to pass: retried while packets are *lost* (not
+/// refused as too long or unreachable) until `settle_by`, so that a data plane
+/// still converging is not reported as a mismatch, and one that never
+/// converges still is.
+fn ping_expecting_pass(ns: &str, dst: IpAddr, size: u32, count: u32, settle_by: Instant) -> Result<Ping, String> {
+    let mut tries = 0;
+    loop {
+        let mut p = ping(ns, dst, size, count)?;
+        tries += 1;
+        p.tries = tries;
+        if p.passed || p.why != "lost" || Instant::now() >= settle_by {
+            return Ok(p);
+        }
+        exec::sleep(std::time::Duration::from_millis(500))?;
+    }
 }
 
 /// Follows the route to `dst` from `start`, namespace by namespace; returns the
@@ -229,6 +254,7 @@ pub fn pairs(plan: &Plan) -> Vec<(&SitePath, String, String)> {
 
 pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> Result<Vec<PairResult>, String> {
     let mut results = Vec::new();
+    let settle_by = Instant::now() + DATAPLANE_SETTLES_WITHIN;
     for (path, src, dst) in pairs(plan) {
         let reverse = plan.paths.iter().find(|q| q.from == path.to && q.to == path.from);
         let plan_blackhole =
@@ -241,7 +267,11 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
             let Some(&b) = dp.addrs.iter().find(|x| Family::of(x) == fam) else { continue };
             let h = header(fam);
             let pod_size = plan.pod_mtu.saturating_sub(h);
-            let pod = ping(&pod_ns, b, pod_size, 3)?;
+            let pod = if plan_blackhole.is_none() {
+                ping_expecting_pass(&pod_ns, b, pod_size, 3, settle_by)?
+            } else {
+                ping(&pod_ns, b, pod_size, 3)?
+            };
             let over_size = plan.mtu_budget.saturating_sub(h) + 1;
             let over = ping(&pod_ns, b, over_size, 2)?;
             let mut path_probe = None;
@@ -250,7 +280,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                     plan.nodes.get(&dst).and_then(|n| n.addresses.iter().copied().find(|x| Family::of(x) == fam));
                 if let Some(da) = dst_addr {
                     let ns = &layout.spaces[src_node].ns;
-                    let at = ping(ns, da, path.path_mtu.saturating_sub(h), 3)?;
+                    let at = ping_expecting_pass(ns, da, path.path_mtu.saturating_sub(h), 3, settle_by)?;
                     let above = ping(ns, da, path.path_mtu.saturating_sub(h) + 1, 2)?;
                     path_probe = Some((path.path_mtu, at, above));
                 }
@@ -286,7 +316,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                 dst,
                 b,
                 r.pod_size,
-                if r.pod.passed { "passes".to_string() } else { format!("fails ({})", r.pod.why) },
+                pass(&r.pod),
                 r.over_size,
                 if r.over.passed { "passes".to_string() } else { format!("fails ({})", r.over.why) },
                 r.path
@@ -302,7 +332,9 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
 }
 
 fn pass(p: &Ping) -> String {
-    if p.passed {
+    if p.passed && p.tries > 1 {
+        format!("passes (on try {}, once the data plane settled)", p.tries)
+    } else if p.passed {
         "passes".into()
     } else {
         format!("fails ({})", p.why)
