@@ -11,7 +11,7 @@ pub use meshplan_core::plan::Plan;
 pub const HAS_PLAN: bool = true;
 /// Share links are wired in (`meshplan_core::share`).
 pub const HAS_SHARE: bool = true;
-/// The bundle is wired in (`meshplan_core::bundle`).
+/// The bundle is wired in (`meshplan_core::bundle`, run by the export worker).
 pub const HAS_BUNDLE: bool = true;
 
 /// What the core makes of a text: the topology, every diagnostic (parse, checks,
@@ -74,7 +74,20 @@ pub fn is_share_fragment(hash: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Export
 
-/// The zip of everything needed to deploy the design, or the errors that refuse it.
-pub fn export(t: &Topology) -> Result<Vec<u8>, Vec<Diagnostic>> {
-    meshplan_core::bundle::export(t)
+/// The zip of everything needed to deploy the design in `text`, or why not.
+/// Only the export worker (`src/bin/export_worker.rs`) calls this, so the
+/// renderers and the zip writer stay out of the page's module; the page asks
+/// the worker through `export_worker`. Same steps as `meshplan export`.
+pub fn export_text(text: &str) -> Result<Vec<u8>, String> {
+    let parsed = meshplan_core::parse(text);
+    let refused = |d: &[Diagnostic]| {
+        let lines: Vec<String> =
+            d.iter().filter(|x| x.is_error()).map(|x| format!("{} {}: {}", x.code, x.path, x.message)).collect();
+        format!("the design has errors: {}", lines.join("; "))
+    };
+    if meshplan_core::diag::has_errors(&parsed.diagnostics) {
+        return Err(refused(&parsed.diagnostics));
+    }
+    let Some(t) = parsed.topology else { return Err("the text holds no topology".into()) };
+    meshplan_core::bundle::export(&t).map_err(|e| refused(&e))
 }

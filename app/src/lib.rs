@@ -10,6 +10,7 @@ pub mod browser;
 pub mod canvas;
 pub mod core_api;
 pub mod edit;
+pub mod export_worker;
 pub mod history;
 pub mod inspector;
 pub mod layout;

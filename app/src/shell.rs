@@ -224,16 +224,16 @@ fn export(app: App) {
         refuse(app, errors);
         return;
     }
-    match core_api::export(&t) {
-        Ok(bytes) => {
-            let file = format!("{}.zip", browser::file_stem(&t.name));
-            match browser::download(&file, "application/zip", &bytes) {
-                Ok(()) => app.say(format!("Exported {file} ({} KB).", bytes.len().div_ceil(1024))),
-                Err(e) => app.say_error(e),
-            }
-        }
-        Err(errors) => refuse(app, errors),
-    }
+    let file = format!("{}.zip", browser::file_stem(&t.name));
+    app.say("Writing the bundle…");
+    // The renderers live in the export worker, loaded on the first export.
+    crate::export_worker::export(app.text.get_untracked(), move |result| match result {
+        Ok(bytes) => match browser::download(&file, "application/zip", &bytes) {
+            Ok(()) => app.say(format!("Exported {file} ({} KB).", bytes.len().div_ceil(1024))),
+            Err(e) => app.say_error(e),
+        },
+        Err(why) => app.say_error(format!("Export failed: {}. Your design is unchanged.", why.trim_end_matches('.'))),
+    });
 }
 
 fn refuse(app: App, errors: Vec<meshplan_core::Diagnostic>) {

@@ -42,8 +42,15 @@ const types = {
   '.json': 'application/json',
 };
 const served = [];
+// Set by a test: the export worker's files answer 404, as on a broken deploy.
+let brokenWorker = false;
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
+  if (brokenWorker && url.pathname.includes('meshplan-export')) {
+    served.push(url.pathname);
+    res.writeHead(404).end('not found');
+    return;
+  }
   let file = path.normalize(path.join(dist, decodeURIComponent(url.pathname)));
   if (!file.startsWith(dist)) {
     res.writeHead(403).end();
@@ -466,7 +473,11 @@ await test('export is refused with the list of errors while the design has error
 await test('export downloads <name>.zip equal to the CLI export', async () => {
   if (!have.bundle) return { pending: 'needs core module `bundle` (meshplan_core::bundle::export)' };
   await loadExample(page, 'calico-wds-hkg');
+  // The renderers are a second module, fetched on the first export only.
+  const worker = (p) => p.includes('meshplan-export');
+  assert(!served.some(worker), 'the export worker was fetched before any export');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click(tid('export'))]);
+  assert(served.some((p) => p.endsWith('meshplan-export_bg.wasm')), 'the export did not fetch the worker module');
   assert(download.suggestedFilename() === 'wds-hkg.zip', `file name ${download.suggestedFilename()}`);
   const file = path.join(shots, 'wds-hkg.zip');
   await download.saveAs(file);
@@ -490,6 +501,29 @@ await test('export downloads <name>.zip equal to the CLI export', async () => {
     assert(g.crc === e.crc && g.size === e.size, `${n} differs between the app and the CLI`);
   }
   return `${got.size} files, equal to the CLI's`;
+});
+
+await test('export with the export module missing: a clear message, the work kept, the next export works', async () => {
+  if (!have.bundle) return { pending: 'needs core module `bundle` (meshplan_core::bundle::export)' };
+  const c = await newContext();
+  const p = await newPage(c);
+  try {
+    await open(p);
+    const before = (await saved(p)).text;
+    brokenWorker = true;
+    await p.click(tid('export'));
+    await p.waitForSelector(`${tid('message')}.error:has-text("Export failed")`);
+    const why = (await p.textContent(tid('message'))) || '';
+    assert(/export (module|worker)/.test(why), `message: ${why}`);
+    assert((await saved(p)).text === before, 'the work changed');
+    brokenWorker = false;
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click(tid('export'))]);
+    assert(download.suggestedFilename().endsWith('.zip'), `file name ${download.suggestedFilename()}`);
+    return `said “${why.replace('×', '').trim()}”`;
+  } finally {
+    brokenWorker = false;
+    await c.close();
+  }
 });
 
 await test('open a .yaml file and save it back', async () => {

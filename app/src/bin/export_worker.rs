@@ -1,0 +1,40 @@
+//! The export worker: the part of the app that writes the deploy bundle, built
+//! as its own WebAssembly module and loaded on the first export. The renderers,
+//! their templates and the zip writer are a quarter of the app's code and most
+//! people draw and read before they export, so the page loads without them.
+//!
+//! Protocol (messages are JS arrays): the worker says `["ready"]` once it
+//! listens; it is sent the topology's YAML text and answers `["zip", bytes]`
+//! or `["error", message]`. Export is the core's `bundle::export`, exactly as
+//! `meshplan export` runs it.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    console_error_panic_hook::set_once();
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let reply_to = scope.clone();
+    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| {
+        let reply = match m.data().as_string() {
+            Some(text) => match meshplan_app::core_api::export_text(&text) {
+                Ok(bytes) => js_sys::Array::of2(&"zip".into(), &js_sys::Uint8Array::from(bytes.as_slice())),
+                Err(why) => js_sys::Array::of2(&"error".into(), &why.into()),
+            },
+            None => js_sys::Array::of2(&"error".into(), &"the export worker expects the topology's text".into()),
+        };
+        let _ = reply_to.post_message(&reply);
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    // Messages sent before the module loaded are dropped by the browser; the
+    // page waits for this before it sends one.
+    let _ = scope.post_message(&js_sys::Array::of1(&"ready".into()));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("meshplan-export runs as a Web Worker in the browser (built by Trunk from index.html)");
+    std::process::exit(2);
+}
