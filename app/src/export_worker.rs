@@ -6,9 +6,21 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The files Trunk writes for the worker (`data-bin="meshplan-export"` in index.html).
-const SCRIPT: &str = "meshplan-export.js";
-const MODULE: &str = "meshplan-export_bg.wasm";
+/// The worker's files: Trunk writes them for `data-bin="meshplan-export"` in
+/// index.html, and `app/build/hash-worker.mjs` renames them with a content hash
+/// and names them in this page's `<meta name="meshplan-export-worker">`.
+fn worker_files() -> Result<(String, String), String> {
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let meta = doc
+        .query_selector(r#"meta[name="meshplan-export-worker"]"#)
+        .ok()
+        .flatten()
+        .ok_or("this build of the page does not name its export worker")?;
+    match (meta.get_attribute("data-script"), meta.get_attribute("data-module")) {
+        (Some(s), Some(m)) => Ok((s, m)),
+        _ => Err("this build of the page names its export worker incompletely".into()),
+    }
+}
 
 type Done = Box<dyn FnOnce(Result<Vec<u8>, String>)>;
 
@@ -62,7 +74,8 @@ fn spawn() -> Result<Slot, String> {
     let w = web_sys::window().ok_or("no window")?;
     let here = w.location().href().map_err(|e| format!("{e:?}"))?;
     let url = |file: &str| web_sys::Url::new_with_base(file, &here).map(|u| u.href()).map_err(|e| format!("{e:?}"));
-    let (script, module) = (url(SCRIPT)?, url(MODULE)?);
+    let (script, module) = worker_files()?;
+    let (script, module) = (url(&script)?, url(&module)?);
     // A worker made from a small script, so the module's address is the page's:
     // wasm-bindgen's no-modules loader is a classic script (importScripts).
     let boot = format!(

@@ -477,7 +477,8 @@ await test('export downloads <name>.zip equal to the CLI export', async () => {
   const worker = (p) => p.includes('meshplan-export');
   assert(!served.some(worker), 'the export worker was fetched before any export');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click(tid('export'))]);
-  assert(served.some((p) => p.endsWith('meshplan-export_bg.wasm')), 'the export did not fetch the worker module');
+  // Content-hashed like the page's own files (app/build/hash-worker.mjs), so no stale cache.
+  assert(served.some((p) => /\/meshplan-export-[0-9a-f]{16}_bg\.wasm$/.test(p)), 'the export did not fetch the hashed worker module');
   assert(download.suggestedFilename() === 'wds-hkg.zip', `file name ${download.suggestedFilename()}`);
   const file = path.join(shots, 'wds-hkg.zip');
   await download.saveAs(file);
