@@ -40,9 +40,15 @@ pub fn topology_of(text: &str) -> Option<Topology> {
     meshplan_core::parse(text).topology
 }
 
-/// The topology as YAML (the YAML tab, save file, canvas edits).
+/// The topology as YAML (a design opened from a link).
 pub fn write(t: &Topology) -> String {
     meshplan_core::write(t)
+}
+
+/// The topology as YAML after an edit of `old`: the comments `old` had stay
+/// beside the elements they describe (canvas and panel edits).
+pub fn rewrite(old: &str, t: &Topology) -> String {
+    meshplan_core::write_keeping_comments(old, t)
 }
 
 /// A device's route table: learned routes and the prefixes it lacks.

@@ -186,7 +186,8 @@ impl App {
 
     fn commit_with(&self, t: &Topology, mut layout: Layout) {
         layout.fit_to(t);
-        self.replace(Doc { text: core_api::write(t), layout }, Step::Edit);
+        let text = self.text.with_untracked(|old| core_api::rewrite(old, t));
+        self.replace(Doc { text, layout }, Step::Edit);
     }
 
     /// Renames a site or device everywhere; it keeps its place on the drawing.

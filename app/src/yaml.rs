@@ -69,7 +69,7 @@ pub fn YamlTab() -> impl IntoView {
 
     view! {
         <section class="yaml-tab">
-            <p class="muted small">"The design as a topology file (format version 1). Edits here update the drawing as you type; comments are dropped when the drawing is edited."</p>
+            <p class="muted small">"The design as a topology file (format version 1). Edits here update the drawing as you type; edits on the drawing rewrite it, keeping your comments beside the elements they describe."</p>
             <textarea
                 node_ref=area
                 class="yaml"

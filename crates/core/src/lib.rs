@@ -25,7 +25,7 @@ mod test_support;
 
 pub use diag::{Code, Diagnostic, Severity, Span};
 pub use model::Topology;
-pub use parse::{parse, write, Parsed};
+pub use parse::{parse, write, write_keeping_comments, Parsed};
 
 /// Everything the shells show for one text: the topology (when it could be read),
 /// its plan, and every diagnostic of parsing, checking and planning, sorted and

@@ -8,8 +8,10 @@ use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{Topology, FORMAT_VERSION};
 use crate::text::did_you_mean;
 
+mod comments;
 mod locate;
 
+pub use comments::write_keeping_comments;
 pub use locate::locate;
 
 /// What parsing a file gives: the topology when the text could be read into one

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use meshplan_core::{analyze, parse, plan, write};
+use meshplan_core::{analyze, parse, plan, write, write_keeping_comments};
 use proptest::prelude::*;
 
 fn examples() -> Vec<String> {
@@ -137,6 +137,20 @@ proptest! {
             // Whatever was read writes back to the same topology.
             let again = parse(&write(&t)).topology;
             prop_assert_eq!(again.as_ref(), Some(&t));
+        }
+    }
+
+    /// An example's topology written over an edited (commented, perhaps broken)
+    /// text: never a panic, always exactly that topology.
+    #[test]
+    fn writing_over_any_text_gives_the_topology(which in 0usize..4, over in 0usize..4, edits in proptest::collection::vec(edit(), 0..6)) {
+        let ex = examples();
+        let t = parse(&ex[which % ex.len()]).topology;
+        prop_assert!(t.is_some());
+        if let Some(t) = t {
+            let old = apply(&ex[over % ex.len()], &edits);
+            let back = parse(&write_keeping_comments(&old, &t)).topology;
+            prop_assert_eq!(back.as_ref(), Some(&t));
         }
     }
 }
