@@ -110,10 +110,11 @@ pub fn run(
     let mut loops: BTreeSet<(u32, String, String)> = BTreeSet::new();
     let adj: BTreeMap<Family, Adjacency> =
         [Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f))).collect();
+    let mut scratch = Scratch::new(sp.list.len());
     let results = classes
         .iter()
         .map(|&(fam, rep)| match adj.get(&fam) {
-            Some(a) => simulate(t, sp, sessions, a, rep, &mut loops),
+            Some(a) => simulate(t, sp, sessions, a, rep, &mut loops, &mut scratch),
             None => ClassRoutes::default(),
         })
         .collect();
@@ -184,6 +185,36 @@ impl Adjacency {
     }
 }
 
+/// The per-speaker state of one simulation, kept between classes so that a
+/// large design does not allocate it anew for every class (it is most of the
+/// plan's allocations otherwise).
+struct Scratch {
+    /// Whether a speaker last offered its route to iBGP non-clients (to withdraw it later).
+    offered_widely: Vec<bool>,
+    rib_in: Vec<Vec<(usize, Route)>>,
+    best: Vec<Option<Route>>,
+    queued: Vec<bool>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Scratch {
+        Scratch {
+            offered_widely: vec![false; n],
+            rib_in: vec![Vec::new(); n],
+            best: vec![None; n],
+            queued: vec![false; n],
+        }
+    }
+
+    /// Back to "nothing learned", keeping the buffers.
+    fn reset(&mut self) {
+        self.offered_widely.fill(false);
+        self.rib_in.iter_mut().for_each(Vec::clear);
+        self.best.fill(None);
+        self.queued.fill(false);
+    }
+}
+
 /// Simulates the prefix of node `rep` until nothing changes.
 fn simulate(
     t: &Topology,
@@ -192,13 +223,12 @@ fn simulate(
     adj: &Adjacency,
     rep: usize,
     loops: &mut BTreeSet<(u32, String, String)>,
+    scratch: &mut Scratch,
 ) -> ClassRoutes {
     let n = sp.list.len();
-    // Whether a speaker last offered its route to iBGP non-clients (to withdraw it later).
-    let mut offered_widely = vec![false; n];
+    scratch.reset();
+    let Scratch { offered_widely, rib_in, best, queued } = scratch;
     let refer = |s: usize| if s == rep { Ref::Origin } else { Ref::Speaker(s) };
-    let mut rib_in: Vec<Vec<(usize, Route)>> = vec![Vec::new(); n];
-    let mut best: Vec<Option<Route>> = vec![None; n];
     best[rep] = Some(Route {
         peer: Ref::Origin,
         session: usize::MAX,
@@ -211,7 +241,6 @@ fn simulate(
         local: true,
     });
     let mut queue: VecDeque<usize> = VecDeque::from([rep]);
-    let mut queued = vec![false; n];
     queued[rep] = true;
     // Generous bound: BGP without MED converges long before; never loop forever.
     let mut budget = 64 * (n + sessions.len() + 1);
@@ -262,7 +291,7 @@ fn simulate(
     ClassRoutes {
         representative: rep,
         best: best
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(i, r)| {
                 r.filter(|r| !r.local && i != rep).map(|r| Entry {
