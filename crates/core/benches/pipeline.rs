@@ -44,6 +44,13 @@ fn render_files(b: Bencher, sites: usize) {
     b.bench(|| meshplan_core::render::render(black_box(&p)));
 }
 
+/// The zip writer alone, over the bundle's files (plan.json and topology.yaml included).
+#[divan::bench(args = SITES, sample_count = 5)]
+fn zip_files(b: Bencher, sites: usize) {
+    let files = meshplan_core::bundle::files(&scale::design(sites, 10)).unwrap_or_default();
+    b.bench(|| meshplan_core::bundle::zip(black_box("scale"), black_box(&files)));
+}
+
 #[divan::bench(args = SITES, sample_count = 5)]
 fn export_zip(b: Bencher, sites: usize) {
     let t = scale::design(sites, 10);
