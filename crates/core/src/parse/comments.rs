@@ -169,7 +169,7 @@ fn key_of(s: &str) -> Option<(String, &str)> {
             None if (c == '"' || c == '\'') && i == 0 => quote = Some(c),
             None if c == ':' => {
                 let after = &s[i + 1..];
-                if after.is_empty() || after.starts_with([' ', '\t']) {
+                if after.is_empty() || after.starts_with([' ', '\t', '\r']) {
                     let key = s[..i].trim().trim_matches(|q| q == '"' || q == '\'').to_string();
                     return Some((key, after));
                 }
@@ -212,7 +212,7 @@ fn attach(lines: &[Line<'_>], remap: &dyn Fn(&str) -> Option<String>) -> BTreeMa
                     let n = out.entry(path).or_default();
                     n.before = std::mem::take(&mut pending);
                     n.gap = gap;
-                    n.trailing = l.trailing.map(str::to_string);
+                    n.trailing = l.trailing.map(|c| c.trim_end().to_string());
                 }
                 pending.clear();
                 gap = false;
@@ -330,6 +330,13 @@ mod tests {
         assert_eq!(split_comment("a: b#c"), ("a: b#c", None));
         assert_eq!(key_of("\"a b\": 1"), Some(("a b".to_string(), " 1")));
         assert_eq!(key_of("https://x"), None);
+    }
+
+    #[test]
+    fn windows_line_ends_are_read_like_unix_ones() {
+        let unix = paths("a:\n  b: 1  # one\n");
+        let dos = paths("a:\r\n  b: 1  # one\r\n");
+        assert_eq!(unix.iter().map(|p| &p.0).collect::<Vec<_>>(), dos.iter().map(|p| &p.0).collect::<Vec<_>>());
     }
 
     #[test]
