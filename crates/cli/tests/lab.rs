@@ -268,6 +268,34 @@ fn ctrl_c_tears_the_lab_down() {
     clean.check();
 }
 
+/// Flannel host-gw: no BGP at all; every node routes to the others' pod ranges
+/// directly over the one LAN, which the lab's kernel tables must show.
+#[test]
+fn flannel_host_gw_routes_directly_on_one_lan() {
+    let clean = start();
+    let src = fs::read_to_string(root().join("examples/flannel-metallb-pi.yaml"))
+        .unwrap_or_default()
+        .replace("backend: vxlan", "backend: host-gw");
+    assert!(src.contains("backend: host-gw"), "the example's flannel backend moved");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lab-host-gw");
+    let _ = fs::create_dir_all(&dir);
+    let file = dir.join("topology.yaml");
+    fs::write(&file, src).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out) = meshplan(&["lab", "run", &file.to_string_lossy()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0/0 session ends Established"), "host-gw has no BGP: {out}");
+    for node in ["node1", "node2", "node3", "node4"] {
+        assert!(
+            out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == [node, "3", "3", "0", "match"]),
+            "{node} has a direct route to each other node's pod range: {out}"
+        );
+    }
+    let lines = ping_line(&out, "home → home");
+    assert!(lines.len() == 1 && lines[0].contains("-s 1472 pass") && lines[0].contains("1500 tight"), "{out}");
+    assert!(out.contains("PASS"), "{out}");
+    clean.check();
+}
+
 #[test]
 fn encapsulated_designs_are_refused() {
     let _clean = start();
