@@ -54,7 +54,9 @@ pub fn export(text: String, done: impl FnOnce(Result<Vec<u8>, String>) + 'static
                 Err(e) => return Some((done, e)),
             }
         }
-        let s = slot.as_mut()?;
+        let Some(s) = slot.as_mut() else {
+            return Some((done, "the export worker could not be started".to_string()));
+        };
         if s.ready {
             if let Err(e) = s.worker.post_message(&JsValue::from_str(&text)) {
                 return Some((done, format!("the export worker refused the design: {e:?}")));
