@@ -96,6 +96,17 @@ impl Clean {
 }
 
 /// The result table's line for one pair of locations.
+/// An example with one line changed, written where the test binary keeps its files.
+fn variant(example: &str, from: &str, to: &str) -> PathBuf {
+    let src = fs::read_to_string(root().join(format!("examples/{example}.yaml"))).unwrap_or_default();
+    assert!(src.contains(from), "examples/{example}.yaml no longer has `{from}`");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lab-{example}-{}", to.replace([':', ' '], "")));
+    let _ = fs::create_dir_all(&dir);
+    let file = dir.join("topology.yaml");
+    fs::write(&file, src.replace(from, to)).unwrap_or_else(|e| panic!("{e}"));
+    file
+}
+
 fn ping_line<'a>(out: &'a str, pair: &str) -> Vec<&'a str> {
     out.lines().skip_while(|l| !l.starts_with("== lab")).filter(|l| l.trim_start().starts_with(pair)).collect()
 }
@@ -273,14 +284,7 @@ fn ctrl_c_tears_the_lab_down() {
 #[test]
 fn flannel_host_gw_routes_directly_on_one_lan() {
     let clean = start();
-    let src = fs::read_to_string(root().join("examples/flannel-metallb-pi.yaml"))
-        .unwrap_or_default()
-        .replace("backend: vxlan", "backend: host-gw");
-    assert!(src.contains("backend: host-gw"), "the example's flannel backend moved");
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lab-host-gw");
-    let _ = fs::create_dir_all(&dir);
-    let file = dir.join("topology.yaml");
-    fs::write(&file, src).unwrap_or_else(|e| panic!("{e}"));
+    let file = variant("flannel-metallb-pi", "backend: vxlan", "backend: host-gw");
     let (code, out) = meshplan(&["lab", "run", &file.to_string_lossy()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("0/0 session ends Established"), "host-gw has no BGP: {out}");
@@ -299,13 +303,7 @@ fn flannel_host_gw_routes_directly_on_one_lan() {
 #[test]
 fn encapsulated_designs_are_refused() {
     let _clean = start();
-    let src = fs::read_to_string(root().join("examples/calico-wds-hkg.yaml"))
-        .unwrap_or_default()
-        .replace("encapsulation: none", "encapsulation: ipip");
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lab-ipip");
-    let _ = fs::create_dir_all(&dir);
-    let file = dir.join("topology.yaml");
-    fs::write(&file, src).unwrap_or_else(|e| panic!("{e}"));
+    let file = variant("calico-wds-hkg", "encapsulation: none", "encapsulation: ipip");
     let (code, out) = meshplan(&["lab", "run", &file.to_string_lossy()]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("cannot emulate this design: Calico IP-in-IP: this kernel has no ipip device"), "{out}");
