@@ -564,19 +564,20 @@ await test('BGP session overlay and keyboard: Tab reaches the drawing, arrows mo
   await page.waitForSelector('[data-node="kubemaster"].selected', { state: 'detached' });
 });
 
-let perfNote = '';
-await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-plan after an edit under 100 ms', async () => {
+/// Pastes the generated design of `sites` × 10 nodes, then changes one link MTU
+/// in the text `rounds` times; returns the medians of the core's own timing
+/// (parse; checks and plan) and of the whole update, from the input event until
+/// the drawing shows the new MTU.
+async function measureReplan(sites, rounds, shotName) {
   const p = await newPage(ctx);
   await open(p);
-  const design = scaleDesign();
+  const design = scaleDesign(sites);
   await pasteYaml(p, design);
-  await p.waitForSelector('[data-node="site059-n09"]', { timeout: 30000 });
-  // The edit: one link MTU changed in the text (pasted: one input event). The app
-  // times the core (parse; checks and plan); the page times the whole update, from
-  // the input event until the drawing shows the new MTU.
+  const last = `site${String(sites - 1).padStart(3, '0')}-n09`;
+  await p.waitForSelector(`[data-node="${last}"]`, { timeout: 60000 });
   await p.click(tid('tab-yaml'));
   const times = [];
-  for (const mtu of [1400, 1380, 1360, 1340, 1320]) {
+  for (const mtu of [1400, 1380, 1360, 1340, 1320].slice(0, rounds)) {
     const text = design.replace('kind: wireguard}', `kind: wireguard, mtu: ${mtu}}`);
     const t = await p.evaluate(
       ([text, mtu]) =>
@@ -598,16 +599,28 @@ await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-plan a
     times.push({ ...core, page: t });
   }
   await p.click(tid('tab-plan'));
-  await shot(p, '08-600-nodes');
+  await shot(p, shotName);
+  await p.close();
   const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const parse = median(times.map((t) => t.analyze));
   const plan = median(times.map((t) => t.plan));
   const page = median(times.map((t) => t.page));
-  perfNote = `median of 5: parse ${parse.toFixed(1)} ms + check and plan ${plan.toFixed(1)} ms = ${(parse + plan).toFixed(1)} ms; edit to redrawn page ${page.toFixed(0)} ms`;
-  await p.close();
-  if (!have.plan) return { pending: `needs core module \`plan\` to measure re-planning; measured ${perfNote}` };
-  assert(parse + plan < 100, `re-planning took ${(parse + plan).toFixed(1)} ms (goal: under 100 ms)`);
-  return perfNote;
+  const note = `median of ${rounds}: parse ${parse.toFixed(1)} ms + check and plan ${plan.toFixed(1)} ms = ${(parse + plan).toFixed(1)} ms; edit to redrawn page ${page.toFixed(0)} ms`;
+  return { parse, plan, page, note };
+}
+
+await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-plan after an edit under 100 ms', async () => {
+  const m = await measureReplan(60, 5, '08-600-nodes');
+  if (!have.plan) return { pending: `needs core module \`plan\` to measure re-planning; measured ${m.note}` };
+  assert(m.parse + m.plan < 100, `re-planning took ${(m.parse + m.plan).toFixed(1)} ms (goal: under 100 ms)`);
+  return m.note;
+});
+
+// Measured and reported, not held to a time: the 2,000-node design's backbone
+// mesh alone has 79,800 sessions.
+await test('2000-node design (200 sites × 10 nodes): re-plan after an edit, measured', async () => {
+  if (!have.plan) return { pending: 'needs core module `plan`' };
+  return (await measureReplan(200, 3, '09-2000-nodes')).note;
 });
 
 await test('no uncaught page error', async () => {
