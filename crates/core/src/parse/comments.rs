@@ -26,8 +26,12 @@ pub fn write_keeping_comments(old: &str, t: &Topology) -> String {
     if !old_lines.iter().any(|l| l.trailing.is_some() || l.kind == Kind::Comment) {
         return new;
     }
-    let remap = link_remap(old, t);
-    let notes = attach(&old_lines, &remap);
+    let mut notes = attach(&old_lines);
+    // Reading the old text again is only worth it when notes sit on links.
+    if notes.keys().any(|p| p.starts_with("links[")) {
+        let remap = link_remap(old, t);
+        notes = notes.into_iter().filter_map(|(p, n)| Some((remap(&p)?, n))).collect();
+    }
     let merged = merge(&new, &notes);
     // Never trade the topology for a comment: the text must read back as `t`.
     match parse(&merged).topology {
@@ -190,9 +194,9 @@ struct Notes {
     trailing: Option<String>,
 }
 
-/// Comments by the path of the line they belong to; the comments after the
-/// last line are under "".
-fn attach(lines: &[Line<'_>], remap: &dyn Fn(&str) -> Option<String>) -> BTreeMap<String, Notes> {
+/// Comments (and blank lines before them) by the path of the line they belong
+/// to, for the lines that have any; the comments after the last line are under "".
+fn attach(lines: &[Line<'_>]) -> BTreeMap<String, Notes> {
     let mut out: BTreeMap<String, Notes> = BTreeMap::new();
     let mut pending: Vec<String> = Vec::new();
     let mut gap = false;
@@ -202,17 +206,10 @@ fn attach(lines: &[Line<'_>], remap: &dyn Fn(&str) -> Option<String>) -> BTreeMa
             Kind::Blank => gap = gap || pending.is_empty(),
             Kind::Comment => pending.push(l.text.trim().to_string()),
             Kind::Start => {
-                let Some(path) = remap(&l.path) else {
-                    pending.clear();
-                    gap = false;
-                    continue;
-                };
                 // A path seen twice (a duplicate key) keeps the first's notes.
-                if seen.insert(path.clone()) {
-                    let n = out.entry(path).or_default();
-                    n.before = std::mem::take(&mut pending);
-                    n.gap = gap;
-                    n.trailing = l.trailing.map(|c| c.trim_end().to_string());
+                let trailing = l.trailing.map(|c| c.trim_end().to_string());
+                if seen.insert(l.path.clone()) && (gap || !pending.is_empty() || trailing.is_some()) {
+                    out.insert(l.path.clone(), Notes { before: std::mem::take(&mut pending), gap, trailing });
                 }
                 pending.clear();
                 gap = false;
