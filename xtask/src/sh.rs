@@ -40,3 +40,11 @@ pub fn output(prog: &str, args: &[&str]) -> Option<String> {
 pub fn have(prog: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {prog} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
 }
+
+/// Size of `bytes` gzipped at level 9, as a static server would send them.
+pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).map_err(|e| e.to_string())?;
+    Ok(e.finish().map_err(|e| e.to_string())?.len())
+}

@@ -75,7 +75,6 @@ fn e2e() -> Result {
 /// as a static server would send it): the page's own module loads with the page,
 /// the export worker's on the first export.
 fn wasm_sizes() -> Result {
-    use std::io::Write;
     let dist = sh::root().join("dist");
     let mut files: Vec<_> = std::fs::read_dir(&dist)
         .map_err(|e| format!("cannot list {}: {e}", dist.display()))?
@@ -85,12 +84,10 @@ fn wasm_sizes() -> Result {
     files.sort();
     for f in files {
         let bytes = std::fs::read(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes).map_err(|e| e.to_string())?;
-        let gz = gz.finish().map_err(|e| e.to_string())?;
+        let gz = sh::gzip_len(&bytes)?;
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let role = if name.starts_with("meshplan-export") { "export worker, loaded on first export" } else { "page" };
-        println!("wasm: {name}: {} KB raw, {} KB gzipped ({role})", bytes.len() / 1000, gz.len() / 1000);
+        println!("wasm: {name}: {} KB raw, {} KB gzipped ({role})", bytes.len() / 1000, gz / 1000);
     }
     Ok(())
 }

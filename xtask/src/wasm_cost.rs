@@ -8,7 +8,6 @@
 //! (raw and gzipped, without names) are exact.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use crate::sh::{self, output, root, Result};
@@ -93,7 +92,7 @@ pub fn run(args: &[String]) -> Result {
     println!(
         "\n{bin}.wasm: {} KB raw, {} KB gzipped (-9), without names",
         plain_bytes.len() / 1000,
-        gz(&plain_bytes)? / 1000
+        sh::gzip_len(&plain_bytes)? / 1000
     );
     println!("{:>9}  {:>6}  crate (code and data, in the optimized module)", "bytes", "share");
     for (name, bytes) in rows.iter().take(30) {
@@ -104,12 +103,6 @@ pub fn run(args: &[String]) -> Result {
         println!("{:>9}  {:>5.1}%  ({} more crates)", rest, 100.0 * rest as f64 / total.max(1) as f64, rows.len() - 30);
     }
     Ok(())
-}
-
-fn gz(bytes: &[u8]) -> Result<usize> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(bytes).map_err(|e| e.to_string())?;
-    Ok(e.finish().map_err(|e| e.to_string())?.len())
 }
 
 /// twiggy's `top` CSV (Name,ShallowSize,…) summed per crate.
