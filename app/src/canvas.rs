@@ -119,8 +119,9 @@ struct Geo {
 
 fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
     let site = l.site_rects(t);
-    let dev: BTreeMap<String, Pt> =
-        layout::devices(t).into_iter().filter_map(|(n, _)| l.devices.get(n).map(|p| (n.to_string(), *p))).collect();
+    let dev: BTreeMap<String, Pt> = meshplan_core::sort::map(
+        layout::devices(t).into_iter().filter_map(|(n, _)| l.devices.get(n).map(|p| (n.to_string(), *p))),
+    );
     let centre = |name: &str| dev.get(name).copied().or_else(|| site.get(name).map(Rect::center));
     let links = t
         .links
@@ -177,7 +178,8 @@ struct Marks {
 
 fn marks(plan: Option<&Plan>) -> Marks {
     let Some(p) = plan else { return Marks::default() };
-    let blackholes = p.paths.iter().filter_map(|x| x.blackhole.as_ref().map(|b| b.device.clone())).collect();
+    let blackholes =
+        meshplan_core::sort::set(p.paths.iter().filter_map(|x| x.blackhole.as_ref().map(|b| b.device.clone())));
     let link_index = |s: &str| s.strip_prefix("links[").and_then(|r| r.split(']').next()).and_then(|i| i.parse().ok());
     let limiting_link = p.limiting.as_ref().and_then(|l| l.edge.as_deref()).and_then(link_index);
     Marks { blackholes, limiting_link }

@@ -164,7 +164,7 @@ impl Layout {
             *self = auto(t);
             return;
         }
-        let names: BTreeSet<&str> = devices(t).into_iter().map(|(n, _)| n).collect();
+        let names: BTreeSet<&str> = meshplan_core::sort::set(devices(t).into_iter().map(|(n, _)| n));
         self.devices.retain(|n, _| names.contains(n.as_str()));
         self.sites.retain(|n, _| t.sites.contains_key(n));
         // Sites with neither anchor nor placed members get a free spot first.
@@ -347,7 +347,7 @@ pub fn auto(t: &Topology) -> Layout {
     };
     for (site, block) in &blocks {
         let mut m = members(site);
-        m.sort_by_key(|d| pull(d, block));
+        meshplan_core::sort::sort_by_key(&mut m, |d| pull(d, block));
         let mc = site_cols(m.len());
         for (j, d) in m.iter().enumerate() {
             let p = Pt::new(

@@ -25,7 +25,7 @@ pub fn files(t: &Topology) -> Result<Vec<File>, Vec<Diagnostic>> {
     let mut files = render::render(&p);
     files.push(File::text("topology.yaml", crate::parse::write(t)));
     files.push(File::text("plan.json", p.to_json_text()));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::sort::sort_by(&mut files, |a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
@@ -50,7 +50,7 @@ pub fn zip(top: &str, files: &[File]) -> Vec<u8> {
         .compression_level(Some(DEFLATE_LEVEL))
         .last_modified_time(DateTime::default());
     let mut sorted: Vec<&File> = files.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::sort::sort_by(&mut sorted, |a, b| a.path.cmp(&b.path));
     for f in sorted {
         let opts = base.unix_permissions(if f.executable { 0o755 } else { 0o644 });
         // Writing into a Vec cannot fail for lack of room; a failure here would be a

@@ -160,7 +160,9 @@ impl Diagnostic {
 /// Sort diagnostics for output: by severity, then code, then path, so that two runs
 /// print the same list in the same order.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| (a.severity, a.code, &a.path, &a.message).cmp(&(b.severity, b.code, &b.path, &b.message)));
+    crate::sort::sort_by(diags, |a, b| {
+        (a.severity, a.code, &a.path, &a.message).cmp(&(b.severity, b.code, &b.path, &b.message))
+    });
 }
 
 pub fn has_errors(diags: &[Diagnostic]) -> bool {

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod render;
 pub mod scale;
 pub mod share;
+pub mod sort;
 pub mod text;
 pub mod underlay;
 

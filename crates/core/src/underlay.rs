@@ -75,7 +75,7 @@ impl Underlay {
             all.push(Vertex { name: name.clone(), kind: Kind::Host });
         }
         // Sorted by name, so index order is name order: ties resolve by name.
-        all.sort_by(|a, b| (&a.name, a.kind).cmp(&(&b.name, b.kind)));
+        crate::sort::sort_by(&mut all, |a, b| (&a.name, a.kind).cmp(&(&b.name, b.kind)));
         let mut index = BTreeMap::new();
         let mut by_name = BTreeMap::new();
         for v in all {

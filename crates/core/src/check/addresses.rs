@@ -140,9 +140,9 @@ fn families(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     let mut pod: Vec<bool> = c.pod_cidr.iter().map(|n| n.network().is_ipv4()).collect();
     let mut svc: Vec<bool> = c.service_cidr.iter().map(|n| n.network().is_ipv4()).collect();
-    pod.sort();
+    crate::sort::sort(&mut pod);
     pod.dedup();
-    svc.sort();
+    crate::sort::sort(&mut svc);
     svc.dedup();
     if !c.pod_cidr.is_empty() && !c.service_cidr.is_empty() && pod != svc {
         out.push(
@@ -176,7 +176,7 @@ fn families(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         let mut fams: Vec<bool> = node.address.iter().map(|a| a.is_ipv4()).collect();
-        fams.sort();
+        crate::sort::sort(&mut fams);
         if fams.windows(2).any(|w| w[0] == w[1]) {
             out.push(Diagnostic::new(
                 Code::E035,

@@ -18,7 +18,7 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
 
     // Sites with nodes, and whether anything leaves them.
     let node_sites: BTreeSet<&str> =
-        t.nodes.values().map(|n| n.site.as_str()).filter(|s| t.sites.contains_key(*s)).collect();
+        crate::sort::set(t.nodes.values().map(|n| n.site.as_str()).filter(|s| t.sites.contains_key(*s)));
     let mut closed: BTreeSet<&str> = BTreeSet::new();
     if node_sites.len() > 1 {
         // The site each link end stands in (a site itself, or a device's site).

@@ -30,7 +30,7 @@ pub fn write_keeping_comments(old: &str, t: &Topology) -> String {
     // Reading the old text again is only worth it when notes sit on links.
     if notes.keys().any(|p| p.starts_with("links[")) {
         let remap = link_remap(old, t);
-        notes = notes.into_iter().filter_map(|(p, n)| Some((remap(&p)?, n))).collect();
+        notes = crate::sort::map(notes.into_iter().filter_map(|(p, n)| Some((remap(&p)?, n))));
     }
     let merged = merge(&new, &notes);
     // Never trade the topology for a comment: the text must read back as `t`.

@@ -33,7 +33,7 @@ pub fn run(t: &Topology, sp: &Speakers, sessions: &[Session], diags: &mut Vec<Di
             }
         }
     }
-    let node_sites: BTreeSet<&str> = t.nodes.values().map(|x| x.site.as_str()).collect();
+    let node_sites: BTreeSet<&str> = crate::sort::set(t.nodes.values().map(|x| x.site.as_str()));
     if sp.list.iter().any(|s| s.kind == Kind::Node) {
         for site in &node_sites {
             match served_by.get(site).map(Vec::as_slice) {

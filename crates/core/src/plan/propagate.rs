@@ -109,7 +109,7 @@ pub fn run(
 
     let mut loops: BTreeSet<(u32, String, String)> = BTreeSet::new();
     let adj: BTreeMap<Family, Adjacency> =
-        [Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f))).collect();
+        crate::sort::map([Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f))));
     let mut scratch = Scratch::new(sp.list.len());
     let results = classes
         .iter()
@@ -150,7 +150,7 @@ fn peer_keys(sp: &Speakers, sessions: &[Session]) -> BTreeMap<(usize, Family), V
         }
     }
     for v in out.values_mut() {
-        v.sort();
+        crate::sort::sort(v);
     }
     out
 }

@@ -180,7 +180,7 @@ impl Plan {
             })
             .map(|p| p.to.as_str())
             .collect();
-        to.sort_unstable();
+        crate::sort::sort(&mut to);
         to.dedup();
         let missing = if to.is_empty() {
             Vec::new()
@@ -413,7 +413,8 @@ impl<'a> Reaches<'a> {
     fn new(plan: &'a Plan) -> Reaches<'a> {
         let r = &plan.routing;
         let names: Vec<&str> = plan.devices().map(String::as_str).collect();
-        let node_index: BTreeMap<&str, usize> = plan.nodes.keys().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let node_index: BTreeMap<&str, usize> =
+            crate::sort::map(plan.nodes.keys().enumerate().map(|(i, n)| (n.as_str(), i)));
         let node: Vec<Option<usize>> = names.iter().map(|n| node_index.get(n).copied()).collect();
         let speaker: Vec<Option<usize>> = names.iter().map(|n| plan.speakers.get(n)).collect();
 
@@ -460,10 +461,10 @@ impl<'a> Reaches<'a> {
             }
         }
         let union = |locs: &mut Vec<usize>| -> Vec<usize> {
-            locs.sort_unstable();
+            crate::sort::sort(locs);
             locs.dedup();
             let mut out: Vec<usize> = locs.iter().flat_map(|&l| prefixes_at[l].iter().copied()).collect();
-            out.sort_unstable();
+            crate::sort::sort(&mut out);
             out.dedup();
             out
         };
@@ -650,8 +651,8 @@ impl<'a> Reaches<'a> {
                     t.except.extend(buf.iter().filter_map(|(_, x)| x.as_ref().map(|(_, r)| *r)));
                 }
             }
-            t.except.sort_by_key(|r| r.prefix);
-            t.without.sort_unstable();
+            crate::sort::sort_by_key(&mut t.except, |r| r.prefix);
+            crate::sort::sort(&mut t.without);
             let next = out.patterns.len();
             t.pattern = *ids.entry(pattern.clone()).or_insert_with(|| {
                 out.patterns.push(pattern);
@@ -716,17 +717,17 @@ impl<'a> Reaches<'a> {
         }
         rows.into_values()
             .map(|mut r| {
-                r.sites.sort_unstable();
+                crate::sort::sort(&mut r.sites);
                 r.sites.dedup();
-                r.origin_list.sort_unstable();
+                crate::sort::sort(&mut r.origin_list);
                 r.origin_list.dedup();
                 r.origins = r.origin_list.len();
                 if let RowVia::Peers(v) = &mut r.via {
-                    v.sort_unstable();
+                    crate::sort::sort(v);
                     v.dedup();
                 }
                 if let RowHop::Addresses(v) = &mut r.next_hop {
-                    v.sort_unstable();
+                    crate::sort::sort(v);
                     v.dedup();
                 }
                 r

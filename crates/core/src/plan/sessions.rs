@@ -44,7 +44,7 @@ pub fn speakers(t: &Topology) -> Speakers {
             });
         }
     }
-    let client_sites: BTreeSet<&str> = t.nodes.values().map(|n| n.site.as_str()).collect();
+    let client_sites: BTreeSet<&str> = crate::sort::set(t.nodes.values().map(|n| n.site.as_str()));
     for (name, r) in &t.routers {
         if !r.daemon.speaks_bgp() {
             continue;
@@ -65,29 +65,26 @@ pub fn speakers(t: &Topology) -> Speakers {
             daemon: Some(r.daemon),
         });
     }
-    let index = list.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
+    let index = crate::sort::map(list.iter().enumerate().map(|(i, s)| (s.name.clone(), i)));
     Speakers { list, index }
 }
 
 pub fn router_plans(t: &Topology, speakers: &Speakers) -> BTreeMap<String, RouterPlan> {
-    t.routers
-        .iter()
-        .map(|(name, r)| {
-            let sp = speakers.get(name).map(|i| &speakers.list[i]);
-            (
-                name.clone(),
-                RouterPlan {
-                    site: r.site.clone(),
-                    daemon: r.daemon,
-                    asn: t.router_asn(r),
-                    router_id: r.router_id(),
-                    addresses: r.address.0.clone(),
-                    serves: r.serves.clone(),
-                    cluster_id: sp.and_then(|s| s.cluster_id),
-                },
-            )
-        })
-        .collect()
+    crate::sort::map(t.routers.iter().map(|(name, r)| {
+        let sp = speakers.get(name).map(|i| &speakers.list[i]);
+        (
+            name.clone(),
+            RouterPlan {
+                site: r.site.clone(),
+                daemon: r.daemon,
+                asn: t.router_asn(r),
+                router_id: r.router_id(),
+                addresses: r.address.0.clone(),
+                serves: r.serves.clone(),
+                cluster_id: sp.and_then(|s| s.cluster_id),
+            },
+        )
+    }))
 }
 
 /// What adding sessions needs, computed once: the cluster's families and each
@@ -99,7 +96,7 @@ struct Ctx {
 }
 
 pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session> {
-    let families: BTreeSet<Family> = t.cluster.pod_cidr.iter().map(Family::of_net).collect();
+    let families: BTreeSet<Family> = crate::sort::set(t.cluster.pod_cidr.iter().map(Family::of_net));
     let vertex: Vec<Option<usize>> = sp.list.iter().map(|s| underlay.device(&s.name).map(|v| v.index())).collect();
     let attached = vertex
         .iter()
@@ -107,7 +104,7 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
             let mut n: Vec<usize> = v
                 .map(|v| underlay.graph.neighbors(petgraph::graph::NodeIndex::new(v)).map(|x| x.index()).collect())
                 .unwrap_or_default();
-            n.sort_unstable();
+            crate::sort::sort(&mut n);
             n.dedup();
             n
         })
@@ -224,7 +221,7 @@ pub fn share_network(u: &Underlay, a: &str, b: &str) -> bool {
     let (Some(ia), Some(ib)) = (u.device(a), u.device(b)) else {
         return false;
     };
-    let na: BTreeSet<_> = u.graph.neighbors(ia).collect();
+    let na: BTreeSet<_> = crate::sort::set(u.graph.neighbors(ia));
     if na.contains(&ib) {
         return true;
     }

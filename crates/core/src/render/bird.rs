@@ -189,7 +189,7 @@ pub fn families(plan: &Plan, sides: &[Side]) -> Vec<Family> {
     if f.is_empty() {
         f = plan.cluster.pod_cidr.iter().map(Family::of_net).collect();
     }
-    f.sort();
+    crate::sort::sort(&mut f);
     f.dedup();
     f
 }

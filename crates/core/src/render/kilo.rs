@@ -458,7 +458,7 @@ fn expected_edges(plan: &Plan) -> Vec<(String, String, String)> {
             out.push((a, b, format!("inside {}, through its leader {}", x.name, x.leader)));
         }
     }
-    out.sort();
+    crate::sort::sort(&mut out);
     out
 }
 

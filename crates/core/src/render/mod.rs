@@ -49,6 +49,6 @@ pub fn render(plan: &Plan) -> Vec<File> {
     files.extend(ansible::files(plan));
     files.extend(artifacts::files(plan));
     files.extend(runbook::files(plan));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::sort::sort_by(&mut files, |a, b| a.path.cmp(&b.path));
     files
 }

@@ -416,14 +416,14 @@ fn diagram_summary(plan: &Plan, o: &mut String) {
         .iter()
         .map(|((a, b, label), n)| format!("  {} ---|\"{label}{}\"| {}", boxes[*a], times(*n), boxes[*b]))
         .collect();
-    lines.sort();
+    crate::sort::sort(&mut lines);
     let draw_sessions = links.len() + sessions.len() <= MAX_EDGES;
     if draw_sessions {
         let mut dotted: Vec<String> = sessions
             .iter()
             .map(|((a, b, kind, role), n)| format!("  {} -.-|\"{kind} {role}{}\"| {}", boxes[*a], times(*n), boxes[*b]))
             .collect();
-        dotted.sort();
+        crate::sort::sort(&mut dotted);
         lines.extend(dotted);
     }
     for l in &lines {

@@ -138,7 +138,7 @@ fn session_lists(plan: &Plan) -> (Vec<String>, Vec<String>) {
             continue;
         }
         let mut sorted: Vec<(&str, IpAddr)> = members.into_values().collect();
-        sorted.sort();
+        crate::sort::sort(&mut sorted);
         let mut line = family_flag(*fam).to_string();
         for (n, a) in &sorted {
             let _ = write!(line, " {n} {a}");
@@ -462,7 +462,7 @@ fn mtu_checks(plan: &Plan, o: &mut String) {
         && done.iter().all(|&(_, to)| is_from[to]);
     let fams: Vec<Family> = {
         let mut f: Vec<Family> = plan.cluster.pod_cidr.iter().map(Family::of_net).collect();
-        f.sort();
+        crate::sort::sort(&mut f);
         f.dedup();
         f
     };
