@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 
 use meshplan_core::model::{Addresses, Host, Link, LinkKind, Node, Role, Router, Site, SiteKind};
+use meshplan_core::yaml::{self, Map, Value};
 use meshplan_core::Topology;
-use serde_yaml_ng::{Mapping, Value};
 
 use crate::sel::Sel;
 
@@ -28,7 +28,9 @@ cluster:
 
 /// Every name in use, sites and devices alike.
 fn names(t: &Topology) -> BTreeSet<&str> {
-    t.sites.keys().chain(t.nodes.keys()).chain(t.routers.keys()).chain(t.hosts.keys()).map(String::as_str).collect()
+    meshplan_core::sort::set(
+        t.sites.keys().chain(t.nodes.keys()).chain(t.routers.keys()).chain(t.hosts.keys()).map(String::as_str),
+    )
 }
 
 /// `base-1`, `base-2`, …: the first that names nothing yet.
@@ -39,11 +41,12 @@ pub fn unique_name(t: &Topology, base: &str) -> String {
 
 /// Every address a device already has.
 fn used_addresses(t: &Topology) -> BTreeSet<IpAddr> {
-    t.nodes
-        .values()
-        .flat_map(|n| n.address.iter().copied())
-        .chain(t.routers.values().flat_map(|r| r.address.iter().copied()))
-        .collect()
+    meshplan_core::sort::set(
+        t.nodes
+            .values()
+            .flat_map(|n| n.address.iter().copied())
+            .chain(t.routers.values().flat_map(|r| r.address.iter().copied())),
+    )
 }
 
 /// An unused IPv4 address for a new device: next to the site's others, or in a
@@ -318,70 +321,63 @@ pub enum Input {
 }
 
 /// The YAML value for a field's text; `None` removes the field (its default applies).
-pub fn field_value(input: Input, text: &str) -> Result<Option<Value>, String> {
+pub fn field_value(input: Input, text: &str) -> Result<Option<yaml::Node>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    let items = || -> Vec<Value> {
-        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_string())).collect()
+    let items = || -> Vec<yaml::Node> {
+        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(yaml::Node::string).collect()
     };
     Ok(Some(match input {
-        Input::Text => Value::String(text.to_string()),
-        Input::Scalar => serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("not a value: {e}"))?,
+        Input::Text => yaml::Node::string(text),
+        Input::Scalar => yaml::read(text).map_err(|e| format!("not a value: {}", e.message))?,
         Input::List => {
             let mut v = items();
             if v.len() == 1 {
                 v.remove(0)
             } else {
-                Value::Sequence(v)
+                yaml::Node::new(Value::Seq(v))
             }
         }
-        Input::Seq => Value::Sequence(items()),
+        Input::Seq => yaml::Node::new(Value::Seq(items())),
     }))
 }
 
 /// Sets the field at `path` (`["nodes", "kubemaster", "address"]`, `["links", "3", "mtu"]`)
 /// and reads the document back with the core's parser.
-pub fn set_field(t: &Topology, path: &[&str], value: Option<Value>) -> Result<Topology, String> {
+pub fn set_field(t: &Topology, path: &[&str], value: Option<yaml::Node>) -> Result<Topology, String> {
     let mut doc = document(t)?;
     let Some((last, parents)) = path.split_last() else {
         return Err("empty path".into());
     };
     let mut cur = &mut doc;
     for seg in parents {
-        cur = match cur {
-            Value::Sequence(s) => seg.parse::<usize>().ok().and_then(|i| s.get_mut(i)).ok_or("no such element")?,
-            Value::Mapping(m) => {
-                let key = Value::String(seg.to_string());
-                if !m.contains_key(&key) {
-                    m.insert(key.clone(), Value::Mapping(Mapping::new()));
+        cur = match &mut cur.value {
+            Value::Seq(s) => seg.parse::<usize>().ok().and_then(|i| s.get_mut(i)).ok_or("no such element")?,
+            Value::Map(m) => {
+                if m.get(seg).is_none() {
+                    m.insert(seg, yaml::Node::new(Value::Map(Map::default())));
                 }
-                m.get_mut(&key).ok_or("no such element")?
+                m.get_mut(seg).ok_or("no such element")?
             }
-            _ => return Err(format!("`{seg}` is not a section")),
+            Value::Scalar(_) => return Err(format!("`{seg}` is not a section")),
         };
     }
-    match cur {
-        Value::Mapping(m) => {
-            let key = Value::String(last.to_string());
-            match value {
-                Some(v) => {
-                    m.insert(key, v);
-                }
-                None => {
-                    m.remove(&key);
-                }
+    match &mut cur.value {
+        Value::Map(m) => match value {
+            Some(v) => m.insert(last, v),
+            None => {
+                m.remove(last);
             }
-        }
-        Value::Sequence(s) => {
+        },
+        Value::Seq(s) => {
             let slot = last.parse::<usize>().ok().and_then(|i| s.get_mut(i)).ok_or("no such element")?;
             *slot = value.ok_or("this value cannot be empty")?;
         }
-        _ => return Err("the field's parent is not a section".into()),
+        Value::Scalar(_) => return Err("the field's parent is not a section".into()),
     }
-    let text = serde_yaml_ng::to_string(&doc).map_err(|e| e.to_string())?;
-    let parsed = meshplan_core::parse(&text);
+    let parsed = meshplan_core::parse(&yaml::emit(&doc));
     match (parsed.topology, parsed.diagnostics.first()) {
         (Some(t), None) => Ok(t),
         (_, Some(d)) => Err(d.message.clone()),
@@ -389,19 +385,19 @@ pub fn set_field(t: &Topology, path: &[&str], value: Option<Value>) -> Result<To
     }
 }
 
-/// The topology as a YAML document, read back from the core's own writing of it.
-pub fn document(t: &Topology) -> Result<Value, String> {
-    serde_yaml_ng::from_str(&meshplan_core::write(t)).map_err(|e| e.to_string())
+/// The topology as a YAML document.
+pub fn document(t: &Topology) -> Result<yaml::Node, String> {
+    yaml::to_value(t)
 }
 
 /// The text a field shows: the YAML of its value, lists as `a, b`.
-pub fn field_text(doc: &Value, path: &[&str]) -> String {
+pub fn field_text(doc: &yaml::Node, path: &[&str]) -> String {
     let mut cur = doc;
     for seg in path {
-        let next = match cur {
-            Value::Sequence(s) => seg.parse::<usize>().ok().and_then(|i| s.get(i)),
-            Value::Mapping(m) => m.get(*seg),
-            _ => None,
+        let next = match &cur.value {
+            Value::Seq(s) => seg.parse::<usize>().ok().and_then(|i| s.get(i)),
+            Value::Map(m) => m.get(seg),
+            Value::Scalar(_) => None,
         };
         match next {
             Some(n) => cur = n,
@@ -411,14 +407,12 @@ pub fn field_text(doc: &Value, path: &[&str]) -> String {
     scalar_text(cur)
 }
 
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Sequence(s) => s.iter().map(scalar_text).collect::<Vec<_>>().join(", "),
-        other => serde_yaml_ng::to_string(other).unwrap_or_default().trim().to_string(),
+fn scalar_text(v: &yaml::Node) -> String {
+    match &v.value {
+        _ if v.is_null() => String::new(),
+        Value::Scalar(s) => s.text.clone(),
+        Value::Seq(s) => s.iter().map(scalar_text).collect::<Vec<_>>().join(", "),
+        Value::Map(_) => yaml::emit(v).trim().to_string(),
     }
 }
 

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use meshplan_core::yaml;
 use meshplan_core::Topology;
-use serde_yaml_ng::Value;
 
 use crate::edit::{self, Input};
 use crate::notebook::DiagList;
@@ -169,7 +169,7 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
 }
 
 /// The current text of a field, as the form shows it.
-fn current(doc: &Value, s: &Spec) -> String {
+fn current(doc: &yaml::Node, s: &Spec) -> String {
     let path: Vec<&str> = s.path.iter().map(String::as_str).collect();
     let v = edit::field_text(doc, &path);
     if let FieldKind::Choice { .. } = s.kind {
@@ -188,7 +188,7 @@ fn current(doc: &Value, s: &Spec) -> String {
 }
 
 #[component]
-fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<Value>) -> impl IntoView {
+fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl IntoView {
     let app = expect_context::<App>();
     let error = RwSignal::new(None::<String>);
     let value = current(&doc, &spec);
@@ -298,7 +298,7 @@ pub fn Inspector() -> impl IntoView {
         };
         let own: Vec<_> = d.diagnostics.iter().filter(|x| sel.owns_path(&x.path)).cloned().collect();
         let specs = fields(&t, &sel);
-        let doc = Arc::new(edit::document(&t).unwrap_or(Value::Null));
+        let doc = Arc::new(edit::document(&t).unwrap_or_else(|_| yaml::Node::plain("")));
         let has_name = sel.name().is_some();
         let deletable = sel != Sel::Cluster;
         let stale = d.stale;

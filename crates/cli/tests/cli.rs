@@ -57,7 +57,8 @@ fn damaged_yaml_gives_line_and_column_with_a_caret() {
     assert_eq!(o.status.code(), Some(1));
     let out = text(&o);
     assert!(out.contains("error[E003]"), "{out}");
-    assert!(out.contains("topology.yaml:4:1"), "{out}");
+    // The unclosed `[` of `cluster: [oops` is where the fix goes.
+    assert!(out.contains("topology.yaml:3:10"), "{out}");
     assert!(out.contains('^'), "{out}");
 }
 

@@ -20,6 +20,7 @@ pub mod share;
 pub mod sort;
 pub mod text;
 pub mod underlay;
+pub mod yaml;
 
 #[cfg(test)]
 mod test_support;

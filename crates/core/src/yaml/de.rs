@@ -1,0 +1,508 @@
+//! `Node` → any `Deserialize` type. Plain scalars are resolved by the type asked
+//! for, as YAML 1.2's core schema says (so `name: 1500` is a name and
+//! `mtu: 1500` a number). Every error carries the path of the element it is
+//! about (`nodes.a.address`) and the place in the text of the innermost node.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+
+use super::{Node, Style, Value};
+use crate::diag::Span;
+
+/// Why a node does not fit the type asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeError {
+    /// Map keys and `[index]` segments from the root to the element.
+    pub path: Vec<String>,
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+/// The error while deserializing: boxed, so that every `Result` the many
+/// monomorphized visitor paths pass around stays one pointer wide (smaller and
+/// faster code than moving the whole error at each step).
+#[derive(Debug)]
+struct Failure(Box<DeError>);
+
+impl Failure {
+    /// Places an error that has no place yet at `span`.
+    fn at(mut self, span: Option<Span>) -> Failure {
+        if self.0.span.is_none() {
+            self.0.span = span;
+        }
+        self
+    }
+    fn under(mut self, segment: String) -> Failure {
+        self.0.path.insert(0, segment);
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl de::Error for Failure {
+    fn custom<T: fmt::Display>(msg: T) -> Failure {
+        Failure(Box::new(DeError { path: Vec::new(), message: msg.to_string(), span: None }))
+    }
+}
+
+/// Reads `node` as a `T`.
+pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
+    T::deserialize(NodeDe(node)).map_err(|f| *f.0)
+}
+
+/// What a plain scalar's text means in YAML 1.2's core schema.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Resolved {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Str,
+}
+
+pub(crate) fn resolve(text: &str) -> Resolved {
+    if super::is_null_text(text) {
+        return Resolved::Null;
+    }
+    match text {
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        _ => {}
+    }
+    if let Some(i) = int(text) {
+        return i;
+    }
+    float(text).map_or(Resolved::Str, Resolved::Float)
+}
+
+/// Decimal, `0x`, `0o` and `0b` integers with a sign; `0123` is a string (YAML 1.2).
+fn int(text: &str) -> Option<Resolved> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (digits, radix) = match unsigned.get(..2) {
+        Some("0x") => (&unsigned[2..], 16),
+        Some("0o") => (&unsigned[2..], 8),
+        Some("0b") => (&unsigned[2..], 2),
+        _ if leading_zero(unsigned) => return None,
+        _ => (unsigned, 10),
+    };
+    // from_str_radix takes a sign of its own; the text may have only one.
+    if digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if !negative {
+        return Some(Resolved::Unsigned(magnitude));
+    }
+    0i64.checked_sub_unsigned(magnitude).map(Resolved::Signed)
+}
+
+fn leading_zero(digits: &str) -> bool {
+    digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// YAML 1.2's floats: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`,
+/// `.inf` and `.nan`. The value is computed from the first 19 significant digits
+/// and a power of ten, within an ulp or two of the exact value: nothing in the
+/// topology format is a fraction (the app keeps canvas positions as floats),
+/// and it leaves std's exact decimal-to-float tables (10 KB) out of the
+/// browser's module.
+fn float(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let sign = if text.starts_with('-') { -1.0 } else { 1.0 };
+    match unsigned {
+        ".inf" | ".Inf" | ".INF" => return Some(sign * f64::INFINITY),
+        ".nan" | ".NaN" | ".NAN" if unsigned == text => return Some(f64::NAN),
+        _ => {}
+    }
+    // `0123` is a string in YAML 1.2, not a number.
+    if leading_zero(unsigned) {
+        return None;
+    }
+    let mut chars = unsigned.bytes().peekable();
+    let (mut mantissa, mut exp10, mut digits) = (0u64, 0i32, 0);
+    let mut push = |d: u8, fraction: bool| {
+        digits += 1;
+        if mantissa < 100_000_000_000_000_000 {
+            mantissa = mantissa * 10 + u64::from(d - b'0');
+            exp10 -= i32::from(fraction);
+        } else {
+            exp10 += i32::from(!fraction);
+        }
+    };
+    while let Some(d) = chars.next_if(u8::is_ascii_digit) {
+        push(d, false);
+    }
+    if chars.next_if_eq(&b'.').is_some() {
+        while let Some(d) = chars.next_if(u8::is_ascii_digit) {
+            push(d, true);
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if chars.next_if(|c| *c == b'e' || *c == b'E').is_some() {
+        let negative = matches!(chars.next_if(|c| *c == b'+' || *c == b'-'), Some(b'-'));
+        let mut e: i32 = 0;
+        let mut any = false;
+        while let Some(d) = chars.next_if(u8::is_ascii_digit) {
+            e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+            any = true;
+        }
+        if !any {
+            return None;
+        }
+        exp10 = exp10.saturating_add(if negative { -e } else { e });
+    }
+    if chars.next().is_some() {
+        return None;
+    }
+    // Dividing by an exact power of ten rounds once; multiplying by 10^-n would twice.
+    let value = if exp10 < 0 {
+        mantissa as f64 / 10f64.powi(exp10.saturating_neg())
+    } else {
+        mantissa as f64 * 10f64.powi(exp10)
+    };
+    Some(sign * value).filter(|f| f.is_finite())
+}
+
+struct NodeDe<'a>(&'a Node);
+
+/// Every integer type reads a plain integer the same way; the visitor checks the range.
+macro_rules! integers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+            self.deserialize_u64(v)
+        }
+    )*};
+}
+
+impl NodeDe<'_> {
+    fn scalar_text(&self) -> Option<&str> {
+        match &self.0.value {
+            Value::Scalar(s) => Some(&s.text),
+            _ => None,
+        }
+    }
+    fn is_null(&self) -> bool {
+        self.0.is_null()
+    }
+    fn place(&self) -> Option<Span> {
+        self.0.place()
+    }
+    /// The meaning of a plain scalar; `None` for anything else.
+    fn resolved(&self) -> Option<Resolved> {
+        match &self.0.value {
+            Value::Scalar(s) if s.style == Style::Plain => Some(resolve(&s.text)),
+            _ => None,
+        }
+    }
+    /// "invalid type: …, expected …", placed at this node.
+    fn invalid(&self, expected: &dyn de::Expected) -> Failure {
+        <Failure as de::Error>::invalid_type(unexpected(self.0), expected).at(self.place())
+    }
+}
+
+impl<'de> de::Deserializer<'de> for NodeDe<'_> {
+    type Error = Failure;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        let at = self.place();
+        let out = match &self.0.value {
+            Value::Scalar(s) if s.style == Style::Str => v.visit_str(&s.text),
+            Value::Scalar(s) => match resolve(&s.text) {
+                Resolved::Null => v.visit_unit(),
+                Resolved::Bool(b) => v.visit_bool(b),
+                Resolved::Unsigned(n) => v.visit_u64(n),
+                Resolved::Signed(n) => v.visit_i64(n),
+                Resolved::Float(f) => v.visit_f64(f),
+                Resolved::Str => v.visit_str(&s.text),
+            },
+            Value::Seq(items) => v.visit_seq(Items { items: items.iter(), index: 0 }),
+            Value::Map(m) => v.visit_map(Entries { entries: m.entries.iter(), value: None }),
+        };
+        out.map_err(|e| e.at(at))
+    }
+
+    /// Any scalar reads as a string, as it was written.
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        match self.scalar_text() {
+            Some(t) => v.visit_str(t).map_err(|e: Failure| e.at(self.place())),
+            None => Err(self.invalid(&v)),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        if self.is_null() {
+            v.visit_none().map_err(|e: Failure| e.at(self.place()))
+        } else {
+            v.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, v: V) -> Result<V::Value, Failure> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, Failure> {
+        let at = self.place();
+        let out = match &self.0.value {
+            Value::Scalar(s) => v.visit_enum(s.text.as_str().into_deserializer()),
+            Value::Map(m) if m.entries.len() == 1 => match m.entries.first() {
+                Some((key, value)) => v.visit_enum(Variant { key, value }),
+                None => Err(de::Error::custom("expected one variant")),
+            },
+            _ => Err(de::Error::custom("expected a name or a mapping with a single key")),
+        };
+        out.map_err(|e| e.at(at))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        v.visit_unit()
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        match self.resolved() {
+            Some(Resolved::Bool(b)) => v.visit_bool(b).map_err(|e: Failure| e.at(self.place())),
+            _ => Err(self.invalid(&v)),
+        }
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        let out = match self.resolved() {
+            Some(Resolved::Unsigned(n)) => v.visit_u64(n),
+            Some(Resolved::Signed(n)) => v.visit_i64(n),
+            _ => return Err(self.invalid(&v)),
+        };
+        out.map_err(|e: Failure| e.at(self.place()))
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        let out = match self.resolved() {
+            Some(Resolved::Unsigned(n)) => v.visit_u64(n),
+            Some(Resolved::Signed(n)) => v.visit_i64(n),
+            Some(Resolved::Float(f)) => v.visit_f64(f),
+            _ => return Err(self.invalid(&v)),
+        };
+        out.map_err(|e: Failure| e.at(self.place()))
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        match self.resolved() {
+            Some(Resolved::Null) => v.visit_unit().map_err(|e: Failure| e.at(self.place())),
+            _ => Err(self.invalid(&v)),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        match &self.0.value {
+            Value::Seq(items) => v.visit_seq(Items { items: items.iter(), index: 0 }).map_err(|e| e.at(self.place())),
+            _ => Err(self.invalid(&v)),
+        }
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        match &self.0.value {
+            Value::Map(m) => {
+                v.visit_map(Entries { entries: m.entries.iter(), value: None }).map_err(|e| e.at(self.place()))
+            }
+            _ => Err(self.invalid(&v)),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, Failure> {
+        self.deserialize_map(v)
+    }
+
+    // Each type asks for what it takes, and only that is compiled for it: the
+    // browser's module pays for every visitor method a `deserialize_any` reaches.
+    integers! { deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8 deserialize_u16 deserialize_u32 }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Failure> {
+        self.deserialize_f64(v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 char bytes byte_buf unit_struct tuple tuple_struct
+    }
+}
+
+/// What a node is, in serde's words for error messages.
+fn unexpected(node: &Node) -> de::Unexpected<'_> {
+    match &node.value {
+        Value::Scalar(s) if s.style == Style::Str => de::Unexpected::Str(&s.text),
+        Value::Scalar(s) => match resolve(&s.text) {
+            Resolved::Null => de::Unexpected::Unit,
+            Resolved::Bool(b) => de::Unexpected::Bool(b),
+            Resolved::Unsigned(n) => de::Unexpected::Unsigned(n),
+            Resolved::Signed(n) => de::Unexpected::Signed(n),
+            Resolved::Float(f) => de::Unexpected::Float(f),
+            Resolved::Str => de::Unexpected::Str(&s.text),
+        },
+        Value::Seq(_) => de::Unexpected::Seq,
+        Value::Map(_) => de::Unexpected::Map,
+    }
+}
+
+struct Items<'a> {
+    items: std::slice::Iter<'a, Node>,
+    index: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for Items<'_> {
+    type Error = Failure;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Failure> {
+        let Some(node) = self.items.next() else {
+            return Ok(None);
+        };
+        let index = self.index;
+        self.index += 1;
+        seed.deserialize(NodeDe(node)).map(Some).map_err(|e| e.under(format!("[{index}]")))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct Entries<'a> {
+    entries: std::slice::Iter<'a, (Node, Node)>,
+    value: Option<&'a (Node, Node)>,
+}
+
+impl<'de> de::MapAccess<'de> for Entries<'_> {
+    type Error = Failure;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Failure> {
+        let Some(entry) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(entry);
+        seed.deserialize(NodeDe(&entry.0)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Failure> {
+        let Some((key, value)) = self.value.take() else {
+            return Err(de::Error::custom("a value without its key"));
+        };
+        seed.deserialize(NodeDe(value))
+            .map_err(|e| e.under(key.as_scalar().map(|s| s.text.clone()).unwrap_or_default()))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+/// `{variant: value}`: an enum variant that carries data.
+struct Variant<'a> {
+    key: &'a Node,
+    value: &'a Node,
+}
+
+impl<'de, 'a> de::EnumAccess<'de> for Variant<'a> {
+    type Error = Failure;
+    type Variant = NodeDe<'a>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, NodeDe<'a>), Failure> {
+        let name = seed.deserialize(NodeDe(self.key))?;
+        Ok((name, NodeDe(self.value)))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for NodeDe<'_> {
+    type Error = Failure;
+
+    fn unit_variant(self) -> Result<(), Failure> {
+        de::Deserialize::deserialize(self)
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Failure> {
+        seed.deserialize(self)
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, Failure> {
+        de::Deserializer::deserialize_any(self, v)
+    }
+    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], v: V) -> Result<V::Value, Failure> {
+        de::Deserializer::deserialize_any(self, v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_as_yaml_writes_them() {
+        for (text, want) in [
+            ("1.5", Some(1.5)),
+            ("-2.0", Some(-2.0)),
+            ("+.5", Some(0.5)),
+            ("1.", Some(1.0)),
+            ("1e3", Some(1000.0)),
+            ("2.5E-3", Some(0.0025)),
+            ("123.4", Some(123.4)),
+            ("0.1", Some(0.1)),
+            ("-.inf", Some(f64::NEG_INFINITY)),
+            ("1e400", None),
+            (".", None),
+            ("1e", None),
+            ("1.2.3", None),
+            ("inf", None),
+            ("nan", None),
+            ("1_000.5", None),
+            ("0x1p3", None),
+        ] {
+            assert_eq!(float(text), want, "{text}");
+        }
+        assert!(float(".nan").is_some_and(f64::is_nan));
+        // Close to std's exact reading where it matters: canvas positions.
+        for t in ["1234.5678", "0.30000000000000004", "-98765.4321", "3.14159265358979"] {
+            let (ours, std) = (float(t).unwrap(), t.parse::<f64>().unwrap());
+            assert!((ours - std).abs() <= std.abs() * 4.0 * f64::EPSILON, "{t}: {ours} vs {std}");
+        }
+    }
+
+    #[test]
+    fn plain_scalars_resolve_as_the_core_schema_says() {
+        assert_eq!(resolve("~"), Resolved::Null);
+        assert_eq!(resolve("True"), Resolved::Bool(true));
+        assert_eq!(resolve("1500"), Resolved::Unsigned(1500));
+        assert_eq!(resolve("-12"), Resolved::Signed(-12));
+        assert_eq!(resolve("0x1F"), Resolved::Unsigned(31));
+        assert_eq!(resolve("0123"), Resolved::Str);
+        assert_eq!(resolve("fd00::1"), Resolved::Str);
+        assert_eq!(resolve("1.5"), Resolved::Float(1.5));
+        assert_eq!(resolve("yes"), Resolved::Str);
+    }
+}
