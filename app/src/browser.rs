@@ -1,7 +1,8 @@
 //! The few browser services the app uses: localStorage, the address bar, the
 //! clipboard, downloads, reading a chosen file, the clock. No network.
 
-use gloo_storage::{LocalStorage, Storage};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::history::{Doc, History};
@@ -10,15 +11,15 @@ const DOC_KEY: &str = "meshplan.doc.v1";
 const HISTORY_KEY: &str = "meshplan.history.v1";
 
 pub fn load_doc() -> Option<Doc> {
-    LocalStorage::get::<Doc>(DOC_KEY).ok()
+    load(DOC_KEY)
 }
 
 pub fn load_history() -> History {
-    LocalStorage::get::<History>(HISTORY_KEY).unwrap_or_default()
+    load(HISTORY_KEY).unwrap_or_default()
 }
 
 pub fn save_doc(doc: &Doc) -> bool {
-    LocalStorage::set(DOC_KEY, doc).is_ok()
+    save(DOC_KEY, doc)
 }
 
 /// Saves the history; when the browser's quota refuses it, the oldest steps go
@@ -26,15 +27,30 @@ pub fn save_doc(doc: &Doc) -> bool {
 pub fn save_history(h: &History) -> usize {
     let mut keep = h.undo.len();
     loop {
-        if LocalStorage::set(HISTORY_KEY, h.keep_last(keep)).is_ok() {
+        if save(HISTORY_KEY, &h.keep_last(keep)) {
             return keep;
         }
         if keep == 0 {
-            LocalStorage::delete(HISTORY_KEY);
+            if let Some(s) = storage() {
+                let _ = s.remove_item(HISTORY_KEY);
+            }
             return 0;
         }
         keep /= 2;
     }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
+    crate::history::decode(&storage()?.get_item(key).ok().flatten()?)
+}
+
+fn save<T: Serialize>(key: &str, value: &T) -> bool {
+    let Some(text) = crate::history::encode(value) else { return false };
+    storage().is_some_and(|s| s.set_item(key, &text).is_ok())
 }
 
 /// Milliseconds since the epoch (history joins keystrokes by it).

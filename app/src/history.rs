@@ -1,6 +1,8 @@
 //! The work: the topology text and its layout, with the undo history (last
 //! [`LIMIT`] steps). Pure data, saved to localStorage as it is.
 
+use meshplan_core::yaml;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::Layout;
@@ -111,9 +113,22 @@ pub struct Saved {
     pub history: History,
 }
 
+/// What localStorage keeps for `value`: JSON, as the app has always written it
+/// (written by the core's YAML layer, so the page carries no JSON library).
+pub fn encode<T: Serialize>(value: &T) -> Option<String> {
+    yaml::to_value(value).ok().map(|node| yaml::to_json(&node))
+}
+
+/// A saved value back; `None` when it is damaged or of another shape. JSON is
+/// YAML, so the core's YAML reader reads it.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
+    yaml::from_node(&yaml::read(text).ok()?).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::Pt;
 
     fn doc(s: &str) -> Doc {
         Doc { text: s.into(), layout: Layout::default() }
@@ -167,5 +182,22 @@ mod tests {
         assert!(h.can_redo());
         h.record(&doc("a"), Step::Edit, 1.0);
         assert!(!h.can_redo());
+    }
+
+    #[test]
+    fn saves_read_back_including_those_written_by_earlier_releases() {
+        // What serde_json (the app's JSON writer before) made of a doc.
+        let old = r#"{"text":"version: 1\nname: \"x\" # \u0007 é\t\n","layout":{"devices":{"kubemaster":{"x":120.5,"y":-40.0}},"sites":{"WDS":{"x":0.0,"y":1e3}}}}"#;
+        let d: Doc = decode(old).expect("an earlier save reads");
+        assert_eq!(d.text, "version: 1\nname: \"x\" # \u{7} é\t\n");
+        assert_eq!(d.layout.devices["kubemaster"], Pt::new(120.5, -40.0));
+        assert_eq!(d.layout.sites["WDS"], Pt::new(0.0, 1000.0));
+        // Today's saves read back as they were, history included.
+        let mut h = History::default();
+        h.record(&d, Step::Edit, 0.0);
+        h.record(&doc("line  \n\ttabbed: '\"quoted\"'\n  trailing \n"), Step::Edit, 1.0);
+        let back: History = decode(&encode(&h).unwrap()).unwrap();
+        assert_eq!(back.undo, h.undo);
+        assert_eq!(decode::<Doc>("{damaged"), None);
     }
 }
