@@ -71,9 +71,12 @@ fn e2e() -> Result {
     sh::run("node", &["tests/e2e/run.mjs"])
 }
 
+/// The page's module budget (issue 8): 400 KB gzipped, counted as 400,000 bytes.
+const PAGE_WASM_BUDGET_GZ: usize = 400_000;
+
 /// The size of each WebAssembly module the page serves, raw and gzipped (level 9,
 /// as a static server would send it): the page's own module loads with the page,
-/// the export worker's on the first export.
+/// the export worker's on the first export. Fails when the page's is over budget.
 fn wasm_sizes() -> Result {
     let dist = sh::root().join("dist");
     let mut files: Vec<_> = std::fs::read_dir(&dist)
@@ -88,6 +91,12 @@ fn wasm_sizes() -> Result {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let role = if name.starts_with("meshplan-export") { "export worker, loaded on first export" } else { "page" };
         println!("wasm: {name}: {} KB raw, {} KB gzipped ({role})", bytes.len() / 1000, gz / 1000);
+        if role == "page" && gz > PAGE_WASM_BUDGET_GZ {
+            return Err(format!(
+                "the page's module is {gz} bytes gzipped, over its budget of {PAGE_WASM_BUDGET_GZ} \
+                 (`cargo xtask wasm-cost` shows what each crate costs)"
+            ));
+        }
     }
     Ok(())
 }
