@@ -18,9 +18,13 @@ fn main() {
             s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into());
+    // The input's own size: the backbone's full mesh makes it grow faster than the nodes.
+    let text = meshplan_core::write(&t);
     println!(
-        "{} nodes: plan in {:.1} ms ({} sessions, {} paths), peak memory {peak}",
+        "{} nodes ({} links, {} KB of YAML): plan in {:.1} ms ({} sessions, {} paths), peak memory {peak}",
         p.nodes.len(),
+        t.links.len(),
+        text.len() / 1000,
         took.as_secs_f64() * 1e3,
         p.sessions.len(),
         p.paths.len()
