@@ -236,10 +236,13 @@ impl Writer {
     }
 }
 
-/// Whether a key is written as `key: value` rather than `? key`.
+/// Whether a key is written as `key: value` rather than `? key`. A scalar key
+/// always is (double-quoted when it spans lines), where libyaml writes long and
+/// multi-line keys as `? key`: our reader takes no `? ` keys, and what we write
+/// must read back. (No valid name is long or multi-line; the checks say so.)
 fn is_simple_key(k: &Node) -> bool {
     match &k.value {
-        Value::Scalar(s) => s.text.len() <= 128 && !s.text.chars().any(is_break),
+        Value::Scalar(_) => true,
         Value::Seq(items) => items.is_empty(),
         Value::Map(m) => m.entries.is_empty(),
     }
@@ -298,7 +301,9 @@ fn analyze(text: &str) -> Analysis {
         } else {
             (c == ':' && followed_by_whitespace) || (c == '#' && preceded_by_whitespace)
         };
-        special |= !is_printable(c);
+        // Unicode's line breaks are breaks to libyaml and characters to YAML 1.2
+        // (and our reader); escaped in double quotes, every reader agrees.
+        special |= !is_printable(c) || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}');
         breaks |= is_break(c);
         if i > 0 {
             let p = chars[i - 1];
@@ -372,7 +377,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use proptest::prelude::*;
-    use proptest::test_runner::{TestCaseError, TestRunner};
+    use proptest::test_runner::TestCaseError;
     use serde::Serialize;
     use serde_yaml_ng::{Mapping, Number, Value as Yaml};
 
@@ -430,8 +435,59 @@ mod tests {
                 Yaml::Mapping(Mapping::from_iter([(t.into(), t.into())])),
             ] {
                 let (ours, theirs) = both(&v);
-                assert_eq!(ours, theirs, "{t:?}");
+                if unicode_break(t) || matches!(v, Yaml::Mapping(_)) && !simple_for_libyaml(t) {
+                    // We keep such a key on its line, quoted; it must read back.
+                    let back: Yaml = serde_yaml_ng::from_str(&ours).expect("reads back");
+                    assert_eq!(back, v, "{t:?}");
+                } else {
+                    assert_eq!(ours, theirs, "{t:?}");
+                }
             }
+        }
+    }
+
+    /// Text we double-quote where libyaml folds a Unicode line break.
+    fn unicode_break(t: &str) -> bool {
+        t.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+    }
+
+    /// `v` without what we write differently on purpose: every Unicode line
+    /// break made an `x`, and string keys on one line of at most 32 characters.
+    fn without_unicode_breaks(v: Yaml) -> Yaml {
+        match v {
+            Yaml::String(t) => Yaml::String(t.replace(['\u{85}', '\u{2028}', '\u{2029}'], "x")),
+            Yaml::Sequence(items) => Yaml::Sequence(items.into_iter().map(without_unicode_breaks).collect()),
+            Yaml::Mapping(m) => Yaml::Mapping(
+                m.into_iter()
+                    .map(|(k, v)| {
+                        let k = match without_unicode_breaks(k) {
+                            Yaml::String(t) => Yaml::String(t.replace(['\n', '\r'], "x").chars().take(32).collect()),
+                            other => other,
+                        };
+                        (k, without_unicode_breaks(v))
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
+    /// Whether libyaml writes `t` as a key on its line (else as `? t`).
+    fn simple_for_libyaml(t: &str) -> bool {
+        t.len() <= 128 && !t.chars().any(super::is_break)
+    }
+
+    /// Whether `v` has a scalar key libyaml writes as `? key`, or a Unicode line break.
+    fn written_differently(v: &Yaml) -> bool {
+        match v {
+            Yaml::Sequence(items) => items.iter().any(written_differently),
+            Yaml::String(t) => unicode_break(t),
+            Yaml::Mapping(m) => m.iter().any(|(k, v)| {
+                matches!(k, Yaml::String(t) if !simple_for_libyaml(t))
+                    || written_differently(k)
+                    || written_differently(v)
+            }),
+            _ => false,
         }
     }
 
@@ -446,7 +502,7 @@ mod tests {
             (Node::string("tab\there"), "\"tab\\there\"\n"),
             (Node::string(" two\nlines\n"), "|2\n   two\n  lines\n"),
             (map(Node::string("k"), Node::string("a\nb")), "k: |-\n  a\n  b\n"),
-            (map(Node::string("a\nb"), Node::plain("1")), "? |-\n  a\n  b\n: 1\n"),
+            (map(Node::string("a\nb"), Node::plain("1")), "\"a\\nb\": 1\n"),
         ];
         for (node, want) in cases {
             assert_eq!(emit(&node), want);
@@ -491,32 +547,6 @@ mod tests {
             }
         }
         assert!(n >= 4, "only {n} topologies");
-    }
-
-    /// Runs a property on a thread with a large stack: the nested strategies for a
-    /// whole `Topology` need more than the test thread's 2 MiB in debug builds.
-    fn check<S: Strategy + Send + 'static>(
-        strategy: S,
-        test: impl Fn(S::Value) -> Result<(), TestCaseError> + Send + 'static,
-    ) {
-        let run = move || {
-            if let Err(e) = TestRunner::default().run(&strategy, test) {
-                panic!("{e}");
-            }
-        };
-        let thread = std::thread::Builder::new().stack_size(64 << 20).spawn(run).expect("a test thread");
-        if let Err(panic) = thread.join() {
-            std::panic::resume_unwind(panic);
-        }
-    }
-
-    #[test]
-    fn generated_topologies_as_serde_yaml_ng_writes_them() {
-        check(generated::topology(), |t| {
-            let (ours, theirs) = both(&t);
-            prop_assert_eq!(ours, theirs);
-            Ok(())
-        });
     }
 
     /// Characters that steer libyaml's choice of style.
@@ -567,10 +597,12 @@ mod tests {
     // 256 cases each (proptest's default; PROPTEST_CASES=20000 for a long run).
     proptest! {
         #[test]
-        fn any_data_as_serde_yaml_ng_writes_it(v in yaml()) {
+        fn any_data_as_serde_yaml_ng_writes_it(v in yaml().prop_map(without_unicode_breaks)) {
             // serde_yaml_ng cannot write a one-entry map that is the key of another.
             let theirs = serde_yaml_ng::to_string(&v);
             prop_assume!(theirs.is_ok());
+            // What we write differently on purpose; `what_we_write_reads_back` has it.
+            prop_assume!(!written_differently(&v));
             prop_assert_eq!(emit(&to_value(&v).expect("serializes")), theirs.unwrap());
         }
 
@@ -579,316 +611,6 @@ mod tests {
             let text = emit(&to_value(&v).expect("serializes"));
             let back: Yaml = serde_yaml_ng::from_str(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
             prop_assert_eq!(back, v, "{}", text);
-        }
-    }
-
-    mod generated {
-        //! A copy of the random topologies of `tests/share.rs` (an integration
-        //! test module, so not reachable from here).
-
-        use std::collections::BTreeMap;
-        use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-        use crate::model::*;
-        use ipnet::IpNet;
-        use proptest::collection::{btree_map, vec};
-        use proptest::option::of;
-        use proptest::prelude::*;
-        use proptest::sample::select;
-
-        pub fn text() -> impl Strategy<Value = String> {
-            prop_oneof![
-                4 => "[a-z][a-z0-9-]{0,10}",
-                1 => "[A-Za-z0-9_.-]{0,4}",
-                1 => any::<String>(),
-                1 => "[\\x00-\\x7f]{0,4}",
-            ]
-        }
-
-        pub fn ip() -> impl Strategy<Value = IpAddr> {
-            prop_oneof![
-                any::<IpAddr>(),
-                (0u8..4).prop_map(|i| IpAddr::V4(Ipv4Addr::new(10, 0, 0, i))),
-                (0u16..4).prop_map(|i| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, i))),
-            ]
-        }
-
-        pub fn net() -> impl Strategy<Value = IpNet> {
-            (ip(), any::<u8>(), any::<bool>()).prop_map(|(a, len, trunc)| {
-                let max = if a.is_ipv4() { 33 } else { 129 };
-                let n = IpNet::new(a, len % max).expect("length in range");
-                if trunc {
-                    n.trunc()
-                } else {
-                    n
-                }
-            })
-        }
-
-        fn nets() -> impl Strategy<Value = Vec<IpNet>> {
-            prop_oneof![
-                1 => Just(vec!["10.42.0.0/16".parse().expect("prefix")]),
-                1 => Just(vec!["10.43.0.0/16".parse().expect("prefix")]),
-                2 => vec(net(), 0..3),
-            ]
-        }
-
-        fn range() -> impl Strategy<Value = AddrRange> {
-            prop_oneof![
-                net().prop_map(AddrRange::Cidr),
-                (ip(), ip()).prop_map(|(a, b)| AddrRange::Range(a, b)),
-                (0u8..255, 0u8..255).prop_map(|(a, b)| AddrRange::Range(
-                    IpAddr::V4(Ipv4Addr::new(10, 0, 0, a)),
-                    IpAddr::V4(Ipv4Addr::new(10, 0, 0, b))
-                )),
-            ]
-        }
-
-        fn pools() -> impl Strategy<Value = BTreeMap<String, Vec<AddrRange>>> {
-            btree_map(text(), vec(range(), 0..4), 0..3)
-        }
-
-        fn mtu_value() -> impl Strategy<Value = u32> {
-            prop_oneof![Just(1500), Just(1420), Just(1476), Just(1480), Just(1450), any::<u32>()]
-        }
-
-        fn calico() -> impl Strategy<Value = Calico> {
-            (
-                of(text()),
-                select(vec![
-                    CalicoEncapsulation::None,
-                    CalicoEncapsulation::Ipip,
-                    CalicoEncapsulation::Vxlan,
-                    CalicoEncapsulation::IpipCrossSubnet,
-                    CalicoEncapsulation::VxlanCrossSubnet,
-                ]),
-                prop_oneof![Just(26u8), any::<u8>()],
-                prop_oneof![Just(122u8), any::<u8>()],
-                any::<bool>(),
-                any::<bool>(),
-                of(text()),
-            )
-                .prop_map(
-                    |(version, encapsulation, block_size, block_size_v6, nat_outgoing, node_mesh, registry)| Calico {
-                        version,
-                        encapsulation,
-                        block_size,
-                        block_size_v6,
-                        nat_outgoing,
-                        node_mesh,
-                        registry,
-                    },
-                )
-        }
-
-        fn cilium() -> impl Strategy<Value = Cilium> {
-            (
-                of(text()),
-                any::<bool>(),
-                any::<bool>(),
-                prop_oneof![Just(24u8), any::<u8>()],
-                prop_oneof![Just(120u8), any::<u8>()],
-                pools(),
-            )
-                .prop_map(
-                    |(version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools)| Cilium {
-                        version,
-                        native_routing,
-                        kube_proxy_replacement,
-                        mask_size_v4,
-                        mask_size_v6,
-                        lb_pools,
-                    },
-                )
-        }
-
-        fn flannel() -> impl Strategy<Value = Flannel> {
-            select(vec![
-                FlannelBackend::Vxlan,
-                FlannelBackend::HostGw,
-                FlannelBackend::WireguardNative,
-                FlannelBackend::None,
-            ])
-            .prop_map(|backend| Flannel { backend })
-        }
-
-        fn kilo() -> impl Strategy<Value = Kilo> {
-            (
-                select(vec![KiloGranularity::Location, KiloGranularity::Full]),
-                prop_oneof![Just(Kilo::default().wireguard_cidr), net()],
-                prop_oneof![Just(51820u16), any::<u16>()],
-                of(any::<u32>()),
-            )
-                .prop_map(|(granularity, wireguard_cidr, port, keepalive)| Kilo {
-                    granularity,
-                    wireguard_cidr,
-                    port,
-                    keepalive,
-                })
-        }
-
-        fn metallb() -> impl Strategy<Value = Metallb> {
-            (select(vec![MetallbMode::L2, MetallbMode::Bgp]), pools()).prop_map(|(mode, pools)| Metallb { mode, pools })
-        }
-
-        fn cluster() -> impl Strategy<Value = Cluster> {
-            let head = (
-                of(text()),
-                select(Cni::ALL.to_vec()),
-                nets(),
-                nets(),
-                of(prop_oneof![Just(IpAddr::V4(Ipv4Addr::new(10, 43, 0, 10))), ip()]),
-                of(prop_oneof![Just(64512u32), any::<u32>()]),
-                prop_oneof![Just(Mtu::Auto), mtu_value().prop_map(Mtu::Fixed)],
-                of(text()),
-            );
-            let tail = (
-                btree_map(text(), vec(text(), 0..3), 0..3),
-                any::<bool>(),
-                vec(text(), 0..3),
-                of(calico()),
-                of(cilium()),
-                of(flannel()),
-                of(kilo()),
-                of(metallb()),
-            );
-            (head, tail).prop_map(
-                |(
-                    (k3s_version, cni, pod_cidr, service_cidr, cluster_dns, asn, mtu, install_mirror),
-                    (registry_mirrors, airgap, disable, calico, cilium, flannel, kilo, metallb),
-                )| Cluster {
-                    k3s_version,
-                    cni,
-                    pod_cidr,
-                    service_cidr,
-                    cluster_dns,
-                    asn,
-                    mtu,
-                    install_mirror,
-                    registry_mirrors,
-                    airgap,
-                    disable,
-                    calico,
-                    cilium,
-                    flannel,
-                    kilo,
-                    metallb,
-                },
-            )
-        }
-
-        fn site() -> impl Strategy<Value = (Site, bool)> {
-            (
-                of(text()),
-                select(vec![SiteKind::Lan, SiteKind::Vpc, SiteKind::Zerotier]),
-                of(mtu_value()),
-                any::<bool>(),
-                any::<bool>(),
-            )
-                .prop_map(|(label, kind, lan_mtu, lan, own)| (Site { label, kind, lan_mtu, lan }, own))
-        }
-
-        fn sites() -> impl Strategy<Value = BTreeMap<String, Site>> {
-            btree_map(text(), site(), 0..4).prop_map(|m| {
-                m.into_iter()
-                    .map(|(name, (mut s, own))| {
-                        if own {
-                            s.label = Some(name.clone());
-                        }
-                        (name, s)
-                    })
-                    .collect()
-            })
-        }
-
-        fn addresses() -> impl Strategy<Value = Addresses> {
-            vec(ip(), 0..8).prop_map(Addresses)
-        }
-
-        fn router() -> impl Strategy<Value = Router> {
-            (
-                of(text()),
-                select(vec![Daemon::Bird, Daemon::Frr, Daemon::None]),
-                addresses(),
-                of(any::<Ipv4Addr>()),
-                any::<bool>(),
-                of(prop_oneof![Just(64512u32), any::<u32>()]),
-                vec(text(), 0..3),
-            )
-                .prop_map(|(site, daemon, address, router_id, first_v4, asn, serves)| {
-                    let router_id = if first_v4 && address.v4().is_some() { address.v4() } else { router_id };
-                    Router { site, daemon, address, router_id, asn, serves }
-                })
-        }
-
-        fn node() -> impl Strategy<Value = Node> {
-            (
-                text(),
-                select(vec![Role::Server, Role::Agent]),
-                addresses(),
-                of(prop_oneof![
-                    any::<SocketAddr>(),
-                    (0u8..3).prop_map(|i| SocketAddr::from(([203, 0, 113, i], 51820)))
-                ]),
-                btree_map(text(), text(), 0..3),
-            )
-                .prop_map(|(site, role, address, public, labels)| Node {
-                    site,
-                    role,
-                    address,
-                    public,
-                    labels,
-                })
-        }
-
-        fn link() -> impl Strategy<Value = Link> {
-            (
-                text(),
-                text(),
-                select(vec![
-                    LinkKind::Lan,
-                    LinkKind::Vpc,
-                    LinkKind::Zerotier,
-                    LinkKind::Wireguard,
-                    LinkKind::Iepl,
-                    LinkKind::Gre,
-                    LinkKind::Ipip,
-                    LinkKind::Vxlan,
-                    LinkKind::Internet,
-                ]),
-                of(mtu_value()),
-                of(prop_oneof![Just(10u32), any::<u32>()]),
-            )
-                .prop_map(|(a, b, kind, mtu, cost)| Link { between: [a, b], kind, mtu, cost })
-        }
-
-        pub fn topology() -> impl Strategy<Value = Topology> {
-            (
-                prop_oneof![4 => Just(1u32), 1 => any::<u32>()],
-                text(),
-                of(text()),
-                cluster(),
-                sites(),
-                btree_map(text(), router(), 0..3),
-                btree_map(text(), of(text()).prop_map(|site| Host { site }), 0..3),
-                btree_map(text(), node(), 0..5),
-                vec(link(), 0..4),
-                of(vec((text(), text()).prop_map(|(a, b)| [a, b]), 0..3)),
-            )
-                .prop_map(
-                    |(version, name, description, cluster, sites, routers, hosts, nodes, links, backbone)| Topology {
-                        version,
-                        name,
-                        description,
-                        cluster,
-                        sites,
-                        routers,
-                        hosts,
-                        nodes,
-                        links,
-                        bgp: Bgp { backbone },
-                    },
-                )
         }
     }
 }
