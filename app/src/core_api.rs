@@ -4,6 +4,7 @@
 
 use meshplan_core::{Diagnostic, Topology};
 
+pub use meshplan_core::parse::Renamed;
 pub use meshplan_core::plan::report::Reach;
 pub use meshplan_core::plan::Plan;
 
@@ -49,6 +50,11 @@ pub fn write(t: &Topology) -> String {
 /// beside the elements they describe (canvas and panel edits).
 pub fn rewrite(old: &str, t: &Topology) -> String {
     meshplan_core::write_keeping_comments(old, t)
+}
+
+/// As [`rewrite`], after one site or device was renamed: its comments follow it.
+pub fn rewrite_renamed(old: &str, t: &Topology, renamed: Renamed<'_>) -> String {
+    meshplan_core::parse::write_renamed_keeping_comments(old, t, renamed)
 }
 
 /// A device's route table: learned routes and the prefixes it lacks.

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use meshplan_core::{Diagnostic, Severity, Topology};
 
 use crate::browser;
-use crate::core_api::{self, Plan};
+use crate::core_api::{self, Plan, Renamed};
 use crate::history::{Doc, History, Step};
 use crate::layout::{self, Layout};
 use crate::sel::Sel;
@@ -184,9 +184,17 @@ impl App {
         self.commit_with(t, self.layout.get_untracked());
     }
 
-    fn commit_with(&self, t: &Topology, mut layout: Layout) {
+    fn commit_with(&self, t: &Topology, layout: Layout) {
+        self.commit_renamed(t, layout, None);
+    }
+
+    /// Commits `t`; after a rename the element's comments follow its new name.
+    fn commit_renamed(&self, t: &Topology, mut layout: Layout, renamed: Option<Renamed<'_>>) {
         layout.fit_to(t);
-        let text = self.text.with_untracked(|old| core_api::rewrite(old, t));
+        let text = self.text.with_untracked(|old| match renamed {
+            Some(r) => core_api::rewrite_renamed(old, t, r),
+            None => core_api::rewrite(old, t),
+        });
         self.replace(Doc { text, layout }, Step::Edit);
     }
 
@@ -198,13 +206,22 @@ impl App {
         let mut t = (*t).clone();
         let renamed = crate::edit::rename(&mut t, sel, new)?;
         let mut layout = self.layout.get_untracked();
+        let mut names = None;
         if let (Some(old), Some(new)) = (sel.name(), renamed.name()) {
             let map = if matches!(sel, Sel::Site(_)) { &mut layout.sites } else { &mut layout.devices };
             if let Some(p) = map.remove(old) {
                 map.insert(new.to_string(), p);
             }
+            names = Some((old, new));
         }
-        self.commit_with(&t, layout);
+        let section = match sel {
+            Sel::Site(_) => "sites",
+            Sel::Node(_) => "nodes",
+            Sel::Router(_) => "routers",
+            _ => "hosts",
+        };
+        let renamed_in_text = names.map(|(from, to)| Renamed { section, from, to });
+        self.commit_renamed(&t, layout, renamed_in_text);
         self.sel.set(Some(renamed));
         Ok(())
     }

@@ -325,7 +325,12 @@ await test('drag moves a device (layout only, the text is unchanged)', async () 
   assert(after.text === before.text, 'dragging changed the topology text');
 });
 
-await test('rename in the panel: references follow, the place stays, a bad name is refused', async () => {
+await test('rename in the panel: references follow, the place stays, its comment follows, a bad name is refused', async () => {
+  // A comment on the node, typed in the YAML tab, must follow it to its new name.
+  const plain = (await saved(page)).text;
+  await pasteYaml(page, plain.replace(/^  node-1:$/m, '  # the edge box in rack 2\n  node-1:'));
+  await waitFor(async () => (await saved(page)).text.includes('# the edge box'), 'the commented text was not saved');
+  await page.click(tid('tab-plan'));
   const before = await saved(page);
   await page.click('[data-node="node-1"]');
   await page.fill('#f-name', 'edge-1');
@@ -333,6 +338,7 @@ await test('rename in the panel: references follow, the place stays, a bad name 
   await page.waitForSelector('[data-node="edge-1"]');
   const after = await saved(page);
   assert(/- edge-1\n\s*- gateway/.test(after.text), 'the link does not name edge-1');
+  assert(/# the edge box in rack 2\n  edge-1:/.test(after.text), `the comment did not follow the rename:\n${after.text}`);
   const [p0, p1] = [before.layout.devices['node-1'], after.layout.devices['edge-1']];
   assert(p0.x === p1.x && p0.y === p1.y, 'the renamed node moved');
   // A name already in use is refused in place, and nothing changes.

@@ -9,7 +9,7 @@ use crate::yaml::{self, Node, Resolved};
 mod comments;
 mod locate;
 
-pub use comments::write_keeping_comments;
+pub use comments::{write_keeping_comments, write_renamed_keeping_comments, Renamed};
 pub use locate::locate;
 
 /// What parsing a file gives: the topology when the text could be read into one

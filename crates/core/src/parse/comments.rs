@@ -18,6 +18,25 @@ use crate::model::Topology;
 /// `t` as YAML, with the comments (and the blank lines before them) that `old`
 /// had beside the same elements.
 pub fn write_keeping_comments(old: &str, t: &Topology) -> String {
+    write_with_notes(old, t, None)
+}
+
+/// A site or device renamed: `section` is `sites`, `nodes`, `routers` or `hosts`.
+#[derive(Debug, Clone, Copy)]
+pub struct Renamed<'a> {
+    pub section: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
+/// As [`write_keeping_comments`], after one element was renamed in `t`: the
+/// comments on the element (its key and every field below it) follow it to its
+/// new name instead of being dropped with the old one.
+pub fn write_renamed_keeping_comments(old: &str, t: &Topology, renamed: Renamed<'_>) -> String {
+    write_with_notes(old, t, Some(renamed))
+}
+
+fn write_with_notes(old: &str, t: &Topology, renamed: Option<Renamed<'_>>) -> String {
     let new = write(t);
     if !old.contains('#') {
         return new;
@@ -27,6 +46,9 @@ pub fn write_keeping_comments(old: &str, t: &Topology) -> String {
         return new;
     }
     let mut notes = attach(&old_lines);
+    if let Some(r) = renamed {
+        notes = crate::sort::map(notes.into_iter().map(|(p, n)| (rename_path(&p, t, r), n)));
+    }
     // Reading the old text again is only worth it when notes sit on links.
     if notes.keys().any(|p| p.starts_with("links[")) {
         let remap = link_remap(old, t);
@@ -260,6 +282,28 @@ fn merge(new: &str, notes: &BTreeMap<String, Notes>) -> String {
     out
 }
 
+/// `path` with the renamed element's old name replaced (`nodes.a.address` →
+/// `nodes.b.address`). Names may hold dots, so the element a path names is the
+/// longest name of the section (as it was) that the path starts with.
+fn rename_path(path: &str, t: &Topology, r: Renamed<'_>) -> String {
+    let Some(rest) = path.strip_prefix(r.section).and_then(|p| p.strip_prefix('.')) else {
+        return path.to_string();
+    };
+    let names: Vec<&str> = match r.section {
+        "sites" => t.sites.keys().map(String::as_str).collect(),
+        "nodes" => t.nodes.keys().map(String::as_str).collect(),
+        "routers" => t.routers.keys().map(String::as_str).collect(),
+        "hosts" => t.hosts.keys().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let names_before = names.into_iter().filter(|n| *n != r.to).chain([r.from]);
+    let named = |n: &str| rest == n || rest.strip_prefix(n).is_some_and(|tail| tail.starts_with('.'));
+    match names_before.filter(|n| named(n)).max_by_key(|n| n.len()) {
+        Some(n) if n == r.from => format!("{}.{}{}", r.section, r.to, &rest[n.len()..]),
+        _ => path.to_string(),
+    }
+}
+
 /// Where each old link went: links are a list, so deleting one shifts the
 /// others. Old and new links are matched by equality, in order; one left over
 /// on each side at the same place is the link that was edited.
@@ -341,5 +385,20 @@ mod tests {
         let text = "a: |\n  k: v # not a comment\nb: 1\n";
         let got: Vec<String> = paths(text).into_iter().map(|(p, _)| p).collect();
         assert_eq!(got, ["a", "b"]);
+    }
+
+    #[test]
+    fn comments_follow_a_renamed_element_even_among_dotted_names() {
+        let old = "version: 1\nname: t\ncluster:\n  cni: calico\n  pod_cidr: [10.42.0.0/16]\n  service_cidr: [10.43.0.0/16]\n\
+                   sites:\n  home: {}\nnodes:\n  # the first server\n  n: {site: home, role: server, address: 10.0.0.1}\n\
+                   \x20 n.2:\n    site: home  # same rack\n    role: agent\n    address: 10.0.0.2\n";
+        let mut t = parse(old).topology.expect("the test design reads");
+        let node = t.nodes.remove("n").expect("node n");
+        t.nodes.insert("server".into(), node);
+        let text = write_renamed_keeping_comments(old, &t, Renamed { section: "nodes", from: "n", to: "server" });
+        assert!(text.contains("  # the first server\n  server:"), "{text}");
+        assert!(text.contains("site: home  # same rack"), "{text}");
+        // Without the rename the comment had nowhere to go.
+        assert!(!write_keeping_comments(old, &t).contains("the first server"));
     }
 }
