@@ -22,10 +22,16 @@ pub fn save_doc(doc: &Doc) -> bool {
     save(DOC_KEY, doc)
 }
 
-/// Saves the history; when the browser's quota refuses it, the oldest steps go
-/// first. Returns how many undo steps were saved.
+/// Characters of history the autosave writes at most: browsers give an origin
+/// about 5 MB of localStorage, and the current design is saved beside it.
+const HISTORY_CHARS: usize = 3_000_000;
+
+/// Saves the history; the oldest steps go first when it is larger than the
+/// browser would keep. Returns how many undo steps were saved.
 pub fn save_history(h: &History) -> usize {
-    let mut keep = h.undo.len();
+    // Start at what can fit, rather than encode and be refused many megabytes
+    // on every edit of a large design.
+    let mut keep = h.steps_within(HISTORY_CHARS);
     loop {
         if save(HISTORY_KEY, &h.keep_last(keep)) {
             return keep;

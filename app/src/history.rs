@@ -94,6 +94,24 @@ impl History {
         !self.redo.is_empty()
     }
 
+    /// How many of the newest undo steps fit in about `chars` characters of
+    /// saved JSON (each step's text and layout, estimated from their lengths),
+    /// so the autosave does not write, and have refused, a save that cannot fit.
+    pub fn steps_within(&self, chars: usize) -> usize {
+        let size = |d: &Doc| d.text.len() + 64 * (d.layout.devices.len() + d.layout.sites.len()) + 64;
+        let redo: usize = self.redo.iter().map(size).sum();
+        let mut total = redo;
+        let mut keep = 0;
+        for d in self.undo.iter().rev() {
+            total += size(d);
+            if total > chars {
+                break;
+            }
+            keep += 1;
+        }
+        keep
+    }
+
     /// The newest `keep` undo steps (and the redo steps when all are kept).
     pub fn keep_last(&self, keep: usize) -> History {
         let keep = keep.min(self.undo.len());
@@ -199,5 +217,17 @@ mod tests {
         let back: History = decode(&encode(&h).unwrap()).unwrap();
         assert_eq!(back.undo, h.undo);
         assert_eq!(decode::<Doc>("{damaged"), None);
+    }
+
+    #[test]
+    fn the_steps_that_fit_a_size_are_the_newest() {
+        let mut h = History::default();
+        for i in 0..10 {
+            h.record(&doc(&"x".repeat(1000 * (i + 1))), Step::Edit, i as f64);
+        }
+        // The newest steps are the longest: 10, 9, 8 thousand characters.
+        assert_eq!(h.steps_within(28_000), 3);
+        assert_eq!(h.steps_within(usize::MAX), 10);
+        assert_eq!(h.steps_within(10), 0);
     }
 }
