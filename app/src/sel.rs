@@ -26,6 +26,18 @@ impl Sel {
         })
     }
 
+    /// What a selected site or device is (the inverse of [`Sel::of_name`]).
+    pub fn kind(&self) -> Option<meshplan_core::model::Kind> {
+        use meshplan_core::model::Kind;
+        match self {
+            Sel::Site(_) => Some(Kind::Site),
+            Sel::Node(_) => Some(Kind::Node),
+            Sel::Router(_) => Some(Kind::Router),
+            Sel::Host(_) => Some(Kind::Host),
+            Sel::Link(_) | Sel::Cluster => None,
+        }
+    }
+
     /// The name of a site or device.
     pub fn name(&self) -> Option<&str> {
         match self {

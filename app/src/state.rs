@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use meshplan_core::model::Kind;
 use meshplan_core::{Diagnostic, Severity, Topology};
 
 use crate::browser;
@@ -206,21 +207,14 @@ impl App {
         let mut t = (*t).clone();
         let renamed = crate::edit::rename(&mut t, sel, new)?;
         let mut layout = self.layout.get_untracked();
-        let mut names = None;
-        if let (Some(old), Some(new)) = (sel.name(), renamed.name()) {
-            let map = if matches!(sel, Sel::Site(_)) { &mut layout.sites } else { &mut layout.devices };
+        let mut renamed_in_text = None;
+        if let (Some(old), Some(new), Some(kind)) = (sel.name(), renamed.name(), sel.kind()) {
+            let map = if kind == Kind::Site { &mut layout.sites } else { &mut layout.devices };
             if let Some(p) = map.remove(old) {
                 map.insert(new.to_string(), p);
             }
-            names = Some((old, new));
+            renamed_in_text = Some(Renamed { kind, from: old, to: new });
         }
-        let section = match sel {
-            Sel::Site(_) => "sites",
-            Sel::Node(_) => "nodes",
-            Sel::Router(_) => "routers",
-            _ => "hosts",
-        };
-        let renamed_in_text = names.map(|(from, to)| Renamed { section, from, to });
         self.commit_renamed(&t, layout, renamed_in_text);
         self.sel.set(Some(renamed));
         Ok(())

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{parse, write};
-use crate::model::Topology;
+use crate::model::{self, Topology};
 
 /// `t` as YAML, with the comments (and the blank lines before them) that `old`
 /// had beside the same elements.
@@ -21,10 +21,10 @@ pub fn write_keeping_comments(old: &str, t: &Topology) -> String {
     write_with_notes(old, t, None)
 }
 
-/// A site or device renamed: `section` is `sites`, `nodes`, `routers` or `hosts`.
+/// A site or device renamed.
 #[derive(Debug, Clone, Copy)]
 pub struct Renamed<'a> {
-    pub section: &'a str,
+    pub kind: model::Kind,
     pub from: &'a str,
     pub to: &'a str,
 }
@@ -286,20 +286,20 @@ fn merge(new: &str, notes: &BTreeMap<String, Notes>) -> String {
 /// `nodes.b.address`). Names may hold dots, so the element a path names is the
 /// longest name of the section (as it was) that the path starts with.
 fn rename_path(path: &str, t: &Topology, r: Renamed<'_>) -> String {
-    let Some(rest) = path.strip_prefix(r.section).and_then(|p| p.strip_prefix('.')) else {
+    let section = r.kind.section();
+    let Some(rest) = path.strip_prefix(section).and_then(|p| p.strip_prefix('.')) else {
         return path.to_string();
     };
-    let names: Vec<&str> = match r.section {
-        "sites" => t.sites.keys().map(String::as_str).collect(),
-        "nodes" => t.nodes.keys().map(String::as_str).collect(),
-        "routers" => t.routers.keys().map(String::as_str).collect(),
-        "hosts" => t.hosts.keys().map(String::as_str).collect(),
-        _ => Vec::new(),
+    let names: Vec<&str> = match r.kind {
+        model::Kind::Site => t.sites.keys().map(String::as_str).collect(),
+        model::Kind::Node => t.nodes.keys().map(String::as_str).collect(),
+        model::Kind::Router => t.routers.keys().map(String::as_str).collect(),
+        model::Kind::Host => t.hosts.keys().map(String::as_str).collect(),
     };
     let names_before = names.into_iter().filter(|n| *n != r.to).chain([r.from]);
     let named = |n: &str| rest == n || rest.strip_prefix(n).is_some_and(|tail| tail.starts_with('.'));
     match names_before.filter(|n| named(n)).max_by_key(|n| n.len()) {
-        Some(n) if n == r.from => format!("{}.{}{}", r.section, r.to, &rest[n.len()..]),
+        Some(n) if n == r.from => format!("{section}.{}{}", r.to, &rest[n.len()..]),
         _ => path.to_string(),
     }
 }
@@ -395,7 +395,8 @@ mod tests {
         let mut t = parse(old).topology.expect("the test design reads");
         let node = t.nodes.remove("n").expect("node n");
         t.nodes.insert("server".into(), node);
-        let text = write_renamed_keeping_comments(old, &t, Renamed { section: "nodes", from: "n", to: "server" });
+        let text =
+            write_renamed_keeping_comments(old, &t, Renamed { kind: model::Kind::Node, from: "n", to: "server" });
         assert!(text.contains("  # the first server\n  server:"), "{text}");
         assert!(text.contains("site: home  # same rack"), "{text}");
         // Without the rename the comment had nowhere to go.

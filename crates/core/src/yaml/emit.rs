@@ -337,13 +337,13 @@ fn is_printable(c: char) -> bool {
 }
 
 /// Whether serde_yaml_ng would read the plain text as a null, bool, number, or
-/// a number-like string (`007`): then it asks libyaml for single quotes.
+/// a number-like string (`007`): then it asks libyaml for single quotes. The
+/// reader's resolution says most of it; serde_yaml_ng's writer also counts
+/// leading zeros and integers up to 128 bits.
 fn reads_as_other_type(s: &str) -> bool {
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     let leading_zero = digits.len() > 1 && digits.starts_with('0') && digits[1..].bytes().all(|b| b.is_ascii_digit());
-    let keyword =
-        matches!(s, "" | "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE");
-    keyword || leading_zero || is_int(s) || is_float(s)
+    !matches!(super::resolve(s), super::Resolved::Str) || leading_zero || is_int(s)
 }
 
 /// serde_yaml_ng's integers: decimal, `0x`, `0o` or `0b` digits that fit 128
@@ -364,12 +364,6 @@ fn is_int(s: &str) -> bool {
         } else {
             u128::from_str_radix(digits, radix).is_ok()
         }
-}
-
-/// serde_yaml_ng's floats: `.inf`, `.nan` and finite decimals (as the reader
-/// resolves them, without std's float parser).
-fn is_float(s: &str) -> bool {
-    matches!(super::resolve(s), super::Resolved::Float(_))
 }
 
 #[cfg(test)]
