@@ -1,5 +1,5 @@
 //! The underlay: devices (nodes, routers, hosts) and site networks as vertices,
-//! links and site attachments as edges (topology-format.md, "The underlay model").
+//! links and site attachments as edges (docs/format.md, "The underlay model").
 //! Paths are least cost; ties go to the smaller name, so a path never depends on
 //! hash order or on the order of the file.
 

@@ -1,4 +1,4 @@
-//! The topology file, format version 1 (`shared/topology-format.md`): what a person
+//! The topology file, format version 1 (`docs/format.md`): what a person
 //! wrote, and the only state that is stored, undone, shared or exported as source.
 //!
 //! Every struct denies unknown fields so a typo never passes silently. Names are map

@@ -3,7 +3,7 @@
 //! common word already costs a back-reference instead of literals.
 //!
 //! What is here: the K3s and Kubernetes vocabulary the format refers to (packaged
-//! components, registries and their mirrors as in topology-format.md, well-known
+//! components, registries and their mirrors as in docs/format.md, well-known
 //! labels, version prefixes), common ways to name sites, routers and nodes, cloud
 //! names, and a sentence in the words of DESIGN.md for descriptions. No name is
 //! taken from an example file. Strings end with NUL as in the payload's string table, and the
