@@ -99,6 +99,7 @@ codes! {
     W076 = Warning, "route reflector without a backbone session to the others";
     W077 = Warning, "IPv6 path below 1280 bytes";
     W078 = Warning, "node peers with no router and has no mesh";
+    E100 = Error, "forwarding loop: pod packets go round between devices";
 }
 
 impl fmt::Display for Code {

@@ -10,6 +10,7 @@ use petgraph::graph::NodeIndex;
 
 use super::addressing::Addressing;
 use super::dataplane::pair_mode;
+use super::nexthop::{walk, End, Resolver, Tables, Walk};
 use super::types::*;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Cni, FlannelBackend, Kind, Topology};
@@ -66,6 +67,19 @@ pub fn paths(
     let mut out = Vec::new();
     let mut unrouted: BTreeMap<usize, Vec<usize>> = BTreeMap::new(); // node → prefixes it lacks
     let mut host_gw_pairs: Vec<(String, String)> = Vec::new();
+    // Forwarding loops, once each: the devices in order → (from site, to site, a prefix).
+    let mut loops: BTreeMap<Vec<NodeIndex>, (String, String, usize)> = BTreeMap::new();
+    let node_at: Vec<Option<usize>> = {
+        let mut v = vec![None; u.graph.node_count()];
+        for (i, n) in node_names.iter().enumerate() {
+            if let Some(x) = u.device(n) {
+                v[x.index()] = Some(i);
+            }
+        }
+        v
+    };
+    let tables = Tables { u, sp, routing, node_at: &node_at, speaker_at: &speaker_at };
+    let mut resolver = Resolver::new(u);
 
     for from in &locs {
         let tree = u.tree(from.vertex);
@@ -86,10 +100,48 @@ pub fn paths(
             }
 
             let mut blackhole = None;
+            let mut pod_hops = None;
+            let mut pod_path = None;
             // host-gw across networks cannot work at all (E072 says so); no
             // per-device findings on top of it.
             let host_gw_split = mode.routed && !same && t.cluster.cni == Cni::Flannel;
-            if mode.routed && !host_gw_split {
+            if mode.routed && !host_gw_split && mode.source_needs_route {
+                // The sending node routes by its own table, and so does every
+                // device after it: follow the packets.
+                let found = walk_pair(&tables, &mut resolver, &node_prefixes, from, to);
+                for f in &found.failures {
+                    match f {
+                        Failure::NoRoute { device, missing } => {
+                            let v = u.vertex(*device);
+                            diags.push(blackhole_diag(t, &v.name, v.kind, from, to, &missing_nets(routing, missing)));
+                        }
+                        Failure::Loop { cycle, prefix } => {
+                            // One finding per loop, whichever device a packet enters it at.
+                            let mut ring = cycle.clone();
+                            let k = (0..ring.len()).min_by_key(|&i| ring[i]).unwrap_or(0);
+                            ring.rotate_left(k);
+                            loops.entry(ring).or_insert((from.site.clone(), to.site.clone(), *prefix));
+                        }
+                    }
+                }
+                blackhole = found.failures.first().map(|f| match f {
+                    Failure::NoRoute { device, missing } => Blackhole {
+                        device: u.vertex(*device).name.clone(),
+                        missing: missing_nets(routing, missing),
+                        looped: Vec::new(),
+                    },
+                    Failure::Loop { cycle, prefix } => Blackhole {
+                        device: u.vertex(cycle[0]).name.clone(),
+                        missing: missing_nets(routing, &[*prefix]),
+                        looped: cycle.iter().map(|v| u.vertex(*v).name.clone()).collect(),
+                    },
+                });
+                if let Some(w) = found.arrived.filter(|w| devices_of(u, &w.steps) != devices_of(u, &steps)) {
+                    let (h, m, lim) = describe(t, u, &w.steps, from, to);
+                    pod_hops = Some(h);
+                    pod_path = Some((m, lim));
+                }
+            } else if mode.routed && !host_gw_split {
                 // Devices between the two locations, in path order.
                 for st in &steps {
                     let v = u.vertex(st.vertex);
@@ -106,36 +158,41 @@ pub fn paths(
                     if missing.is_empty() {
                         continue;
                     }
-                    let nets: Vec<_> = missing.iter().map(|&p| routing.prefixes[p].net).collect();
+                    let nets = missing_nets(routing, &missing);
                     diags.push(blackhole_diag(t, &v.name, v.kind, from, to, &nets));
                     if blackhole.is_none() {
-                        blackhole = Some(Blackhole { device: v.name.clone(), missing: nets });
+                        blackhole = Some(Blackhole { device: v.name.clone(), missing: nets, looped: Vec::new() });
                     }
                 }
-                if mode.source_needs_route {
-                    for &src in &from.nodes {
-                        let d = node_speaker[src];
-                        for &dst in &to.nodes {
-                            if dst == src {
-                                continue;
-                            }
-                            for &p in &node_prefixes[dst] {
-                                if !routing.knows(Some(src), d, p) {
-                                    unrouted.entry(src).or_default().push(p);
-                                }
+            }
+            if mode.routed && !host_gw_split && mode.source_needs_route {
+                for &src in &from.nodes {
+                    let d = node_speaker[src];
+                    for &dst in &to.nodes {
+                        if dst == src {
+                            continue;
+                        }
+                        for &p in &node_prefixes[dst] {
+                            if !routing.knows(Some(src), d, p) {
+                                unrouted.entry(src).or_default().push(p);
                             }
                         }
                     }
                 }
             }
+            let (pod_path_mtu, limiting) = match pod_path {
+                Some((m, lim)) => (m, lim),
+                None => (path_mtu, limiting),
+            };
             out.push(SitePath {
                 from_site: from.site.clone(),
                 to_site: to.site.clone(),
                 from: from.name.clone(),
                 to: to.name.clone(),
                 hops,
+                pod_hops,
                 path_mtu,
-                pod_mtu: path_mtu.saturating_sub(mode.overhead),
+                pod_mtu: pod_path_mtu.saturating_sub(mode.overhead),
                 overhead: mode.overhead,
                 routed: mode.routed,
                 source_needs_route: mode.source_needs_route,
@@ -162,6 +219,9 @@ pub fn paths(
             )
             .hint("peer it with a route reflector that serves its site, keep Calico's node mesh on, or encapsulate"),
         );
+    }
+    for (cycle, (from, to, p)) in loops {
+        diags.push(loop_diag(t, u, &cycle, &from, &to, &routing.prefixes[p].net));
     }
     for (a, b) in host_gw_pairs {
         diags.push(
@@ -283,4 +343,125 @@ fn describe<'a>(
         Tight::Net(name, m) => format!("site {name} network ({m} bytes)"),
     };
     (hops, mtu, Some(what))
+}
+
+fn missing_nets(routing: &Routing, prefixes: &[usize]) -> Vec<ipnet::IpNet> {
+    prefixes.iter().map(|&p| routing.prefixes[p].net).collect()
+}
+
+/// The devices that forward on a list of steps, in order (no networks, and no
+/// nodes: a path between locations starts and ends at networks, a walk at nodes).
+fn devices_of(u: &Underlay, steps: &[crate::underlay::Step]) -> Vec<NodeIndex> {
+    steps.iter().map(|s| s.vertex).filter(|v| !u.vertex(*v).is_network() && u.vertex(*v).kind != Kind::Node).collect()
+}
+
+/// Why pod packets of a pair do not arrive.
+enum Failure {
+    /// A device on the way (not the sender: E070 covers that) has no route for
+    /// these prefixes of the destination location.
+    NoRoute { device: NodeIndex, missing: Vec<usize> },
+    /// The packets go round these devices.
+    Loop { cycle: Vec<NodeIndex>, prefix: usize },
+}
+
+struct PairWalks {
+    failures: Vec<Failure>,
+    /// The walk between the pair the lab pings (the first node of `from` to the
+    /// first other node of `to`), when it arrives.
+    arrived: Option<Walk>,
+}
+
+/// Walks pod packets from `from`'s nodes to `to`'s: from one sender per
+/// originator class (nodes of a class have the same sessions, so the same
+/// table) to one prefix per class at the destination, the pair the lab pings
+/// first, so that the first failure is the one the lab meets.
+fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: &Location, to: &Location) -> PairWalks {
+    let class_of = |n: usize| node_prefixes[n].first().map(|&p| tb.routing.prefixes[p].class);
+    let mut senders: Vec<usize> = Vec::new();
+    for &n in &from.nodes {
+        if !senders.iter().any(|&s| class_of(s) == class_of(n)) {
+            senders.push(n);
+        }
+    }
+    let lab_dst = senders.first().and_then(|&s| to.nodes.iter().copied().find(|&d| d != s));
+    let mut receivers: Vec<usize> = lab_dst.into_iter().collect();
+    for &n in &to.nodes {
+        if !receivers.iter().any(|&s| class_of(s) == class_of(n)) {
+            receivers.push(n);
+        }
+    }
+    let mut out = PairWalks { failures: Vec::new(), arrived: None };
+    let vertex = |n: usize| tb.node_at.iter().position(|x| *x == Some(n)).map(NodeIndex::new);
+    for (si, &src) in senders.iter().enumerate() {
+        let Some(sv) = vertex(src) else { continue };
+        for (di, &dst) in receivers.iter().enumerate() {
+            if dst == src {
+                continue;
+            }
+            let Some(dv) = vertex(dst) else { continue };
+            for &p in &node_prefixes[dst] {
+                let w = walk(tb, r, sv, dv, p);
+                match &w.end {
+                    End::Arrived => {
+                        if si == 0 && di == 0 && out.arrived.is_none() {
+                            out.arrived = Some(w);
+                        }
+                    }
+                    End::NoRoute(v) | End::NoPath(v) if *v == sv => {} // E070
+                    End::NoRoute(v) | End::NoPath(v) => {
+                        if !out.failures.iter().any(|f| matches!(f, Failure::NoRoute { device, .. } if device == v)) {
+                            let missing = to
+                                .nodes
+                                .iter()
+                                .flat_map(|n| node_prefixes[*n].iter().copied())
+                                .filter(|&q| next_hop_known(tb, *v, q).is_none())
+                                .collect::<Vec<_>>();
+                            let missing = if missing.is_empty() { vec![p] } else { missing };
+                            out.failures.push(Failure::NoRoute { device: *v, missing });
+                        }
+                    }
+                    End::Loop(cycle) => {
+                        if !out.failures.iter().any(|f| matches!(f, Failure::Loop { cycle: c, .. } if c == cycle)) {
+                            out.failures.push(Failure::Loop { cycle: cycle.clone(), prefix: p });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Device `v`'s route for prefix `p`, if it has one (a speaker's BGP route).
+fn next_hop_known(tb: &Tables, v: NodeIndex, p: usize) -> Option<()> {
+    let d = tb.speaker_at.get(v.index()).copied().flatten()?;
+    tb.routing.entry(d, p).map(|_| ())
+}
+
+fn loop_diag(
+    t: &Topology,
+    u: &Underlay,
+    cycle: &[NodeIndex],
+    from: &str,
+    to: &str,
+    prefix: &ipnet::IpNet,
+) -> Diagnostic {
+    let names: Vec<&str> = cycle.iter().map(|v| u.vertex(*v).name.as_str()).collect();
+    let first = u.vertex(cycle[0]);
+    let ring = format!("{} → {}", names.join(" → "), names[0]);
+    let _ = t;
+    Diagnostic::new(
+        Code::E100,
+        format!("{}.{}", first.kind.section(), first.name),
+        format!(
+            "forwarding loop: pod packets from {from} to {to} (for {prefix}) go round {ring}: each \
+             resolves its BGP next hop for the prefix through the next one"
+        ),
+    )
+    .hint(
+        "a route reflector that serves a remote site hands out next hops the routers between \
+         resolve back through it: serve only sites it sits in, give the backbone `next hop self` \
+         towards that router, or change link costs so the underlay path to the next hop does not \
+         cross the router that chose it",
+    )
 }

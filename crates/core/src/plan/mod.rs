@@ -8,6 +8,7 @@ mod advice;
 mod dataplane;
 mod forwarding;
 mod mtu;
+mod nexthop;
 mod propagate;
 pub mod report;
 mod sessions;
@@ -35,7 +36,9 @@ pub fn build(t: &Topology) -> Plan {
     let sessions = sessions::resolve(t, &underlay, &speakers);
     // 5. Route propagation to a fixpoint, per originator class and family (RFC 4271/4456 rules).
     let routing = propagate::run(t, &underlay, &speakers, &sessions, &addressing, &mut diagnostics);
-    // 6. Forwarding: least-cost paths per pair of node locations, and who drops what.
+    // 6. Forwarding: per pair of node locations, the underlay path and where pod
+    //    packets really go (each device's installed route, its next hop resolved
+    //    over the underlay): blackholes and forwarding loops.
     let paths = forwarding::paths(t, &underlay, &speakers, &addressing, &routing, &mut diagnostics);
     // 7. MTU budget: smallest path MTU less the CNI's overhead per path.
     let mtu = mtu::budget(t, &paths, &mut diagnostics);

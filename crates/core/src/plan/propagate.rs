@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::addressing::Addressing;
-use super::sessions::{nodes_announce_pods, share_network};
+use super::sessions::{connected, home_networks, nodes_announce_pods, share_network};
 use super::types::*;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Cni, FlannelBackend, KiloGranularity, Kind, Topology};
@@ -71,6 +71,19 @@ struct Route {
     ebgp: bool,
     from_client: bool,
     local: bool,
+    /// The receiver's IGP metric to the next hop, as its daemon ranks it (see `igp_rank`).
+    igp: u8,
+    /// The peer's address on the session it came over (the last tie-break).
+    peer_address: Option<std::net::IpAddr>,
+}
+
+/// What every simulation reads besides the sessions.
+struct Env<'a> {
+    t: &'a Topology,
+    sp: &'a Speakers,
+    sessions: &'a [Session],
+    /// Home network per speaker (`sessions::home_networks`).
+    home: Vec<Option<usize>>,
 }
 
 pub fn run(
@@ -111,10 +124,11 @@ pub fn run(
     let adj: BTreeMap<Family, Adjacency> =
         crate::sort::map([Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f))));
     let mut scratch = Scratch::new(sp.list.len());
+    let env = Env { t, sp, sessions, home: home_networks(t, underlay, sp) };
     let results = classes
         .iter()
         .map(|&(fam, rep)| match adj.get(&fam) {
-            Some(a) => simulate(t, sp, sessions, a, rep, &mut loops, &mut scratch),
+            Some(a) => simulate(&env, a, rep, &mut loops, &mut scratch),
             None => ClassRoutes::default(),
         })
         .collect();
@@ -217,14 +231,13 @@ impl Scratch {
 
 /// Simulates the prefix of node `rep` until nothing changes.
 fn simulate(
-    t: &Topology,
-    sp: &Speakers,
-    sessions: &[Session],
+    env: &Env,
     adj: &Adjacency,
     rep: usize,
     loops: &mut BTreeSet<(u32, String, String)>,
     scratch: &mut Scratch,
 ) -> ClassRoutes {
+    let Env { t, sp, sessions, .. } = *env;
     let n = sp.list.len();
     scratch.reset();
     let Scratch { offered_widely, rib_in, best, queued } = scratch;
@@ -239,6 +252,8 @@ fn simulate(
         ebgp: false,
         from_client: false,
         local: true,
+        igp: 0,
+        peer_address: None,
     });
     let mut queue: VecDeque<usize> = VecDeque::from([rep]);
     queued[rep] = true;
@@ -257,7 +272,10 @@ fn simulate(
         offered_widely[s] = wide;
         let ibgp: &[(usize, usize)] = if visit_ibgp { &adj.ibgp[s] } else { &[] };
         for &(si, p) in adj.clients[s].iter().chain(ibgp).chain(&adj.ebgp[s]) {
-            let offer = best[s].as_ref().and_then(|r| export(t, sp, &sessions[si], si, s, p, r, rep, &refer, loops));
+            let offer = best[s]
+                .as_ref()
+                .and_then(|r| export(t, sp, &sessions[si], si, s, p, r, rep, &refer, loops))
+                .map(|r| received(env, &sessions[si], p, rep, r));
             let slot = rib_in[p].iter().position(|(k, _)| *k == si);
             let changed = match (slot, offer) {
                 (Some(i), Some(r)) if rib_in[p][i].1 != r => {
@@ -277,7 +295,7 @@ fn simulate(
             if !changed || p == rep {
                 continue;
             }
-            let new_best = select(sp, &rib_in[p]);
+            let new_best = select(sp, rep, &rib_in[p]);
             if new_best != best[p] {
                 best[p] = new_best;
                 // Nodes are leaves: a change there goes nowhere.
@@ -345,6 +363,8 @@ fn export(
             ebgp: true,
             from_client: false,
             local: false,
+            igp: 0,
+            peer_address: None,
         });
     }
     let reflecting = !(r.local || r.ebgp);
@@ -372,6 +392,8 @@ fn export(
             ebgp: false,
             from_client: sess.role == SessionRole::RrClient && sess.sb == p,
             local: false,
+            igp: 0,
+            peer_address: None,
         });
     }
     Some(Route {
@@ -384,7 +406,44 @@ fn export(
         ebgp: false,
         from_client: sess.role == SessionRole::RrClient && sess.sb == p,
         local: false,
+        igp: 0,
+        peer_address: None,
     })
+}
+
+/// A route as peer `p` holds it on arrival: with the IGP metric to its next hop
+/// and the address of the peer that sent it, which best-path selection reads.
+fn received(env: &Env, sess: &Session, p: usize, rep: usize, mut r: Route) -> Route {
+    let nh = match r.next_hop {
+        Ref::Origin => rep,
+        Ref::Speaker(i) => i,
+    };
+    r.igp = igp_rank(env.sp, p, sess.family, connected(&env.home, p, nh));
+    r.peer_address = Some(if sess.sa == p { sess.b_address } else { sess.a_address });
+    r
+}
+
+/// The IGP metric to a next hop, as far as it orders routes here: 0 for a next
+/// hop on a directly connected network, 1 for one that resolves through a route
+/// the daemon learned from the kernel (static, ZeroTier, WireGuard: the
+/// underlay the rendered configs learn with `kernel { learn; }` / zebra).
+///
+/// - BIRD (`bgp_rte_better`, proto/bgp/attrs.c, rule e): a route through a
+///   device route has IGP metric 0, one through a kernel route
+///   `IGP_METRIC_UNKNOWN` (`rt_get_igp_metric`, nest/rt-table.c): connected
+///   next hops win. Calico's calico-node runs BIRD, so nodes rank this way too.
+/// - FRR (`bgp_path_info_cmp`, bgpd/bgp_route.c, "IGP metric check") compares
+///   the metric zebra resolved the next hop with: 0 for a connected route, and
+///   the kernel route's own metric otherwise, which Linux sets to 0 for IPv4 and
+///   1024 for IPv6 when none is given: a tie in IPv4, connected first in IPv6.
+fn igp_rank(sp: &Speakers, p: usize, fam: Family, connected: bool) -> u8 {
+    if connected {
+        return 0;
+    }
+    match sp.list[p].daemon {
+        Some(crate::model::Daemon::Frr) if fam == Family::Ipv4 => 0,
+        _ => 1,
+    }
 }
 
 fn next_hop(sess: &Session, me: &Speaker, current: Ref, myself: Ref) -> Ref {
@@ -399,17 +458,30 @@ fn site_of(t: &Topology, sp: &Speakers, i: usize) -> String {
     t.site_of(&sp.list[i].name).unwrap_or(&sp.list[i].name).to_string()
 }
 
-/// BGP best path, as far as it decides reachability here: shortest AS path, eBGP
-/// over iBGP, lowest originator / peer router id, shortest cluster list, then the
-/// session order for a stable answer.
-fn select(sp: &Speakers, rib: &[(usize, Route)]) -> Option<Route> {
+/// BGP best path in the order RFC 4271 9.1.2.2 and RFC 4456 9 give and BIRD
+/// (`bgp_rte_better`) and FRR (`bgp_path_info_cmp`) follow, for the attributes
+/// the design produces (local preference, origin and MED are the same on every
+/// pod route): shortest AS path, eBGP over iBGP, lowest IGP metric to the next
+/// hop (`igp_rank`), lowest originator / peer router id, shortest cluster list,
+/// lowest peer address. FRR would prefer the oldest of two eBGP routes before
+/// the router id; the rendered FRR configs say `bgp bestpath compare-routerid`,
+/// so no outcome depends on timing.
+fn select(sp: &Speakers, rep: usize, rib: &[(usize, Route)]) -> Option<Route> {
     rib.iter()
         .min_by_key(|(si, r)| {
             let id = |x: Ref| match x {
                 Ref::Speaker(i) => u32::from(sp.list[i].router_id),
-                Ref::Origin => 0,
+                Ref::Origin => u32::from(sp.list[rep].router_id),
             };
-            (r.as_path.len(), !r.ebgp, id(r.originator.unwrap_or(r.peer)), r.cluster_list.len(), *si)
+            (
+                r.as_path.len(),
+                !r.ebgp,
+                r.igp,
+                id(r.originator.unwrap_or(r.peer)),
+                r.cluster_list.len(),
+                r.peer_address,
+                *si,
+            )
         })
         .map(|(_, r)| *r)
 }

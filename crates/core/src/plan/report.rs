@@ -357,15 +357,17 @@ impl Plan {
             }
         }
         let _ = writeln!(o, "\npaths");
-        for p in &self.paths {
-            let hops: Vec<String> = p
-                .hops
+        let line = |hops: &[Hop]| -> String {
+            let parts: Vec<String> = hops
                 .iter()
                 .map(|h| match h.mtu {
                     Some(m) => format!("-{m}- {}", h.name),
                     None => h.name.clone(),
                 })
                 .collect();
+            parts.join(" ")
+        };
+        for p in &self.paths {
             let _ = writeln!(
                 o,
                 "  {} → {}: path MTU {}, pods {}{}{}",
@@ -374,9 +376,19 @@ impl Plan {
                 p.path_mtu,
                 p.pod_mtu,
                 if p.routed { ", routed" } else { ", encapsulated" },
-                p.blackhole.as_ref().map(|b| format!(", BLACKHOLE at {}", b.device)).unwrap_or_default()
+                p.blackhole
+                    .as_ref()
+                    .map(|b| if b.looped.is_empty() {
+                        format!(", BLACKHOLE at {}", b.device)
+                    } else {
+                        format!(", LOOP {} → {}", b.looped.join(" → "), b.device)
+                    })
+                    .unwrap_or_default()
             );
-            let _ = writeln!(o, "    {}", hops.join(" "));
+            let _ = writeln!(o, "    {}", line(&p.hops));
+            if let Some(h) = &p.pod_hops {
+                let _ = writeln!(o, "    pods go by the routes installed: {}", line(h));
+            }
             if let Some(l) = &p.limiting {
                 let _ = writeln!(o, "    limited by {l}");
             }
@@ -1061,6 +1073,9 @@ impl Serialize for PathJson<'_> {
         m.serialize_entry("limiting", &x.limiting)?;
         m.serialize_entry("overhead", &x.overhead)?;
         m.serialize_entry("path_mtu", &x.path_mtu)?;
+        if let Some(h) = &x.pod_hops {
+            m.serialize_entry("pod_hops", &Seq(|| h.iter().map(HopJson)))?;
+        }
         m.serialize_entry("pod_mtu", &x.pod_mtu)?;
         m.serialize_entry("routed", &x.routed)?;
         m.serialize_entry("to", &x.to)?;
@@ -1089,6 +1104,9 @@ impl Serialize for BlackholeJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("device", &self.0.device)?;
+        if !self.0.looped.is_empty() {
+            m.serialize_entry("looped", &self.0.looped)?;
+        }
         m.serialize_entry("missing", &self.0.missing)?;
         m.end()
     }

@@ -88,28 +88,15 @@ pub fn router_plans(t: &Topology, speakers: &Speakers) -> BTreeMap<String, Route
 }
 
 /// What adding sessions needs, computed once: the cluster's families and each
-/// speaker's attachments (networks and directly linked devices, sorted).
+/// speaker's home network (see [`home_networks`]).
 struct Ctx {
     families: Vec<Family>,
-    attached: Vec<Vec<usize>>,
-    vertex: Vec<Option<usize>>,
+    home: Vec<Option<usize>>,
 }
 
 pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session> {
     let families: BTreeSet<Family> = crate::sort::set(t.cluster.pod_cidr.iter().map(Family::of_net));
-    let vertex: Vec<Option<usize>> = sp.list.iter().map(|s| underlay.device(&s.name).map(|v| v.index())).collect();
-    let attached = vertex
-        .iter()
-        .map(|v| {
-            let mut n: Vec<usize> = v
-                .map(|v| underlay.graph.neighbors(petgraph::graph::NodeIndex::new(v)).map(|x| x.index()).collect())
-                .unwrap_or_default();
-            crate::sort::sort(&mut n);
-            n.dedup();
-            n
-        })
-        .collect();
-    let ctx = Ctx { families: families.into_iter().collect(), attached, vertex };
+    let ctx = Ctx { families: families.into_iter().collect(), home: home_networks(t, underlay, sp) };
     let mut out = Vec::new();
     let nodes: Vec<usize> = sp.list.iter().enumerate().filter(|(_, s)| s.kind == Kind::Node).map(|(i, _)| i).collect();
 
@@ -117,7 +104,7 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
     if t.cluster.cni == Cni::Calico && t.cluster.calico().node_mesh {
         for (k, &a) in nodes.iter().enumerate() {
             for &b in &nodes[k + 1..] {
-                add(&mut out, &ctx, underlay, sp, a, b, SessionRole::Mesh);
+                add(&mut out, &ctx, sp, a, b, SessionRole::Mesh);
             }
         }
     }
@@ -133,7 +120,7 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
                     let Some(ni) = sp.get(nname) else { continue };
                     let role =
                         if sp.list[ri].asn == sp.list[ni].asn { SessionRole::RrClient } else { SessionRole::Ebgp };
-                    add(&mut out, &ctx, underlay, sp, ni, ri, role);
+                    add(&mut out, &ctx, sp, ni, ri, role);
                 }
             }
         }
@@ -150,17 +137,20 @@ pub fn resolve(t: &Topology, underlay: &Underlay, sp: &Speakers) -> Vec<Session>
         if sp.list[a].kind != Kind::Router || sp.list[b].kind != Kind::Router || !seen.insert((a.min(b), a.max(b))) {
             continue;
         }
-        add(&mut out, &ctx, underlay, sp, a, b, SessionRole::Backbone);
+        add(&mut out, &ctx, sp, a, b, SessionRole::Backbone);
     }
     out
 }
 
 /// Adds the session between speakers `a` and `b`, once per address family both have.
-fn add(out: &mut Vec<Session>, ctx: &Ctx, underlay: &Underlay, sp: &Speakers, a: usize, b: usize, role: SessionRole) {
+fn add(out: &mut Vec<Session>, ctx: &Ctx, sp: &Speakers, a: usize, b: usize, role: SessionRole) {
     let (sa, sb) = (&sp.list[a], &sp.list[b]);
     let kind = if sa.asn == sb.asn { SessionKind::Ibgp } else { SessionKind::Ebgp };
     let role = if kind == SessionKind::Ebgp && role == SessionRole::RrClient { SessionRole::Ebgp } else { role };
-    let multihop = !shares(ctx, underlay, a, b);
+    // A daemon peers single-hop only with an address on a network it is directly
+    // connected to (BIRD's `direct`, FRR's eBGP default TTL 1): anything else,
+    // a link between two routers included, needs `multihop`.
+    let multihop = !connected(&ctx.home, a, b);
     // Only families the cluster carries.
     for &fam in &ctx.families {
         let pick = |addrs: &[IpAddr]| addrs.iter().copied().find(|x| Family::of(x) == fam);
@@ -206,14 +196,29 @@ fn next_hop(kind: SessionKind, role: SessionRole, a: &Speaker, b: &Speaker) -> (
     }
 }
 
-/// `share_network` over the precomputed attachments.
-fn shares(ctx: &Ctx, u: &Underlay, a: usize, b: usize) -> bool {
-    let (Some(_), Some(vb)) = (ctx.vertex[a], ctx.vertex[b]) else { return false };
-    let (na, nb) = (&ctx.attached[a], &ctx.attached[b]);
-    if na.binary_search(&vb).is_ok() {
-        return true;
-    }
-    nb.iter().any(|n| na.binary_search(n).is_ok() && u.vertex(petgraph::graph::NodeIndex::new(*n)).is_network())
+/// Per speaker: the underlay vertex of the site network its own addresses sit
+/// on (its `site`, when that site is one L2 network), else `None`.
+///
+/// A speaker's address is on one network only: its home site's. A link between
+/// two devices, or from a device to another site, gives no shared subnet for
+/// those addresses (the format carries no addresses for links: a tunnel or a
+/// circuit has its own), so two devices are *directly connected*, for BGP's
+/// purposes (single-hop eBGP, a next hop that resolves without recursion, the
+/// IGP metric 0 of a connected route), exactly when they share a home network.
+pub fn home_networks(t: &Topology, u: &Underlay, sp: &Speakers) -> Vec<Option<usize>> {
+    sp.list
+        .iter()
+        .map(|s| {
+            let site = t.site_of(&s.name)?;
+            t.sites.get(site).filter(|x| x.lan)?;
+            u.net(site).map(|v| v.index())
+        })
+        .collect()
+}
+
+/// Speakers `a` and `b` sit on one network (see [`home_networks`]).
+pub fn connected(home: &[Option<usize>], a: usize, b: usize) -> bool {
+    matches!((home.get(a), home.get(b)), (Some(Some(x)), Some(Some(y))) if x == y)
 }
 
 /// Two devices share a network when both attach to one site network or a link joins them.

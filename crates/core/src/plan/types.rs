@@ -253,6 +253,11 @@ pub struct SitePath {
     pub from: String,
     pub to: String,
     pub hops: Vec<Hop>,
+    /// Where routed pod packets really go when that is not `hops`: each device
+    /// forwards by its own installed route, whose next hop it resolves over the
+    /// underlay (`nexthop`). The pod MTU is then this path's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_hops: Option<Vec<Hop>>,
     pub path_mtu: u32,
     /// What the CNI leaves for pods on this path.
     pub pod_mtu: u32,
@@ -282,6 +287,11 @@ pub struct Hop {
 pub struct Blackhole {
     pub device: String,
     pub missing: Vec<IpNet>,
+    /// Set when packets do not die for want of a route but go round: the
+    /// devices of the forwarding loop in the order packets cross them, `device`
+    /// (the first one reached twice) first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub looped: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

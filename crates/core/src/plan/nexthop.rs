@@ -1,0 +1,146 @@
+//! Where a pod packet really goes: each device looks the destination pod prefix
+//! up in its own table, takes the BGP next hop of the route it installed (or
+//! the direct route the CNI installed), and resolves that next hop over the
+//! underlay as the kernel resolves a recursive route: to the first device on
+//! the least-cost path towards it. The next device does its *own* lookup, so
+//! the packet follows the chain of these choices, which need not be the
+//! underlay path between the two nodes, and can loop (two routers that each
+//! resolve their next hop through the other) or die at a device with no route.
+//!
+//! `walk` follows one packet; the underlay trees it needs are built once per
+//! device and kept (`Resolver`), so a large plan pays one shortest-path tree per
+//! device that forwards, not one per packet.
+
+use petgraph::graph::NodeIndex;
+
+use super::types::{Ref, Routing, Speakers};
+use crate::model::Kind;
+use crate::underlay::{Step, Tree, Underlay};
+
+/// Shortest-path trees per source vertex, built on first use.
+pub struct Resolver<'a> {
+    u: &'a Underlay,
+    trees: Vec<Option<Tree>>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(u: &'a Underlay) -> Resolver<'a> {
+        Resolver { u, trees: (0..u.graph.node_count()).map(|_| None).collect() }
+    }
+
+    /// The underlay steps from `from` to the first device after it on the way
+    /// to `to` (networks crossed included, `from` itself left out), or `None`
+    /// when the underlay does not reach `to`.
+    fn segment(&mut self, from: NodeIndex, to: NodeIndex) -> Option<Vec<Step>> {
+        let u = self.u;
+        let tree = self.trees.get_mut(from.index())?.get_or_insert_with(|| u.tree(from));
+        let steps = tree.path(to)?;
+        let mut out = Vec::new();
+        for st in steps.into_iter().skip(1) {
+            let device = !u.vertex(st.vertex).is_network();
+            out.push(st);
+            if device {
+                return Some(out);
+            }
+        }
+        None
+    }
+}
+
+/// How a packet's walk ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// At the destination node.
+    Arrived,
+    /// At a device with no route for the prefix (a blackhole).
+    NoRoute(NodeIndex),
+    /// At a device whose next hop the underlay does not reach.
+    NoPath(NodeIndex),
+    /// Back at a device it had passed: the devices of the loop, in order.
+    Loop(Vec<NodeIndex>),
+}
+
+/// One packet's walk: the underlay steps taken (the source first) and its end.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    pub steps: Vec<Step>,
+    pub end: End,
+}
+
+/// What a walk reads of the plan.
+pub struct Tables<'a> {
+    pub u: &'a Underlay,
+    pub sp: &'a Speakers,
+    pub routing: &'a Routing,
+    /// Node index (name order) per underlay vertex, for nodes.
+    pub node_at: &'a [Option<usize>],
+    /// Speaker index per underlay vertex.
+    pub speaker_at: &'a [Option<usize>],
+}
+
+/// Where device `v` sends packets for prefix `p`: the vertex its route points
+/// at (the next hop, before resolution), or `None` if it has no route.
+fn next_hop(tb: &Tables, v: NodeIndex, p: usize) -> Option<NodeIndex> {
+    let pre = tb.routing.prefixes.get(p)?;
+    let d_node = tb.node_at.get(v.index()).copied().flatten();
+    let d = tb.speaker_at.get(v.index()).copied().flatten();
+    if let Some(dn) = d_node {
+        let g = |i: usize| tb.routing.direct_group.get(i).copied().flatten();
+        if g(dn).is_some() && g(dn) == g(pre.origin_idx) {
+            return tb.u.device(&pre.origin);
+        }
+    }
+    let entry = tb.routing.entry(d?, p)?;
+    match entry.next_hop {
+        Ref::Origin => tb.u.device(&pre.origin),
+        Ref::Speaker(i) => tb.u.device(&tb.sp.list.get(i)?.name),
+    }
+}
+
+/// Follows a packet for prefix `p` from node vertex `src` to the prefix's node
+/// `dst`, device by device, each forwarding by its own table.
+pub fn walk(tb: &Tables, r: &mut Resolver, src: NodeIndex, dst: NodeIndex, p: usize) -> Walk {
+    let mut steps = vec![Step { vertex: src, edge: None }];
+    let mut visited: Vec<NodeIndex> = vec![src];
+    let mut cur = src;
+    loop {
+        if cur == dst {
+            return Walk { steps, end: End::Arrived };
+        }
+        // Only devices with a table forward pod traffic by it: a host or a
+        // router without a BGP daemon knows the underlay only.
+        let forwards =
+            tb.u.vertex(cur).kind == Kind::Node || tb.speaker_at.get(cur.index()).copied().flatten().is_some();
+        let target = if forwards { next_hop(tb, cur, p) } else { None };
+        let Some(target) = target else {
+            return Walk { steps, end: End::NoRoute(cur) };
+        };
+        let Some(seg) = r.segment(cur, target) else {
+            return Walk { steps, end: End::NoPath(cur) };
+        };
+        let Some(next) = seg.last().map(|s| s.vertex) else {
+            return Walk { steps, end: End::NoPath(cur) };
+        };
+        steps.extend(seg);
+        if let Some(k) = visited.iter().position(|&x| x == next) {
+            return Walk { steps, end: End::Loop(visited[k..].to_vec()) };
+        }
+        visited.push(next);
+        cur = next;
+    }
+}
+
+impl Routing {
+    /// Speaker `d`'s best route for prefix `p` (none for the prefix's own node).
+    pub fn entry(&self, d: usize, p: usize) -> Option<super::types::Entry> {
+        let pre = self.prefixes.get(p)?;
+        let class = self.classes.get(pre.class)?;
+        let x = pre.origin_idx;
+        if d == x {
+            return None;
+        }
+        // Members of a class are interchangeable; mirror the representative's view.
+        let slot = if d == class.representative { x } else { d };
+        class.best.get(slot).copied().flatten()
+    }
+}
