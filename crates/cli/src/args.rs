@@ -11,6 +11,8 @@ commands:
   share FILE [--base URL]             print a share link for the topology
   open LINK [-o FILE]                 print (or write) the topology of a share link
   lab run FILE [--keep] | lab down NAME   prove a design in network namespaces (root)
+  lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]
+                                      random designs: the plan against real BIRD/FRR (root)
   explain CODE                        what a diagnostic code means
 
 exit status: 0 fine (warnings allowed), 1 the design has errors, 2 usage or I/O error";
@@ -30,6 +32,7 @@ pub enum Cmd {
     Open { link: String, out: Option<String> },
     LabRun { file: String, keep: bool },
     LabDown { name: String },
+    LabFuzz { seed: Option<u64>, count: usize, out: Option<String>, twice: bool, minimise: bool },
     Explain { code: String },
     Help,
 }
@@ -43,6 +46,7 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
     let mut out: Option<String> = None;
     let mut base = "http://127.0.0.1:8080/".to_string();
     let mut keep = false;
+    let (mut seed, mut count, mut twice, mut minimise) = (None, 10usize, false, false);
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
@@ -57,6 +61,10 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
             "-o" | "--output" => out = Some(value("-o")?),
             "--base" => base = value("--base")?,
             "--keep" => keep = true,
+            "--seed" => seed = Some(value("--seed")?.parse::<u64>().map_err(|_| "--seed takes a whole number")?),
+            "--count" => count = value("--count")?.parse::<usize>().map_err(|_| "--count takes a whole number")?,
+            "--twice" => twice = true,
+            "--minimise" | "--minimize" => minimise = true,
             "-h" | "--help" => return Ok(Cmd::Help),
             "-" => pos.push("-"),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
@@ -80,7 +88,13 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
         "lab" => match pos.as_slice() {
             ["run", file] => Cmd::LabRun { file: file.to_string(), keep },
             ["down", name] => Cmd::LabDown { name: name.to_string() },
-            _ => return Err("usage: meshplan lab run FILE [--keep] | meshplan lab down NAME".into()),
+            ["fuzz"] => Cmd::LabFuzz { seed, count, out, twice, minimise },
+            _ => {
+                return Err(
+                    "usage: meshplan lab run FILE [--keep] | meshplan lab down NAME | meshplan lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]"
+                        .into(),
+                )
+            }
         },
         "help" | "-h" | "--help" => Cmd::Help,
         other => return Err(format!("unknown command `{other}`")),

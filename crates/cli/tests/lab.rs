@@ -309,3 +309,46 @@ fn encapsulated_designs_are_refused() {
     assert!(out.contains("cannot emulate this design: Calico IP-in-IP: this kernel has no ipip device"), "{out}");
     assert!(lab_namespaces().is_empty());
 }
+
+/// Issue 22's regression corpus: designs on which real BIRD/FRR once disagreed
+/// with the plan (each file says how). Every one must now agree: the lab's
+/// table matches the plan, whether pods reach each other or die where it says.
+#[test]
+fn regression_corpus_agrees_with_the_plan() {
+    let dir = root().join("tests/data/lab/regress");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "the corpus is missing: {}", dir.display());
+    for f in files {
+        let clean = start();
+        let (code, out) = meshplan(&["lab", "run", &f.to_string_lossy()]);
+        let agrees = (code == 0 && out.contains("PASS: the lab matches the plan"))
+            || (code == 1 && out.contains("exactly where the plan says"));
+        assert!(agrees, "{}: the lab disagrees with the plan (exit {code}):\n{out}", f.display());
+        clean.check();
+    }
+}
+
+/// A few fresh random designs per run (the seed is printed: `meshplan lab fuzz
+/// --seed N --count 1` repeats one), the plan against the daemons.
+#[test]
+fn fresh_random_designs_agree_with_the_plan() {
+    let clean = start();
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+        % 1_000_000;
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lab-fuzz");
+    let (code, out) =
+        meshplan(&["lab", "fuzz", "--seed", &seed.to_string(), "--count", "3", "-o", &out_dir.to_string_lossy()]);
+    println!("{out}");
+    assert_eq!(code, 0, "seed {seed}: designs and logs in {}:\n{out}", out_dir.display());
+    let ran: usize = out
+        .lines()
+        .find_map(|l| l.strip_prefix("fuzz: ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line:\n{out}"));
+    assert!(ran >= 1, "seed {seed}: no design reached the lab:\n{out}");
+    clean.check();
+}

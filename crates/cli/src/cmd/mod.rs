@@ -20,6 +20,7 @@ pub fn run(cmd: Cmd) -> u8 {
         Cmd::Open { link, out } => share::open(&link, out.as_deref()),
         Cmd::LabRun { file, keep } => crate::lab::run(&file, keep),
         Cmd::LabDown { name } => crate::lab::down(&name),
+        Cmd::LabFuzz { seed, count, out, twice, minimise } => crate::lab::fuzz(seed, count, out, twice, minimise),
         Cmd::Help => {
             println!("{USAGE}");
             0

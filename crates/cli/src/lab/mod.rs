@@ -13,6 +13,7 @@
 
 mod daemons;
 mod exec;
+pub mod fuzz;
 mod layout;
 mod modes;
 mod netns;
@@ -120,7 +121,7 @@ pub fn run(file: &str, keep: bool) -> u8 {
     }
     let guard = Guard { namespaces, dir: dir.clone(), keep, name: plan.name.clone() };
 
-    let code = match lab(&plan, &layout, &dir) {
+    let code = match lab(&topology, &plan, &layout, &dir) {
         Ok(outcome) => {
             let ok = print_table(&plan, &outcome);
             println!("\ntook {:.1} s", started.elapsed().as_secs_f64());
@@ -190,7 +191,12 @@ fn print_layout(l: &Layout) {
 }
 
 /// Everything between the lock and the teardown.
-fn lab(plan: &Plan, layout: &Layout, dir: &std::path::Path) -> Result<Outcome, String> {
+fn lab(
+    topology: &meshplan_core::model::Topology,
+    plan: &Plan,
+    layout: &Layout,
+    dir: &std::path::Path,
+) -> Result<Outcome, String> {
     let mut log = |m: String| println!("    {m}");
     // 5. Namespaces, bridges, veths, addresses, static routes.
     println!("[3] building the underlay");
@@ -248,8 +254,10 @@ fn lab(plan: &Plan, layout: &Layout, dir: &std::path::Path) -> Result<Outcome, S
     // 8. Route tables against the plan, once they settle.
     println!("[6] route tables against the plan's reach");
     let t1 = Instant::now();
+    let underlay = meshplan_core::underlay::Underlay::new(topology);
+    let mut next = meshplan_core::plan::nexthop::NextDevices::new(plan, &underlay);
     let routes = loop {
-        let r = probes::check_routes(plan, layout, &speakers);
+        let r = probes::check_routes(plan, layout, &speakers, &mut next);
         if r.iter().all(|c| c.problems.is_empty()) || t1.elapsed() > ROUTES_WITHIN {
             break r;
         }
@@ -368,7 +376,7 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        println!("FAIL: pods cannot reach each other: packets die at {}, exactly where the plan says (E071); the lab matches the plan", devs.join(", "));
+        println!("FAIL: pods cannot reach each other: packets die at {}, exactly where the plan says (E070, E071, E100); the lab matches the plan", devs.join(", "));
         false
     } else {
         println!("FAIL: the lab does not match the plan (see the MISMATCH lines)");
@@ -395,6 +403,16 @@ fn print_rows(title: &str, rows: &[Vec<String>]) {
         }
         println!("{}", line.trim_end());
     }
+}
+
+/// `meshplan lab fuzz`: a seed of its own unless given (printed, so the run can
+/// be repeated); designs and logs under `out` (default `meshplan-fuzz/`).
+pub fn fuzz(seed: Option<u64>, count: usize, out: Option<String>, twice: bool, minimise: bool) -> u8 {
+    let seed = seed.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() % 1_000_000).unwrap_or(1)
+    });
+    let out = PathBuf::from(out.unwrap_or_else(|| "meshplan-fuzz".into()));
+    fuzz::run(&fuzz::Opts { seed, count, out, twice, minimise })
 }
 
 pub fn down(name: &str) -> u8 {

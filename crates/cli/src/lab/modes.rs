@@ -33,9 +33,9 @@ pub fn refuse(t: &Topology, diags: &[Diagnostic]) -> Result<(), String> {
     if let Some(w) = why {
         return Err(format!("cannot emulate this design: {w}"));
     }
-    // Routing findings (blackholes, missing routes, AS loops) are what the lab
+    // Routing findings (blackholes, missing routes, AS loops, forwarding loops) are what the lab
     // reproduces; any other error means the design is not complete.
-    let reproducible = [Code::E070, Code::E071, Code::W073];
+    let reproducible = [Code::E070, Code::E071, Code::W073, Code::E100];
     let blocking: Vec<String> = diags
         .iter()
         .filter(|d| d.severity == Severity::Error && !reproducible.contains(&d.code))

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use ipnet::IpNet;
 use meshplan_core::model::{Cni, Kind};
-use meshplan_core::plan::{Family, Plan, SitePath};
+use meshplan_core::plan::nexthop::NextDevices;
+use meshplan_core::plan::{Blackhole, Family, Plan, SitePath};
 
 use super::daemons::{self, Speaker};
 use super::exec;
@@ -33,8 +34,12 @@ fn pod_prefixes(plan: &Plan) -> BTreeSet<IpNet> {
 
 /// Compares every device's routes with `plan.reach`: the daemon's BGP best routes
 /// and their next hops, the kernel's routes (installed where the CNI installs
-/// them), direct routes, and the prefixes the plan says a device lacks.
-pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker]) -> Vec<RouteCheck> {
+/// them) and the device their gateway belongs to (the BGP next hop resolved over
+/// the underlay, which `next` gives for the plan), direct routes, and the
+/// prefixes the plan says a device lacks.
+pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker], next: &mut NextDevices) -> Vec<RouteCheck> {
+    let prefix_index: BTreeMap<IpNet, usize> =
+        plan.routing.prefixes.iter().enumerate().map(|(i, p)| (p.net, i)).collect();
     let pods = pod_prefixes(plan);
     let within: Vec<IpNet> = plan.cluster.pod_cidr.clone();
     let mut out = Vec::new();
@@ -69,8 +74,22 @@ pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker]) -> Vec<R
         let installs = speaker.is_some_and(|s| s.kind == Kind::Router || plan.cluster.cni == Cni::Calico);
         if installs {
             for p in bgp_expected.keys() {
-                if !kernel.contains_key(p) {
+                let Some(gws) = kernel.get(p) else {
                     problems.push(format!("{p} is not in the kernel table"));
+                    continue;
+                };
+                // Where the kernel sends the packets: the owners of the gateways.
+                let lab: BTreeSet<String> =
+                    gws.iter().filter_map(|g| layout.owner.get(g)).map(|&s| layout.spaces[s].name.clone()).collect();
+                let planned = prefix_index.get(p).and_then(|&i| next.get(device, i));
+                if let Some(want) = planned {
+                    if lab.len() != 1 || !lab.contains(&want) {
+                        let got: Vec<String> = lab.into_iter().collect();
+                        problems.push(format!(
+                            "{p} forwarded to {} (plan: to {want}, the next hop resolved over the underlay)",
+                            if got.is_empty() { "-".to_string() } else { got.join(" + ") }
+                        ));
+                    }
                 }
             }
         }
@@ -257,8 +276,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
     let settle_by = Instant::now() + DATAPLANE_SETTLES_WITHIN;
     for (path, src, dst) in pairs(plan) {
         let reverse = plan.paths.iter().find(|q| q.from == path.to && q.to == path.from);
-        let plan_blackhole =
-            path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref())).map(|b| b.device.clone());
+        let plan_blackhole = path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref())).map(as_traced);
         let (Some(sp), Some(dp)) = (layout.pod(&src), layout.pod(&dst)) else { continue };
         let (Some(src_node), Some(dst_node)) = (layout.device(&src), layout.device(&dst)) else { continue };
         let pod_ns = layout.spaces[sp.space].ns.clone();
@@ -329,6 +347,16 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
         }
     }
     Ok(results)
+}
+
+/// A plan's blackhole as `trace` names the place packets die: the device, or
+/// the first device a looping packet reaches twice.
+fn as_traced(b: &Blackhole) -> String {
+    if b.looped.is_empty() {
+        b.device.clone()
+    } else {
+        format!("{} (routing loop)", b.device)
+    }
 }
 
 fn pass(p: &Ping) -> String {

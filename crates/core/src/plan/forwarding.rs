@@ -10,7 +10,7 @@ use petgraph::graph::NodeIndex;
 
 use super::addressing::Addressing;
 use super::dataplane::pair_mode;
-use super::nexthop::{walk, End, Resolver, Tables, Walk};
+use super::nexthop::{next_hop, walk, End, Resolver, Tables, Walk};
 use super::types::*;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Cni, FlannelBackend, Kind, Topology};
@@ -111,7 +111,9 @@ pub fn paths(
                 let found = walk_pair(&tables, &mut resolver, &node_prefixes, from, to);
                 for f in &found.failures {
                     match f {
-                        Failure::NoRoute { device, missing } => {
+                        // The sender itself: E070, once per node, below.
+                        Failure::NoRoute { at_source: true, .. } => {}
+                        Failure::NoRoute { device, missing, .. } => {
                             let v = u.vertex(*device);
                             diags.push(blackhole_diag(t, &v.name, v.kind, from, to, &missing_nets(routing, missing)));
                         }
@@ -125,7 +127,7 @@ pub fn paths(
                     }
                 }
                 blackhole = found.failures.first().map(|f| match f {
-                    Failure::NoRoute { device, missing } => Blackhole {
+                    Failure::NoRoute { device, missing, .. } => Blackhole {
                         device: u.vertex(*device).name.clone(),
                         missing: missing_nets(routing, missing),
                         looped: Vec::new(),
@@ -357,9 +359,9 @@ fn devices_of(u: &Underlay, steps: &[crate::underlay::Step]) -> Vec<NodeIndex> {
 
 /// Why pod packets of a pair do not arrive.
 enum Failure {
-    /// A device on the way (not the sender: E070 covers that) has no route for
-    /// these prefixes of the destination location.
-    NoRoute { device: NodeIndex, missing: Vec<usize> },
+    /// A device on the way (or the sender itself: E070 names it) has no route
+    /// for these prefixes of the destination location.
+    NoRoute { device: NodeIndex, missing: Vec<usize>, at_source: bool },
     /// The packets go round these devices.
     Loop { cycle: Vec<NodeIndex>, prefix: usize },
 }
@@ -407,17 +409,16 @@ fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: 
                             out.arrived = Some(w);
                         }
                     }
-                    End::NoRoute(v) | End::NoPath(v) if *v == sv => {} // E070
                     End::NoRoute(v) | End::NoPath(v) => {
                         if !out.failures.iter().any(|f| matches!(f, Failure::NoRoute { device, .. } if device == v)) {
                             let missing = to
                                 .nodes
                                 .iter()
                                 .flat_map(|n| node_prefixes[*n].iter().copied())
-                                .filter(|&q| next_hop_known(tb, *v, q).is_none())
+                                .filter(|&q| next_hop(tb, *v, q).is_none())
                                 .collect::<Vec<_>>();
                             let missing = if missing.is_empty() { vec![p] } else { missing };
-                            out.failures.push(Failure::NoRoute { device: *v, missing });
+                            out.failures.push(Failure::NoRoute { device: *v, missing, at_source: *v == sv });
                         }
                     }
                     End::Loop(cycle) => {
@@ -430,12 +431,6 @@ fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: 
         }
     }
     out
-}
-
-/// Device `v`'s route for prefix `p`, if it has one (a speaker's BGP route).
-fn next_hop_known(tb: &Tables, v: NodeIndex, p: usize) -> Option<()> {
-    let d = tb.speaker_at.get(v.index()).copied().flatten()?;
-    tb.routing.entry(d, p).map(|_| ())
 }
 
 fn loop_diag(

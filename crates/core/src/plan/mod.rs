@@ -8,7 +8,7 @@ mod advice;
 mod dataplane;
 mod forwarding;
 mod mtu;
-mod nexthop;
+pub mod nexthop;
 mod propagate;
 pub mod report;
 mod sessions;

@@ -80,7 +80,7 @@ pub struct Tables<'a> {
 
 /// Where device `v` sends packets for prefix `p`: the vertex its route points
 /// at (the next hop, before resolution), or `None` if it has no route.
-fn next_hop(tb: &Tables, v: NodeIndex, p: usize) -> Option<NodeIndex> {
+pub fn next_hop(tb: &Tables, v: NodeIndex, p: usize) -> Option<NodeIndex> {
     let pre = tb.routing.prefixes.get(p)?;
     let d_node = tb.node_at.get(v.index()).copied().flatten();
     let d = tb.speaker_at.get(v.index()).copied().flatten();
@@ -142,5 +142,45 @@ impl Routing {
         // Members of a class are interchangeable; mirror the representative's view.
         let slot = if d == class.representative { x } else { d };
         class.best.get(slot).copied().flatten()
+    }
+}
+
+/// Each device's next device for a prefix, as its kernel forwards: what the lab
+/// compares with the gateway of the route the daemon installed.
+pub struct NextDevices<'a> {
+    plan: &'a super::Plan,
+    u: &'a Underlay,
+    node_at: Vec<Option<usize>>,
+    speaker_at: Vec<Option<usize>>,
+    resolver: Resolver<'a>,
+}
+
+impl<'a> NextDevices<'a> {
+    pub fn new(plan: &'a super::Plan, u: &'a Underlay) -> NextDevices<'a> {
+        let mut node_at = vec![None; u.graph.node_count()];
+        for (i, n) in plan.nodes.keys().enumerate() {
+            if let Some(x) = u.device(n) {
+                node_at[x.index()] = Some(i);
+            }
+        }
+        let speaker_at = u.graph.node_indices().map(|v| plan.speakers.get(&u.vertex(v).name)).collect();
+        NextDevices { plan, u, node_at, speaker_at, resolver: Resolver::new(u) }
+    }
+
+    /// The device `device` hands packets for prefix `p` (an index into
+    /// `plan.routing.prefixes`) to, or `None` when it has no route or the
+    /// underlay does not reach the route's next hop.
+    pub fn get(&mut self, device: &str, p: usize) -> Option<String> {
+        let v = self.u.device(device)?;
+        let tb = Tables {
+            u: self.u,
+            sp: &self.plan.speakers,
+            routing: &self.plan.routing,
+            node_at: &self.node_at,
+            speaker_at: &self.speaker_at,
+        };
+        let target = next_hop(&tb, v, p)?;
+        let seg = self.resolver.segment(v, target)?;
+        seg.last().map(|s| self.u.vertex(s.vertex).name.clone())
     }
 }
