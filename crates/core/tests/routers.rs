@@ -129,6 +129,7 @@ fn cilium_frr_router_peers_ebgp_in_both_families() {
         " bgp router-id 172.16.10.1\n",
         " no bgp default ipv4-unicast\n",
         " bgp bestpath as-path multipath-relax\n",
+        " bgp bestpath compare-routerid\n",
         " timers bgp 10 30\n",
         " neighbor EBGP-V4 peer-group\n",
         " neighbor EBGP-V4 remote-as 64512\n",

@@ -342,6 +342,10 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
             None => "-".into(),
         };
         let verdict = match (&p.plan_blackhole, &p.lab_blackhole) {
+            (Some(plan_dev), _) if p.some_flows && ok => format!(
+                "{}: the plan says only some flows die at {plan_dev} (ECMP: the kernel's hash picks the branch)",
+                if p.pod.passed { "passes" } else { "dies" }
+            ),
             (Some(plan_dev), Some(lab_dev)) if plan_dev == lab_dev => {
                 format!("blackhole at {lab_dev}, as the plan says")
             }

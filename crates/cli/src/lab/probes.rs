@@ -81,15 +81,21 @@ pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker], next: &m
                 // Where the kernel sends the packets: the owners of the gateways.
                 let lab: BTreeSet<String> =
                     gws.iter().filter_map(|g| layout.owner.get(g)).map(|&s| layout.spaces[s].name.clone()).collect();
-                let planned = prefix_index.get(p).and_then(|&i| next.get(device, i));
-                if let Some(want) = planned {
-                    if lab.len() != 1 || !lab.contains(&want) {
-                        let got: Vec<String> = lab.into_iter().collect();
-                        problems.push(format!(
-                            "{p} forwarded to {} (plan: to {want}, the next hop resolved over the underlay)",
-                            if got.is_empty() { "-".to_string() } else { got.join(" + ") }
-                        ));
-                    }
+                let planned: BTreeSet<String> =
+                    prefix_index.get(p).map(|&i| next.get(device, i)).unwrap_or_default().into_iter().collect();
+                if !planned.is_empty() && lab != planned {
+                    let show = |s: &BTreeSet<String>| {
+                        if s.is_empty() {
+                            "-".to_string()
+                        } else {
+                            s.iter().cloned().collect::<Vec<_>>().join(" + ")
+                        }
+                    };
+                    problems.push(format!(
+                        "{p} forwarded to {} (plan: to {}, the next hop resolved over the underlay)",
+                        show(&lab),
+                        show(&planned)
+                    ));
                 }
             }
         }
@@ -235,15 +241,19 @@ pub struct PairResult {
     pub plan_blackhole: Option<String>,
     /// The device the lab found dropping them.
     pub lab_blackhole: Option<String>,
+    /// The plan says only some flows die (ECMP): the ping may pass or fail.
+    pub some_flows: bool,
 }
 
 impl PairResult {
     /// The lab agrees with the plan on this pair.
     pub fn matches(&self) -> bool {
         let mtu_ok = !self.over.passed && self.path.as_ref().is_none_or(|(_, at, above)| at.passed && !above.passed);
+        let dies_there = |dev: &str| !self.pod.passed && self.lab_blackhole.as_deref() == Some(dev);
         match &self.plan_blackhole {
             None => self.pod.passed && mtu_ok,
-            Some(dev) => !self.pod.passed && self.lab_blackhole.as_deref() == Some(dev.as_str()),
+            Some(dev) if self.some_flows => (self.pod.passed && !self.over.passed) || dies_there(dev),
+            Some(dev) => dies_there(dev),
         }
     }
 }
@@ -276,7 +286,9 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
     let settle_by = Instant::now() + DATAPLANE_SETTLES_WITHIN;
     for (path, src, dst) in pairs(plan) {
         let reverse = plan.paths.iter().find(|q| q.from == path.to && q.to == path.from);
-        let plan_blackhole = path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref())).map(as_traced);
+        let planned = path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref()));
+        let plan_blackhole = planned.map(as_traced);
+        let some_flows = planned.is_some_and(|b| b.some_flows);
         let (Some(sp), Some(dp)) = (layout.pod(&src), layout.pod(&dst)) else { continue };
         let (Some(src_node), Some(dst_node)) = (layout.device(&src), layout.device(&dst)) else { continue };
         let pod_ns = layout.spaces[sp.space].ns.clone();
@@ -323,6 +335,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                 path: path_probe,
                 plan_blackhole: plan_blackhole.clone(),
                 lab_blackhole,
+                some_flows,
             };
             log(format!(
                 "{} → {} {} ({} pod {} → {} pod {}): -s {} {}, -s {} {}{}{}",

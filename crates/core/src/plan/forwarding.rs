@@ -10,7 +10,7 @@ use petgraph::graph::NodeIndex;
 
 use super::addressing::Addressing;
 use super::dataplane::pair_mode;
-use super::nexthop::{next_hop, walk, End, Resolver, Tables, Walk};
+use super::nexthop::{next_hops, walks, End, Resolver, Tables, Walk};
 use super::types::*;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Cni, FlannelBackend, Kind, Topology};
@@ -68,7 +68,7 @@ pub fn paths(
     let mut unrouted: BTreeMap<usize, Vec<usize>> = BTreeMap::new(); // node → prefixes it lacks
     let mut host_gw_pairs: Vec<(String, String)> = Vec::new();
     // Forwarding loops, once each: the devices in order → (from site, to site, a prefix).
-    let mut loops: BTreeMap<Vec<NodeIndex>, (String, String, usize)> = BTreeMap::new();
+    let mut loops: BTreeMap<Vec<NodeIndex>, (String, String, usize, bool)> = BTreeMap::new();
     let node_at: Vec<Option<usize>> = {
         let mut v = vec![None; u.graph.node_count()];
         for (i, n) in node_names.iter().enumerate() {
@@ -122,7 +122,12 @@ pub fn paths(
                             let mut ring = cycle.clone();
                             let k = (0..ring.len()).min_by_key(|&i| ring[i]).unwrap_or(0);
                             ring.rotate_left(k);
-                            loops.entry(ring).or_insert((from.site.clone(), to.site.clone(), *prefix));
+                            loops.entry(ring).or_insert((
+                                from.site.clone(),
+                                to.site.clone(),
+                                *prefix,
+                                found.some_flows,
+                            ));
                         }
                     }
                 }
@@ -131,17 +136,26 @@ pub fn paths(
                         device: u.vertex(*device).name.clone(),
                         missing: missing_nets(routing, missing),
                         looped: Vec::new(),
+                        some_flows: found.some_flows,
                     },
                     Failure::Loop { cycle, prefix } => Blackhole {
                         device: u.vertex(cycle[0]).name.clone(),
                         missing: missing_nets(routing, &[*prefix]),
                         looped: cycle.iter().map(|v| u.vertex(*v).name.clone()).collect(),
+                        some_flows: found.some_flows,
                     },
                 });
-                if let Some(w) = found.arrived.filter(|w| devices_of(u, &w.steps) != devices_of(u, &steps)) {
-                    let (h, m, lim) = describe(t, u, &w.steps, from, to);
-                    pod_hops = Some(h);
-                    pod_path = Some((m, lim));
+                let tightest = found
+                    .arrived
+                    .iter()
+                    .map(|w| (w, describe(t, u, &w.steps, from, to)))
+                    .min_by_key(|(_, (_, m, _))| *m);
+                if let Some((w, (h, m, lim))) = tightest {
+                    let moved = devices_of(u, &w.steps) != devices_of(u, &steps);
+                    if moved || m < path_mtu {
+                        pod_hops = Some(h);
+                        pod_path = Some((m, lim));
+                    }
                 }
             } else if mode.routed && !host_gw_split {
                 // Devices between the two locations, in path order.
@@ -163,7 +177,12 @@ pub fn paths(
                     let nets = missing_nets(routing, &missing);
                     diags.push(blackhole_diag(t, &v.name, v.kind, from, to, &nets));
                     if blackhole.is_none() {
-                        blackhole = Some(Blackhole { device: v.name.clone(), missing: nets, looped: Vec::new() });
+                        blackhole = Some(Blackhole {
+                            device: v.name.clone(),
+                            missing: nets,
+                            looped: Vec::new(),
+                            some_flows: false,
+                        });
                     }
                 }
             }
@@ -222,8 +241,8 @@ pub fn paths(
             .hint("peer it with a route reflector that serves its site, keep Calico's node mesh on, or encapsulate"),
         );
     }
-    for (cycle, (from, to, p)) in loops {
-        diags.push(loop_diag(t, u, &cycle, &from, &to, &routing.prefixes[p].net));
+    for (cycle, (from, to, p, some)) in loops {
+        diags.push(loop_diag(u, &cycle, (&from, &to), &routing.prefixes[p].net, some));
     }
     for (a, b) in host_gw_pairs {
         diags.push(
@@ -368,9 +387,12 @@ enum Failure {
 
 struct PairWalks {
     failures: Vec<Failure>,
-    /// The walk between the pair the lab pings (the first node of `from` to the
-    /// first other node of `to`), when it arrives.
-    arrived: Option<Walk>,
+    /// The walks between the pair the lab pings (the first node of `from` to
+    /// the first other node of `to`) that arrive: one per ECMP branch.
+    arrived: Vec<Walk>,
+    /// Some walks arrive and some fail: which a flow takes is the kernel's
+    /// ECMP hash.
+    some_flows: bool,
 }
 
 /// Walks pod packets from `from`'s nodes to `to`'s: from one sender per
@@ -392,7 +414,7 @@ fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: 
             receivers.push(n);
         }
     }
-    let mut out = PairWalks { failures: Vec::new(), arrived: None };
+    let mut out = PairWalks { failures: Vec::new(), arrived: Vec::new(), some_flows: false };
     let vertex = |n: usize| tb.node_at.iter().position(|x| *x == Some(n)).map(NodeIndex::new);
     for (si, &src) in senders.iter().enumerate() {
         let Some(sv) = vertex(src) else { continue };
@@ -402,28 +424,40 @@ fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: 
             }
             let Some(dv) = vertex(dst) else { continue };
             for &p in &node_prefixes[dst] {
-                let w = walk(tb, r, sv, dv, p);
-                match &w.end {
-                    End::Arrived => {
-                        if si == 0 && di == 0 && out.arrived.is_none() {
-                            out.arrived = Some(w);
+                let all = walks(tb, r, sv, dv, p);
+                let arrived = all.iter().filter(|w| w.end == End::Arrived).count();
+                if arrived > 0 && arrived < all.len() {
+                    out.some_flows = true;
+                }
+                for w in all {
+                    match &w.end {
+                        End::Arrived => {
+                            // The lab's pair: the branch with the smallest MTU sets the pod MTU.
+                            if si == 0 && di == 0 {
+                                out.arrived.push(w);
+                            }
                         }
-                    }
-                    End::NoRoute(v) | End::NoPath(v) => {
-                        if !out.failures.iter().any(|f| matches!(f, Failure::NoRoute { device, .. } if device == v)) {
-                            let missing = to
-                                .nodes
+                        End::NoRoute(v) | End::NoPath(v) => {
+                            let v = *v;
+                            if !out
+                                .failures
                                 .iter()
-                                .flat_map(|n| node_prefixes[*n].iter().copied())
-                                .filter(|&q| next_hop(tb, *v, q).is_none())
-                                .collect::<Vec<_>>();
-                            let missing = if missing.is_empty() { vec![p] } else { missing };
-                            out.failures.push(Failure::NoRoute { device: *v, missing, at_source: *v == sv });
+                                .any(|f| matches!(f, Failure::NoRoute { device, .. } if *device == v))
+                            {
+                                let missing = to
+                                    .nodes
+                                    .iter()
+                                    .flat_map(|n| node_prefixes[*n].iter().copied())
+                                    .filter(|&q| next_hops(tb, v, q).is_empty())
+                                    .collect::<Vec<_>>();
+                                let missing = if missing.is_empty() { vec![p] } else { missing };
+                                out.failures.push(Failure::NoRoute { device: v, missing, at_source: v == sv });
+                            }
                         }
-                    }
-                    End::Loop(cycle) => {
-                        if !out.failures.iter().any(|f| matches!(f, Failure::Loop { cycle: c, .. } if c == cycle)) {
-                            out.failures.push(Failure::Loop { cycle: cycle.clone(), prefix: p });
+                        End::Loop(cycle) => {
+                            if !out.failures.iter().any(|f| matches!(f, Failure::Loop { cycle: c, .. } if c == cycle)) {
+                                out.failures.push(Failure::Loop { cycle: cycle.clone(), prefix: p });
+                            }
                         }
                     }
                 }
@@ -434,22 +468,25 @@ fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: 
 }
 
 fn loop_diag(
-    t: &Topology,
     u: &Underlay,
     cycle: &[NodeIndex],
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
     prefix: &ipnet::IpNet,
+    some: bool,
 ) -> Diagnostic {
     let names: Vec<&str> = cycle.iter().map(|v| u.vertex(*v).name.as_str()).collect();
     let first = u.vertex(cycle[0]);
     let ring = format!("{} → {}", names.join(" → "), names[0]);
-    let _ = t;
+    let which = if some {
+        "some of the pod packets (the flows that ECMP hashes onto one of several equal-cost routes)"
+    } else {
+        "pod packets"
+    };
     Diagnostic::new(
         Code::E100,
         format!("{}.{}", first.kind.section(), first.name),
         format!(
-            "forwarding loop: pod packets from {from} to {to} (for {prefix}) go round {ring}: each \
+            "forwarding loop: {which} from {from} to {to} (for {prefix}) go round {ring}: each \
              resolves its BGP next hop for the prefix through the next one"
         ),
     )

@@ -7,7 +7,7 @@
 //! underlay path between the two nodes, and can loop (two routers that each
 //! resolve their next hop through the other) or die at a device with no route.
 //!
-//! `walk` follows one packet; the underlay trees it needs are built once per
+//! `walks` follows the packets of one prefix (every ECMP branch); the underlay trees it needs are built once per
 //! device and kept (`Resolver`), so a large plan pays one shortest-path tree per
 //! device that forwards, not one per packet.
 
@@ -78,59 +78,105 @@ pub struct Tables<'a> {
     pub speaker_at: &'a [Option<usize>],
 }
 
-/// Where device `v` sends packets for prefix `p`: the vertex its route points
-/// at (the next hop, before resolution), or `None` if it has no route.
-pub fn next_hop(tb: &Tables, v: NodeIndex, p: usize) -> Option<NodeIndex> {
-    let pre = tb.routing.prefixes.get(p)?;
+/// Where device `v` sends packets for prefix `p`: the vertices its installed
+/// routes point at (next hops, before resolution; more than one with ECMP),
+/// none if it has no route.
+pub fn next_hops(tb: &Tables, v: NodeIndex, p: usize) -> Vec<NodeIndex> {
+    let Some(pre) = tb.routing.prefixes.get(p) else { return Vec::new() };
     let d_node = tb.node_at.get(v.index()).copied().flatten();
     let d = tb.speaker_at.get(v.index()).copied().flatten();
     if let Some(dn) = d_node {
         let g = |i: usize| tb.routing.direct_group.get(i).copied().flatten();
         if g(dn).is_some() && g(dn) == g(pre.origin_idx) {
-            return tb.u.device(&pre.origin);
+            return tb.u.device(&pre.origin).into_iter().collect();
         }
     }
-    let entry = tb.routing.entry(d?, p)?;
-    match entry.next_hop {
-        Ref::Origin => tb.u.device(&pre.origin),
-        Ref::Speaker(i) => tb.u.device(&tb.sp.list.get(i)?.name),
+    let Some(d) = d else { return Vec::new() };
+    let mut out: Vec<NodeIndex> = Vec::new();
+    for e in tb.routing.entries(d, p) {
+        let v = match e.next_hop {
+            Ref::Origin => tb.u.device(&pre.origin),
+            Ref::Speaker(i) => tb.sp.list.get(i).and_then(|s| tb.u.device(&s.name)),
+        };
+        if let Some(v) = v.filter(|v| !out.contains(v)) {
+            out.push(v);
+        }
     }
+    out
 }
 
-/// Follows a packet for prefix `p` from node vertex `src` to the prefix's node
-/// `dst`, device by device, each forwarding by its own table.
-pub fn walk(tb: &Tables, r: &mut Resolver, src: NodeIndex, dst: NodeIndex, p: usize) -> Walk {
-    let mut steps = vec![Step { vertex: src, edge: None }];
-    let mut visited: Vec<NodeIndex> = vec![src];
-    let mut cur = src;
-    loop {
+/// Walks followed at most per packet: ECMP at every hop multiplies them.
+const MAX_BRANCHES: usize = 64;
+
+/// Follows packets for prefix `p` from node vertex `src` to the prefix's node
+/// `dst`, device by device, each forwarding by its own table; where a device
+/// spreads packets over several routes (ECMP), every branch is followed. The
+/// kernel picks one branch per flow by a hash the plan cannot know, so every
+/// branch is a walk some flow takes.
+pub fn walks(tb: &Tables, r: &mut Resolver, src: NodeIndex, dst: NodeIndex, p: usize) -> Vec<Walk> {
+    let mut done = Vec::new();
+    let mut todo = vec![(vec![Step { vertex: src, edge: None }], vec![src])];
+    while let Some((steps, visited)) = todo.pop() {
+        if done.len() + todo.len() >= MAX_BRANCHES {
+            break;
+        }
+        let Some(&cur) = visited.last() else { continue };
         if cur == dst {
-            return Walk { steps, end: End::Arrived };
+            done.push(Walk { steps, end: End::Arrived });
+            continue;
         }
         // Only devices with a table forward pod traffic by it: a host or a
         // router without a BGP daemon knows the underlay only.
         let forwards =
             tb.u.vertex(cur).kind == Kind::Node || tb.speaker_at.get(cur.index()).copied().flatten().is_some();
-        let target = if forwards { next_hop(tb, cur, p) } else { None };
-        let Some(target) = target else {
-            return Walk { steps, end: End::NoRoute(cur) };
-        };
-        let Some(seg) = r.segment(cur, target) else {
-            return Walk { steps, end: End::NoPath(cur) };
-        };
-        let Some(next) = seg.last().map(|s| s.vertex) else {
-            return Walk { steps, end: End::NoPath(cur) };
-        };
-        steps.extend(seg);
-        if let Some(k) = visited.iter().position(|&x| x == next) {
-            return Walk { steps, end: End::Loop(visited[k..].to_vec()) };
+        let targets = if forwards { next_hops(tb, cur, p) } else { Vec::new() };
+        if targets.is_empty() {
+            done.push(Walk { steps, end: End::NoRoute(cur) });
+            continue;
         }
-        visited.push(next);
-        cur = next;
+        // Several next hops may resolve to one next device: follow each device once.
+        let mut seen: Vec<NodeIndex> = Vec::new();
+        for t in targets.into_iter().rev() {
+            let Some(seg) = r.segment(cur, t) else {
+                done.push(Walk { steps: steps.clone(), end: End::NoPath(cur) });
+                continue;
+            };
+            let Some(next) = seg.last().map(|s| s.vertex) else { continue };
+            if seen.contains(&next) {
+                continue;
+            }
+            seen.push(next);
+            let mut steps = steps.clone();
+            steps.extend(seg);
+            if let Some(k) = visited.iter().position(|&x| x == next) {
+                done.push(Walk { steps, end: End::Loop(visited[k..].to_vec()) });
+                continue;
+            }
+            let mut visited = visited.clone();
+            visited.push(next);
+            todo.push((steps, visited));
+        }
     }
+    done
 }
 
 impl Routing {
+    /// Every route speaker `d` installs for prefix `p`: its best, and the
+    /// equal-cost ones beside it where its daemon does ECMP.
+    pub fn entries(&self, d: usize, p: usize) -> Vec<super::types::Entry> {
+        let Some(pre) = self.prefixes.get(p) else { return Vec::new() };
+        let Some(class) = self.classes.get(pre.class) else { return Vec::new() };
+        let x = pre.origin_idx;
+        if d == x {
+            return Vec::new();
+        }
+        let slot = if d == class.representative { x } else { d };
+        match class.multi.get(&slot) {
+            Some(all) => all.clone(),
+            None => class.best.get(slot).copied().flatten().into_iter().collect(),
+        }
+    }
+
     /// Speaker `d`'s best route for prefix `p` (none for the prefix's own node).
     pub fn entry(&self, d: usize, p: usize) -> Option<super::types::Entry> {
         let pre = self.prefixes.get(p)?;
@@ -167,11 +213,11 @@ impl<'a> NextDevices<'a> {
         NextDevices { plan, u, node_at, speaker_at, resolver: Resolver::new(u) }
     }
 
-    /// The device `device` hands packets for prefix `p` (an index into
-    /// `plan.routing.prefixes`) to, or `None` when it has no route or the
-    /// underlay does not reach the route's next hop.
-    pub fn get(&mut self, device: &str, p: usize) -> Option<String> {
-        let v = self.u.device(device)?;
+    /// The devices `device` hands packets for prefix `p` (an index into
+    /// `plan.routing.prefixes`) to, sorted (more than one with ECMP); empty when
+    /// it has no route or the underlay does not reach the route's next hop.
+    pub fn get(&mut self, device: &str, p: usize) -> Vec<String> {
+        let Some(v) = self.u.device(device) else { return Vec::new() };
         let tb = Tables {
             u: self.u,
             sp: &self.plan.speakers,
@@ -179,8 +225,13 @@ impl<'a> NextDevices<'a> {
             node_at: &self.node_at,
             speaker_at: &self.speaker_at,
         };
-        let target = next_hop(&tb, v, p)?;
-        let seg = self.resolver.segment(v, target)?;
-        seg.last().map(|s| self.u.vertex(s.vertex).name.clone())
+        let mut out: Vec<String> = next_hops(&tb, v, p)
+            .into_iter()
+            .filter_map(|t| self.resolver.segment(v, t))
+            .filter_map(|seg| seg.last().map(|s| self.u.vertex(s.vertex).name.clone()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 }

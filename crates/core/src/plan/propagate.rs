@@ -306,19 +306,32 @@ fn simulate(
             }
         }
     }
+    let entry = |r: &Route| Entry { peer: r.peer, session: r.session, next_hop: r.next_hop };
+    // Equal-cost routes the speaker installs beside its best (ECMP), where its
+    // daemon does: see `multipath`.
+    let mut multi = BTreeMap::new();
+    for (i, b) in best.iter().enumerate() {
+        let Some(b) = b.filter(|b| !b.local && i != rep) else { continue };
+        let Some(width) = multipath(sp, i) else { continue };
+        let mut alike: Vec<Entry> = vec![entry(&b)];
+        for (_, r) in rib_in[i].iter() {
+            let same_key = (r.as_path.len(), r.ebgp, r.igp) == (b.as_path.len(), b.ebgp, b.igp);
+            // FRR: `maximum-paths ibgp N equal-cluster-length`.
+            let frr_ibgp_ok = sp.list[i].daemon != Some(crate::model::Daemon::Frr)
+                || r.ebgp
+                || r.cluster_list.len() == b.cluster_list.len();
+            if same_key && frr_ibgp_ok && !alike.iter().any(|e| e.next_hop == r.next_hop) && alike.len() < width {
+                alike.push(entry(r));
+            }
+        }
+        if alike.len() > 1 {
+            multi.insert(i, alike);
+        }
+    }
     ClassRoutes {
         representative: rep,
-        best: best
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                r.filter(|r| !r.local && i != rep).map(|r| Entry {
-                    peer: r.peer,
-                    session: r.session,
-                    next_hop: r.next_hop,
-                })
-            })
-            .collect(),
+        best: best.iter().enumerate().map(|(i, r)| r.filter(|r| !r.local && i != rep).map(|r| entry(&r))).collect(),
+        multi,
     }
 }
 
@@ -456,6 +469,28 @@ fn next_hop(sess: &Session, me: &Speaker, current: Ref, myself: Ref) -> Ref {
 
 fn site_of(t: &Topology, sp: &Speakers, i: usize) -> String {
     t.site_of(&sp.list[i].name).unwrap_or(&sp.list[i].name).to_string()
+}
+
+/// How many equal-cost routes speaker `i` installs for one prefix, when more
+/// than one: ECMP in the kernel.
+///
+/// - Nodes: calico-node's BIRD merges equal routes into the kernel (`protocol
+///   kernel { merge paths on; }` in Calico's confd templates); BIRD's
+///   `bgp_rte_mergable` (proto/bgp/attrs.c) calls routes equal when they are
+///   up to and with the IGP metric: local preference, AS path length, origin,
+///   MED, peer type, IGP metric. The lab's node speakers do the same.
+/// - FRR routers: `maximum-paths {MAXIMUM_PATHS}` and `maximum-paths ibgp
+///   {MAXIMUM_PATHS} equal-cluster-length` in the rendered config ([`FRR_MAXIMUM_PATHS`])
+///   (`render::frr`), with `bgp bestpath as-path multipath-relax`: equal up to
+///   the IGP metric, and for iBGP with cluster lists of one length.
+/// - BIRD routers: the rendered kernel protocol has no `merge paths`: one route.
+fn multipath(sp: &Speakers, i: usize) -> Option<usize> {
+    let s = &sp.list[i];
+    match (s.kind, s.daemon) {
+        (Kind::Node, _) => Some(16),
+        (_, Some(crate::model::Daemon::Frr)) => Some(FRR_MAXIMUM_PATHS as usize),
+        _ => None,
+    }
 }
 
 /// BGP best path in the order RFC 4271 9.1.2.2 and RFC 4456 9 give and BIRD

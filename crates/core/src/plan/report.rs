@@ -382,7 +382,7 @@ impl Plan {
                         format!(", BLACKHOLE at {}", b.device)
                     } else {
                         format!(", LOOP {} → {}", b.looped.join(" → "), b.device)
-                    })
+                    } + if b.some_flows { " (some flows: ECMP)" } else { "" })
                     .unwrap_or_default()
             );
             let _ = writeln!(o, "    {}", line(&p.hops));
@@ -1108,6 +1108,9 @@ impl Serialize for BlackholeJson<'_> {
             m.serialize_entry("looped", &self.0.looped)?;
         }
         m.serialize_entry("missing", &self.0.missing)?;
+        if self.0.some_flows {
+            m.serialize_entry("some_flows", &true)?;
+        }
         m.end()
     }
 }

@@ -183,6 +183,10 @@ pub struct Session {
     pub sb: usize,
 }
 
+/// The ECMP width the rendered FRR configs set (`maximum-paths`), which the
+/// plan's forwarding follows.
+pub const FRR_MAXIMUM_PATHS: u32 = 8;
+
 /// Who a route came from, or where its next hop points: the originating node of
 /// the prefix, or a speaker by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -231,6 +235,9 @@ pub struct ClassRoutes {
     pub representative: usize,
     /// Per speaker index.
     pub best: Vec<Option<Entry>>,
+    /// Speakers that install more than one route (ECMP): every equal-cost
+    /// route, the best first, each to another next hop.
+    pub multi: BTreeMap<usize, Vec<Entry>>,
 }
 
 /// A route as a device sees it.
@@ -292,6 +299,11 @@ pub struct Blackhole {
     /// (the first one reached twice) first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub looped: Vec<String>,
+    /// Only some flows die: a device on the way spreads them over equal-cost
+    /// routes (ECMP) and only some branches fail; which flows is the kernel's
+    /// hash, so a test may see them pass or fail.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub some_flows: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

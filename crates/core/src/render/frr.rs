@@ -16,8 +16,8 @@ use super::File;
 use crate::model::Daemon;
 use crate::plan::{Family, Plan, SessionKind};
 
-/// ECMP width for BGP multipath.
-pub const MAXIMUM_PATHS: u32 = 8;
+/// ECMP width for BGP multipath (the plan follows every equal path).
+pub use crate::plan::FRR_MAXIMUM_PATHS as MAXIMUM_PATHS;
 
 pub fn files(plan: &Plan) -> Vec<File> {
     let mut out = Vec::new();
@@ -137,6 +137,10 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
     }
     let _ = writeln!(o, " no bgp default ipv4-unicast");
     let _ = writeln!(o, " bgp bestpath as-path multipath-relax");
+    // Between two eBGP routes FRR otherwise keeps the older one (RFC 5004),
+    // so the route a router uses would depend on which session came up first:
+    // compare router ids as BIRD does, and as the plan predicts.
+    let _ = writeln!(o, " bgp bestpath compare-routerid");
     let _ = writeln!(o, " timers bgp {KEEPALIVE} {HOLD}");
 
     let mut groups: Vec<Group> = Vec::new();
