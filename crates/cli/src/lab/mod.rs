@@ -376,7 +376,8 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
         let devs: Vec<String> = o
             .pings
             .iter()
-            .filter_map(|p| p.lab_blackhole.clone())
+            .filter(|p| !p.pod.passed)
+            .filter_map(|p| p.lab_blackhole.clone().or_else(|| p.plan_blackhole.clone()))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
