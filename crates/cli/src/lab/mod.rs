@@ -256,8 +256,9 @@ fn lab(
     let t1 = Instant::now();
     let underlay = meshplan_core::underlay::Underlay::new(topology);
     let mut next = meshplan_core::plan::nexthop::NextDevices::new(plan, &underlay);
+    let link_local = probes::link_local_owners(layout);
     let routes = loop {
-        let r = probes::check_routes(plan, layout, &speakers, &mut next);
+        let r = probes::check_routes(plan, layout, &speakers, &mut next, &link_local);
         if r.iter().all(|c| c.problems.is_empty()) || t1.elapsed() > ROUTES_WITHIN {
             break r;
         }

@@ -37,7 +37,13 @@ fn pod_prefixes(plan: &Plan) -> BTreeSet<IpNet> {
 /// them) and the device their gateway belongs to (the BGP next hop resolved over
 /// the underlay, which `next` gives for the plan), direct routes, and the
 /// prefixes the plan says a device lacks.
-pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker], next: &mut NextDevices) -> Vec<RouteCheck> {
+pub fn check_routes(
+    plan: &Plan,
+    layout: &Layout,
+    speakers: &[Speaker],
+    next: &mut NextDevices,
+    link_local: &BTreeMap<IpAddr, usize>,
+) -> Vec<RouteCheck> {
     let prefix_index: BTreeMap<IpNet, usize> =
         plan.routing.prefixes.iter().enumerate().map(|(i, p)| (p.net, i)).collect();
     let pods = pod_prefixes(plan);
@@ -79,8 +85,12 @@ pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker], next: &m
                     continue;
                 };
                 // Where the kernel sends the packets: the owners of the gateways.
-                let lab: BTreeSet<String> =
-                    gws.iter().filter_map(|g| layout.owner.get(g)).map(|&s| layout.spaces[s].name.clone()).collect();
+                // FRR installs IPv6 routes via the peer's link-local address.
+                let lab: BTreeSet<String> = gws
+                    .iter()
+                    .filter_map(|g| layout.owner.get(g).or_else(|| link_local.get(g)))
+                    .map(|&s| layout.spaces[s].name.clone())
+                    .collect();
                 let planned: BTreeSet<String> =
                     prefix_index.get(p).map(|&i| next.get(device, i)).unwrap_or_default().into_iter().collect();
                 if !planned.is_empty() && lab != planned {
@@ -120,6 +130,30 @@ pub fn check_routes(plan: &Plan, layout: &Layout, speakers: &[Speaker], next: &m
         });
     }
     out
+}
+
+/// Every device's IPv6 link-local addresses (the kernel makes them; the layout
+/// does not know them): whose is a link-local gateway.
+pub fn link_local_owners(layout: &Layout) -> BTreeMap<IpAddr, usize> {
+    let mut m = BTreeMap::new();
+    for (i, sp) in layout.spaces.iter().enumerate() {
+        if !matches!(sp.kind, SpaceKind::Node | SpaceKind::Router | SpaceKind::Host) {
+            continue;
+        }
+        let out = exec::run("ip", &["-6", "-j", "-n", &sp.ns, "addr", "show", "scope", "link"]).map(|o| o.stdout);
+        let v: serde_json::Value = serde_json::from_str(&out.unwrap_or_default()).unwrap_or(serde_json::Value::Null);
+        for ifc in v.as_array().into_iter().flatten() {
+            for a in ifc.get("addr_info").and_then(|x| x.as_array()).into_iter().flatten() {
+                if let Some(ip) = a.get("local").and_then(|l| l.as_str()).and_then(|l| l.parse::<IpAddr>().ok()) {
+                    // fe80::1 is every node's own pod-side gateway: not a device's.
+                    if ip != IpAddr::V6(std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1)) {
+                        m.insert(ip, i);
+                    }
+                }
+            }
+        }
+    }
+    m
 }
 
 fn show(a: &Option<IpAddr>) -> String {

@@ -78,7 +78,17 @@ pub fn paths(
         }
         v
     };
-    let tables = Tables { u, sp, routing, node_at: &node_at, speaker_at: &speaker_at };
+    let node_vertex: Vec<Option<NodeIndex>> = node_names.iter().map(|n| u.device(n)).collect();
+    let speaker_vertex: Vec<Option<NodeIndex>> = sp.list.iter().map(|s| u.device(&s.name)).collect();
+    let tables = Tables {
+        u,
+        sp,
+        routing,
+        node_at: &node_at,
+        node_vertex: &node_vertex,
+        speaker_vertex: &speaker_vertex,
+        speaker_at: &speaker_at,
+    };
     let mut resolver = Resolver::new(u);
 
     for from in &locs {
@@ -145,14 +155,13 @@ pub fn paths(
                         some_flows: found.some_flows,
                     },
                 });
-                let tightest = found
-                    .arrived
-                    .iter()
-                    .map(|w| (w, describe(t, u, &w.steps, from, to)))
-                    .min_by_key(|(_, (_, m, _))| *m);
-                if let Some((w, (h, m, lim))) = tightest {
-                    let moved = devices_of(u, &w.steps) != devices_of(u, &steps);
-                    if moved || m < path_mtu {
+                // Described in words only where pods leave the underlay's path
+                // or meet a smaller MTU on a branch of their own.
+                let on_path = devices_of(u, &steps);
+                let tightest = found.arrived.iter().min_by_key(|w| steps_mtu(u, t, &w.steps, from, to));
+                if let Some(w) = tightest {
+                    if steps_mtu(u, t, &w.steps, from, to) < path_mtu || devices_of(u, &w.steps) != on_path {
+                        let (h, m, lim) = describe(t, u, &w.steps, from, to);
                         pod_hops = Some(h);
                         pod_path = Some((m, lim));
                     }
@@ -366,6 +375,17 @@ fn describe<'a>(
     (hops, mtu, Some(what))
 }
 
+/// The smallest MTU on a list of steps and at both end locations' networks:
+/// what `describe` finds, without the words.
+fn steps_mtu(u: &Underlay, t: &Topology, steps: &[crate::underlay::Step], from: &Location, to: &Location) -> u32 {
+    let edges = steps.iter().filter_map(|s| s.edge).map(|e| u.edge(e).mtu);
+    let ends = [from, to]
+        .into_iter()
+        .filter(|l| u.vertex(l.vertex).is_network())
+        .filter_map(|l| t.sites.get(&l.name).map(|s| s.mtu()));
+    edges.chain(ends).min().unwrap_or(1500)
+}
+
 fn missing_nets(routing: &Routing, prefixes: &[usize]) -> Vec<ipnet::IpNet> {
     prefixes.iter().map(|&p| routing.prefixes[p].net).collect()
 }
@@ -415,7 +435,7 @@ fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: 
         }
     }
     let mut out = PairWalks { failures: Vec::new(), arrived: Vec::new(), some_flows: false };
-    let vertex = |n: usize| tb.node_at.iter().position(|x| *x == Some(n)).map(NodeIndex::new);
+    let vertex = |n: usize| tb.node_vertex.get(n).copied().flatten();
     for (si, &src) in senders.iter().enumerate() {
         let Some(sv) = vertex(src) else { continue };
         for (di, &dst) in receivers.iter().enumerate() {

@@ -33,8 +33,26 @@ impl<'a> Resolver<'a> {
     /// when the underlay does not reach `to`.
     fn segment(&mut self, from: NodeIndex, to: NodeIndex) -> Option<Vec<Step>> {
         let u = self.u;
-        let tree = self.trees.get_mut(from.index())?.get_or_insert_with(|| u.tree(from));
-        let steps = tree.path(to)?;
+        // A node whose one edge is its site network leaves by it: the network's
+        // tree gives the same paths (every distance is one more, every tie the
+        // same), and one tree serves all the nodes of a site.
+        let mut edges = u.graph.edges(from);
+        let lone_net = match (edges.next(), edges.next()) {
+            (Some(e), None) if u.vertex(from).kind == Kind::Node => {
+                use petgraph::visit::EdgeRef;
+                let net = if e.source() == from { e.target() } else { e.source() };
+                u.vertex(net).is_network().then_some((net, e.id()))
+            }
+            _ => None,
+        };
+        let root = lone_net.map_or(from, |(n, _)| n);
+        let tree = self.trees.get_mut(root.index())?.get_or_insert_with(|| u.tree(root));
+        let mut steps = tree.path(to)?;
+        if let Some((net, e)) = lone_net {
+            // From the node: the step onto its network, then the network's path.
+            steps[0] = Step { vertex: net, edge: Some(e) };
+            steps.insert(0, Step { vertex: from, edge: None });
+        }
         let mut out = Vec::new();
         for st in steps.into_iter().skip(1) {
             let device = !u.vertex(st.vertex).is_network();
@@ -74,6 +92,10 @@ pub struct Tables<'a> {
     pub routing: &'a Routing,
     /// Node index (name order) per underlay vertex, for nodes.
     pub node_at: &'a [Option<usize>],
+    /// The underlay vertex of each node (name order).
+    pub node_vertex: &'a [Option<NodeIndex>],
+    /// The underlay vertex of each speaker.
+    pub speaker_vertex: &'a [Option<NodeIndex>],
     /// Speaker index per underlay vertex.
     pub speaker_at: &'a [Option<usize>],
 }
@@ -85,23 +107,24 @@ pub fn next_hops(tb: &Tables, v: NodeIndex, p: usize) -> Vec<NodeIndex> {
     let Some(pre) = tb.routing.prefixes.get(p) else { return Vec::new() };
     let d_node = tb.node_at.get(v.index()).copied().flatten();
     let d = tb.speaker_at.get(v.index()).copied().flatten();
+    let origin = tb.node_vertex.get(pre.origin_idx).copied().flatten();
     if let Some(dn) = d_node {
         let g = |i: usize| tb.routing.direct_group.get(i).copied().flatten();
         if g(dn).is_some() && g(dn) == g(pre.origin_idx) {
-            return tb.u.device(&pre.origin).into_iter().collect();
+            return origin.into_iter().collect();
         }
     }
     let Some(d) = d else { return Vec::new() };
     let mut out: Vec<NodeIndex> = Vec::new();
-    for e in tb.routing.entries(d, p) {
+    tb.routing.for_each_entry(d, p, |e| {
         let v = match e.next_hop {
-            Ref::Origin => tb.u.device(&pre.origin),
-            Ref::Speaker(i) => tb.sp.list.get(i).and_then(|s| tb.u.device(&s.name)),
+            Ref::Origin => origin,
+            Ref::Speaker(i) => tb.speaker_vertex.get(i).copied().flatten(),
         };
         if let Some(v) = v.filter(|v| !out.contains(v)) {
             out.push(v);
         }
-    }
+    });
     out
 }
 
@@ -161,19 +184,19 @@ pub fn walks(tb: &Tables, r: &mut Resolver, src: NodeIndex, dst: NodeIndex, p: u
 }
 
 impl Routing {
-    /// Every route speaker `d` installs for prefix `p`: its best, and the
-    /// equal-cost ones beside it where its daemon does ECMP.
-    pub fn entries(&self, d: usize, p: usize) -> Vec<super::types::Entry> {
-        let Some(pre) = self.prefixes.get(p) else { return Vec::new() };
-        let Some(class) = self.classes.get(pre.class) else { return Vec::new() };
+    /// Every route speaker `d` installs for prefix `p`, to `f`: its best, and
+    /// the equal-cost ones beside it where its daemon does ECMP.
+    pub fn for_each_entry(&self, d: usize, p: usize, mut f: impl FnMut(super::types::Entry)) {
+        let Some(pre) = self.prefixes.get(p) else { return };
+        let Some(class) = self.classes.get(pre.class) else { return };
         let x = pre.origin_idx;
         if d == x {
-            return Vec::new();
+            return;
         }
         let slot = if d == class.representative { x } else { d };
-        match class.multi.get(&slot) {
-            Some(all) => all.clone(),
-            None => class.best.get(slot).copied().flatten().into_iter().collect(),
+        if let Some(b) = class.best.get(slot).copied().flatten() {
+            f(b);
+            class.extras(slot).iter().copied().for_each(f);
         }
     }
 
@@ -197,6 +220,8 @@ pub struct NextDevices<'a> {
     plan: &'a super::Plan,
     u: &'a Underlay,
     node_at: Vec<Option<usize>>,
+    node_vertex: Vec<Option<NodeIndex>>,
+    speaker_vertex: Vec<Option<NodeIndex>>,
     speaker_at: Vec<Option<usize>>,
     resolver: Resolver<'a>,
 }
@@ -210,7 +235,9 @@ impl<'a> NextDevices<'a> {
             }
         }
         let speaker_at = u.graph.node_indices().map(|v| plan.speakers.get(&u.vertex(v).name)).collect();
-        NextDevices { plan, u, node_at, speaker_at, resolver: Resolver::new(u) }
+        let node_vertex = plan.nodes.keys().map(|n| u.device(n)).collect();
+        let speaker_vertex = plan.speakers.list.iter().map(|s| u.device(&s.name)).collect();
+        NextDevices { plan, u, node_at, node_vertex, speaker_vertex, speaker_at, resolver: Resolver::new(u) }
     }
 
     /// The devices `device` hands packets for prefix `p` (an index into
@@ -223,6 +250,8 @@ impl<'a> NextDevices<'a> {
             sp: &self.plan.speakers,
             routing: &self.plan.routing,
             node_at: &self.node_at,
+            node_vertex: &self.node_vertex,
+            speaker_vertex: &self.speaker_vertex,
             speaker_at: &self.speaker_at,
         };
         let mut out: Vec<String> = next_hops(&tb, v, p)

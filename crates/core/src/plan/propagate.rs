@@ -308,30 +308,35 @@ fn simulate(
     }
     let entry = |r: &Route| Entry { peer: r.peer, session: r.session, next_hop: r.next_hop };
     // Equal-cost routes the speaker installs beside its best (ECMP), where its
-    // daemon does: see `multipath`.
-    let mut multi = BTreeMap::new();
+    // daemon does (see `multipath`): kept flat, a run per speaker, since at
+    // scale every node of a two-reflector site has one.
+    let mut extra_start: Vec<u32> = Vec::with_capacity(n + 1);
+    let mut extra: Vec<Entry> = Vec::new();
     for (i, b) in best.iter().enumerate() {
+        extra_start.push(u32::try_from(extra.len()).unwrap_or(u32::MAX));
         let Some(b) = b.filter(|b| !b.local && i != rep) else { continue };
         let Some(width) = multipath(sp, i) else { continue };
-        let mut alike: Vec<Entry> = vec![entry(&b)];
+        let mut count = 1;
         for (_, r) in rib_in[i].iter() {
             let same_key = (r.as_path.len(), r.ebgp, r.igp) == (b.as_path.len(), b.ebgp, b.igp);
             // FRR: `maximum-paths ibgp N equal-cluster-length`.
             let frr_ibgp_ok = sp.list[i].daemon != Some(crate::model::Daemon::Frr)
                 || r.ebgp
                 || r.cluster_list.len() == b.cluster_list.len();
-            if same_key && frr_ibgp_ok && !alike.iter().any(|e| e.next_hop == r.next_hop) && alike.len() < width {
-                alike.push(entry(r));
+            let start = extra_start[i] as usize;
+            let new_hop = r.next_hop != b.next_hop && !extra[start..].iter().any(|e| e.next_hop == r.next_hop);
+            if same_key && frr_ibgp_ok && new_hop && count < width {
+                extra.push(entry(r));
+                count += 1;
             }
         }
-        if alike.len() > 1 {
-            multi.insert(i, alike);
-        }
     }
+    extra_start.push(u32::try_from(extra.len()).unwrap_or(u32::MAX));
     ClassRoutes {
         representative: rep,
         best: best.iter().enumerate().map(|(i, r)| r.filter(|r| !r.local && i != rep).map(|r| entry(&r))).collect(),
-        multi,
+        extra_start,
+        extra,
     }
 }
 

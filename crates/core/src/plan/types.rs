@@ -235,9 +235,21 @@ pub struct ClassRoutes {
     pub representative: usize,
     /// Per speaker index.
     pub best: Vec<Option<Entry>>,
-    /// Speakers that install more than one route (ECMP): every equal-cost
-    /// route, the best first, each to another next hop.
-    pub multi: BTreeMap<usize, Vec<Entry>>,
+    /// Routes a speaker installs beside its best (ECMP), each to another next
+    /// hop: those of speaker `i` are `extra[extra_start[i]..extra_start[i + 1]]`.
+    pub extra_start: Vec<u32>,
+    pub extra: Vec<Entry>,
+}
+
+impl ClassRoutes {
+    /// The equal-cost routes speaker `i` installs beside its best.
+    pub fn extras(&self, i: usize) -> &[Entry] {
+        let at = |k: usize| self.extra_start.get(k).map(|&x| x as usize);
+        match (at(i), at(i + 1)) {
+            (Some(a), Some(b)) if a <= b => self.extra.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
 }
 
 /// A route as a device sees it.
