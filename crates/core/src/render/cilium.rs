@@ -28,6 +28,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::bootstrap::Step;
 use super::common::{first_server, header, k8s_name, script_start, sh_quote, yaml_str};
 use super::metallb::{kube_prologue, on_a_server, HERE};
 use super::File;
@@ -471,7 +472,8 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
         );
     }
 
-    o.push_str("\necho \"== node labels (the BGP node selectors match on them)\"\n");
+    o.push('\n');
+    o.push_str(&Step::CiliumLabels.header());
     for (name, n) in &plan.nodes {
         let mut labels = vec![sh_quote(&format!("region={}", n.region))];
         labels.extend(
@@ -485,7 +487,8 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
         );
     }
 
-    o.push_str("\necho \"== Cilium $CILIUM_VERSION (helm)\"\n");
+    o.push('\n');
+    o.push_str(&Step::CiliumHelm.header());
     if airgap {
         o.push_str(
             "\"${HELM[@]}\" upgrade --install cilium \"$CHART\" \\\n  --namespace kube-system --values \"$HERE/values.yaml\"\n",
@@ -510,12 +513,14 @@ kc wait --for=condition=Ready node --all --timeout=600s\n",
         );
     };
     if has_pools {
-        o.push_str("\necho \"== LoadBalancer IP pools\"\n");
+        o.push('\n');
+        o.push_str(&Step::CiliumLbPools.header());
         crd(&mut o, "ciliumloadbalancerippools.cilium.io");
         o.push_str("kc apply -f \"$HERE/lb-pools.yaml\"\nkc get ciliumloadbalancerippools.cilium.io\n");
     }
     if has_bgp {
-        o.push_str("\necho \"== BGP peering\"\n");
+        o.push('\n');
+        o.push_str(&Step::CiliumBgp.header());
         for n in ["ciliumbgppeerconfigs", "ciliumbgpadvertisements", "ciliumbgpclusterconfigs"] {
             crd(&mut o, &format!("{n}.cilium.io"));
         }

@@ -31,6 +31,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
+use super::bootstrap::Step;
 use super::common::{ident, require_host, require_root, script_start, servers, sh_quote};
 use super::metallb::{kube_prologue, on_a_server, HERE};
 use super::File;
@@ -178,7 +179,8 @@ fn apply(plan: &Plan) -> String {
     let _ = writeln!(o, "# Added to kg's arguments after --hostname.\nKILO_ARGS=({})", args.join(" "));
     o.push_str("TMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
 
-    let _ = writeln!(o, "\necho \"== Kilo $KILO_VERSION manifests\"");
+    o.push('\n');
+    o.push_str(&Step::KiloManifests.header());
     let list = MANIFESTS.join(" ");
     if airgap {
         let _ = writeln!(
@@ -195,9 +197,10 @@ cp \"$src\" \"$TMP/$m\"\ndone",
         );
     }
 
+    o.push('\n');
+    o.push_str(&Step::KiloAnnotations.header());
     o.push_str(
-        "\necho \"== node annotations: location, endpoint, keepalive, leader\"\n\
-# $1 node, then key=value pairs to set.\nannotate() {\n  local node=$1\n  shift\n  \
+        "# $1 node, then key=value pairs to set.\nannotate() {\n  local node=$1\n  shift\n  \
 if kc get node \"$node\" >/dev/null 2>&1; then\n    kc annotate node \"$node\" --overwrite \"$@\" >/dev/null\n    echo \"annotated $node\"\n  else\n    \
 echo \"warning: node $node has not joined yet; run this script again once it has\" >&2\n  fi\n}\n\
 # $1 node, $2 key: removes an annotation the plan no longer wants (absent is fine).\n\
@@ -213,9 +216,10 @@ unannotate() {\n  kc annotate node \"$1\" \"$2-\" >/dev/null 2>&1 || true\n}\n",
         }
     }
 
+    o.push('\n');
+    o.push_str(&Step::KiloArgs.header());
     o.push_str(
-        "\necho \"== kg arguments and pod MTU\"\n\
-# Drops any earlier copy of our flags, adds them after --hostname, and sets the CNI MTU.\n\
+        "# Drops any earlier copy of our flags, adds them after --hostname, and sets the CNI MTU.\n\
 awk -v args=\"${KILO_ARGS[*]}\" -v mtu=\"$POD_MTU\" '\n  \
 /^ *- --(mesh-granularity|subnet|port|mtu|encapsulate|service-cidr)=/ { next }\n  \
 { gsub(/\"mtu\": *[0-9]+/, \"\\\"mtu\\\": \" mtu); print }\n  \
@@ -226,9 +230,10 @@ echo \"error: kilo-k3s.yaml of $KILO_VERSION has no '- --hostname=' argument to 
 if ! grep -qF \"\\\"mtu\\\": $POD_MTU\" \"$TMP/kilo.yaml\"; then\n  echo \"error: kilo-k3s.yaml of $KILO_VERSION has no CNI mtu to set\" >&2\n  exit 1\nfi\n",
     );
 
+    o.push('\n');
+    o.push_str(&Step::Kilo.header());
     o.push_str(
-        "\necho \"== Kilo\"\n\
-# Server-side apply: safe to repeat, and takes over fields an earlier apply set.\n\
+        "# Server-side apply: safe to repeat, and takes over fields an earlier apply set.\n\
 kc apply --server-side --force-conflicts -f \"$TMP/crds.yaml\"\n\
 kc wait --for=condition=Established --timeout=120s crd/peers.kilo.squat.ai\n\
 kc apply --server-side --force-conflicts -f \"$TMP/kilo.yaml\"\n\
