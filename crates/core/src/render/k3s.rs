@@ -17,6 +17,7 @@ use super::common::{
 };
 use super::File;
 use crate::model::{Cni, Role};
+use crate::plan::addressing::k8s_node_mask;
 use crate::plan::{NodePlan, Plan};
 
 /// The k3s installer online, and the variant that honours `INSTALL_K3S_MIRROR=cn`.
@@ -107,6 +108,22 @@ fn config(plan: &Plan, name: &str, n: &NodePlan, first: bool) -> String {
         let c = &plan.cluster;
         entries.push(("cluster-cidr", Value::Str(joined(c.pod_cidr.iter().map(ToString::to_string)))));
         entries.push(("service-cidr", Value::Str(joined(c.service_cidr.iter().map(ToString::to_string)))));
+        // Kubernetes' per-node ranges at the CNI's size where the CNI has its own
+        // (Cilium): with a pod range narrower than the default /64 the controller
+        // manager would refuse to start. One flag per family present, as
+        // kube-controller-manager allows in single- and dual-stack clusters.
+        let masks: Vec<String> = c
+            .pod_cidr
+            .iter()
+            .filter_map(|net| {
+                let v4 = net.network().is_ipv4();
+                let (mask, set) = k8s_node_mask(c, v4);
+                set.then(|| format!("node-cidr-mask-size-{}={mask}", if v4 { "ipv4" } else { "ipv6" }))
+            })
+            .collect();
+        if !masks.is_empty() {
+            entries.push(("kube-controller-manager-arg", Value::List(masks)));
+        }
         if let Some(dns) = c.cluster_dns {
             entries.push(("cluster-dns", Value::Str(dns.to_string())));
         }
