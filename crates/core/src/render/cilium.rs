@@ -4,8 +4,9 @@
 //!   (native with the pod CIDRs as native-routing CIDRs, or the VXLAN tunnel),
 //!   `autoDirectNodeRoutes` only when every node shares one L2 network, cluster-pool
 //!   IPAM with the plan's pod CIDRs and mask sizes, the families, the BGP control
-//!   plane, kube-proxy replacement with the first server's API address, and the MTU
-//!   that leaves pods the plan's pod MTU.
+//!   plane, kube-proxy replacement with the first server's API address, the MTU
+//!   that leaves pods the plan's pod MTU, and masquerading per family: off where
+//!   the routers learn the pod ranges, on where they do not.
 //! - `bgp.yaml` (when nodes peer with routers): `CiliumBGPPeerConfig` per family,
 //!   one `CiliumBGPAdvertisement` (pod CIDRs, and LoadBalancer IPs when there are
 //!   pools), and one `CiliumBGPClusterConfig` per group of nodes with the same
@@ -139,6 +140,18 @@ pub fn files(plan: &Plan) -> Vec<File> {
     out
 }
 
+/// True when the design routes this family's pod ranges: native routing, and
+/// every node announces its range of the family to a router of the plan.
+pub fn pods_routed(plan: &Plan, fam: Family) -> bool {
+    plan.cluster.cilium().native_routing
+        && !plan.nodes.is_empty()
+        && plan.nodes.keys().all(|n| {
+            plan.sessions
+                .iter()
+                .any(|s| s.a == *n && s.family == fam && matches!(s.role, SessionRole::RrClient | SessionRole::Ebgp))
+        })
+}
+
 fn pod_cidr(plan: &Plan, fam: Family) -> Option<IpNet> {
     plan.cluster.pod_cidr.iter().copied().find(|n| Family::of_net(n) == fam)
 }
@@ -187,6 +200,21 @@ fn values(plan: &Plan) -> String {
         }
     }
     let _ = writeln!(o, "ipv4:\n  enabled: {}\nipv6:\n  enabled: {}", v4.is_some(), v6.is_some());
+    // Masquerading (chart default on, `enableIPv4Masquerade`/`enableIPv6Masquerade`)
+    // hides pod addresses behind the node's: off where every node announces that
+    // family's pod range to a router, as seed 003 does; on where nothing outside
+    // the nodes knows the pod ranges, or replies would not find their way back.
+    for (fam, net, key) in [(Family::Ipv4, v4, "enableIPv4Masquerade"), (Family::Ipv6, v6, "enableIPv6Masquerade")] {
+        if net.is_some() {
+            let routed = pods_routed(plan, fam);
+            let why = if routed {
+                "the routers learn this family's pod ranges by BGP: pods keep their own addresses"
+            } else {
+                "no router learns this family's pod ranges: traffic leaving the cluster takes the node's address"
+            };
+            let _ = writeln!(o, "# {why}\n{key}: {}", !routed);
+        }
+    }
     o.push_str("ipam:\n  mode: cluster-pool\n  operator:\n");
     if let Some(n) = v4 {
         let _ = writeln!(o, "    clusterPoolIPv4PodCIDRList:\n      - {}", yaml_str(&n.to_string()));
