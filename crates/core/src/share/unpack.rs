@@ -329,6 +329,7 @@ impl Unpacker<'_> {
             wireguard_cidr,
             port,
             keepalive: self.u32_if(has(f, KI_KEEPALIVE), "cluster.kilo.keepalive")?,
+            encapsulate: KiloEncapsulation::Always,
         })
     }
 

@@ -122,6 +122,7 @@ fn kilo() -> impl Strategy<Value = Kilo> {
             wireguard_cidr,
             port,
             keepalive,
+            encapsulate: KiloEncapsulation::Always,
         })
 }
 
