@@ -61,6 +61,8 @@ pub(super) const KI_FULL: u32 = 0;
 pub(super) const KI_CIDR: u32 = 1;
 pub(super) const KI_PORT: u32 = 2;
 pub(super) const KI_KEEPALIVE: u32 = 3;
+/// Two bits from format 2 on: `encapsulate` (0 always, 1 crosssubnet, 2 never).
+pub(super) const KI_ENCAP: u32 = 4;
 
 // MetalLB flags.
 pub(super) const MB_BGP: u32 = 0;

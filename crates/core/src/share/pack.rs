@@ -250,7 +250,8 @@ impl<'t> Packer<'t> {
         let flags = bit(k.granularity == KiloGranularity::Full, KI_FULL)
             | bit(k.wireguard_cidr != d.wireguard_cidr, KI_CIDR)
             | bit(k.port != d.port, KI_PORT)
-            | bit(k.keepalive.is_some(), KI_KEEPALIVE);
+            | bit(k.keepalive.is_some(), KI_KEEPALIVE)
+            | (kilo_encap_code(k.encapsulate) << KI_ENCAP);
         self.w.varint(flags);
         if k.wireguard_cidr != d.wireguard_cidr {
             self.w.net(&k.wireguard_cidr);
@@ -392,5 +393,14 @@ fn dns_state(c: &Cluster) -> u64 {
         None => 0,
         Some(a) if Some(a) == k3s_dns(&c.service_cidr) => SAME,
         Some(_) => OTHER,
+    }
+}
+
+/// `cluster.kilo.encapsulate` in the kilo flags (format 2).
+pub(super) fn kilo_encap_code(e: KiloEncapsulation) -> u64 {
+    match e {
+        KiloEncapsulation::Always => 0,
+        KiloEncapsulation::Crosssubnet => 1,
+        KiloEncapsulation::Never => 2,
     }
 }

@@ -14,10 +14,11 @@ use crate::model::*;
 /// itself, so a payload of a million references to "" is refused too.
 const STRING_OVERHEAD: usize = 24;
 
-pub(super) fn unpack(data: &[u8]) -> Result<Topology> {
+/// `version`: the link's format character, one of `super::READS`.
+pub(super) fn unpack(data: &[u8], version: char) -> Result<Topology> {
     let mut r = Reader::new(data);
     let table = table(&mut r)?;
-    let mut u = Unpacker { r, table, budget: MAX_EXPANDED };
+    let mut u = Unpacker { r, table, budget: MAX_EXPANDED, version };
     let t = u.topology()?;
     if !u.r.at_end() {
         return Err(u.r.error(format!("{} unexpected bytes after the topology", u.r.remaining())));
@@ -53,6 +54,8 @@ struct Unpacker<'a> {
     /// Bytes of strings that may still be made; references can repeat a long
     /// string many times, so the inflate cap alone does not bound memory.
     budget: usize,
+    /// The format character: what the flag words may hold.
+    version: char,
 }
 
 impl Unpacker<'_> {
@@ -314,7 +317,15 @@ impl Unpacker<'_> {
     }
 
     fn kilo(&mut self) -> Result<Kilo> {
-        let f = self.flags(KI_KEEPALIVE + 1, "kilo flags")?;
+        // Format 1 has no encapsulate bits; they mean `always` there.
+        let bits = if self.version == '1' { KI_KEEPALIVE + 1 } else { KI_ENCAP + 2 };
+        let f = self.flags(bits, "kilo flags")?;
+        let encapsulate = match (f >> KI_ENCAP) & 3 {
+            0 => KiloEncapsulation::Always,
+            1 => KiloEncapsulation::Crosssubnet,
+            2 => KiloEncapsulation::Never,
+            n => return Err(self.r.error(format!("cluster.kilo.encapsulate: unknown code {n}"))),
+        };
         let d = Kilo::default();
         let wireguard_cidr = match has(f, KI_CIDR) {
             true => self.r.net("cluster.kilo.wireguard_cidr")?,
@@ -329,7 +340,7 @@ impl Unpacker<'_> {
             wireguard_cidr,
             port,
             keepalive: self.u32_if(has(f, KI_KEEPALIVE), "cluster.kilo.keepalive")?,
-            encapsulate: KiloEncapsulation::Always,
+            encapsulate,
         })
     }
 

@@ -116,13 +116,14 @@ fn kilo() -> impl Strategy<Value = Kilo> {
         prop_oneof![Just(Kilo::default().wireguard_cidr), net()],
         prop_oneof![Just(51820u16), any::<u16>()],
         of(any::<u32>()),
+        select(vec![KiloEncapsulation::Always, KiloEncapsulation::Crosssubnet, KiloEncapsulation::Never]),
     )
-        .prop_map(|(granularity, wireguard_cidr, port, keepalive)| Kilo {
+        .prop_map(|(granularity, wireguard_cidr, port, keepalive, encapsulate)| Kilo {
             granularity,
             wireguard_cidr,
             port,
             keepalive,
-            encapsulate: KiloEncapsulation::Always,
+            encapsulate,
         })
 }
 
