@@ -85,6 +85,9 @@ node-label:
   - "bgp-enabled=true"
 cluster-cidr: "10.42.0.0/16,2001:db8:beef:aa42::/96"
 service-cidr: "10.43.0.0/16,fddd:dead:beef::/112"
+kube-controller-manager-arg:
+  - "node-cidr-mask-size-ipv4=24"
+  - "node-cidr-mask-size-ipv6=112"
 flannel-backend: "none"
 disable-network-policy: true
 disable-kube-proxy: true
