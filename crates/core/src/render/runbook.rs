@@ -179,7 +179,12 @@ fn steps(plan: &Plan, o: &mut String) {
         next(o, "First server");
         let _ = writeln!(
             o,
-            "Pick the cluster secret once and keep it out of this folder; every node's script reads it from `K3S_TOKEN`.\n\nOn **{f}**:\n\n```sh\nexport K3S_TOKEN=\"$(openssl rand -hex 32)\"   # once; give the same value to every node\nsudo -E ./nodes/{f}/install.sh\n```\n"
+            "On **{f}**:\n\n```sh\nsudo ./nodes/{f}/install.sh\n```\n\n\
+k3s makes the cluster's join token and keeps it, root only, in `{tok}`, in the secure format (`K10<CA hash>::…`) \
+that lets a joining node check the server's certificate authority before it sends anything. It is never in this \
+folder and never goes on a command line (shell history, `ps`). Copy it to each node that joins, for example:\n\n\
+```sh\nssh root@{f} cat {tok} | ssh root@<node> 'umask 077; cat > /root/k3s-token'\n```\n",
+            tok = super::k3s::SERVER_TOKEN
         );
     }
     let others: Vec<&String> =
@@ -190,7 +195,7 @@ fn steps(plan: &Plan, o: &mut String) {
             nodes_by_site(plan, &others, o);
         }
         for s in others.iter().filter(|_| !many) {
-            let _ = writeln!(o, "On **{s}**:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/{s}/install.sh\n```\n");
+            let _ = writeln!(o, "On **{s}**:\n\n```sh\n{}\n```\n", join_command(&format!("./nodes/{s}/install.sh")));
         }
     }
     let agents: Vec<&String> = plan.nodes.iter().filter(|(_, n)| n.role == Role::Agent).map(|(k, _)| k).collect();
@@ -200,7 +205,7 @@ fn steps(plan: &Plan, o: &mut String) {
             nodes_by_site(plan, &agents, o);
         }
         for a in agents.iter().filter(|_| !many) {
-            let _ = writeln!(o, "On **{a}**:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/{a}/install.sh\n```\n");
+            let _ = writeln!(o, "On **{a}**:\n\n```sh\n{}\n```\n", join_command(&format!("./nodes/{a}/install.sh")));
         }
     }
     if let (Some(f), Some(s)) = (first, cni_apply_script(plan)) {
@@ -223,12 +228,25 @@ Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); 
             super::verify::PROBE_IMAGE
         );
     }
-    o.push_str("### With Ansible\n\nThe same scripts in the same order, for many machines:\n\n```sh\ncd ansible\nK3S_TOKEN=<cluster secret> ansible-playbook -i inventory.yml site.yml\n```\n\n");
+    o.push_str("### With Ansible\n\nThe same scripts in the same order, for many machines; the playbook reads the join token on the first server and hands it to the others' scripts on standard input:\n\n```sh\ncd ansible\nansible-playbook -i inventory.yml site.yml\n```\n\n");
+}
+
+/// How a joining node runs its script: the token from the copied file, which is
+/// then removed (the script keeps its own copy, root only).
+fn join_command(script: &str) -> String {
+    format!(
+        "sudo K3S_TOKEN_FILE=/root/k3s-token {script}   # the copy of {} from the first server\nsudo rm /root/k3s-token",
+        super::k3s::SERVER_TOKEN
+    )
 }
 
 /// One command for many nodes, and the nodes by site.
 fn nodes_by_site(plan: &Plan, nodes: &[&String], o: &mut String) {
-    o.push_str("On each of these nodes, its own script:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/<node>/install.sh\n```\n\n| site | nodes |\n|---|---|\n");
+    let _ = writeln!(
+        o,
+        "On each of these nodes, its own script:\n\n```sh\n{}\n```\n\n| site | nodes |\n|---|---|",
+        join_command("./nodes/<node>/install.sh")
+    );
     let mut by_site: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for n in nodes {
         if let Some(p) = plan.nodes.get(*n) {
