@@ -113,6 +113,8 @@ codes! {
     E082 = Error, "service range larger than kube-apiserver accepts";
     // Linux disables IPv6 on an interface whose MTU is under 1280 (RFC 8200's minimum).
     E083 = Error, "IPv6 pods with a pod MTU under 1280";
+    // A tunnel's ends forward only what they route into it (WireGuard: AllowedIPs, wg(8)).
+    W084 = Warning, "tunnel between sites carries routed pod traffic its ends must route";
 }
 
 impl fmt::Display for Code {

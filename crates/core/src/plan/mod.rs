@@ -11,6 +11,7 @@ mod mtu;
 mod propagate;
 pub mod report;
 mod sessions;
+mod tunnels;
 mod types;
 
 pub use types::*;
@@ -41,6 +42,8 @@ pub fn build(t: &Topology) -> Plan {
     let mtu = mtu::budget(t, &paths, &mut diagnostics);
     // 8. Advice a designer wants: scale, redundancy, isolated reflectors.
     advice::run(t, &speakers, &sessions, &mut diagnostics);
+    // 9. Tunnels between sites that carry routed pods: what their ends must route.
+    tunnels::run(t, &addressing.nodes, &paths, &mut diagnostics);
 
     diag::sort(&mut diagnostics);
     Plan {
