@@ -249,19 +249,24 @@ fn cilium_dual_stack_with_ebgp_to_frr() {
         ),
         "kind: CiliumBGPPeerConfig\nmetadata:\n  name: meshplan-ipv6\n",
         "    - advertisementType: PodCIDR\n",
-        "    - advertisementType: Service\n      service:\n        addresses:\n          - LoadBalancerIP\n",
+        "    - advertisementType: Service\n      service:\n        addresses:\n          - ExternalIP\n          - LoadBalancerIP\n",
     ] {
         assert!(bgp.contains(want), "bgp.yaml lacks {want:?}:\n{bgp}");
+    }
+    // As seed 003: routed pods keep their addresses, external IPs are served.
+    for want in ["enableIPv4Masquerade: false\n", "enableIPv6Masquerade: false\n", "externalIPs:\n  enabled: true\n"] {
+        assert!(values.contains(want), "values.yaml lacks {want:?}:\n{values}");
     }
     // Two pools: each picked by the service label, the IPv6 range as start/stop.
     let pools = file(&files, "cluster/cilium/lb-pools.yaml");
     for want in [
         "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: public\n",
         "    - cidr: \"192.0.2.240/29\"\n    - start: \"2001:db8:beef:aa01::240\"\n      stop: \"2001:db8:beef:aa01::247\"\n",
-        "  serviceSelector:\n    matchLabels:\n      network: \"internal\"\n",
+        "  serviceSelector:\n    matchLabels:\n      network: \"internal\"\n  allowFirstLastIPs: \"No\"\n",
     ] {
         assert!(pools.contains(want), "lb-pools.yaml lacks {want:?}:\n{pools}");
     }
+    assert_eq!(pools.matches("allowFirstLastIPs").count(), 1, "only the internal pool:\n{pools}");
     let apply = file(&files, "cluster/cilium/apply.sh");
     assert!(
         apply.contains("upgrade --install cilium cilium --repo https://helm.cilium.io --version \"$CILIUM_VERSION\""),
@@ -299,6 +304,11 @@ fn cilium_before_1_18_takes_v2alpha1_and_tunnel_mode_adds_the_overhead_back() {
     let values = file(&files, "cluster/cilium/values.yaml");
     assert!(values.contains("routingMode: tunnel\ntunnelProtocol: vxlan\n"), "{values}");
     assert!(!values.contains("autoDirectNodeRoutes"), "{values}");
+    // Tunnelled pods are not routed outside the cluster: their traffic leaves masqueraded.
+    assert!(
+        values.contains("enableIPv4Masquerade: true\n") && values.contains("enableIPv6Masquerade: true\n"),
+        "{values}"
+    );
     // Pods get the plan's pod MTU: Cilium subtracts its 50 bytes from MTU itself.
     assert_eq!(p.pod_mtu, 1450);
     assert!(values.contains("MTU: 1500\n"), "{values}");

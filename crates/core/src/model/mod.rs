@@ -182,6 +182,13 @@ pub struct Cilium {
     pub mask_size_v6: u8,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lb_pools: BTreeMap<String, Vec<AddrRange>>,
+    /// Pools whose first and last addresses are never handed out
+    /// (`allowFirstLastIPs: "No"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lb_reserve_first_last: Vec<String>,
+    /// Cilium serves Services' `externalIPs` and announces them by BGP.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub external_ips: bool,
 }
 
 impl Default for Cilium {
@@ -193,6 +200,8 @@ impl Default for Cilium {
             mask_size_v4: default_mask_v4(),
             mask_size_v6: default_mask_v6(),
             lb_pools: BTreeMap::new(),
+            lb_reserve_first_last: Vec::new(),
+            external_ips: false,
         }
     }
 }

@@ -224,6 +224,10 @@ fn values(plan: &Plan) -> String {
         let _ = writeln!(o, "    clusterPoolIPv6PodCIDRList:\n      - {}", yaml_str(&n.to_string()));
         let _ = writeln!(o, "    clusterPoolIPv6MaskSize: {}", c.mask_size_v6);
     }
+    if c.external_ips {
+        // Services' spec.externalIPs, served by Cilium's kube-proxy replacement (chart `externalIPs.enabled`).
+        o.push_str("externalIPs:\n  enabled: true\n");
+    }
     let _ = writeln!(o, "bgpControlPlane:\n  enabled: {}", !groups(plan).is_empty());
     let _ = writeln!(
         o,
@@ -359,13 +363,23 @@ fn bgp(plan: &Plan) -> String {
     let _ = writeln!(o, "---\napiVersion: {api}\nkind: CiliumBGPAdvertisement\nmetadata:\n  name: meshplan-routes");
     let _ = writeln!(o, "  labels:\n    {}: {}", ADVERTISE_LABEL.0, yaml_str(ADVERTISE_LABEL.1));
     o.push_str("spec:\n  advertisements:\n    - advertisementType: PodCIDR\n");
-    if !c.lb_pools.is_empty() {
+    if !c.lb_pools.is_empty() || c.external_ips {
+        let what = match (!c.lb_pools.is_empty(), c.external_ips) {
+            (true, true) => "LoadBalancer and external addresses",
+            (false, true) => "external addresses",
+            _ => "LoadBalancer addresses",
+        };
+        let _ = writeln!(
+            o,
+            "    # Every service's {what} (a NotIn on a key no service has matches all).\n    - advertisementType: Service\n      service:\n        addresses:"
+        );
+        if c.external_ips {
+            o.push_str("          - ExternalIP\n");
+        }
+        if !c.lb_pools.is_empty() {
+            o.push_str("          - LoadBalancerIP\n");
+        }
         o.push_str(concat!(
-            "    # Every service's LoadBalancer addresses (a NotIn on a key no service has matches all).\n",
-            "    - advertisementType: Service\n",
-            "      service:\n",
-            "        addresses:\n",
-            "          - LoadBalancerIP\n",
             "      selector:\n",
             "        matchExpressions:\n",
             "          - key: somekey\n",
@@ -456,6 +470,10 @@ fn lb_pools(plan: &Plan) -> String {
         }
         if several {
             let _ = writeln!(o, "  serviceSelector:\n    matchLabels:\n      {POOL_LABEL}: {}", yaml_str(&n));
+        }
+        if c.lb_reserve_first_last.contains(name) {
+            // The CRD's enum is the strings "Yes" and "No"; undefined hands them out.
+            o.push_str("  allowFirstLastIPs: \"No\"\n");
         }
     }
     o

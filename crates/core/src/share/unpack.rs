@@ -301,6 +301,8 @@ impl Unpacker<'_> {
             mask_size_v4: self.byte_or(has(f, CI_MASK_V4), d.mask_size_v4, "cluster.cilium.mask_size_v4")?,
             mask_size_v6: self.byte_or(has(f, CI_MASK_V6), d.mask_size_v6, "cluster.cilium.mask_size_v6")?,
             lb_pools: self.map_if(has(f, CI_POOLS), 2, "cluster.cilium.lb_pools", |u, _| u.ranges())?,
+            lb_reserve_first_last: Vec::new(),
+            external_ips: false,
         })
     }
 

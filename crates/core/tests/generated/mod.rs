@@ -101,7 +101,16 @@ fn cilium() -> impl Strategy<Value = Cilium> {
         pools(),
     )
         .prop_map(|(version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools)| {
-            Cilium { version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools }
+            Cilium {
+                version,
+                native_routing,
+                kube_proxy_replacement,
+                mask_size_v4,
+                mask_size_v6,
+                lb_pools,
+                lb_reserve_first_last: Vec::new(),
+                external_ips: false,
+            }
         })
 }
 
