@@ -226,3 +226,19 @@ fn kilo_encapsulation_travels_from_format_2_on() {
         }
     }
 }
+
+/// Format 2's Cilium settings (`external_ips`, `lb_reserve_first_last`) travel;
+/// a format-1 link cannot carry them, so one claiming to is refused.
+#[test]
+fn cilium_lb_settings_travel_from_format_2_on() {
+    let t = examples()
+        .into_iter()
+        .find(|(n, _)| n.contains("cilium"))
+        .map(|(_, t)| t)
+        .unwrap_or_else(|| panic!("no cilium example"));
+    let c = t.cluster.cilium.clone().unwrap_or_default();
+    assert!(c.external_ips && !c.lb_reserve_first_last.is_empty(), "the example sets both");
+    let frag = share::encode(&t);
+    assert_eq!(share::decode(&frag).as_ref(), Ok(&t));
+    assert!(share::decode(&frag.replacen("t=2", "t=1", 1)).is_err());
+}

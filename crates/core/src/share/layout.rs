@@ -55,6 +55,9 @@ pub(super) const CI_KPR: u32 = 2;
 pub(super) const CI_MASK_V4: u32 = 3;
 pub(super) const CI_MASK_V6: u32 = 4;
 pub(super) const CI_POOLS: u32 = 5;
+/// From format 2 on: `external_ips`, and `lb_reserve_first_last` (a list of names).
+pub(super) const CI_EXTERNAL_IPS: u32 = 6;
+pub(super) const CI_RESERVE: u32 = 7;
 
 // Kilo flags.
 pub(super) const KI_FULL: u32 = 0;

@@ -29,9 +29,11 @@
 //! prefix    = code-byte (family, length, host bits?) the bytes the length covers
 //! ```
 //!
-//! Version `2` is version `1`'s layout and dictionary with two more bits in the
-//! kilo flags (4–5: `encapsulate`, 0 always, 1 crosssubnet, 2 never). A `1` link
-//! still opens: its kilo flags may not have those bits, and it means `always`.
+//! Version `2` is version `1`'s layout and dictionary with more flag bits: kilo
+//! flags 4–5 `encapsulate` (0 always, 1 crosssubnet, 2 never); cilium flags 6
+//! `external_ips` and 7 `lb_reserve_first_last` (then its names, after the pools,
+//! as `count ref*`). A `1` link still opens: its flag words may not have those
+//! bits, and it means the defaults.
 //!
 //! Three-state fields are absent, present with the value the context implies (the
 //! kind's default MTU, the site's own name, the router's first IPv4 address), or

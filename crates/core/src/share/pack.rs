@@ -222,7 +222,9 @@ impl<'t> Packer<'t> {
             | bit(c.kube_proxy_replacement, CI_KPR)
             | bit(c.mask_size_v4 != d.mask_size_v4, CI_MASK_V4)
             | bit(c.mask_size_v6 != d.mask_size_v6, CI_MASK_V6)
-            | bit(!c.lb_pools.is_empty(), CI_POOLS);
+            | bit(!c.lb_pools.is_empty(), CI_POOLS)
+            | bit(c.external_ips, CI_EXTERNAL_IPS)
+            | bit(!c.lb_reserve_first_last.is_empty(), CI_RESERVE);
         self.w.varint(flags);
         if let Some(v) = &c.version {
             self.str(v);
@@ -235,6 +237,9 @@ impl<'t> Packer<'t> {
         }
         if !c.lb_pools.is_empty() {
             self.pools(&c.lb_pools);
+        }
+        if !c.lb_reserve_first_last.is_empty() {
+            self.strs(&c.lb_reserve_first_last);
         }
     }
 

@@ -292,7 +292,9 @@ impl Unpacker<'_> {
     }
 
     fn cilium(&mut self) -> Result<Cilium> {
-        let f = self.flags(CI_POOLS + 1, "cilium flags")?;
+        // Format 1 has no external_ips or lb_reserve_first_last bits.
+        let bits = if self.version == '1' { CI_POOLS + 1 } else { CI_RESERVE + 1 };
+        let f = self.flags(bits, "cilium flags")?;
         let d = Cilium::default();
         Ok(Cilium {
             version: self.opt_string(has(f, CI_VERSION), "cluster.cilium.version")?,
@@ -301,8 +303,12 @@ impl Unpacker<'_> {
             mask_size_v4: self.byte_or(has(f, CI_MASK_V4), d.mask_size_v4, "cluster.cilium.mask_size_v4")?,
             mask_size_v6: self.byte_or(has(f, CI_MASK_V6), d.mask_size_v6, "cluster.cilium.mask_size_v6")?,
             lb_pools: self.map_if(has(f, CI_POOLS), 2, "cluster.cilium.lb_pools", |u, _| u.ranges())?,
-            lb_reserve_first_last: Vec::new(),
-            external_ips: false,
+            lb_reserve_first_last: if has(f, CI_RESERVE) {
+                self.strings("cluster.cilium.lb_reserve_first_last")?
+            } else {
+                Vec::new()
+            },
+            external_ips: has(f, CI_EXTERNAL_IPS),
         })
     }
 

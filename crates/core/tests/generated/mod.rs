@@ -98,20 +98,29 @@ fn cilium() -> impl Strategy<Value = Cilium> {
         any::<bool>(),
         prop_oneof![Just(24u8), any::<u8>()],
         prop_oneof![Just(120u8), any::<u8>()],
-        pools(),
+        (pools(), proptest::collection::vec(text(), 0..3), any::<bool>()),
     )
-        .prop_map(|(version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools)| {
-            Cilium {
+        .prop_map(
+            |(
                 version,
                 native_routing,
                 kube_proxy_replacement,
                 mask_size_v4,
                 mask_size_v6,
-                lb_pools,
-                lb_reserve_first_last: Vec::new(),
-                external_ips: false,
-            }
-        })
+                (lb_pools, lb_reserve_first_last, external_ips),
+            )| {
+                Cilium {
+                    version,
+                    native_routing,
+                    kube_proxy_replacement,
+                    mask_size_v4,
+                    mask_size_v6,
+                    lb_pools,
+                    lb_reserve_first_last,
+                    external_ips,
+                }
+            },
+        )
 }
 
 fn flannel() -> impl Strategy<Value = Flannel> {
