@@ -222,7 +222,11 @@ folder and never goes on a command line (shell history, `ps`). Copy it to each n
         }
         check_undo(
             o,
-            "systemctl is-active k3s && k3s kubectl get nodes -o wide   # NotReady until the CNI step",
+            if plan.cluster.cni == Cni::Flannel {
+                "systemctl is-active k3s && k3s kubectl get nodes -o wide   # Ready: Flannel runs inside k3s"
+            } else {
+                "systemctl is-active k3s && k3s kubectl get nodes -o wide   # NotReady until the CNI step"
+            },
             "/usr/local/bin/k3s-uninstall.sh; rm -f /etc/sysctl.d/90-meshplan.conf",
         );
     }
