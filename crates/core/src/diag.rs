@@ -99,6 +99,22 @@ codes! {
     W076 = Warning, "route reflector without a backbone session to the others";
     W077 = Warning, "IPv6 path below 1280 bytes";
     W078 = Warning, "node peers with no router and has no mesh";
+    // Kubernetes' and k3s's own limits (check/kubernetes.rs, plan/mtu.rs, plan/advice.rs).
+    // E080/E081: kube-controller-manager's node IPAM, kubernetes/kubernetes
+    // pkg/controller/nodeipam/node_ipam_controller.go ("mask size of cluster CIDR must
+    // be less than or equal to --node-cidr-mask-size") and ipam/cidrset/cidr_set.go
+    // (clusterSubnetMaxDiff = 16, IPv6 only); defaults /24 and /64 in
+    // cmd/kube-controller-manager/app/core.go (setNodeCIDRMaskSizes).
+    E080 = Error, "pod range narrower than the per-node range Kubernetes allocates";
+    E081 = Error, "per-node range more than 16 bits longer than an IPv6 pod range";
+    // kube-apiserver cmd/kube-apiserver/app/options/validation.go: at most 20 host
+    // bits, 64 with MultiCIDRServiceAllocator (on by default from 1.33,
+    // pkg/features/kube_features.go).
+    E082 = Error, "service range larger than kube-apiserver accepts";
+    // Linux disables IPv6 on an interface whose MTU is under 1280 (RFC 8200's minimum).
+    E083 = Error, "IPv6 pods with a pod MTU under 1280";
+    // A tunnel's ends forward only what they route into it (WireGuard: AllowedIPs, wg(8)).
+    W084 = Warning, "tunnel between sites carries routed pod traffic its ends must route";
     E100 = Error, "forwarding loop: pod packets go round between devices";
 }
 

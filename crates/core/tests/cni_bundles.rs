@@ -249,19 +249,24 @@ fn cilium_dual_stack_with_ebgp_to_frr() {
         ),
         "kind: CiliumBGPPeerConfig\nmetadata:\n  name: meshplan-ipv6\n",
         "    - advertisementType: PodCIDR\n",
-        "    - advertisementType: Service\n      service:\n        addresses:\n          - LoadBalancerIP\n",
+        "    - advertisementType: Service\n      service:\n        addresses:\n          - ExternalIP\n          - LoadBalancerIP\n",
     ] {
         assert!(bgp.contains(want), "bgp.yaml lacks {want:?}:\n{bgp}");
+    }
+    // As seed 003: routed pods keep their addresses, external IPs are served.
+    for want in ["enableIPv4Masquerade: false\n", "enableIPv6Masquerade: false\n", "externalIPs:\n  enabled: true\n"] {
+        assert!(values.contains(want), "values.yaml lacks {want:?}:\n{values}");
     }
     // Two pools: each picked by the service label, the IPv6 range as start/stop.
     let pools = file(&files, "cluster/cilium/lb-pools.yaml");
     for want in [
         "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: public\n",
         "    - cidr: \"192.0.2.240/29\"\n    - start: \"2001:db8:beef:aa01::240\"\n      stop: \"2001:db8:beef:aa01::247\"\n",
-        "  serviceSelector:\n    matchLabels:\n      network: \"internal\"\n",
+        "  serviceSelector:\n    matchLabels:\n      network: \"internal\"\n  allowFirstLastIPs: \"No\"\n",
     ] {
         assert!(pools.contains(want), "lb-pools.yaml lacks {want:?}:\n{pools}");
     }
+    assert_eq!(pools.matches("allowFirstLastIPs").count(), 1, "only the internal pool:\n{pools}");
     let apply = file(&files, "cluster/cilium/apply.sh");
     assert!(
         apply.contains("upgrade --install cilium cilium --repo https://helm.cilium.io --version \"$CILIUM_VERSION\""),
@@ -299,6 +304,11 @@ fn cilium_before_1_18_takes_v2alpha1_and_tunnel_mode_adds_the_overhead_back() {
     let values = file(&files, "cluster/cilium/values.yaml");
     assert!(values.contains("routingMode: tunnel\ntunnelProtocol: vxlan\n"), "{values}");
     assert!(!values.contains("autoDirectNodeRoutes"), "{values}");
+    // Tunnelled pods are not routed outside the cluster: their traffic leaves masqueraded.
+    assert!(
+        values.contains("enableIPv4Masquerade: true\n") && values.contains("enableIPv6Masquerade: true\n"),
+        "{values}"
+    );
     // Pods get the plan's pod MTU: Cilium subtracts its 50 bytes from MTU itself.
     assert_eq!(p.pod_mtu, 1450);
     assert!(values.contains("MTU: 1500\n"), "{values}");
@@ -388,7 +398,7 @@ fn kilo_across_five_clouds() {
     let apply = file(&files, "cluster/kilo/apply.sh");
     for want in [
         "KILO_VERSION=0.7.0\nPOD_MTU=1420\n",
-        "KILO_ARGS=(--mesh-granularity=location --subnet=10.4.0.0/16 --port=51820 --mtu=1420 --encapsulate=crosssubnet --service-cidr=10.43.0.0/16)\n",
+        "KILO_ARGS=(--mesh-granularity=location --subnet=10.4.0.0/16 --port=51820 --mtu=1420 --encapsulate=always --service-cidr=10.43.0.0/16)\n",
         "annotate ty1.k3s kilo.squat.ai/location=ctyun kilo.squat.ai/force-endpoint=203.0.113.1:51820 kilo.squat.ai/persistent-keepalive=20 kilo.squat.ai/leader=true\n",
         "annotate bd2.k3s kilo.squat.ai/location=baidu kilo.squat.ai/persistent-keepalive=20\nunannotate bd2.k3s kilo.squat.ai/force-endpoint\nunannotate bd2.k3s kilo.squat.ai/leader\n",
         "https://raw.githubusercontent.com/squat/kilo/$KILO_VERSION/manifests/$m",
@@ -416,7 +426,7 @@ fn kilo_across_five_clouds() {
     assert!(verify.contains("check_not_leader bd2.k3s bd1.k3s\n"), "{verify}");
     let runbook = kilo::runbook_section(&p).unwrap_or_default();
     assert!(
-        runbook.contains("```mermaid\nflowchart LR\n") && runbook.contains("n_bd1_k3s -.-|routed| n_bd2_k3s"),
+        runbook.contains("```mermaid\nflowchart LR\n") && runbook.contains("n_bd1_k3s -.-|IP-in-IP| n_bd2_k3s"),
         "{runbook}"
     );
     assert!(runbook.contains("no Kilo `Peer` is \nrendered") || runbook.contains("no Kilo `Peer` is"), "{runbook}");
@@ -435,6 +445,20 @@ fn kilo_across_five_clouds() {
     let files = cni_files(&full);
     assert!(!file(&files, "cluster/kilo/apply.sh").contains("leader=true"));
     real_tools("kilo-full-airgap", &full, &files);
+
+    // crosssubnet, chosen in the topology: kg gets it, the plan routes inside a
+    // location, and the runbook states the cloud's prerequisite; always states none.
+    assert!(!runbook.contains("source/destination check"), "{runbook}");
+    let mut t = topology(&fs::read_to_string(root().join("examples/kilo-multicloud.yaml")).unwrap_or_default(), "kilo");
+    if let Some(k) = t.cluster.kilo.as_mut() {
+        k.encapsulate = meshplan_core::model::KiloEncapsulation::Crosssubnet;
+    }
+    let cross = plan::build(&t);
+    let files = cni_files(&cross);
+    assert!(file(&files, "cluster/kilo/apply.sh").contains(" --encapsulate=crosssubnet "));
+    let runbook = kilo::runbook_section(&cross).unwrap_or_default();
+    assert!(runbook.contains("**Cloud prerequisite.**") && runbook.contains("source/destination"), "{runbook}");
+    assert!(runbook.contains("n_bd1_k3s -.-|routed| n_bd2_k3s"), "{runbook}");
 }
 
 /// Two sites joined by a 1420-byte WireGuard link, a BGP router serving both,

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use meshplan_core::model::KiloEncapsulation;
 use meshplan_core::share::{self, ShareError};
 use meshplan_core::Topology;
 use proptest::prelude::*;
@@ -39,7 +40,7 @@ fn every_example_round_trips() {
         assert_eq!(share::decode(&frag).as_ref(), Ok(&t), "{name}");
         assert_eq!(share::decode(&format!("#{frag}")).as_ref(), Ok(&t), "{name} as #fragment");
         let link = share::link("http://127.0.0.1:8080/", &t);
-        assert!(link.starts_with("http://127.0.0.1:8080/#t=1"), "{link}");
+        assert!(link.starts_with("http://127.0.0.1:8080/#t=2"), "{link}");
         assert_eq!(share::decode(&link).as_ref(), Ok(&t), "{name} as link");
     }
 }
@@ -126,7 +127,7 @@ fn mutated_fragments_never_panic() {
     check(256, (generated::topology(), edits), |(t, edits)| {
         let mut chars: Vec<char> = share::encode(&t).chars().collect();
         for (i, op, c) in edits {
-            // Edit after `t=1`, so the version char stays and the data is reached.
+            // Edit after `t=2`, so the version char stays and the data is reached.
             let at = 3 + i % chars.len().saturating_sub(2).max(1);
             match op {
                 0 if at < chars.len() => chars[at] = c,
@@ -168,9 +169,9 @@ fn hostile_and_empty_links_get_clear_errors() {
         ("#t=".into(), ShareError::Empty),
         ("http://127.0.0.1:8080/".into(), ShareError::NoFragment),
         ("http://127.0.0.1:8080/#x=1".into(), ShareError::NoFragment),
-        (frag.replacen("t=1", "t=9", 1), ShareError::UnknownVersion('9')),
-        (frag.replacen("t=1", "t=ü", 1), ShareError::UnknownVersion('ü')),
-        ("t=1".into(), ShareError::Truncated),
+        (frag.replacen("t=2", "t=9", 1), ShareError::UnknownVersion('9')),
+        (frag.replacen("t=2", "t=ü", 1), ShareError::UnknownVersion('ü')),
+        ("t=2".into(), ShareError::Truncated),
         (frag[..frag.len() / 2].to_string(), ShareError::Truncated),
         (format!("{frag}!"), ShareError::BadBase64 { at: frag.len() - 3, found: '!' }),
         // 0x07: a final block of the reserved type 3.
@@ -200,4 +201,44 @@ fn error_messages_say_what_to_do() {
     assert!(ShareError::Truncated.to_string().contains("copy the whole link"));
     assert!(ShareError::UnknownVersion('2').to_string().contains("newer meshplan"));
     assert!(ShareError::TooLarge { limit: 1 << 20 }.to_string().contains("1048576"));
+}
+
+/// Format 2 carries Kilo's `encapsulate`; the same bits in a format-1 link are
+/// refused, since format 1 never had them (its links keep meaning `always`).
+#[test]
+fn kilo_encapsulation_travels_from_format_2_on() {
+    let mut t = examples()
+        .into_iter()
+        .find(|(n, _)| n.contains("kilo"))
+        .map(|(_, t)| t)
+        .unwrap_or_else(|| panic!("no kilo example"));
+    for e in [KiloEncapsulation::Always, KiloEncapsulation::Crosssubnet, KiloEncapsulation::Never] {
+        if let Some(k) = t.cluster.kilo.as_mut() {
+            k.encapsulate = e;
+        }
+        let frag = share::encode(&t);
+        assert!(frag.starts_with("t=2"), "{frag}");
+        assert_eq!(share::decode(&frag).as_ref(), Ok(&t), "{e:?}");
+        let as_1 = frag.replacen("t=2", "t=1", 1);
+        match e {
+            KiloEncapsulation::Always => assert_eq!(share::decode(&as_1).as_ref(), Ok(&t)),
+            _ => assert!(share::decode(&as_1).is_err(), "{e:?} read from a format-1 link"),
+        }
+    }
+}
+
+/// Format 2's Cilium settings (`external_ips`, `lb_reserve_first_last`) travel;
+/// a format-1 link cannot carry them, so one claiming to is refused.
+#[test]
+fn cilium_lb_settings_travel_from_format_2_on() {
+    let t = examples()
+        .into_iter()
+        .find(|(n, _)| n.contains("cilium"))
+        .map(|(_, t)| t)
+        .unwrap_or_else(|| panic!("no cilium example"));
+    let c = t.cluster.cilium.clone().unwrap_or_default();
+    assert!(c.external_ips && !c.lb_reserve_first_last.is_empty(), "the example sets both");
+    let frag = share::encode(&t);
+    assert_eq!(share::decode(&frag).as_ref(), Ok(&t));
+    assert!(share::decode(&frag.replacen("t=2", "t=1", 1)).is_err());
 }

@@ -1,7 +1,9 @@
 //! What the lab refuses before touching anything: data planes this kernel cannot
 //! emulate, and designs whose errors leave nothing to emulate.
 
-use meshplan_core::model::{CalicoEncapsulation as Enc, Cni, FlannelBackend, KiloGranularity, Topology};
+use meshplan_core::model::{
+    CalicoEncapsulation as Enc, Cni, FlannelBackend, KiloEncapsulation, KiloGranularity, Topology,
+};
 use meshplan_core::{Code, Diagnostic, Severity};
 
 /// Why the lab cannot run this design, if it cannot.
@@ -27,7 +29,11 @@ pub fn refuse(t: &Topology, diags: &[Diagnostic]) -> Result<(), String> {
             FlannelBackend::WireguardNative => Some(format!("flannel's WireGuard backend: this kernel has no wireguard device; {no_tunnel}")),
             FlannelBackend::None => Some("flannel with `backend: none` brings no pod network the lab could play".to_string()),
         },
-        Cni::Kilo if c.kilo().granularity == KiloGranularity::Location && t.sites.len() <= 1 => None,
+        Cni::Kilo if c.kilo().granularity == KiloGranularity::Location && t.sites.len() <= 1 => {
+            (c.kilo().encapsulate == KiloEncapsulation::Always).then(|| {
+                format!("Kilo's `encapsulate: always` (its default) puts IP-in-IP between the nodes of a location: this kernel has no ipip device; {no_tunnel}: set `encapsulate: crosssubnet` on one subnet")
+            })
+        }
         Cni::Kilo => Some(format!("Kilo joins locations with WireGuard: this kernel has no wireguard device; {no_tunnel}")),
     };
     if let Some(w) = why {

@@ -1,5 +1,5 @@
 //! Rules on the topology as written: names, references, addresses, cluster
-//! settings, MTU ranges, underlay connectivity. Each rule family is one module with
+//! settings, Kubernetes' own limits, MTU ranges, underlay connectivity. Each rule family is one module with
 //! a `run(&Topology, &mut Vec<Diagnostic>)`; none stops at the first finding, none
 //! panics on any input the parser accepts. Rules that need the resolved routing
 //! (blackholes, MTU budget) live in `plan`.
@@ -7,6 +7,7 @@
 mod addresses;
 mod cluster;
 mod connectivity;
+mod kubernetes;
 mod mtu;
 mod names;
 mod refs;
@@ -20,6 +21,7 @@ pub fn check(t: &Topology) -> Vec<Diagnostic> {
     refs::run(t, &mut out);
     addresses::run(t, &mut out);
     cluster::run(t, &mut out);
+    kubernetes::run(t, &mut out);
     mtu::run(t, &mut out);
     connectivity::run(t, &mut out);
     out

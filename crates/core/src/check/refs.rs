@@ -11,6 +11,7 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
     let everything: Vec<String> =
         t.sites.keys().chain(t.nodes.keys()).chain(t.routers.keys()).chain(t.hosts.keys()).cloned().collect();
     let routers: Vec<String> = t.routers.keys().cloned().collect();
+    cilium_pool_refs(t, out);
 
     let mut site_ref = |path: String, name: &str| {
         if !t.sites.contains_key(name) {
@@ -110,6 +111,17 @@ pub fn run(t: &Topology, out: &mut Vec<Diagnostic>) {
             } else {
                 seen.insert(key, i);
             }
+        }
+    }
+}
+
+/// Names of LoadBalancer pools that other Cilium settings refer to.
+fn cilium_pool_refs(t: &Topology, out: &mut Vec<Diagnostic>) {
+    let Some(c) = &t.cluster.cilium else { return };
+    let pools: Vec<String> = c.lb_pools.keys().cloned().collect();
+    for (i, p) in c.lb_reserve_first_last.iter().enumerate() {
+        if !c.lb_pools.contains_key(p) {
+            out.push(missing(format!("cluster.cilium.lb_reserve_first_last[{i}]"), p, "LoadBalancer pool", &pools));
         }
     }
 }

@@ -182,6 +182,13 @@ pub struct Cilium {
     pub mask_size_v6: u8,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lb_pools: BTreeMap<String, Vec<AddrRange>>,
+    /// Pools whose first and last addresses are never handed out
+    /// (`allowFirstLastIPs: "No"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lb_reserve_first_last: Vec<String>,
+    /// Cilium serves Services' `externalIPs` and announces them by BGP.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub external_ips: bool,
 }
 
 impl Default for Cilium {
@@ -193,6 +200,8 @@ impl Default for Cilium {
             mask_size_v4: default_mask_v4(),
             mask_size_v6: default_mask_v6(),
             lb_pools: BTreeMap::new(),
+            lb_reserve_first_last: Vec::new(),
+            external_ips: false,
         }
     }
 }
@@ -222,6 +231,35 @@ pub enum KiloGranularity {
     Full,
 }
 
+/// Kilo's `--encapsulate`: what happens to pod packets between nodes of one
+/// location (squat/kilo `cmd/kg/main.go`, default `always`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum KiloEncapsulation {
+    /// IP-in-IP between every pair of nodes of a location (upstream's default).
+    #[default]
+    Always,
+    /// IP-in-IP only between nodes on different subnets; on one subnet pod packets
+    /// go unencapsulated, which a cloud network drops unless the instances'
+    /// source/destination checks are off.
+    Crosssubnet,
+    /// Never encapsulated inside a location: the network must route the pod ranges.
+    Never,
+}
+
+impl KiloEncapsulation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KiloEncapsulation::Always => "always",
+            KiloEncapsulation::Crosssubnet => "crosssubnet",
+            KiloEncapsulation::Never => "never",
+        }
+    }
+    pub fn is_always(&self) -> bool {
+        *self == KiloEncapsulation::Always
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Kilo {
@@ -233,6 +271,8 @@ pub struct Kilo {
     pub port: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive: Option<u32>,
+    #[serde(default, skip_serializing_if = "KiloEncapsulation::is_always")]
+    pub encapsulate: KiloEncapsulation,
 }
 
 impl Default for Kilo {
@@ -242,6 +282,7 @@ impl Default for Kilo {
             wireguard_cidr: default_kilo_cidr(),
             port: default_kilo_port(),
             keepalive: None,
+            encapsulate: KiloEncapsulation::Always,
         }
     }
 }

@@ -28,6 +28,20 @@ pub fn per_node_size(c: &Cluster, v4: bool) -> u8 {
     }
 }
 
+/// The per-node mask k3s's kube-controller-manager carves the pod range into, and
+/// whether the bundle sets it (`kube-controller-manager-arg`). Cilium's cluster-pool
+/// IPAM has its own size: Kubernetes is told the same, so that a node's
+/// `spec.podCIDRs` and its Cilium range have one size and the controller accepts
+/// Cilium's narrower pools. Flannel and Kilo use Kubernetes' ranges at their
+/// defaults; Calico ignores them (its blocks are its own), so they stay at
+/// kube-controller-manager's defaults, /24 and /64.
+pub fn k8s_node_mask(c: &Cluster, v4: bool) -> (u8, bool) {
+    match c.cni {
+        Cni::Cilium => (per_node_size(c, v4), true),
+        _ => (if v4 { 24 } else { 64 }, false),
+    }
+}
+
 /// The `i`-th subnet of `size` inside `pool`, if there is one.
 pub fn nth_subnet(pool: &IpNet, size: u8, i: usize) -> Option<IpNet> {
     if size < pool.prefix_len() || size > pool.max_prefix_len() {

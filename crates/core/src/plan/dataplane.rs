@@ -2,7 +2,7 @@
 //! routed natively (the underlay must know the pod prefix) or tunnelled, and how
 //! many bytes the tunnel takes. One table, used by forwarding and by the MTU budget.
 
-use crate::model::{CalicoEncapsulation as CalEnc, Cni, FlannelBackend, KiloGranularity, Topology};
+use crate::model::{CalicoEncapsulation as CalEnc, Cni, FlannelBackend, KiloEncapsulation, KiloGranularity, Topology};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PairMode {
@@ -46,9 +46,15 @@ pub fn pair_mode(t: &Topology, same_location: bool, v6_underlay: bool) -> PairMo
             FlannelBackend::WireguardNative => tunnel(80, "flannel WireGuard"),
             FlannelBackend::None => tunnel(0, "no flannel backend (CNI brought separately)"),
         },
-        Cni::Kilo if same_location && c.kilo().granularity == KiloGranularity::Location => {
-            routed(true, "Kilo inside a location (no encapsulation)")
-        }
+        // Inside a location Kilo routes over the location's own network, IP-in-IP
+        // per `--encapsulate` (one site is one subnet here).
+        Cni::Kilo if same_location && c.kilo().granularity == KiloGranularity::Location => match c.kilo().encapsulate {
+            KiloEncapsulation::Always => tunnel(20, "Kilo inside a location (IP-in-IP, --encapsulate=always)"),
+            KiloEncapsulation::Crosssubnet => {
+                routed(true, "Kilo inside a location, one subnet (no encapsulation, --encapsulate=crosssubnet)")
+            }
+            KiloEncapsulation::Never => routed(true, "Kilo inside a location (no encapsulation, --encapsulate=never)"),
+        },
         Cni::Kilo => tunnel(80, "Kilo WireGuard"),
     }
 }

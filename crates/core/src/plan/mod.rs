@@ -12,6 +12,7 @@ pub mod nexthop;
 mod propagate;
 pub mod report;
 mod sessions;
+mod tunnels;
 mod types;
 
 pub use types::*;
@@ -44,6 +45,8 @@ pub fn build(t: &Topology) -> Plan {
     let mtu = mtu::budget(t, &paths, &mut diagnostics);
     // 8. Advice a designer wants: scale, redundancy, isolated reflectors.
     advice::run(t, &speakers, &sessions, &mut diagnostics);
+    // 9. Tunnels between sites that carry routed pods: what their ends must route.
+    tunnels::run(t, &addressing.nodes, &paths, &mut diagnostics);
 
     diag::sort(&mut diagnostics);
     Plan {

@@ -62,6 +62,22 @@ pub fn budget(t: &Topology, paths: &[SitePath], diags: &mut Vec<Diagnostic>) -> 
             m
         }
     };
+    // A set MTU under 1280 with IPv6 is E050 already; a computed one is this error:
+    // Linux turns IPv6 off on an interface whose MTU is under 1280, so the pods
+    // would have no IPv6 address at all.
+    if t.cluster.has_ipv6() && t.cluster.mtu == Mtu::Auto && pod_mtu < 1280 {
+        diags.push(
+            Diagnostic::new(
+                Code::E083,
+                "cluster.mtu",
+                format!("the pod MTU comes to {pod_mtu}, under 1280: Linux disables IPv6 on such an interface, so the pods get no IPv6 address"),
+            )
+            .hint(format!(
+                "raise the MTU of the limiting link{}, or drop the encapsulation on it",
+                limiting.as_ref().map(|l| format!(" ({} ↔ {})", l.from_site, l.to_site)).unwrap_or_default()
+            )),
+        );
+    }
     if t.cluster.has_ipv6() {
         for p in paths.iter().filter(|p| p.pod_mtu < 1280 && p.from_site <= p.to_site) {
             diags.push(

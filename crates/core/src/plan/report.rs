@@ -146,6 +146,23 @@ impl Plan {
         self.location(node).map(str::to_string)
     }
 
+    /// True when the path between two nodes' locations crosses a link of kind
+    /// `internet`: the open Internet, with no overlay of the plan's own.
+    pub fn crosses_internet(&self, a: &str, b: &str) -> bool {
+        let (Some(la), Some(lb)) = (self.location(a), self.location(b)) else { return false };
+        let internet = |via: &str| {
+            via.strip_prefix("links[")
+                .and_then(|v| v.strip_suffix(']'))
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| self.links.get(i))
+                .is_some_and(|l| l.kind == crate::model::LinkKind::Internet)
+        };
+        self.paths
+            .iter()
+            .filter(|p| (p.from == la && p.to == lb) || (p.from == lb && p.to == la))
+            .any(|p| p.hops.iter().any(|h| h.via.as_deref().is_some_and(internet)))
+    }
+
     /// A route as a device sees it, with names.
     pub fn learned(&self, r: &RouteRef) -> Learned {
         let via = match r.via {

@@ -119,14 +119,24 @@ fn inventory(plan: &Plan) -> String {
     o
 }
 
+/// What a play does with the join token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Token {
+    None,
+    /// The first server: read the token k3s made, after its script ran.
+    Read,
+    /// A joining node: hand that token to its script on standard input.
+    Give,
+}
+
+/// The registered variable that holds the first server's token (base64, as slurp gives it).
+const TOKEN_VAR: &str = "k3s_join_token";
+
 /// One play that copies a folder of the bundle to the machine and runs a script from it.
-fn play(o: &mut String, name: &str, hosts: &str, serial: bool, copies: &[(&str, &str)], run: &str, token: bool) {
+fn play(o: &mut String, name: &str, hosts: &str, serial: bool, copies: &[(&str, &str)], run: &str, token: Token) {
     let _ = writeln!(o, "\n- name: {}\n  hosts: {hosts}\n  become: true\n  gather_facts: false", yaml_str(name));
     if serial {
         o.push_str("  serial: 1\n");
-    }
-    if token {
-        o.push_str("  environment:\n    K3S_TOKEN: \"{{ lookup('ansible.builtin.env', 'K3S_TOKEN') }}\"\n");
     }
     o.push_str("  tasks:\n");
     for (src, dest) in copies {
@@ -136,23 +146,37 @@ fn play(o: &mut String, name: &str, hosts: &str, serial: bool, copies: &[(&str, 
             yaml_str(&format!("Copy {src}"))
         );
     }
-    let _ = writeln!(
-        o,
-        "    - name: {}\n      ansible.builtin.command: \"{REMOTE}/{run}\"\n      changed_when: true",
-        yaml_str(&format!("Run {run}"))
-    );
+    if token == Token::Give {
+        // On standard input, never in argv or the environment; no_log keeps it out of Ansible's output.
+        let _ = writeln!(
+            o,
+            "    - name: {}\n      ansible.builtin.command:\n        cmd: \"{REMOTE}/{run}\"\n        \
+stdin: \"{{{{ hostvars[groups['k3s_first_server'][0]]['{TOKEN_VAR}']['content'] | b64decode | trim }}}}\"\n      \
+no_log: true\n      changed_when: true",
+            yaml_str(&format!("Run {run}"))
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "    - name: {}\n      ansible.builtin.command: \"{REMOTE}/{run}\"\n      changed_when: true",
+            yaml_str(&format!("Run {run}"))
+        );
+    }
+    if token == Token::Read {
+        let _ = writeln!(
+            o,
+            "    - name: Read the join token k3s made (secure format)\n      ansible.builtin.slurp:\n        src: {}\n      \
+register: {TOKEN_VAR}\n      no_log: true",
+            super::k3s::SERVER_TOKEN
+        );
+    }
 }
 
 fn playbook(plan: &Plan) -> String {
     let mut o = header(
         plan,
         "#",
-        "Ansible playbook: the bundle's scripts in the runbook's order (K3S_TOKEN from the environment)",
-    );
-    o.push_str(
-        "- name: Preflight\n  hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: K3S_TOKEN is set in the environment\n      \
-ansible.builtin.assert:\n        that:\n          - lookup('ansible.builtin.env', 'K3S_TOKEN') | length > 0\n        \
-fail_msg: \"Set K3S_TOKEN (the cluster secret, the same for every node) before running the playbook.\"\n",
+        "Ansible playbook: the bundle's scripts in the runbook's order (the join token read on the first server, given on stdin)",
     );
     let airgap = plan.cluster.airgap;
     let art = format!("{}/", artifacts::DIR);
@@ -164,7 +188,7 @@ fail_msg: \"Set K3S_TOKEN (the cluster secret, the same for every node) before r
             false,
             &[("routers/{{ inventory_hostname }}/", "routers/{{ inventory_hostname }}/")],
             "routers/{{ inventory_hostname }}/install.sh",
-            false,
+            Token::None,
         );
     }
     let mut node_copies: Vec<(&str, &str)> =
@@ -181,30 +205,30 @@ fail_msg: \"Set K3S_TOKEN (the cluster secret, the same for every node) before r
             false,
             &[("nodes/{{ inventory_hostname }}/", "nodes/{{ inventory_hostname }}/")],
             "nodes/{{ inventory_hostname }}/firewall.sh",
-            false,
+            Token::None,
         );
     }
-    for (title, hosts, serial) in [
-        ("First server", "k3s_first_server", false),
-        ("Other servers, one at a time", "k3s_servers", true),
-        ("Agents", "k3s_agents", false),
+    for (title, hosts, serial, token) in [
+        ("First server", "k3s_first_server", false, Token::Read),
+        ("Other servers, one at a time", "k3s_servers", true, Token::Give),
+        ("Agents", "k3s_agents", false, Token::Give),
     ] {
-        play(&mut o, title, hosts, serial, &node_copies, "nodes/{{ inventory_hostname }}/install.sh", true);
+        play(&mut o, title, hosts, serial, &node_copies, "nodes/{{ inventory_hostname }}/install.sh", token);
     }
     if let Some(s) = cni_apply_script(plan) {
         let mut copies: Vec<(&str, &str)> = vec![("cluster/", "cluster/")];
         if airgap {
             copies.push((art.as_str(), art.as_str()));
         }
-        play(&mut o, "CNI", "k3s_first_server", false, &copies, s, false);
+        play(&mut o, "CNI", "k3s_first_server", false, &copies, s, Token::None);
     }
     for s in addon_apply_scripts(plan) {
         let mut copies: Vec<(&str, &str)> = vec![("cluster/", "cluster/")];
         if airgap {
             copies.push((art.as_str(), art.as_str()));
         }
-        play(&mut o, "Load balancer", "k3s_first_server", false, &copies, s, false);
+        play(&mut o, "Load balancer", "k3s_first_server", false, &copies, s, Token::None);
     }
-    play(&mut o, "Verify", "k3s_first_server", false, &[("verify.sh", "verify.sh")], "verify.sh", false);
+    play(&mut o, "Verify", "k3s_first_server", false, &[("verify.sh", "verify.sh")], "verify.sh", Token::None);
     o
 }

@@ -4,15 +4,29 @@
 //!   one IP pool per pod CIDR, node addresses from the Kubernetes node object) and
 //!   the `APIServer` that serves `projectcalico.org/v3`.
 //! - `bgp.yaml`: `BGPConfiguration` `default` and one `BGPPeer` per router and
-//!   region, exactly as the plan resolved the sessions.
+//!   region, exactly as the plan resolved the sessions, as `crd.projectcalico.org/v1`
+//!   resources (see below).
 //! - `apply.sh`: installs the operator of the pinned version and applies the rest
-//!   in order, waiting for each step to be ready.
+//!   in the order of [`super::bootstrap`]: the BGP resources before calico-node,
+//!   and nothing served from a pod waited on before the pod routes exist.
+//!
+//! Why `crd.projectcalico.org/v1` and not `projectcalico.org/v3`: before Calico
+//! v3.32, v3 is served only by the calico-apiserver pods, which kube-apiserver
+//! reaches over the pod network, the very network these BGP peers build (a
+//! deadlock when the apiserver pod lands in another site). The aggregated API
+//! stores a v3 BGPPeer/BGPConfiguration spec unchanged in these CRDs
+//! (libcalico-go `lib/backend/k8s/resources/bgppeer.go`, v3.26 to v3.31), and the
+//! operator's manifest brings them, so seed 000's way works without the API
+//! server. The cost (projectcalico/calico#6412): Calico's own validation and
+//! defaulting are skipped, only the CRD schema applies; meshplan writes only
+//! fields it has checked, and the real-tool test validates them against that schema.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::artifacts;
+use super::bootstrap::Step;
 use super::common::{header, k8s_name, require_host, require_root, script_start, servers, sh_quote, yaml_str};
 use super::File;
 use crate::model::{CalicoEncapsulation, Cni};
@@ -137,7 +151,7 @@ fn bgp(plan: &Plan) -> String {
         .unwrap_or(64512);
     let mut o =
         header(plan, "#", "Calico BGP: the cluster's AS, the node mesh, and the routers each region peers with");
-    o.push_str("apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata:\n  name: default\nspec:\n");
+    o.push_str("apiVersion: crd.projectcalico.org/v1\nkind: BGPConfiguration\nmetadata:\n  name: default\nspec:\n");
     o.push_str("  logSeverityScreen: Info\n");
     let _ = writeln!(o, "  nodeToNodeMeshEnabled: {}", c.node_mesh);
     let _ = writeln!(o, "  asNumber: {asn}");
@@ -171,7 +185,7 @@ fn bgp(plan: &Plan) -> String {
             let _ = write!(selector, " && kubernetes.io/hostname in {{ {} }}", list.join(", "));
         }
         let _ = writeln!(o, "---\n# {} ({}) reflects routes for: {}", p.router, p.peer_ip, p.nodes.join(", "));
-        o.push_str("apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n");
+        o.push_str("apiVersion: crd.projectcalico.org/v1\nkind: BGPPeer\nmetadata:\n");
         let _ = writeln!(o, "  name: {name}");
         o.push_str("spec:\n");
         let _ = writeln!(o, "  nodeSelector: {}", yaml_str(&selector));
@@ -205,7 +219,7 @@ until \"$@\" >/dev/null 2>&1; do\n    if (( waited >= limit )); then\n      echo
 sleep 5\n    waited=$((waited + 5))\n  done\n}\n\n",
     );
 
-    o.push_str("echo \"== node labels: region (the BGPPeer selectors match on it)\"\n");
+    o.push_str(&Step::CalicoLabels.header());
     for (name, n) in &plan.nodes {
         let _ = writeln!(
             o,
@@ -215,7 +229,8 @@ sleep 5\n    waited=$((waited + 5))\n  done\n}\n\n",
         );
     }
 
-    let _ = writeln!(o, "\necho \"== Tigera operator for Calico $CALICO_VERSION\"");
+    o.push('\n');
+    o.push_str(&Step::CalicoOperator.header());
     let mut manifests: Vec<&str> = Vec::new();
     if has_separate_crds(&v) {
         manifests.push("operator-crds.yaml");
@@ -240,14 +255,33 @@ kc apply --server-side --force-conflicts -f \"https://raw.githubusercontent.com/
         }
     }
     o.push_str("kc -n tigera-operator rollout status deployment/tigera-operator --timeout=600s\n");
-    o.push_str("kc wait --for=condition=Established --timeout=120s crd/installations.operator.tigera.io crd/apiservers.operator.tigera.io\n");
+    o.push_str(
+        "kc wait --for=condition=Established --timeout=120s crd/installations.operator.tigera.io crd/apiservers.operator.tigera.io \\\n  \
+crd/bgpconfigurations.crd.projectcalico.org crd/bgppeers.crd.projectcalico.org\n",
+    );
 
-    o.push_str("\necho \"== Installation and API server\"\nkc apply -f \"$HERE/installation.yaml\"\n");
+    o.push('\n');
+    o.push_str(&Step::CalicoBgp.header());
+    o.push_str("kc apply -f \"$HERE/bgp.yaml\"\n");
+    o.push_str("kc get bgpconfigurations.crd.projectcalico.org,bgppeers.crd.projectcalico.org\n");
+
+    o.push('\n');
+    o.push_str(&Step::CalicoInstallation.header());
+    o.push_str("kc apply -f \"$HERE/installation.yaml\"\n");
+    // calico-node runs in the host network; it is ready once its BGP sessions are up.
+    o.push_str(
+        "wait_until 300 kc -n calico-system get daemonset/calico-node\n\
+kc -n calico-system rollout status daemonset/calico-node --timeout=900s\n",
+    );
+
+    o.push('\n');
+    o.push_str(&Step::CalicoReady.header());
     o.push_str("wait_until 300 kc get tigerastatus calico\nkc wait --for=condition=Available --timeout=900s tigerastatus/calico\n");
-    o.push_str("wait_until 300 kc get tigerastatus apiserver\nkc wait --for=condition=Available --timeout=600s tigerastatus/apiserver\n");
-    o.push_str("# The projectcalico.org/v3 API answers once the API server is registered.\nwait_until 300 kc get bgpconfigurations.projectcalico.org\n");
 
-    o.push_str("\necho \"== BGP configuration and peers\"\nkc apply -f \"$HERE/bgp.yaml\"\n");
+    o.push('\n');
+    o.push_str(&Step::CalicoApiServer.header());
+    o.push_str("wait_until 300 kc get tigerastatus apiserver\nkc wait --for=condition=Available --timeout=600s tigerastatus/apiserver\n");
+    o.push_str("# The projectcalico.org/v3 API answers once the API server is registered: the same peers, seen through it.\nwait_until 300 kc get bgpconfigurations.projectcalico.org\n");
     o.push_str("kc get bgpconfigurations.projectcalico.org,bgppeers.projectcalico.org\n");
     o.push_str("echo \"Calico is installed. Next: ./verify.sh from the bundle's top folder.\"\n");
     o

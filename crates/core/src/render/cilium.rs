@@ -4,8 +4,9 @@
 //!   (native with the pod CIDRs as native-routing CIDRs, or the VXLAN tunnel),
 //!   `autoDirectNodeRoutes` only when every node shares one L2 network, cluster-pool
 //!   IPAM with the plan's pod CIDRs and mask sizes, the families, the BGP control
-//!   plane, kube-proxy replacement with the first server's API address, and the MTU
-//!   that leaves pods the plan's pod MTU.
+//!   plane, kube-proxy replacement with the first server's API address, the MTU
+//!   that leaves pods the plan's pod MTU, and masquerading per family: off where
+//!   the routers learn the pod ranges, on where they do not.
 //! - `bgp.yaml` (when nodes peer with routers): `CiliumBGPPeerConfig` per family,
 //!   one `CiliumBGPAdvertisement` (pod CIDRs, and LoadBalancer IPs when there are
 //!   pools), and one `CiliumBGPClusterConfig` per group of nodes with the same
@@ -28,6 +29,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::bootstrap::Step;
 use super::common::{first_server, header, k8s_name, script_start, sh_quote, yaml_str};
 use super::metallb::{kube_prologue, on_a_server, HERE};
 use super::File;
@@ -138,6 +140,18 @@ pub fn files(plan: &Plan) -> Vec<File> {
     out
 }
 
+/// True when the design routes this family's pod ranges: native routing, and
+/// every node announces its range of the family to a router of the plan.
+pub fn pods_routed(plan: &Plan, fam: Family) -> bool {
+    plan.cluster.cilium().native_routing
+        && !plan.nodes.is_empty()
+        && plan.nodes.keys().all(|n| {
+            plan.sessions
+                .iter()
+                .any(|s| s.a == *n && s.family == fam && matches!(s.role, SessionRole::RrClient | SessionRole::Ebgp))
+        })
+}
+
 fn pod_cidr(plan: &Plan, fam: Family) -> Option<IpNet> {
     plan.cluster.pod_cidr.iter().copied().find(|n| Family::of_net(n) == fam)
 }
@@ -186,6 +200,21 @@ fn values(plan: &Plan) -> String {
         }
     }
     let _ = writeln!(o, "ipv4:\n  enabled: {}\nipv6:\n  enabled: {}", v4.is_some(), v6.is_some());
+    // Masquerading (chart default on, `enableIPv4Masquerade`/`enableIPv6Masquerade`)
+    // hides pod addresses behind the node's: off where every node announces that
+    // family's pod range to a router, as seed 003 does; on where nothing outside
+    // the nodes knows the pod ranges, or replies would not find their way back.
+    for (fam, net, key) in [(Family::Ipv4, v4, "enableIPv4Masquerade"), (Family::Ipv6, v6, "enableIPv6Masquerade")] {
+        if net.is_some() {
+            let routed = pods_routed(plan, fam);
+            let why = if routed {
+                "the routers learn this family's pod ranges by BGP: pods keep their own addresses"
+            } else {
+                "no router learns this family's pod ranges: traffic leaving the cluster takes the node's address"
+            };
+            let _ = writeln!(o, "# {why}\n{key}: {}", !routed);
+        }
+    }
     o.push_str("ipam:\n  mode: cluster-pool\n  operator:\n");
     if let Some(n) = v4 {
         let _ = writeln!(o, "    clusterPoolIPv4PodCIDRList:\n      - {}", yaml_str(&n.to_string()));
@@ -194,6 +223,10 @@ fn values(plan: &Plan) -> String {
     if let Some(n) = v6 {
         let _ = writeln!(o, "    clusterPoolIPv6PodCIDRList:\n      - {}", yaml_str(&n.to_string()));
         let _ = writeln!(o, "    clusterPoolIPv6MaskSize: {}", c.mask_size_v6);
+    }
+    if c.external_ips {
+        // Services' spec.externalIPs, served by Cilium's kube-proxy replacement (chart `externalIPs.enabled`).
+        o.push_str("externalIPs:\n  enabled: true\n");
     }
     let _ = writeln!(o, "bgpControlPlane:\n  enabled: {}", !groups(plan).is_empty());
     let _ = writeln!(
@@ -330,13 +363,23 @@ fn bgp(plan: &Plan) -> String {
     let _ = writeln!(o, "---\napiVersion: {api}\nkind: CiliumBGPAdvertisement\nmetadata:\n  name: meshplan-routes");
     let _ = writeln!(o, "  labels:\n    {}: {}", ADVERTISE_LABEL.0, yaml_str(ADVERTISE_LABEL.1));
     o.push_str("spec:\n  advertisements:\n    - advertisementType: PodCIDR\n");
-    if !c.lb_pools.is_empty() {
+    if !c.lb_pools.is_empty() || c.external_ips {
+        let what = match (!c.lb_pools.is_empty(), c.external_ips) {
+            (true, true) => "LoadBalancer and external addresses",
+            (false, true) => "external addresses",
+            _ => "LoadBalancer addresses",
+        };
+        let _ = writeln!(
+            o,
+            "    # Every service's {what} (a NotIn on a key no service has matches all).\n    - advertisementType: Service\n      service:\n        addresses:"
+        );
+        if c.external_ips {
+            o.push_str("          - ExternalIP\n");
+        }
+        if !c.lb_pools.is_empty() {
+            o.push_str("          - LoadBalancerIP\n");
+        }
         o.push_str(concat!(
-            "    # Every service's LoadBalancer addresses (a NotIn on a key no service has matches all).\n",
-            "    - advertisementType: Service\n",
-            "      service:\n",
-            "        addresses:\n",
-            "          - LoadBalancerIP\n",
             "      selector:\n",
             "        matchExpressions:\n",
             "          - key: somekey\n",
@@ -428,6 +471,10 @@ fn lb_pools(plan: &Plan) -> String {
         if several {
             let _ = writeln!(o, "  serviceSelector:\n    matchLabels:\n      {POOL_LABEL}: {}", yaml_str(&n));
         }
+        if c.lb_reserve_first_last.contains(name) {
+            // The CRD's enum is the strings "Yes" and "No"; undefined hands them out.
+            o.push_str("  allowFirstLastIPs: \"No\"\n");
+        }
     }
     o
 }
@@ -471,7 +518,8 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
         );
     }
 
-    o.push_str("\necho \"== node labels (the BGP node selectors match on them)\"\n");
+    o.push('\n');
+    o.push_str(&Step::CiliumLabels.header());
     for (name, n) in &plan.nodes {
         let mut labels = vec![sh_quote(&format!("region={}", n.region))];
         labels.extend(
@@ -485,7 +533,8 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
         );
     }
 
-    o.push_str("\necho \"== Cilium $CILIUM_VERSION (helm)\"\n");
+    o.push('\n');
+    o.push_str(&Step::CiliumHelm.header());
     if airgap {
         o.push_str(
             "\"${HELM[@]}\" upgrade --install cilium \"$CHART\" \\\n  --namespace kube-system --values \"$HERE/values.yaml\"\n",
@@ -510,12 +559,14 @@ kc wait --for=condition=Ready node --all --timeout=600s\n",
         );
     };
     if has_pools {
-        o.push_str("\necho \"== LoadBalancer IP pools\"\n");
+        o.push('\n');
+        o.push_str(&Step::CiliumLbPools.header());
         crd(&mut o, "ciliumloadbalancerippools.cilium.io");
         o.push_str("kc apply -f \"$HERE/lb-pools.yaml\"\nkc get ciliumloadbalancerippools.cilium.io\n");
     }
     if has_bgp {
-        o.push_str("\necho \"== BGP peering\"\n");
+        o.push('\n');
+        o.push_str(&Step::CiliumBgp.header());
         for n in ["ciliumbgppeerconfigs", "ciliumbgpadvertisements", "ciliumbgpclusterconfigs"] {
             crd(&mut o, &format!("{n}.cilium.io"));
         }

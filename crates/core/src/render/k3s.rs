@@ -3,8 +3,17 @@
 //! Each script writes `/etc/rancher/k3s/config.yaml` (and `registries.yaml` when
 //! the topology has mirrors), the kernel settings routed pods need, and runs the
 //! k3s installer: downloaded, or in airgap mode from `artifacts/` beside the
-//! bundle. The token comes from `K3S_TOKEN` in the environment, never from the
 //! bundle. Running a script twice changes nothing the second time.
+//!
+//! The join token never enters the bundle or a command line: the first server
+//! lets k3s make it (always in the secure format, `K10<CA hash>::<credentials>`,
+//! in `/var/lib/rancher/k3s/server/token`), and every other node's script reads
+//! it from the file `K3S_TOKEN_FILE` names or from standard input, keeps it in
+//! `/etc/rancher/k3s/join-token` (0600) and points k3s's `token-file` at it. The
+//! secure format lets the joining node check the server's CA before it sends
+//! its credentials; a short token trusts whatever CA answers (docs.k3s.io,
+//! "k3s token"), so a join across the Internet refuses one unless
+//! `ALLOW_SHORT_TOKEN=1`.
 //!
 //! What a CNI needs from k3s (flannel backend, network policy, kube-proxy) is one
 //! table, [`cni_settings`]: a new CNI renderer adds its row there.
@@ -17,11 +26,16 @@ use super::common::{
 };
 use super::File;
 use crate::model::{Cni, Role};
+use crate::plan::addressing::k8s_node_mask;
 use crate::plan::{NodePlan, Plan};
 
 /// The k3s installer online, and the variant that honours `INSTALL_K3S_MIRROR=cn`.
 const INSTALL_URL: &str = "https://get.k3s.io";
 const INSTALL_URL_CN: &str = "https://rancher-mirror.rancher.cn/k3s/k3s-install.sh";
+/// Where a joining node keeps the token it was given (k3s reads it via `token-file`).
+pub const JOIN_TOKEN: &str = "/etc/rancher/k3s/join-token";
+/// Where the first server's k3s writes the cluster's token, in the secure format.
+pub const SERVER_TOKEN: &str = "/var/lib/rancher/k3s/server/token";
 
 pub fn files(plan: &Plan) -> Vec<File> {
     plan.nodes
@@ -96,6 +110,9 @@ fn config(plan: &Plan, name: &str, n: &NodePlan, first: bool) -> String {
     if let Some(p) = &n.public {
         entries.push(("node-external-ip", Value::Str(p.ip().to_string())));
     }
+    if !first {
+        entries.push(("token-file", Value::Str(JOIN_TOKEN.to_string())));
+    }
     let mut labels = vec![format!("region={}", n.region)];
     labels.extend(n.labels.iter().filter(|(k, _)| k.as_str() != "region").map(|(k, v)| format!("{k}={v}")));
     entries.push(("node-label", Value::List(labels)));
@@ -107,6 +124,22 @@ fn config(plan: &Plan, name: &str, n: &NodePlan, first: bool) -> String {
         let c = &plan.cluster;
         entries.push(("cluster-cidr", Value::Str(joined(c.pod_cidr.iter().map(ToString::to_string)))));
         entries.push(("service-cidr", Value::Str(joined(c.service_cidr.iter().map(ToString::to_string)))));
+        // Kubernetes' per-node ranges at the CNI's size where the CNI has its own
+        // (Cilium): with a pod range narrower than the default /64 the controller
+        // manager would refuse to start. One flag per family present, as
+        // kube-controller-manager allows in single- and dual-stack clusters.
+        let masks: Vec<String> = c
+            .pod_cidr
+            .iter()
+            .filter_map(|net| {
+                let v4 = net.network().is_ipv4();
+                let (mask, set) = k8s_node_mask(c, v4);
+                set.then(|| format!("node-cidr-mask-size-{}={mask}", if v4 { "ipv4" } else { "ipv6" }))
+            })
+            .collect();
+        if !masks.is_empty() {
+            entries.push(("kube-controller-manager-arg", Value::List(masks)));
+        }
         if let Some(dns) = c.cluster_dns {
             entries.push(("cluster-dns", Value::Str(dns.to_string())));
         }
@@ -181,14 +214,22 @@ fn install(plan: &Plan, name: &str, n: &NodePlan) -> String {
     let c = &plan.cluster;
     let mut o = script_start(plan, &format!("k3s {role} on {name} (site {}, region {})", n.site, n.region));
     let _ = writeln!(o, "#\n# Usage, as root on {name}:");
+    let first_name = first_server(plan).map(String::as_str).unwrap_or("the first server");
     if first {
-        o.push_str(
-            "#   K3S_TOKEN=<cluster secret> ./install.sh\n\
-# This is the first server: pick the cluster secret once (for example `openssl rand -hex 32`),\n\
-# keep it out of the bundle, and give the same K3S_TOKEN to every other node's script.\n",
+        let _ = writeln!(
+            o,
+            "#   ./install.sh\n\
+# This is the first server: k3s makes the cluster's join token and keeps it in\n\
+# {SERVER_TOKEN} (secure format, K10...). Every other node's script reads it from a file."
         );
     } else {
-        o.push_str("#   K3S_TOKEN=<cluster secret> ./install.sh\n# K3S_TOKEN is the secret the first server was installed with.\n");
+        let _ = writeln!(
+            o,
+            "#   K3S_TOKEN_FILE=/root/k3s-token ./install.sh        (a copy of {SERVER_TOKEN} on {first_name})\n\
+#   ssh root@{first_name} cat {SERVER_TOKEN} | ./install.sh\n\
+# Never on the command line (K3S_TOKEN=...): that ends in shell history and ps.\n\
+# ALLOW_SHORT_TOKEN=1 accepts a short token (no CA check) where the join crosses the Internet."
+        );
     }
     if c.airgap {
         o.push_str("# Airgap: run ../../fetch-artifacts.sh once on a machine with Internet, then copy the\n# whole bundle folder (artifacts/ included) here. Nothing is downloaded on this machine.\n");
@@ -210,19 +251,16 @@ fn install(plan: &Plan, name: &str, n: &NodePlan) -> String {
             None => o.push_str("SERVER_URL=''\n"),
         }
     }
-    let hint = match (first, first_server(plan)) {
-        (true, _) | (false, None) => {
-            "pick one secret for the whole cluster (for example: openssl rand -hex 32) and give it to every node"
-                .to_string()
-        }
-        (false, Some(f)) => format!(
-            "use the secret {f} was installed with (root can read it in /var/lib/rancher/k3s/server/token on {f})"
-        ),
-    };
-    let _ = writeln!(
-        o,
-        "if [[ -z \"${{K3S_TOKEN:-}}\" ]]; then\n  echo \"error: K3S_TOKEN is not set: {hint}; then run: sudo K3S_TOKEN=... $0\" >&2\n  exit 1\nfi"
+    o.push_str(
+        "if [[ -n \"${K3S_TOKEN:-}\" ]]; then\n  \
+echo \"error: K3S_TOKEN is set: a token on the command line ends in shell history and ps; put it in a file and pass K3S_TOKEN_FILE=<path> (or pipe it to this script)\" >&2\n  exit 1\nfi\n",
     );
+    if joins {
+        // Across the Internet: a link of kind `internet` on the way, or the server's public address.
+        let over_internet = first_server(plan).is_some_and(|f| plan.crosses_internet(name, f))
+            || server_url_for(plan, n).is_some_and(|u| Some(u) != server_url(plan));
+        token_reader(&mut o, first_name, over_internet);
+    }
     o.push_str(
         "\nCHANGED=0\n\
 # Writes standard input to $1 with mode $2 when the content differs; notes the change.\n\
@@ -241,6 +279,9 @@ mkdir -p \"$(dirname \"$dest\")\"\n  install -m \"$mode\" \"$tmp\" \"$dest\"\n  
     heredoc(&mut o, "/etc/sysctl.d/90-meshplan.conf", "0644", &sysctl);
     o.push_str("if [[ $CHANGED -eq 1 ]]; then\n  sysctl -q -p /etc/sysctl.d/90-meshplan.conf\nfi\nCHANGED=0\n\n");
 
+    if joins {
+        let _ = writeln!(o, "install_file {} 0600 <<< \"$TOKEN\"", sh_quote(JOIN_TOKEN));
+    }
     heredoc(&mut o, "/etc/rancher/k3s/config.yaml", "0600", &config(plan, name, n, first));
     if let Some(r) = registries(plan) {
         heredoc(&mut o, "/etc/rancher/k3s/registries.yaml", "0600", &r);
@@ -254,13 +295,11 @@ echo \"k3s ($SERVICE) already runs on $NODE as planned: nothing to do\"\n  exit 
     );
 
     // The installer's environment.
-    let mut env: Vec<String> = vec![
-        format!("INSTALL_K3S_EXEC={role}"),
-        "K3S_TOKEN=\"$K3S_TOKEN\"".into(),
-        "INSTALL_K3S_FORCE_RESTART=true".into(),
-    ];
+    let mut env: Vec<String> = vec![format!("INSTALL_K3S_EXEC={role}"), "INSTALL_K3S_FORCE_RESTART=true".into()];
     if joins {
+        // The path of the token, not the token: the installer keeps K3S_* in the unit's environment file.
         env.push("K3S_URL=\"$SERVER_URL\"".into());
+        env.push(format!("K3S_TOKEN_FILE={}", sh_quote(JOIN_TOKEN)));
     }
     if c.airgap {
         env.push("INSTALL_K3S_SKIP_DOWNLOAD=true".into());
@@ -305,4 +344,134 @@ install -m 0644 \"$f\" /var/lib/rancher/k3s/agent/images/\ndone\n",
         o.push_str("k3s kubectl get nodes -o wide || true\n");
     }
     o
+}
+
+/// The shell that gets a joining node's token into `$TOKEN`: from `K3S_TOKEN_FILE`,
+/// else standard input when it is not a terminal, else the copy an earlier run
+/// kept; then the format check.
+fn token_reader(o: &mut String, first: &str, over_internet: bool) {
+    let _ = writeln!(o, "JOIN_TOKEN={}", sh_quote(JOIN_TOKEN));
+    o.push_str(
+        "TOKEN=\"\"\n\
+if [[ -n \"${K3S_TOKEN_FILE:-}\" ]]; then\n  \
+if [[ ! -r \"$K3S_TOKEN_FILE\" ]]; then\n    echo \"error: K3S_TOKEN_FILE=$K3S_TOKEN_FILE is not a readable file\" >&2\n    exit 1\n  fi\n  \
+TOKEN=\"$(tr -d '[:space:]' < \"$K3S_TOKEN_FILE\")\"\n\
+elif [[ ! -t 0 ]]; then\n  TOKEN=\"$(tr -d '[:space:]')\"\nfi\n\
+if [[ -z \"$TOKEN\" && -s \"$JOIN_TOKEN\" ]]; then\n  # The token an earlier run of this script was given.\n  TOKEN=\"$(tr -d '[:space:]' < \"$JOIN_TOKEN\")\"\nfi\n",
+    );
+    let _ = writeln!(
+        o,
+        "if [[ -z \"$TOKEN\" ]]; then\n  \
+echo \"error: no join token. Copy {SERVER_TOKEN} from {first} (root only), then run: sudo K3S_TOKEN_FILE=/path/to/that/copy $0 -- or: ssh root@{first} cat {SERVER_TOKEN} | sudo $0\" >&2\n  exit 1\nfi"
+    );
+    // Secure format: K10, the SHA-256 of the cluster CA (64 hex digits), `::`, the credentials.
+    o.push_str("if [[ ! \"$TOKEN\" =~ ^K10[0-9a-f]{64}::.+ ]]; then\n");
+    if over_internet {
+        let _ = writeln!(
+            o,
+            "  if [[ \"${{ALLOW_SHORT_TOKEN:-0}}\" != 1 ]]; then\n    \
+echo \"error: this is a short token, and this node joins across the Internet: a short token trusts whatever CA answers, a man-in-the-middle opening. Use the full token (K10...) from {SERVER_TOKEN} on {first}, or set ALLOW_SHORT_TOKEN=1 to accept that risk\" >&2\n    exit 1\n  fi\n  \
+echo \"warning: short token accepted (ALLOW_SHORT_TOKEN=1): this node does not check the server's CA\" >&2"
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  echo \"warning: short token: this node does not check the server's CA before sending its credentials; the full token (K10...) in {SERVER_TOKEN} on {first} does\" >&2"
+        );
+    }
+    o.push_str("fi\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    use super::*;
+    use crate::test_support::example_and_case_plans;
+
+    const SECURE: &str = "K10a3f1c0b2d4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081::server:0123456789abcdef";
+
+    /// Runs the token reader in bash with `env` and `stdin`; the exit code and stderr.
+    fn run(over_internet: bool, env: &[(&str, &str)], stdin: &str) -> (i32, String) {
+        let mut script = String::from("set -euo pipefail\n");
+        token_reader(&mut script, "srv", over_internet);
+        script.push_str("printf 'TOKEN=%s\\n' \"$TOKEN\" >&2\n");
+        let dir = std::env::temp_dir().join(format!("meshplan-token-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        // The saved copy lives where the script says; point it at a scratch path.
+        let script = script.replace(JOIN_TOKEN, &dir.join("saved").display().to_string());
+        let mut child = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("bash: {e}"));
+        if let Some(mut i) = child.stdin.take() {
+            let _ = i.write_all(stdin.as_bytes());
+        }
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("bash: {e}"));
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    #[test]
+    fn joins_read_the_token_from_a_file_or_stdin_and_refuse_short_ones_across_the_internet() {
+        let dir = std::env::temp_dir().join(format!("meshplan-token-file-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join("token");
+        let _ = std::fs::write(&file, format!("{SECURE}\n"));
+        let path = file.display().to_string();
+
+        let (code, err) = run(true, &[("K3S_TOKEN_FILE", &path)], "");
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains(&format!("TOKEN={SECURE}\n")), "{err}");
+        let (code, err) = run(true, &[], &format!("{SECURE}\n"));
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains(&format!("TOKEN={SECURE}\n")), "{err}");
+
+        // A short token: refused across the Internet unless allowed, a warning elsewhere.
+        let (code, err) = run(true, &[], "s3cret\n");
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("short token") && err.contains("ALLOW_SHORT_TOKEN=1"), "{err}");
+        let (code, err) = run(true, &[("ALLOW_SHORT_TOKEN", "1")], "s3cret\n");
+        assert_eq!(code, 0, "{err}");
+        let (code, err) = run(false, &[], "s3cret\n");
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("warning: short token"), "{err}");
+
+        // Nothing given: an error that says where the token is.
+        let (code, err) = run(false, &[], "");
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(SERVER_TOKEN), "{err}");
+        let (code, err) = run(false, &[("K3S_TOKEN_FILE", "/nonexistent/meshplan")], "");
+        assert_eq!(code, 1, "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// No script takes the token in argv or the environment, and only a joining
+    /// node's script reads one; the Kilo example's joins cross the Internet.
+    #[test]
+    fn no_script_takes_a_token_from_the_command_line() {
+        for (name, plan) in example_and_case_plans() {
+            for f in files(&plan) {
+                assert!(!f.contents.contains("K3S_TOKEN=\""), "{name}: {} passes K3S_TOKEN", f.path);
+                let node = f.path.trim_start_matches("nodes/").trim_end_matches("/install.sh");
+                let joins = first_server(&plan).map(String::as_str) != Some(node);
+                assert_eq!(f.contents.contains("JOIN_TOKEN="), joins, "{name}: {}", f.path);
+            }
+            if name == "kilo-multicloud" {
+                let agent = files(&plan).into_iter().find(|f| f.path == "nodes/ali1.k3s/install.sh");
+                assert!(agent.is_some_and(|f| f.contents.contains("ALLOW_SHORT_TOKEN:-0")), "{name}");
+            }
+            if name == "calico-wds-hkg" {
+                let agent = files(&plan).into_iter().find(|f| f.path == "nodes/kubenode-hkg04/install.sh");
+                assert!(agent.is_some_and(|f| !f.contents.contains("ALLOW_SHORT_TOKEN:-0")), "{name}");
+            }
+        }
+    }
 }

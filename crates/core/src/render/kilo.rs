@@ -31,10 +31,11 @@ use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
+use super::bootstrap::Step;
 use super::common::{ident, require_host, require_root, script_start, servers, sh_quote};
 use super::metallb::{kube_prologue, on_a_server, HERE};
 use super::File;
-use crate::model::{Cni, KiloGranularity, MetallbMode, Role};
+use crate::model::{Cni, KiloEncapsulation, KiloGranularity, MetallbMode, Role};
 use crate::plan::{NodePlan, Plan};
 
 /// The Kilo release installed: the newest release tag of squat/kilo (0.7.0,
@@ -127,10 +128,9 @@ pub fn kg_args(plan: &Plan) -> Vec<String> {
         format!("--port={}", k.port),
         // The WireGuard interface carries pod packets of the pod MTU.
         format!("--mtu={}", plan.pod_mtu),
-        // The plan routes pods unencapsulated inside a location (nodes of a site
-        // share its network); IPIP only where nodes of one location are on
-        // different subnets.
-        "--encapsulate=crosssubnet".to_string(),
+        // Inside a location: IP-in-IP always (upstream's default, what the plan's
+        // data plane counts), or as the topology chose.
+        format!("--encapsulate={}", k.encapsulate.as_str()),
     ];
     args.extend(plan.cluster.service_cidr.iter().map(|c| format!("--service-cidr={c}")));
     args
@@ -178,7 +178,8 @@ fn apply(plan: &Plan) -> String {
     let _ = writeln!(o, "# Added to kg's arguments after --hostname.\nKILO_ARGS=({})", args.join(" "));
     o.push_str("TMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
 
-    let _ = writeln!(o, "\necho \"== Kilo $KILO_VERSION manifests\"");
+    o.push('\n');
+    o.push_str(&Step::KiloManifests.header());
     let list = MANIFESTS.join(" ");
     if airgap {
         let _ = writeln!(
@@ -195,9 +196,10 @@ cp \"$src\" \"$TMP/$m\"\ndone",
         );
     }
 
+    o.push('\n');
+    o.push_str(&Step::KiloAnnotations.header());
     o.push_str(
-        "\necho \"== node annotations: location, endpoint, keepalive, leader\"\n\
-# $1 node, then key=value pairs to set.\nannotate() {\n  local node=$1\n  shift\n  \
+        "# $1 node, then key=value pairs to set.\nannotate() {\n  local node=$1\n  shift\n  \
 if kc get node \"$node\" >/dev/null 2>&1; then\n    kc annotate node \"$node\" --overwrite \"$@\" >/dev/null\n    echo \"annotated $node\"\n  else\n    \
 echo \"warning: node $node has not joined yet; run this script again once it has\" >&2\n  fi\n}\n\
 # $1 node, $2 key: removes an annotation the plan no longer wants (absent is fine).\n\
@@ -213,9 +215,10 @@ unannotate() {\n  kc annotate node \"$1\" \"$2-\" >/dev/null 2>&1 || true\n}\n",
         }
     }
 
+    o.push('\n');
+    o.push_str(&Step::KiloArgs.header());
     o.push_str(
-        "\necho \"== kg arguments and pod MTU\"\n\
-# Drops any earlier copy of our flags, adds them after --hostname, and sets the CNI MTU.\n\
+        "# Drops any earlier copy of our flags, adds them after --hostname, and sets the CNI MTU.\n\
 awk -v args=\"${KILO_ARGS[*]}\" -v mtu=\"$POD_MTU\" '\n  \
 /^ *- --(mesh-granularity|subnet|port|mtu|encapsulate|service-cidr)=/ { next }\n  \
 { gsub(/\"mtu\": *[0-9]+/, \"\\\"mtu\\\": \" mtu); print }\n  \
@@ -226,9 +229,10 @@ echo \"error: kilo-k3s.yaml of $KILO_VERSION has no '- --hostname=' argument to 
 if ! grep -qF \"\\\"mtu\\\": $POD_MTU\" \"$TMP/kilo.yaml\"; then\n  echo \"error: kilo-k3s.yaml of $KILO_VERSION has no CNI mtu to set\" >&2\n  exit 1\nfi\n",
     );
 
+    o.push('\n');
+    o.push_str(&Step::Kilo.header());
     o.push_str(
-        "\necho \"== Kilo\"\n\
-# Server-side apply: safe to repeat, and takes over fields an earlier apply set.\n\
+        "# Server-side apply: safe to repeat, and takes over fields an earlier apply set.\n\
 kc apply --server-side --force-conflicts -f \"$TMP/crds.yaml\"\n\
 kc wait --for=condition=Established --timeout=120s crd/peers.kilo.squat.ai\n\
 kc apply --server-side --force-conflicts -f \"$TMP/kilo.yaml\"\n\
@@ -378,7 +382,7 @@ fn ruleset(plan: &Plan, name: &str, n: &NodePlan) -> String {
         o.push_str("\t\t# embedded etcd: between servers only\n");
         o.push_str("\t\ttcp dport { 2379, 2380 } ip saddr @servers4 accept\n\t\ttcp dport { 2379, 2380 } ip6 saddr @servers6 accept\n");
     }
-    o.push_str("\t\t# IP-in-IP (protocol 4) from nodes of the same location on another subnet\n");
+    o.push_str("\t\t# IP-in-IP (protocol 4) from nodes of the same location\n");
     o.push_str("\t\tip protocol 4 ip saddr @location4 accept\n");
     if op.memberlist {
         o.push_str("\t\t# MetalLB speakers' memberlist\n");
@@ -491,7 +495,14 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
     if let Some(s) = k.keepalive {
         let _ = writeln!(o, "| keepalive | {s} s on every node |");
     }
-    o.push_str("| inside a location | routed, no encapsulation (`--encapsulate=crosssubnet`: IP-in-IP only across subnets) |\n");
+    let inside = match k.encapsulate {
+        KiloEncapsulation::Always => "IP-in-IP between every pair of nodes (`--encapsulate=always`, Kilo's default)",
+        KiloEncapsulation::Crosssubnet => {
+            "routed, no encapsulation on one subnet; IP-in-IP across subnets (`--encapsulate=crosssubnet`)"
+        }
+        KiloEncapsulation::Never => "routed, never encapsulated (`--encapsulate=never`)",
+    };
+    let _ = writeln!(o, "| inside a location | {inside} |");
     let cloud = locs.iter().any(|l| plan.sites.get(&l.name).is_some_and(|s| s.kind == crate::model::SiteKind::Vpc));
     let args: Vec<String> = kg_args(plan).iter().map(|a| format!("`{a}`")).collect();
     let _ = writeln!(o, "| kg flags | {} |", args.join(" "));
@@ -500,12 +511,15 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
         "\nEvery node needs the WireGuard kernel module (in-tree from Linux 5.6; older kernels need the \
 wireguard package), as Kilo's README says.\n",
     );
-    if cloud && !full {
-        o.push_str(
-            "\nInside a VPC the plan routes pods without encapsulation, as Kilo does with \
-`--encapsulate=crosssubnet` between nodes of one subnet. A cloud network that drops packets addressed to \
-IPs the instance does not own (a source/destination check) drops them: turn that check off on the nodes' \
-interfaces, or those pods cannot reach each other inside the location.\n",
+    if cloud && !full && !k.encapsulate.is_always() {
+        let _ = writeln!(
+            o,
+            "\n**Cloud prerequisite.** With `--encapsulate={}` pod packets between nodes of one VPC subnet leave \
+unencapsulated, addressed to pod IPs no instance owns. A cloud network drops them unless the source/destination \
+check is off on every node's interface (AWS: \"Change source/destination check\"; other clouds have the same \
+switch under another name), or those pods cannot reach each other inside the location. `encapsulate: always` \
+(Kilo's default) needs nothing from the cloud but IP protocol 4 between the nodes.",
+            k.encapsulate.as_str()
         );
     }
     o.push_str("\n### Expected WireGuard layout\n\n| location | nodes | leader | endpoint | WireGuard peers |\n|---|---|---|---|---|\n");
@@ -545,7 +559,8 @@ locations can reach only if it is routable from them.",
             let _ = writeln!(o, "  n_{} <-->|WireGuard| n_{}", ident(&x.leader), ident(&y.leader));
         }
         for m in x.nodes.iter().filter(|m| **m != x.leader) {
-            let _ = writeln!(o, "  n_{} -.-|routed| n_{}", ident(&x.leader), ident(m));
+            let how = if plan.cluster.kilo().encapsulate.is_always() { "IP-in-IP" } else { "routed" };
+            let _ = writeln!(o, "  n_{} -.-|{how}| n_{}", ident(&x.leader), ident(m));
         }
     }
     o.push_str("```\n");
@@ -567,7 +582,7 @@ table that drops inbound traffic except what is listed here (and SSH, ICMP, repl
             let _ = writeln!(o, "| {name} | tcp | 2379-2380 | the other servers (etcd) |");
         }
         if !op.location.v4.is_empty() {
-            let _ = writeln!(o, "| {name} | IP protocol 4 | - | nodes of {} (IP-in-IP across subnets) |", n.site);
+            let _ = writeln!(o, "| {name} | IP protocol 4 | - | nodes of {} (IP-in-IP inside the location) |", n.site);
         }
         if op.memberlist {
             let _ = writeln!(o, "| {name} | tcp+udp | 7946 | cluster nodes (MetalLB memberlist) |");

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use super::bootstrap::Step;
 use super::common::{header, k8s_name, require_host, require_root, script_start, servers, sh_quote, yaml_str};
 use super::File;
 use crate::model::{AddrRange, Metallb, MetallbMode};
@@ -264,7 +265,8 @@ echo \"warning: the topology does not disable k3s's servicelb (cluster.disable: 
         );
     }
 
-    let _ = writeln!(o, "\necho \"== MetalLB $METALLB_VERSION ($MANIFEST)\"");
+    o.push('\n');
+    o.push_str(&Step::Metallb.header());
     if plan.cluster.airgap {
         let _ = writeln!(
             o,
@@ -298,14 +300,18 @@ apply_config() {\n  local file=$1 try\n  for try in $(seq 1 24); do\n    if kc a
 echo \"MetalLB's webhook refused $file (attempt $try); retrying in 5s\" >&2\n    sleep 5\n  done\n  \
 echo \"error: MetalLB's webhook kept refusing $file: see kubectl -n metallb-system logs deployment/controller\" >&2\n  return 1\n}\n",
     );
-    o.push_str("\necho \"== address pools\"\napply_config \"$HERE/pools.yaml\"\n");
+    o.push('\n');
+    o.push_str(&Step::MetallbPools.header());
+    o.push_str("apply_config \"$HERE/pools.yaml\"\n");
     match m.mode {
         MetallbMode::L2 => {
-            o.push_str("echo \"== layer 2 advertisement\"\napply_config \"$HERE/l2.yaml\"\n");
+            o.push_str(&Step::MetallbL2.header());
+            o.push_str("apply_config \"$HERE/l2.yaml\"\n");
             o.push_str("kc -n metallb-system get ipaddresspools.metallb.io,l2advertisements.metallb.io\n");
         }
         MetallbMode::Bgp => {
-            o.push_str("echo \"== BGP peers and advertisement\"\napply_config \"$HERE/bgp.yaml\"\n");
+            o.push_str(&Step::MetallbBgp.header());
+            o.push_str("apply_config \"$HERE/bgp.yaml\"\n");
             o.push_str(
                 "kc -n metallb-system get ipaddresspools.metallb.io,bgppeers.metallb.io,bgpadvertisements.metallb.io\n",
             );

@@ -7,6 +7,7 @@ pub mod common;
 pub mod ansible;
 pub mod artifacts;
 pub mod bird;
+pub mod bootstrap;
 pub mod calico;
 pub mod cilium;
 pub mod frr;

@@ -1,6 +1,8 @@
-//! Renderer: the bundle's `README.md`, the runbook. What is deployed where, the
-//! ordered steps with the exact command for each machine (routers, first server,
-//! other servers, agents, CNI, verification), a mermaid diagram of sites, devices,
+//! Renderer: the bundle's `README.md`, the runbook. What is deployed where, what
+//! must hold before (underlay, ports per CNI, platform notes), every variable a
+//! script reads, the ordered steps with the exact command for each machine
+//! (routers, first server, other servers, agents, CNI, verification), each with
+//! how to check it and how to undo it, a mermaid diagram of sites, devices,
 //! links and BGP sessions, the MTU per site pair with the limiting link, the route
 //! table of each router, and the diagnostics still open.
 
@@ -10,7 +12,7 @@ use std::fmt::Write as _;
 use super::common::{addon_apply_scripts, cni_apply_script, first_server, ident, router_config, router_script};
 use super::{calico, File};
 use crate::diag::Severity;
-use crate::model::{CalicoEncapsulation, Cni, Role};
+use crate::model::{CalicoEncapsulation, Cni, Daemon, FlannelBackend, Role};
 use crate::plan::report::{sample, MISSING_SHOWN};
 use crate::plan::{Plan, SessionKind};
 
@@ -49,6 +51,8 @@ fn readme(plan: &Plan) -> String {
     );
     summary(plan, &mut o);
     where_(plan, &mut o);
+    prerequisites(plan, &mut o);
+    variables(plan, &mut o);
     steps(plan, &mut o);
     diagram(plan, &mut o);
     mtu(plan, &mut o);
@@ -125,8 +129,11 @@ fn where_(plan: &Plan, o: &mut String) {
     for (name, n) in &plan.nodes {
         let role = if n.role == Role::Server { "k3s server" } else { "k3s agent" };
         let mut files = format!("`nodes/{name}/install.sh`");
+        if plan.cluster.cni == Cni::Kilo {
+            let _ = write!(files, ", `nodes/{name}/firewall.sh`");
+        }
         if first == Some(name) {
-            if let Some(s) = cni_apply_script(plan) {
+            for s in cni_apply_script(plan).into_iter().chain(addon_apply_scripts(plan)) {
                 let _ = write!(files, ", `{s}`");
             }
             files.push_str(", `verify.sh`");
@@ -148,6 +155,7 @@ fn steps(plan: &Plan, o: &mut String) {
         next(o, "Fetch the artifacts (once, on a machine with Internet)");
         o.push_str("```sh\n./fetch-artifacts.sh            # ARCH=arm64 ./fetch-artifacts.sh for arm64 nodes\n```\n\n");
         o.push_str("It downloads the pinned files listed in `ARTIFACTS.txt` into `artifacts/` and checks each against its upstream sha256 list. Copy the folder, `artifacts/` included, to every node.\n\n");
+        check_undo(o, "sha256sum -c artifacts/SHA256SUMS", "rm -rf artifacts/");
     }
     let routers: Vec<(&String, String)> =
         plan.routers.keys().filter_map(|r| router_script(plan, r).map(|s| (r, s))).collect();
@@ -169,17 +177,57 @@ fn steps(plan: &Plan, o: &mut String) {
                 plan.routers.get(*r).and_then(|rp| rp.addresses.first()).map(ToString::to_string).unwrap_or_default();
             let _ = writeln!(o, "On **{r}** ({addr}):\n\n```sh\nsudo ./{s}\n```\n");
         }
+        let bird = plan.routers.values().any(|r| r.daemon == Daemon::Bird);
+        let frr = plan.routers.values().any(|r| r.daemon == Daemon::Frr);
+        let mut check = Vec::new();
+        let mut undo = Vec::new();
+        if bird {
+            check.push("birdc show protocols");
+            undo.push("mv /etc/bird/bird.conf.before-meshplan /etc/bird/bird.conf && birdc configure   # BIRD (the script kept the config it replaced)");
+        }
+        if frr {
+            check.push("vtysh -c 'show bgp summary'");
+            undo.push("mv /etc/frr/frr.conf.before-meshplan /etc/frr/frr.conf && systemctl reload frr   # FRR (the script kept the config it replaced)");
+        }
+        undo.push("rm /etc/sysctl.d/90-meshplan-router.conf   # forwarding stays on until reboot");
+        check_undo(
+            o,
+            &format!("{}   # the sessions to the nodes come up once the CNI runs", check.join("; ")),
+            &undo.join("\n"),
+        );
     }
     if plan.cluster.cni == Cni::Kilo {
         next(o, "Node firewalls (Kilo)");
-        o.push_str("Before k3s, open on each node exactly the ports it needs (WireGuard; the API and etcd on servers; the kubelet):\n\n```sh\nsudo ./nodes/<node>/firewall.sh\n```\n\n");
+        o.push_str("Before k3s, open on each node exactly the ports it needs (WireGuard; the API and etcd on servers; the kubelet):\n\n```sh\nsudo ./nodes/<node>/firewall.sh                 # SSH_PORT=2222 ... when sshd listens elsewhere\n```\n\n");
+        check_undo(
+            o,
+            "nft list table inet meshplan",
+            "systemctl disable --now meshplan-firewall.service; nft delete table inet meshplan",
+        );
     }
     let first = first_server(plan);
     if let Some(f) = first {
         next(o, "First server");
-        let _ = writeln!(
+        let _ = writeln!(o, "On **{f}**:\n\n```sh\nsudo ./nodes/{f}/install.sh\n```\n");
+        let joining = joiners(plan, f);
+        if !joining.is_empty() {
+            let _ = writeln!(
+                o,
+                "k3s makes the cluster's join token and keeps it, root only, in `{tok}`, in the secure format (`K10<CA hash>::…`) \
+that lets a joining node check the server's certificate authority before it sends anything. It is never in this \
+folder and never goes on a command line (shell history, `ps`). Copy it to each node that joins, for example:\n\n\
+```sh\nfor NODE in {joining}; do\n  ssh root@{f} cat {tok} | ssh root@\"$NODE\" 'umask 077; cat > /root/k3s-token'\ndone\n```\n",
+                tok = super::k3s::SERVER_TOKEN,
+            );
+        }
+        check_undo(
             o,
-            "Pick the cluster secret once and keep it out of this folder; every node's script reads it from `K3S_TOKEN`.\n\nOn **{f}**:\n\n```sh\nexport K3S_TOKEN=\"$(openssl rand -hex 32)\"   # once; give the same value to every node\nsudo -E ./nodes/{f}/install.sh\n```\n"
+            if plan.cluster.cni == Cni::Flannel {
+                "systemctl is-active k3s && k3s kubectl get nodes -o wide   # Ready: Flannel runs inside k3s"
+            } else {
+                "systemctl is-active k3s && k3s kubectl get nodes -o wide   # NotReady until the CNI step"
+            },
+            "/usr/local/bin/k3s-uninstall.sh; rm -f /etc/sysctl.d/90-meshplan.conf",
         );
     }
     let others: Vec<&String> =
@@ -190,8 +238,13 @@ fn steps(plan: &Plan, o: &mut String) {
             nodes_by_site(plan, &others, o);
         }
         for s in others.iter().filter(|_| !many) {
-            let _ = writeln!(o, "On **{s}**:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/{s}/install.sh\n```\n");
+            let _ = writeln!(o, "On **{s}**:\n\n```sh\n{}\n```\n", join_command(&format!("./nodes/{s}/install.sh")));
         }
+        check_undo(
+            o,
+            "systemctl is-active k3s; k3s kubectl get nodes   # on the first server: the node is listed",
+            "/usr/local/bin/k3s-uninstall.sh; rm -f /etc/sysctl.d/90-meshplan.conf   # then, on the first server: kubectl delete node <node>",
+        );
     }
     let agents: Vec<&String> = plan.nodes.iter().filter(|(_, n)| n.role == Role::Agent).map(|(k, _)| k).collect();
     if !agents.is_empty() {
@@ -200,17 +253,43 @@ fn steps(plan: &Plan, o: &mut String) {
             nodes_by_site(plan, &agents, o);
         }
         for a in agents.iter().filter(|_| !many) {
-            let _ = writeln!(o, "On **{a}**:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/{a}/install.sh\n```\n");
+            let _ = writeln!(o, "On **{a}**:\n\n```sh\n{}\n```\n", join_command(&format!("./nodes/{a}/install.sh")));
         }
+        check_undo(
+            o,
+            "systemctl is-active k3s-agent; k3s kubectl get nodes   # on the first server: the node is listed",
+            "/usr/local/bin/k3s-agent-uninstall.sh; rm -f /etc/sysctl.d/90-meshplan.conf   # then, on the first server: kubectl delete node <node>",
+        );
     }
     if let (Some(f), Some(s)) = (first, cni_apply_script(plan)) {
         next(o, "CNI");
         let _ = writeln!(o, "Nodes stay NotReady until the CNI runs. On **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
+        cni_steps(plan, o);
+        let (check, undo) = match plan.cluster.cni {
+            Cni::Calico => (
+                "kubectl get tigerastatus; kubectl get bgppeers.crd.projectcalico.org",
+                "kubectl delete -f cluster/calico/installation.yaml -f cluster/calico/bgp.yaml   # then the operator's manifest",
+            ),
+            Cni::Cilium => ("kubectl -n kube-system rollout status daemonset/cilium", "helm uninstall cilium -n kube-system"),
+            Cni::Kilo => (
+                "kubectl -n kube-system rollout status daemonset/kilo",
+                "kubectl -n kube-system delete daemonset kilo   # nodes keep kilo0 until they reboot",
+            ),
+            Cni::Flannel => ("", ""),
+        };
+        check_undo(o, check, undo);
     }
     for s in addon_apply_scripts(plan) {
         if let Some(f) = first {
             next(o, "Load balancer");
-            let _ = writeln!(o, "After the CNI, on **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
+            // Flannel is k3s's own CNI: it came up with the nodes, there is no CNI step before this one.
+            let after = if plan.cluster.cni == Cni::Flannel { "Once every node is Ready" } else { "After the CNI" };
+            let _ = writeln!(o, "{after}, on **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
+            check_undo(
+                o,
+                "kubectl -n metallb-system get pods,ipaddresspools.metallb.io",
+                "kubectl delete -f cluster/metallb/   # the pools and advertisements, then the MetalLB manifest",
+            );
         }
     }
     if let Some(f) = first {
@@ -222,13 +301,42 @@ It prints one PASS or FAIL line per check (nodes Ready, BGP sessions, routes, po
 Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); in airgap mode load one into the nodes first.\n",
             super::verify::PROBE_IMAGE
         );
+        check_undo(
+            o,
+            "echo $?   # 0: every check passed",
+            "kubectl delete namespace meshplan-verify --ignore-not-found   # its probe pods; verify.sh removes them itself on exit",
+        );
     }
-    o.push_str("### With Ansible\n\nThe same scripts in the same order, for many machines:\n\n```sh\ncd ansible\nK3S_TOKEN=<cluster secret> ansible-playbook -i inventory.yml site.yml\n```\n\n");
+    o.push_str("### With Ansible\n\nThe same scripts in the same order, for many machines; the playbook reads the join token on the first server and hands it to the others' scripts on standard input:\n\n```sh\ncd ansible\nansible-playbook -i inventory.yml site.yml\n```\n\n");
+}
+
+/// The nodes that join the first server, as words for a shell loop (a
+/// placeholder past a screenful).
+fn joiners(plan: &Plan, first: &str) -> String {
+    let names: Vec<&str> = plan.nodes.keys().map(String::as_str).filter(|n| *n != first).collect();
+    if names.len() > 20 {
+        "node-a node-b   # each node that joins".to_string()
+    } else {
+        names.join(" ")
+    }
+}
+
+/// How a joining node runs its script: the token from the copied file, which is
+/// then removed (the script keeps its own copy, root only).
+fn join_command(script: &str) -> String {
+    format!(
+        "sudo K3S_TOKEN_FILE=/root/k3s-token {script}   # the copy of {} from the first server\nsudo rm /root/k3s-token",
+        super::k3s::SERVER_TOKEN
+    )
 }
 
 /// One command for many nodes, and the nodes by site.
 fn nodes_by_site(plan: &Plan, nodes: &[&String], o: &mut String) {
-    o.push_str("On each of these nodes, its own script:\n\n```sh\nsudo K3S_TOKEN=<cluster secret> ./nodes/<node>/install.sh\n```\n\n| site | nodes |\n|---|---|\n");
+    let _ = writeln!(
+        o,
+        "On each of these nodes, its own script:\n\n```sh\n{}\n```\n\n| site | nodes |\n|---|---|",
+        join_command("./nodes/<node>/install.sh")
+    );
     let mut by_site: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for n in nodes {
         if let Some(p) = plan.nodes.get(*n) {
@@ -561,5 +669,229 @@ fn diagnostics(plan: &Plan, o: &mut String) {
             let _ = write!(o, " (hint: {h})");
         }
         o.push('\n');
+    }
+}
+
+/// The two lines every step ends with: how to see it worked, how to take it back.
+fn check_undo(o: &mut String, check: &str, undo: &str) {
+    if !check.is_empty() {
+        let _ = writeln!(o, "Check:\n\n```sh\n{check}\n```\n");
+    }
+    if !undo.is_empty() {
+        let _ = writeln!(o, "Undo:\n\n```sh\n{undo}\n```\n");
+    }
+}
+
+/// What the CNI script does, step by step, from the bootstrap table: each step
+/// waits only on what an earlier one provided.
+fn cni_steps(plan: &Plan, o: &mut String) {
+    let Some(script) = cni_apply_script(plan) else { return };
+    // The CNI's own renderer (not the whole bundle: this runbook is part of it).
+    let files = match plan.cluster.cni {
+        Cni::Calico => calico::files(plan),
+        Cni::Cilium => super::cilium::files(plan),
+        Cni::Kilo => super::kilo::files(plan),
+        Cni::Flannel => Vec::new(),
+    };
+    let titles: Vec<&str> = files
+        .into_iter()
+        .filter(|f| f.path == script)
+        .flat_map(|f| super::bootstrap::steps_in(&f.contents).unwrap_or_default())
+        .map(super::bootstrap::Step::title)
+        .collect();
+    if titles.is_empty() {
+        return;
+    }
+    o.push_str("It runs, in this order (none waits on the pod network before the step that builds it):\n\n");
+    for (i, t) in titles.iter().enumerate() {
+        let t = t
+            .replace("$CALICO_VERSION", &calico::version(plan))
+            .replace("$CILIUM_VERSION", &super::cilium::version(plan))
+            .replace("$KILO_VERSION", super::kilo::VERSION);
+        let _ = writeln!(o, "{}. {t}", i + 1);
+    }
+    o.push('\n');
+}
+
+/// One row of the ports table.
+struct Port {
+    port: String,
+    between: &'static str,
+    what: &'static str,
+}
+
+fn port(port: impl Into<String>, between: &'static str, what: &'static str) -> Port {
+    Port { port: port.into(), between, what }
+}
+
+/// The ports the design needs open between machines, from k3s's inbound rules
+/// (docs.k3s.io, installation/requirements "Networking") and the CNI's own
+/// (Calico "Network requirements", Cilium "Firewall rules", Kilo, MetalLB).
+fn ports(plan: &Plan) -> Vec<Port> {
+    let c = &plan.cluster;
+    let servers = plan.nodes.values().filter(|n| n.role == Role::Server).count();
+    let mut v = vec![
+        port("6443/tcp", "nodes → servers", "Kubernetes API and k3s supervisor"),
+        port("10250/tcp", "servers → nodes", "kubelet (logs, exec, metrics)"),
+    ];
+    if servers > 1 {
+        v.push(port("2379-2380/tcp", "servers ↔ servers", "embedded etcd"));
+    }
+    let bgp_to_routers = plan.sessions.iter().any(|s| plan.nodes.contains_key(&s.a) && plan.routers.contains_key(&s.b));
+    match c.cni {
+        Cni::Calico => {
+            let cal = c.calico();
+            if cal.node_mesh {
+                v.push(port("179/tcp", "nodes ↔ nodes", "BGP, Calico's node mesh"));
+            }
+            if bgp_to_routers {
+                v.push(port("179/tcp", "nodes ↔ routers", "BGP to the route reflectors / peers"));
+            }
+            v.push(port("5473/tcp", "nodes → nodes", "Typha (calico-node's datastore cache)"));
+            match cal.encapsulation {
+                CalicoEncapsulation::Vxlan | CalicoEncapsulation::VxlanCrossSubnet => {
+                    v.push(port("4789/udp", "nodes ↔ nodes", "Calico VXLAN"));
+                }
+                CalicoEncapsulation::Ipip | CalicoEncapsulation::IpipCrossSubnet => {
+                    v.push(port("IP protocol 4", "nodes ↔ nodes", "Calico IP-in-IP"));
+                }
+                CalicoEncapsulation::None => {}
+            }
+        }
+        Cni::Cilium => {
+            if bgp_to_routers {
+                v.push(port("179/tcp", "nodes ↔ routers", "BGP (Cilium's BGP control plane)"));
+            }
+            if !c.cilium().native_routing {
+                v.push(port("8472/udp", "nodes ↔ nodes", "Cilium VXLAN"));
+            }
+            v.push(port("4240/tcp", "nodes ↔ nodes", "cilium-health"));
+        }
+        Cni::Flannel => match c.flannel().backend {
+            FlannelBackend::Vxlan => v.push(port("8472/udp", "nodes ↔ nodes", "flannel VXLAN")),
+            FlannelBackend::WireguardNative => {
+                v.push(port("51820/udp (51821 for IPv6)", "nodes ↔ nodes", "flannel WireGuard"));
+            }
+            FlannelBackend::HostGw | FlannelBackend::None => {}
+        },
+        Cni::Kilo => {
+            v.push(port(format!("{}/udp", c.kilo().port), "location leaders ↔ leaders", "Kilo WireGuard"));
+            if c.kilo().encapsulate != crate::model::KiloEncapsulation::Never {
+                v.push(port("IP protocol 4", "nodes of one location", "Kilo IP-in-IP"));
+            }
+        }
+    }
+    if let Some(m) = &c.metallb {
+        v.push(port("7946/tcp+udp", "nodes ↔ nodes", "MetalLB speakers (memberlist)"));
+        if m.mode == crate::model::MetallbMode::Bgp {
+            v.push(port("179/tcp", "nodes ↔ routers", "MetalLB BGP"));
+        }
+    }
+    v
+}
+
+fn prerequisites(plan: &Plan, o: &mut String) {
+    o.push_str(
+        "## Before you start
+
+",
+    );
+    o.push_str(
+        "- The underlay routes every node's address to every other node and to the routers \
+(the routers' own protocols, OSPF or static routes, do that today): meshplan adds only the pod routes.\n",
+    );
+    o.push_str("- Every node runs Linux with systemd (the node scripts set IP forwarding), and curl unless the bundle is airgapped.\n");
+    if plan.cluster.cni == Cni::Kilo {
+        o.push_str("- Every node has the WireGuard kernel module (in Linux 5.6 and later).\n");
+    }
+    o.push_str("\nPorts to open between the machines (host firewalls and cloud security groups):\n\n| port | between | for |\n|---|---|---|\n");
+    for p in ports(plan) {
+        let _ = writeln!(o, "| {} | {} | {} |", p.port, p.between, p.what);
+    }
+    o.push_str(
+        "\n### Platform notes\n\n\
+- Raspberry Pi: k3s needs the memory cgroup. Add `cgroup_memory=1 cgroup_enable=memory` to the kernel command \
+line (`/boot/firmware/cmdline.txt`, or `/boot/cmdline.txt` on older Raspberry Pi OS) and reboot, as k3s's \
+requirements say.\n",
+    );
+    if matches!(plan.cluster.cni, Cni::Flannel) && plan.cluster.flannel().backend == FlannelBackend::Vxlan {
+        o.push_str(
+            "- Raspberry Pi with Ubuntu: flannel's VXLAN needs the `vxlan` module, packaged in \
+`linux-modules-extra-raspi` there (`apt install linux-modules-extra-raspi`, then reboot).\n",
+        );
+    }
+    o.push('\n');
+}
+
+/// Every variable a script of the bundle reads, with its default.
+fn variables(plan: &Plan, o: &mut String) {
+    o.push_str("## Variables the scripts read
+
+None is needed for a default run; the topology fixes everything else (mirrors included: `install_mirror` and `registry_mirrors` are written into the scripts).
+
+| variable | read by | default | what |\n|---|---|---|---|\n");
+    let joins = plan.nodes.len() > 1;
+    if joins {
+        o.push_str("| `K3S_TOKEN_FILE` | `nodes/*/install.sh` of joining nodes | standard input, then the copy a previous run kept | the file with the join token (a copy of the first server's `/var/lib/rancher/k3s/server/token`) |\n");
+        o.push_str("| `ALLOW_SHORT_TOKEN` | the same | `0` | `1` accepts a short token where the join crosses the Internet (no CA check) |\n");
+    }
+    if plan.cluster.cni == Cni::Kilo {
+        o.push_str("| `SSH_PORT` | `nodes/*/firewall.sh` | `22` | the SSH port the firewall keeps open, so it never locks you out |\n");
+    }
+    if cni_apply_script(plan).is_some() || !addon_apply_scripts(plan).is_empty() {
+        o.push_str("| `KUBECONFIG` | `cluster/*/apply.sh`, `verify.sh` | `/etc/rancher/k3s/k3s.yaml` | the cluster to talk to |\n");
+    } else {
+        o.push_str("| `KUBECONFIG` | `verify.sh` | `/etc/rancher/k3s/k3s.yaml` | the cluster to talk to |\n");
+    }
+    o.push_str("| `VERIFY_IMAGE` | `verify.sh` | see below | the probe pods' image (needs iputils `ping`) |\n");
+    if plan.routers.values().any(|r| r.daemon != Daemon::None) {
+        o.push_str("| `VERIFY_ROUTERS`, `ROUTER_SSH` | `verify.sh` | `0`, `ssh -o BatchMode=yes -o ConnectTimeout=5` | `1` also asks the routers over ssh, with this command |\n");
+    }
+    if plan.cluster.cni == Cni::Kilo {
+        o.push_str("| `KGCTL` | `verify.sh` | `kgctl` | Kilo's CLI |\n");
+    }
+    if plan.cluster.airgap {
+        o.push_str("| `ARCH` | `fetch-artifacts.sh` | `amd64` | the nodes' architecture (`arm64` for a Raspberry Pi 4 or 5) |\n");
+    }
+    o.push('\n');
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+    use crate::test_support::example_and_case_plans;
+
+    /// Every bundle's runbook has the same shape: prerequisites with ports, the
+    /// variables, and every step with how to check it and how to undo it; the
+    /// file table names every cluster script; no step refers to one that is not there.
+    #[test]
+    fn every_runbook_has_the_same_shape() {
+        for (name, plan) in example_and_case_plans() {
+            let r = readme(&plan);
+            for want in [
+                "## Before you start\n",
+                "| port | between | for |\n",
+                "### Platform notes\n",
+                "## Variables the scripts read\n",
+            ] {
+                assert!(r.contains(want), "{name}: no {want:?}");
+            }
+            let steps = r.split("### ").skip(1).filter(|s| s.starts_with(|c: char| c.is_ascii_digit()));
+            for s in steps {
+                let title = s.lines().next().unwrap_or_default();
+                if title.contains("CNI") && plan.cluster.cni == Cni::Flannel {
+                    continue;
+                }
+                assert!(s.contains("Check:\n") && s.contains("Undo:\n"), "{name}: step {title} lacks Check or Undo");
+            }
+            if first_server(&plan).is_some() {
+                for s in cni_apply_script(&plan).into_iter().chain(addon_apply_scripts(&plan)) {
+                    assert!(r.contains(&format!(", `{s}`")), "{name}: the file table lacks {s}");
+                }
+            }
+            if plan.cluster.cni == Cni::Flannel {
+                assert!(!r.contains("After the CNI"), "{name}: Flannel has no CNI step to come after");
+            }
+        }
     }
 }

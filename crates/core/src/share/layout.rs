@@ -55,12 +55,17 @@ pub(super) const CI_KPR: u32 = 2;
 pub(super) const CI_MASK_V4: u32 = 3;
 pub(super) const CI_MASK_V6: u32 = 4;
 pub(super) const CI_POOLS: u32 = 5;
+/// From format 2 on: `external_ips`, and `lb_reserve_first_last` (a list of names).
+pub(super) const CI_EXTERNAL_IPS: u32 = 6;
+pub(super) const CI_RESERVE: u32 = 7;
 
 // Kilo flags.
 pub(super) const KI_FULL: u32 = 0;
 pub(super) const KI_CIDR: u32 = 1;
 pub(super) const KI_PORT: u32 = 2;
 pub(super) const KI_KEEPALIVE: u32 = 3;
+/// Two bits from format 2 on: `encapsulate` (0 always, 1 crosssubnet, 2 never).
+pub(super) const KI_ENCAP: u32 = 4;
 
 // MetalLB flags.
 pub(super) const MB_BGP: u32 = 0;

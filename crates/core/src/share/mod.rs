@@ -29,6 +29,12 @@
 //! prefix    = code-byte (family, length, host bits?) the bytes the length covers
 //! ```
 //!
+//! Version `2` is version `1`'s layout and dictionary with more flag bits: kilo
+//! flags 4–5 `encapsulate` (0 always, 1 crosssubnet, 2 never); cilium flags 6
+//! `external_ips` and 7 `lb_reserve_first_last` (then its names, after the pools,
+//! as `count ref*`). A `1` link still opens: its flag words may not have those
+//! bits, and it means the defaults.
+//!
 //! Three-state fields are absent, present with the value the context implies (the
 //! kind's default MTU, the site's own name, the router's first IPv4 address), or
 //! present with another value, so `Some(default)` and `None` stay distinct and every
@@ -52,9 +58,12 @@ pub use error::ShareError;
 
 use crate::model::Topology;
 
-/// The share format this build writes and reads. A future format gets another
-/// character, and this build refuses it by name instead of misreading it.
-pub const VERSION_CHAR: char = '1';
+/// The share format this build writes. A future format gets another character,
+/// and this build refuses it by name instead of misreading it.
+pub const VERSION_CHAR: char = '2';
+
+/// Every format this build reads: the older ones keep opening forever.
+pub const READS: &[char] = &['1', '2'];
 
 /// The most bytes a link's payload may inflate to.
 pub const MAX_INFLATED: usize = 1 << 20;
@@ -91,7 +100,7 @@ pub fn decode(s: &str) -> Result<Topology, ShareError> {
     let body = fragment(s)?;
     let mut chars = body.chars();
     let version = chars.next().ok_or(ShareError::Empty)?;
-    if version != VERSION_CHAR {
+    if !READS.contains(&version) {
         return Err(ShareError::UnknownVersion(version));
     }
     let data = chars.as_str();
@@ -99,7 +108,7 @@ pub fn decode(s: &str) -> Result<Topology, ShareError> {
         return Err(ShareError::TooLarge { limit: MAX_INFLATED });
     }
     let deflated = base64url::decode(data)?;
-    unpack::unpack(&deflate::inflate(&deflated)?)
+    unpack::unpack(&deflate::inflate(&deflated)?, version)
 }
 
 /// The `t=` value of the fragment, after `#` when there is one.

@@ -222,7 +222,9 @@ impl<'t> Packer<'t> {
             | bit(c.kube_proxy_replacement, CI_KPR)
             | bit(c.mask_size_v4 != d.mask_size_v4, CI_MASK_V4)
             | bit(c.mask_size_v6 != d.mask_size_v6, CI_MASK_V6)
-            | bit(!c.lb_pools.is_empty(), CI_POOLS);
+            | bit(!c.lb_pools.is_empty(), CI_POOLS)
+            | bit(c.external_ips, CI_EXTERNAL_IPS)
+            | bit(!c.lb_reserve_first_last.is_empty(), CI_RESERVE);
         self.w.varint(flags);
         if let Some(v) = &c.version {
             self.str(v);
@@ -235,6 +237,9 @@ impl<'t> Packer<'t> {
         }
         if !c.lb_pools.is_empty() {
             self.pools(&c.lb_pools);
+        }
+        if !c.lb_reserve_first_last.is_empty() {
+            self.strs(&c.lb_reserve_first_last);
         }
     }
 
@@ -250,7 +255,8 @@ impl<'t> Packer<'t> {
         let flags = bit(k.granularity == KiloGranularity::Full, KI_FULL)
             | bit(k.wireguard_cidr != d.wireguard_cidr, KI_CIDR)
             | bit(k.port != d.port, KI_PORT)
-            | bit(k.keepalive.is_some(), KI_KEEPALIVE);
+            | bit(k.keepalive.is_some(), KI_KEEPALIVE)
+            | (kilo_encap_code(k.encapsulate) << KI_ENCAP);
         self.w.varint(flags);
         if k.wireguard_cidr != d.wireguard_cidr {
             self.w.net(&k.wireguard_cidr);
@@ -392,5 +398,14 @@ fn dns_state(c: &Cluster) -> u64 {
         None => 0,
         Some(a) if Some(a) == k3s_dns(&c.service_cidr) => SAME,
         Some(_) => OTHER,
+    }
+}
+
+/// `cluster.kilo.encapsulate` in the kilo flags (format 2).
+pub(super) fn kilo_encap_code(e: KiloEncapsulation) -> u64 {
+    match e {
+        KiloEncapsulation::Always => 0,
+        KiloEncapsulation::Crosssubnet => 1,
+        KiloEncapsulation::Never => 2,
     }
 }

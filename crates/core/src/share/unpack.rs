@@ -14,10 +14,11 @@ use crate::model::*;
 /// itself, so a payload of a million references to "" is refused too.
 const STRING_OVERHEAD: usize = 24;
 
-pub(super) fn unpack(data: &[u8]) -> Result<Topology> {
+/// `version`: the link's format character, one of `super::READS`.
+pub(super) fn unpack(data: &[u8], version: char) -> Result<Topology> {
     let mut r = Reader::new(data);
     let table = table(&mut r)?;
-    let mut u = Unpacker { r, table, budget: MAX_EXPANDED };
+    let mut u = Unpacker { r, table, budget: MAX_EXPANDED, version };
     let t = u.topology()?;
     if !u.r.at_end() {
         return Err(u.r.error(format!("{} unexpected bytes after the topology", u.r.remaining())));
@@ -53,6 +54,8 @@ struct Unpacker<'a> {
     /// Bytes of strings that may still be made; references can repeat a long
     /// string many times, so the inflate cap alone does not bound memory.
     budget: usize,
+    /// The format character: what the flag words may hold.
+    version: char,
 }
 
 impl Unpacker<'_> {
@@ -289,7 +292,9 @@ impl Unpacker<'_> {
     }
 
     fn cilium(&mut self) -> Result<Cilium> {
-        let f = self.flags(CI_POOLS + 1, "cilium flags")?;
+        // Format 1 has no external_ips or lb_reserve_first_last bits.
+        let bits = if self.version == '1' { CI_POOLS + 1 } else { CI_RESERVE + 1 };
+        let f = self.flags(bits, "cilium flags")?;
         let d = Cilium::default();
         Ok(Cilium {
             version: self.opt_string(has(f, CI_VERSION), "cluster.cilium.version")?,
@@ -298,6 +303,12 @@ impl Unpacker<'_> {
             mask_size_v4: self.byte_or(has(f, CI_MASK_V4), d.mask_size_v4, "cluster.cilium.mask_size_v4")?,
             mask_size_v6: self.byte_or(has(f, CI_MASK_V6), d.mask_size_v6, "cluster.cilium.mask_size_v6")?,
             lb_pools: self.map_if(has(f, CI_POOLS), 2, "cluster.cilium.lb_pools", |u, _| u.ranges())?,
+            lb_reserve_first_last: if has(f, CI_RESERVE) {
+                self.strings("cluster.cilium.lb_reserve_first_last")?
+            } else {
+                Vec::new()
+            },
+            external_ips: has(f, CI_EXTERNAL_IPS),
         })
     }
 
@@ -314,7 +325,15 @@ impl Unpacker<'_> {
     }
 
     fn kilo(&mut self) -> Result<Kilo> {
-        let f = self.flags(KI_KEEPALIVE + 1, "kilo flags")?;
+        // Format 1 has no encapsulate bits; they mean `always` there.
+        let bits = if self.version == '1' { KI_KEEPALIVE + 1 } else { KI_ENCAP + 2 };
+        let f = self.flags(bits, "kilo flags")?;
+        let encapsulate = match (f >> KI_ENCAP) & 3 {
+            0 => KiloEncapsulation::Always,
+            1 => KiloEncapsulation::Crosssubnet,
+            2 => KiloEncapsulation::Never,
+            n => return Err(self.r.error(format!("cluster.kilo.encapsulate: unknown code {n}"))),
+        };
         let d = Kilo::default();
         let wireguard_cidr = match has(f, KI_CIDR) {
             true => self.r.net("cluster.kilo.wireguard_cidr")?,
@@ -329,6 +348,7 @@ impl Unpacker<'_> {
             wireguard_cidr,
             port,
             keepalive: self.u32_if(has(f, KI_KEEPALIVE), "cluster.kilo.keepalive")?,
+            encapsulate,
         })
     }
 

@@ -98,11 +98,29 @@ fn cilium() -> impl Strategy<Value = Cilium> {
         any::<bool>(),
         prop_oneof![Just(24u8), any::<u8>()],
         prop_oneof![Just(120u8), any::<u8>()],
-        pools(),
+        (pools(), proptest::collection::vec(text(), 0..3), any::<bool>()),
     )
-        .prop_map(|(version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools)| {
-            Cilium { version, native_routing, kube_proxy_replacement, mask_size_v4, mask_size_v6, lb_pools }
-        })
+        .prop_map(
+            |(
+                version,
+                native_routing,
+                kube_proxy_replacement,
+                mask_size_v4,
+                mask_size_v6,
+                (lb_pools, lb_reserve_first_last, external_ips),
+            )| {
+                Cilium {
+                    version,
+                    native_routing,
+                    kube_proxy_replacement,
+                    mask_size_v4,
+                    mask_size_v6,
+                    lb_pools,
+                    lb_reserve_first_last,
+                    external_ips,
+                }
+            },
+        )
 }
 
 fn flannel() -> impl Strategy<Value = Flannel> {
@@ -116,12 +134,14 @@ fn kilo() -> impl Strategy<Value = Kilo> {
         prop_oneof![Just(Kilo::default().wireguard_cidr), net()],
         prop_oneof![Just(51820u16), any::<u16>()],
         of(any::<u32>()),
+        select(vec![KiloEncapsulation::Always, KiloEncapsulation::Crosssubnet, KiloEncapsulation::Never]),
     )
-        .prop_map(|(granularity, wireguard_cidr, port, keepalive)| Kilo {
+        .prop_map(|(granularity, wireguard_cidr, port, keepalive, encapsulate)| Kilo {
             granularity,
             wireguard_cidr,
             port,
             keepalive,
+            encapsulate,
         })
 }
 

@@ -76,18 +76,26 @@ echo "== Tigera operator for Calico $CALICO_VERSION"
 # Server-side apply: the CRDs are too large for the last-applied annotation, and it is safe to repeat.
 kc apply --server-side --force-conflicts -f "https://raw.githubusercontent.com/projectcalico/calico/$CALICO_VERSION/manifests/"tigera-operator.yaml
 kc -n tigera-operator rollout status deployment/tigera-operator --timeout=600s
-kc wait --for=condition=Established --timeout=120s crd/installations.operator.tigera.io crd/apiservers.operator.tigera.io
+kc wait --for=condition=Established --timeout=120s crd/installations.operator.tigera.io crd/apiservers.operator.tigera.io \
+  crd/bgpconfigurations.crd.projectcalico.org crd/bgppeers.crd.projectcalico.org
 
-echo "== Installation and API server"
+echo "== BGP configuration and peers (crd.projectcalico.org/v1, no API server needed)"
+kc apply -f "$HERE/bgp.yaml"
+kc get bgpconfigurations.crd.projectcalico.org,bgppeers.crd.projectcalico.org
+
+echo "== Installation: calico-node on every node"
 kc apply -f "$HERE/installation.yaml"
+wait_until 300 kc -n calico-system get daemonset/calico-node
+kc -n calico-system rollout status daemonset/calico-node --timeout=900s
+
+echo "== Calico ready (calico-kube-controllers runs on the pod network)"
 wait_until 300 kc get tigerastatus calico
 kc wait --for=condition=Available --timeout=900s tigerastatus/calico
+
+echo "== Calico API server (projectcalico.org/v3, reached over the pod network)"
 wait_until 300 kc get tigerastatus apiserver
 kc wait --for=condition=Available --timeout=600s tigerastatus/apiserver
-# The projectcalico.org/v3 API answers once the API server is registered.
+# The projectcalico.org/v3 API answers once the API server is registered: the same peers, seen through it.
 wait_until 300 kc get bgpconfigurations.projectcalico.org
-
-echo "== BGP configuration and peers"
-kc apply -f "$HERE/bgp.yaml"
 kc get bgpconfigurations.projectcalico.org,bgppeers.projectcalico.org
 echo "Calico is installed. Next: ./verify.sh from the bundle's top folder."

@@ -4,9 +4,9 @@
 set -euo pipefail
 #
 # Usage, as root on node1:
-#   K3S_TOKEN=<cluster secret> ./install.sh
-# This is the first server: pick the cluster secret once (for example `openssl rand -hex 32`),
-# keep it out of the bundle, and give the same K3S_TOKEN to every other node's script.
+#   ./install.sh
+# This is the first server: k3s makes the cluster's join token and keeps it in
+# /var/lib/rancher/k3s/server/token (secure format, K10...). Every other node's script reads it from a file.
 
 if [[ "$(id -u)" -ne 0 ]]; then
   echo "error: run this script as root (sudo -E $0)" >&2
@@ -38,8 +38,8 @@ fi
 NODE=node1
 SERVICE=k3s
 K3S_VERSION=''
-if [[ -z "${K3S_TOKEN:-}" ]]; then
-  echo "error: K3S_TOKEN is not set: pick one secret for the whole cluster (for example: openssl rand -hex 32) and give it to every node; then run: sudo K3S_TOKEN=... $0" >&2
+if [[ -n "${K3S_TOKEN:-}" ]]; then
+  echo "error: K3S_TOKEN is set: a token on the command line ends in shell history and ps; put it in a file and pass K3S_TOKEN_FILE=<path> (or pipe it to this script)" >&2
   exit 1
 fi
 
@@ -100,7 +100,7 @@ fi
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 curl -sfL --retry 3 https://get.k3s.io -o "$TMP/install.sh"
-env INSTALL_K3S_EXEC=server K3S_TOKEN="$K3S_TOKEN" INSTALL_K3S_FORCE_RESTART=true sh "$TMP/install.sh"
+env INSTALL_K3S_EXEC=server INSTALL_K3S_FORCE_RESTART=true sh "$TMP/install.sh"
 
 systemctl is-active --quiet "$SERVICE"
 echo "k3s $(installed_version) runs on $NODE ($SERVICE)"

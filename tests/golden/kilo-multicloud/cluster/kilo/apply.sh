@@ -56,7 +56,7 @@ wait_until() {
   done
 }
 # Added to kg's arguments after --hostname.
-KILO_ARGS=(--mesh-granularity=location --subnet=10.4.0.0/16 --port=51820 --mtu=1420 --encapsulate=crosssubnet --service-cidr=10.43.0.0/16)
+KILO_ARGS=(--mesh-granularity=location --subnet=10.4.0.0/16 --port=51820 --mtu=1420 --encapsulate=always --service-cidr=10.43.0.0/16)
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 

@@ -125,7 +125,7 @@ table inet meshplan {
 		# kubelet: from the cluster's nodes and pods
 		tcp dport 10250 ip saddr @cluster4 accept
 		tcp dport 10250 ip6 saddr @cluster6 accept
-		# IP-in-IP (protocol 4) from nodes of the same location on another subnet
+		# IP-in-IP (protocol 4) from nodes of the same location
 		ip protocol 4 ip saddr @location4 accept
 	}
 }
