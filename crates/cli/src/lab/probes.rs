@@ -199,6 +199,11 @@ pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String
 /// the plan expects to pass are retried while they are lost, until then.
 const DATAPLANE_SETTLES_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long a pair waits for the kernels on its path to hold the routes.
+const PATH_INSTALLED_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
+/// Once they do, how long lost pings are retried (neighbour resolution).
+const DATAPLANE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A ping the plan expects to pass: retried while packets are *lost* (not
 /// refused as too long or unreachable) until `settle_by`, so that a data plane
 /// still converging is not reported as a mismatch, and one that never
@@ -335,7 +340,16 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
             let h = header(fam);
             let pod_size = plan.pod_mtu.saturating_sub(h);
             let pod = if plan_blackhole.is_none() {
-                ping_expecting_pass(&pod_ns, b, pod_size, 3, settle_by)?
+                // Probe once the kernels hold the path both ways (`ip route get`
+                // hop by hop arrives), not while a daemon is still installing it.
+                let ready_by = Instant::now() + PATH_INSTALLED_WITHIN;
+                while Instant::now() < ready_by
+                    && (trace(layout, src_node, b, dst_node)?.is_some()
+                        || trace(layout, dst_node, a, src_node)?.is_some())
+                {
+                    exec::sleep(std::time::Duration::from_millis(500))?;
+                }
+                ping_expecting_pass(&pod_ns, b, pod_size, 3, settle_by.max(Instant::now() + DATAPLANE_GRACE))?
             } else {
                 ping(&pod_ns, b, pod_size, 3)?
             };
