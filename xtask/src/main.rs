@@ -3,6 +3,7 @@
 //! this crate builds in seconds on a fresh machine.
 
 mod bench;
+mod cycles;
 mod netlab;
 mod serve;
 mod sh;
@@ -12,13 +13,14 @@ mod wasm_cost;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|bench|compare-netlab|wasm-cost|install>
+const USAGE: &str = "usage: cargo xtask <serve|test|bench|compare-netlab|wasm-cost|cycles|install>
   serve     install missing build tools, build the app in release, serve it on http://127.0.0.1:8080
   test      install missing test tools, then run every test (fmt, clippy, unit, data, golden,
             real-tool, wasm build, browser end-to-end, routing lab)
   bench     run the benchmarks and print the table
   compare-netlab  time `netlab create` against `meshplan export` on the 600-node design
   wasm-cost [--worker]  what each crate costs in the page's (or the export worker's) .wasm
+  cycles    the import circles among the modules of core and cli (fails on one not allowed)
   install   install the missing tools only";
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some("install") => tools::ensure_all(),
         Some("compare-netlab") => netlab::run(),
         Some("wasm-cost") => wasm_cost::run(&args[1..]),
+        Some("cycles") => cycles::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
