@@ -12,6 +12,7 @@ commands:
   open LINK [-o FILE]                 print (or write) the topology of a share link
   lab run FILE [--keep] | lab down NAME   prove a design in network namespaces (root)
   explain CODE                        what a diagnostic code means
+  explain format                      the topology file format, every field (docs/format.md)
 
 exit status: 0 fine (warnings allowed), 1 the design has errors, 2 usage or I/O error";
 
