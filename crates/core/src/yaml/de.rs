@@ -114,11 +114,11 @@ fn leading_zero(digits: &str) -> bool {
 }
 
 /// YAML 1.2's floats: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`,
-/// `.inf` and `.nan`. The value is computed from the first 19 significant digits
-/// and a power of ten, within an ulp or two of the exact value: nothing in the
-/// topology format is a fraction (the app keeps canvas positions as floats),
-/// and it leaves std's exact decimal-to-float tables (10 KB) out of the
-/// browser's module.
+/// `.inf` and `.nan`. The value is computed from the first 18 significant digits
+/// and a power of ten, within some ulps of the exact value, then made exact for
+/// every text the writer writes (see `exact`): nothing in the topology format is
+/// a fraction (the app keeps canvas positions as floats), and this leaves std's
+/// exact decimal-to-float tables (10 KB) out of the browser's module.
 fn float(text: &str) -> Option<f64> {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let sign = if text.starts_with('-') { -1.0 } else { 1.0 };
@@ -169,13 +169,39 @@ fn float(text: &str) -> Option<f64> {
     if chars.next().is_some() {
         return None;
     }
-    // Dividing by an exact power of ten rounds once; multiplying by 10^-n would twice.
-    let value = if exp10 < 0 {
+    // Dividing by a power of ten rounds less than multiplying by 10^-n; below
+    // 1e-300 the division goes in two steps, since 10^n overflows past 10^308.
+    let value = if exp10 < -300 {
+        mantissa as f64 / 10f64.powi(exp10.saturating_neg().saturating_sub(300)) / 1e300
+    } else if exp10 < 0 {
         mantissa as f64 / 10f64.powi(exp10.saturating_neg())
     } else {
         mantissa as f64 * 10f64.powi(exp10)
     };
-    Some(sign * value).filter(|f| f.is_finite())
+    Some(sign * exact(value, unsigned)).filter(|f| f.is_finite())
+}
+
+/// The float near `approx` whose shortest text (Rust's `Display`, what the writer
+/// writes, with `.0` on whole numbers) is `text`, when there is one within 64
+/// ulps; else `approx`. So whatever the writer wrote reads back as exactly the
+/// value it was written from, without an exact decimal parser.
+fn exact(approx: f64, text: &str) -> f64 {
+    let spelled = |f: f64| {
+        let s = f.to_string();
+        s == text || text.strip_suffix(".0") == Some(s.as_str())
+    };
+    if approx.is_nan() || spelled(approx) {
+        return approx;
+    }
+    // Near f64::MAX the estimate may round past it; the search starts below.
+    let start = if approx.is_infinite() { f64::MAX } else { approx };
+    let bits = start.to_bits();
+    (0..=64u64)
+        .flat_map(|k| [bits.checked_add(k), bits.checked_sub(k)])
+        .flatten()
+        .map(f64::from_bits)
+        .find(|f| f.is_finite() && *f >= 0.0 && spelled(*f))
+        .unwrap_or(approx)
 }
 
 struct NodeDe<'a>(&'a Node);
