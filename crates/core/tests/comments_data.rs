@@ -4,6 +4,9 @@
 //! `write_keeping_comments(before, after)` must give. `SNAPSHOTS=overwrite`
 //! rewrites the expectations (refused when `CI` is set); review them in the diff.
 
+// Tests are not in the browser's module: std's sorts are fine here (clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
