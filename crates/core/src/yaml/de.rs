@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::{Node, Style, Value};
+use super::{words, Node, Style, Value};
 use crate::diag::Span;
 
 /// Why a node does not fit the type asked for.
@@ -15,8 +15,30 @@ use crate::diag::Span;
 pub struct DeError {
     /// Map keys and `[index]` segments from the root to the element.
     pub path: Vec<String>,
+    /// What went wrong, for the code that acts on it (never read from `message`).
+    pub kind: DeErrorKind,
+    /// The same in a person's words: of the field, never of serde.
     pub message: String,
+    /// What to write instead, when there is something to say.
+    pub hint: Option<String>,
     pub span: Option<Span>,
+}
+
+/// The kinds of misfit a caller tells apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeErrorKind {
+    /// A key the mapping does not have; `expected` are the keys it has. The path
+    /// is the mapping's.
+    UnknownField { field: String, expected: Vec<String> },
+    /// A required key that is not there. The path is the mapping's.
+    MissingField { field: String },
+    /// A name that is not one of the field's choices (`cni: weave`).
+    UnknownChoice { value: String, expected: Vec<String> },
+    /// A value of the wrong kind or form: `found` and `wanted` in a person's
+    /// words, `plain` the text as written when it was a plain scalar.
+    WrongType { found: String, wanted: String, plain: Option<String> },
+    /// What a value type itself reports (an address that does not parse, …).
+    Other,
 }
 
 /// The error while deserializing: boxed, so that every `Result` the many
@@ -26,6 +48,12 @@ pub struct DeError {
 struct Failure(Box<DeError>);
 
 impl Failure {
+    fn new(kind: DeErrorKind, message: String) -> Failure {
+        Failure(Box::new(DeError { path: Vec::new(), kind, message, hint: None, span: None }))
+    }
+    fn wrong(found: String, wanted: String, plain: Option<String>) -> Failure {
+        Failure::new(DeErrorKind::WrongType { found, wanted, plain }, String::new())
+    }
     /// Places an error that has no place yet at `span`.
     fn at(mut self, span: Option<Span>) -> Failure {
         if self.0.span.is_none() {
@@ -47,15 +75,83 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// serde's ways to fail, each kept as its kind; the message is written once the
+/// path is known (`worded`).
 impl de::Error for Failure {
     fn custom<T: fmt::Display>(msg: T) -> Failure {
-        Failure(Box::new(DeError { path: Vec::new(), message: msg.to_string(), span: None }))
+        Failure::new(DeErrorKind::Other, msg.to_string())
+    }
+    fn invalid_type(found: de::Unexpected, wanted: &dyn de::Expected) -> Failure {
+        Failure::wrong(words::unexpected(&found), words::wanted(&wanted.to_string()), None)
+    }
+    fn invalid_value(found: de::Unexpected, wanted: &dyn de::Expected) -> Failure {
+        Failure::wrong(words::unexpected(&found), words::wanted(&wanted.to_string()), None)
+    }
+    fn invalid_length(len: usize, wanted: &dyn de::Expected) -> Failure {
+        let found = if len == 1 { "a list of 1 entry".to_string() } else { format!("a list of {len} entries") };
+        Failure::wrong(found, words::wanted(&wanted.to_string()), None)
+    }
+    fn unknown_variant(value: &str, expected: &'static [&'static str]) -> Failure {
+        let expected = expected.iter().map(|s| s.to_string()).collect();
+        Failure::new(DeErrorKind::UnknownChoice { value: value.to_string(), expected }, String::new())
+    }
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Failure {
+        let expected = expected.iter().map(|s| s.to_string()).collect();
+        Failure::new(DeErrorKind::UnknownField { field: field.to_string(), expected }, String::new())
+    }
+    fn missing_field(field: &'static str) -> Failure {
+        Failure::new(DeErrorKind::MissingField { field: field.to_string() }, String::new())
+    }
+    fn duplicate_field(field: &'static str) -> Failure {
+        Failure::new(DeErrorKind::Other, format!("`{field}` is written twice"))
     }
 }
 
 /// Reads `node` as a `T`.
 pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
-    T::deserialize(NodeDe(node)).map_err(|f| *f.0)
+    T::deserialize(NodeDe(node)).map_err(|f| worded(*f.0))
+}
+
+/// The message and hint of an error, now that its path is known.
+fn worded(mut e: DeError) -> DeError {
+    let name = e.path.iter().rev().find(|s| !s.starts_with('[')).map_or("the file", String::as_str);
+    let list = |v: &[String]| v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    let (message, hint) = match &e.kind {
+        DeErrorKind::UnknownField { field, expected } => {
+            (format!("unknown field `{field}`"), Some(format!("the fields here are {}", list(expected))))
+        }
+        DeErrorKind::MissingField { field } => {
+            (format!("required field `{field}` is missing"), Some(format!("add `{field}:` with its value to `{name}`")))
+        }
+        DeErrorKind::UnknownChoice { value, expected } => {
+            (format!("`{name}` cannot be `{value}`"), Some(format!("write one of {}", list(expected))))
+        }
+        DeErrorKind::WrongType { found, wanted, plain } => {
+            let asplain = plain.as_deref().and_then(|t| words::asdot(t).map(|n| (t, n)));
+            match asplain {
+                Some((text, n)) if name == "asn" || name.ends_with("_asn") => (
+                    format!("`{name}: {text}` is an AS number in asdot notation, which is not accepted"),
+                    Some(format!("write it in asplain: `{name}: {n}`")),
+                ),
+                _ if found == "nothing" => {
+                    let hint = if wanted == words::MAPPING {
+                        "write its entries indented below it (`key: value`), `{}` for none, or leave the line out"
+                            .to_string()
+                    } else if wanted == words::LIST {
+                        "write `- item` lines below it, `[]` for none, or leave the line out".to_string()
+                    } else {
+                        format!("give it {wanted}, or leave the line out if it is optional")
+                    };
+                    (format!("`{name}` is empty; it needs {wanted}"), Some(hint))
+                }
+                _ => (format!("`{name}` is {found}; it needs {wanted}"), None),
+            }
+        }
+        DeErrorKind::Other => (format!("`{name}`: {}", e.message), None),
+    };
+    e.message = message;
+    e.hint = hint;
+    e
 }
 
 /// What a plain scalar's text means in YAML 1.2's core schema.
@@ -235,9 +331,13 @@ impl NodeDe<'_> {
             _ => None,
         }
     }
-    /// "invalid type: …, expected …", placed at this node.
+    /// This node does not fit `expected`, placed at this node.
     fn invalid(&self, expected: &dyn de::Expected) -> Failure {
-        <Failure as de::Error>::invalid_type(unexpected(self.0), expected).at(self.place())
+        let plain = match &self.0.value {
+            Value::Scalar(s) if s.style == Style::Plain => Some(s.text.clone()),
+            _ => None,
+        };
+        Failure::wrong(words::found(self.0), words::wanted(&expected.to_string()), plain).at(self.place())
     }
 }
 
@@ -293,17 +393,18 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _variants: &'static [&'static str],
+        variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, Failure> {
         let at = self.place();
         let out = match &self.0.value {
+            Value::Scalar(_) if self.is_null() => Err(self.invalid(&words::one_of(variants).as_str())),
             Value::Scalar(s) => v.visit_enum(s.text.as_str().into_deserializer()),
             Value::Map(m) if m.entries.len() == 1 => match m.entries.first() {
                 Some((key, value)) => v.visit_enum(Variant { key, value }),
-                None => Err(de::Error::custom("expected one variant")),
+                None => Err(self.invalid(&words::one_of(variants).as_str())),
             },
-            _ => Err(de::Error::custom("expected a name or a mapping with a single key")),
+            _ => Err(self.invalid(&words::one_of(variants).as_str())),
         };
         out.map_err(|e| e.at(at))
     }
@@ -383,23 +484,6 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 }
 
-/// What a node is, in serde's words for error messages.
-fn unexpected(node: &Node) -> de::Unexpected<'_> {
-    match &node.value {
-        Value::Scalar(s) if s.style == Style::Str => de::Unexpected::Str(&s.text),
-        Value::Scalar(s) => match resolve(&s.text) {
-            Resolved::Null => de::Unexpected::Unit,
-            Resolved::Bool(b) => de::Unexpected::Bool(b),
-            Resolved::Unsigned(n) => de::Unexpected::Unsigned(n),
-            Resolved::Signed(n) => de::Unexpected::Signed(n),
-            Resolved::Float(f) => de::Unexpected::Float(f),
-            Resolved::Str => de::Unexpected::Str(&s.text),
-        },
-        Value::Seq(_) => de::Unexpected::Seq,
-        Value::Map(_) => de::Unexpected::Map,
-    }
-}
-
 struct Items<'a> {
     items: std::slice::Iter<'a, Node>,
     index: usize,
@@ -440,7 +524,7 @@ impl<'de> de::MapAccess<'de> for Entries<'_> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Failure> {
         let Some((key, value)) = self.value.take() else {
-            return Err(de::Error::custom("a value without its key"));
+            return Err(Failure::new(DeErrorKind::Other, "a value without its key".to_string()));
         };
         seed.deserialize(NodeDe(value))
             .map_err(|e| e.under(key.as_scalar().map(|s| s.text.clone()).unwrap_or_default()))
