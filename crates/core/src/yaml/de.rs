@@ -107,9 +107,9 @@ impl de::Error for Failure {
     }
 }
 
-/// Reads `node` as a `T`.
-pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
-    T::deserialize(NodeDe(node)).map_err(|f| worded(*f.0))
+/// Reads `node` as a `T`. The error is boxed: it is rare and large, the value common.
+pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, Box<DeError>> {
+    T::deserialize(NodeDe(node)).map_err(|f| Box::new(worded(*f.0)))
 }
 
 /// The message and hint of an error, now that its path is known.
