@@ -114,14 +114,16 @@ pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, Box<DeError>> {
 
 /// The message and hint of an error, now that its path is known.
 fn worded(mut e: DeError) -> DeError {
-    let name = e.path.iter().rev().find(|s| !s.starts_with('[')).map_or("the file", String::as_str);
+    let field = e.path.iter().rev().find(|s| !s.starts_with('['));
+    let name = field.map_or("the file", String::as_str);
     let list = |v: &[String]| v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
     let (message, hint) = match &e.kind {
         DeErrorKind::UnknownField { field, expected } => {
             (format!("unknown field `{field}`"), Some(format!("the fields here are {}", list(expected))))
         }
-        DeErrorKind::MissingField { field } => {
-            (format!("required field `{field}` is missing"), Some(format!("add `{field}:` with its value to `{name}`")))
+        DeErrorKind::MissingField { field: missing } => {
+            let to = field.map(|f| format!(" to `{f}`")).unwrap_or_default();
+            (format!("required field `{missing}` is missing"), Some(format!("add `{missing}:` with its value{to}")))
         }
         DeErrorKind::UnknownChoice { value, expected } => {
             (format!("`{name}` cannot be `{value}`"), Some(format!("write one of {}", list(expected))))
@@ -133,7 +135,7 @@ fn worded(mut e: DeError) -> DeError {
                     format!("`{name}: {text}` is an AS number in asdot notation, which is not accepted"),
                     Some(format!("write it in asplain: `{name}: {n}`")),
                 ),
-                _ if found == "nothing" => {
+                _ if found == words::NOTHING => {
                     let hint = if wanted == words::MAPPING {
                         "write its entries indented below it (`key: value`), `{}` for none, or leave the line out"
                             .to_string()

@@ -12,7 +12,7 @@ pub(super) fn found(node: &Node) -> String {
     match &node.value {
         Value::Scalar(s) if s.style == Style::Str => format!("the text \"{}\"", short(&s.text)),
         Value::Scalar(s) => match super::resolve(&s.text) {
-            Resolved::Null => "nothing".to_string(),
+            Resolved::Null => NOTHING.to_string(),
             Resolved::Bool(_) => format!("`{}` (yes/no)", s.text),
             Resolved::Unsigned(_) | Resolved::Signed(_) | Resolved::Float(_) => format!("the number {}", s.text),
             Resolved::Str => format!("`{}`", short(&s.text)),
@@ -31,7 +31,7 @@ pub(super) fn unexpected(u: &Unexpected) -> String {
         Unexpected::Float(f) => format!("the number {f}"),
         Unexpected::Char(c) => format!("`{c}`"),
         Unexpected::Str(s) => format!("`{}`", short(s)),
-        Unexpected::Unit | Unexpected::Option => "nothing".to_string(),
+        Unexpected::Unit | Unexpected::Option => NOTHING.to_string(),
         Unexpected::Seq => "a list".to_string(),
         Unexpected::Map => "a mapping (`key: value` entries)".to_string(),
         Unexpected::Other(s) => s.to_string(),
@@ -52,7 +52,7 @@ pub(super) fn wanted(expecting: &str) -> String {
         "f32" | "f64" => "a number".to_string(),
         "a boolean" => "`true` or `false`".to_string(),
         "a string" | "a borrowed string" | "a character" | "a char" | "string" => "a name or a text".to_string(),
-        "unit" => "nothing".to_string(),
+        "unit" => NOTHING.to_string(),
         "a map" | "a mapping" => MAPPING.to_string(),
         // std's own address types describe themselves this way.
         "IP address" => "an IP address (`192.168.1.10` or `fd00::1`)".to_string(),
@@ -73,6 +73,8 @@ pub(super) fn wanted(expecting: &str) -> String {
     }
 }
 
+/// What an empty value is called; `de` gives it its own message.
+pub(super) const NOTHING: &str = "nothing";
 pub(super) const MAPPING: &str = "a mapping (`key: value` entries)";
 pub(super) const LIST: &str = "a list (`- item` lines, or `[a, b]`)";
 
