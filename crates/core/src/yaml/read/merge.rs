@@ -9,32 +9,32 @@ use crate::yaml::{Map, Node, Style, Value};
 
 /// `map` with its `<<` entry (if any) replaced by the entries it merges, in the
 /// place the `<<` was written; each merged entry keeps the place it was read from.
+/// Plain loops, no generic collecting: this runs in the browser's module.
 pub(super) fn merge_keys(map: Map) -> R<Map> {
-    let is_merge = |k: &Node| matches!(&k.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<");
     if !map.entries.iter().any(|(k, _)| is_merge(k)) {
         return Ok(map);
     }
-    let own: Vec<String> = map.entries.iter().filter(|(k, _)| !is_merge(k)).filter_map(|(k, _)| key_text(k)).collect();
+    let mut taken: Vec<String> = Vec::new();
+    for (k, _) in &map.entries {
+        if let (false, Some(t)) = (is_merge(k), key_text(k)) {
+            taken.push(t);
+        }
+    }
     let mut out = Map::default();
     for (key, value) in map.entries {
         if !is_merge(&key) {
             out.entries.push((key, value));
             continue;
         }
+        let span = value.span;
         let sources = match value.value {
-            Value::Map(m) => vec![m],
-            Value::Seq(items) => items
-                .into_iter()
-                .map(|n| match n.value {
-                    Value::Map(m) => Ok(m),
-                    _ => Err(refused(n.span)),
-                })
-                .collect::<R<Vec<Map>>>()?,
-            Value::Scalar(_) => return Err(refused(value.span)),
+            Value::Map(m) => vec![Node { value: Value::Map(m), span }],
+            Value::Seq(items) => items,
+            Value::Scalar(_) => return Err(refused(span)),
         };
-        let mut taken: Vec<String> = own.clone();
         for source in sources {
-            for (k, v) in source.entries {
+            let Value::Map(m) = source.value else { return Err(refused(source.span)) };
+            for (k, v) in m.entries {
                 let Some(text) = key_text(&k) else { continue };
                 if !taken.contains(&text) {
                     taken.push(text);
@@ -44,6 +44,10 @@ pub(super) fn merge_keys(map: Map) -> R<Map> {
         }
     }
     Ok(out)
+}
+
+fn is_merge(k: &Node) -> bool {
+    matches!(&k.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<")
 }
 
 fn key_text(k: &Node) -> Option<String> {
