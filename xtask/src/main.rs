@@ -3,6 +3,7 @@
 //! this crate builds in seconds on a fresh machine.
 
 mod bench;
+mod cycles;
 mod fuzz_lab;
 mod netlab;
 mod serve;
@@ -13,7 +14,7 @@ mod wasm_cost;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|bench|compare-netlab|wasm-cost|fuzz-lab|install>
+const USAGE: &str = "usage: cargo xtask <serve|test|bench|compare-netlab|wasm-cost|fuzz-lab|cycles|install>
   serve     install missing build tools, build the app in release, serve it on http://127.0.0.1:8080
   test      install missing test tools, then run every test (fmt, clippy, unit, data, golden,
             real-tool, wasm build, browser end-to-end, routing lab)
@@ -21,6 +22,7 @@ const USAGE: &str = "usage: cargo xtask <serve|test|bench|compare-netlab|wasm-co
   compare-netlab  time `netlab create` against `meshplan export` on the 600-node design
   wasm-cost [--worker]  what each crate costs in the page's (or the export worker's) .wasm
   fuzz-lab [--count N] [--seed N]  random designs, the plan against real BIRD/FRR, twice each (root)
+  cycles    the import circles among the modules of core and cli (fails on one not allowed)
   install   install the missing tools only";
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Some("compare-netlab") => netlab::run(),
         Some("wasm-cost") => wasm_cost::run(&args[1..]),
         Some("fuzz-lab") => fuzz_lab::run(&args[1..]),
+        Some("cycles") => cycles::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

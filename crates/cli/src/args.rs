@@ -14,6 +14,7 @@ commands:
   lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]
                                       random designs: the plan against real BIRD/FRR (root)
   explain CODE                        what a diagnostic code means
+  explain format                      the topology file format, every field (docs/format.md)
 
 exit status: 0 fine (warnings allowed), 1 the design has errors, 2 usage or I/O error";
 

@@ -137,3 +137,20 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// The format's specification travels with the binary, and `explain` points at it.
+#[test]
+fn explain_prints_a_code_and_the_format() {
+    let o = run(&["explain", "E071"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).starts_with("E071 (") && text(&o).contains("meshplan explain format"), "{}", text(&o));
+    let o = run(&["explain", "format"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let spec = std::fs::read_to_string(root().join("docs/format.md")).expect("docs/format.md");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), spec);
+    let o = run(&["explain", "E9999"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("meshplan explain format"), "{}", text(&o));
+    let o = run(&["--help"]);
+    assert!(text(&o).contains("explain format"), "{}", text(&o));
+}

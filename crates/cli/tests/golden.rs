@@ -1,6 +1,8 @@
 //! Golden bundles: every file of each example's bundle, as written under
 //! `tests/golden/<example>/<path in the bundle>`. `SNAPSHOTS=overwrite` rewrites
-//! them (review the diff); a failure names each case and file that differs.
+//! them (review the diff), except when `CI` is set: CI checks the golden files, it
+//! never rewrites them. A failure names each case and file that differs; an example
+//! that does not parse or export is a failure, never skipped.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -20,6 +22,20 @@ fn examples() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
+}
+
+/// `SNAPSHOTS=overwrite`, refused under CI so that a rewrite can never pass a check.
+fn overwrite() -> bool {
+    let asked = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    assert!(
+        !(asked && std::env::var_os("CI").is_some()),
+        "SNAPSHOTS=overwrite is refused when CI is set: CI checks the golden files, it never rewrites them"
+    );
+    asked
+}
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
 }
 
 fn stem(p: &Path) -> String {
@@ -45,12 +61,14 @@ fn listed(dir: &Path) -> BTreeSet<String> {
 
 #[test]
 fn every_example_bundle_matches_its_golden_files() {
-    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    let overwrite = overwrite();
     let mut failures = Vec::new();
     let mut checked = 0;
-    for ex in examples() {
+    let all = examples();
+    assert!(all.len() >= 4, "expected the four examples under examples/, found {all:?}");
+    for ex in all {
         let name = stem(&ex);
-        let src = fs::read_to_string(&ex).unwrap_or_else(|e| panic!("cannot read {}: {e}", ex.display()));
+        let src = read(&ex);
         let Some(t) = parse(&src).topology else {
             failures.push(format!("{name}: the example does not parse"));
             continue;
@@ -107,8 +125,9 @@ fn every_example_bundle_matches_its_golden_files() {
 #[test]
 fn two_exports_are_byte_identical() {
     for ex in examples() {
-        let src = fs::read_to_string(&ex).unwrap_or_default();
-        let Some(t) = parse(&src).topology else { continue };
+        let parsed = parse(&read(&ex));
+        let t =
+            parsed.topology.unwrap_or_else(|| panic!("{}: does not parse: {:#?}", ex.display(), parsed.diagnostics));
         match (bundle::export(&t), bundle::export(&t)) {
             (Ok(a), Ok(b)) => assert!(a == b, "{}: two exports differ", ex.display()),
             (a, b) => panic!("{}: export refused: {:?} / {:?}", ex.display(), a.err(), b.err()),
@@ -118,7 +137,7 @@ fn two_exports_are_byte_identical() {
 
 #[test]
 fn a_topology_with_errors_is_refused() {
-    let src = fs::read_to_string(root().join("tests/data/check/no-server/topology.yaml")).unwrap_or_default();
+    let src = read(&root().join("tests/data/check/no-server/topology.yaml"));
     let Some(t) = parse(&src).topology else { panic!("the no-server case parses") };
     match bundle::export(&t) {
         Ok(_) => panic!("a topology without a server was exported"),

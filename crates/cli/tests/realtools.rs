@@ -1,7 +1,8 @@
 //! The bundle checked by the real tools, not imitations: `bash -n` and `shellcheck`
 //! on every script, the upstream CRD schemas on every manifest under `cluster/`,
-//! `ansible-playbook --syntax-check`, BIRD's parser on every `bird.conf` and FRR's
-//! (vtysh and bgpd) on every `frr.conf`. Inputs: every example, every data case
+//! `ansible-playbook --syntax-check`, BIRD's parser on every `bird.conf`, FRR's
+//! (vtysh and bgpd) on every `frr.conf`, and `nft -c` on every nftables ruleset a
+//! script writes (Kilo's drop-by-default firewalls), exactly as the script writes it. Inputs: every example, every data case
 //! without errors, and each of them again in airgap mode. A missing tool fails the
 //! test with the way to install it: nothing is skipped silently.
 
@@ -16,33 +17,41 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// (case name, topology) for every input that exports.
+/// Entries of a fixture directory, sorted; a missing or unreadable one fails the test.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let rd = fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let mut v: Vec<PathBuf> =
+        rd.map(|e| e.unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())).path()).collect();
+    v.sort();
+    v
+}
+
+/// (case name, topology) for every input that exports. Every example must export;
+/// a check case is taken when it has no errors (most exist to show one).
 fn inputs() -> Vec<(String, Topology)> {
-    let mut srcs: Vec<(String, PathBuf)> = Vec::new();
-    for e in fs::read_dir(root().join("examples")).into_iter().flatten().flatten() {
-        let p = e.path();
+    let mut srcs: Vec<(String, PathBuf, bool)> = Vec::new();
+    for p in entries(&root().join("examples")) {
         if p.extension().is_some_and(|x| x == "yaml") {
-            srcs.push((
-                format!("examples/{}", p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()),
-                p,
-            ));
+            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            srcs.push((format!("examples/{stem}"), p, true));
         }
     }
-    for e in fs::read_dir(root().join("tests/data/check")).into_iter().flatten().flatten() {
-        let p = e.path().join("topology.yaml");
-        if p.exists() {
-            srcs.push((format!("check/{}", e.file_name().to_string_lossy()), p));
-        }
+    for dir in entries(&root().join("tests/data/check")) {
+        let p = dir.join("topology.yaml");
+        assert!(p.exists(), "{} has no topology.yaml", dir.display());
+        let case = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        srcs.push((format!("check/{case}"), p, false));
     }
-    srcs.sort();
     let mut out = Vec::new();
-    for (name, path) in srcs {
-        let src = fs::read_to_string(&path).unwrap_or_default();
+    for (name, path, must_export) in srcs {
+        let src = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let a = meshplan_core::analyze(&src);
-        if diag::has_errors(&a.diagnostics) {
-            continue;
-        }
-        let Some(t) = parse(&src).topology else { continue };
+        let errors = diag::has_errors(&a.diagnostics);
+        assert!(!(must_export && errors), "{name} has errors: {:#?}", a.diagnostics);
+        let t = match parse(&src).topology {
+            Some(t) if !errors => t,
+            _ => continue,
+        };
         if !t.cluster.airgap {
             let mut air = t.clone();
             air.cluster.airgap = true;
@@ -94,6 +103,42 @@ struct Counts {
     playbooks: usize,
     bird: usize,
     frr: usize,
+    nft: usize,
+}
+
+/// The here-documents a script writes that are nftables rulesets (a body with a
+/// `table` statement), each expanded by bash as the script expands it, with
+/// `SSH_PORT=22`: what `nft -f` would read on the node.
+fn nft_rulesets(bash: &str, script: &str) -> Vec<Result<String, String>> {
+    let mut out = Vec::new();
+    let mut lines = script.lines();
+    while let Some(line) = lines.next() {
+        let Some(word) = line.split("<<").nth(1).map(str::trim) else { continue };
+        if word.is_empty() || word.starts_with(['"', '\'', '-']) {
+            // A quoted delimiter is not expanded; `<<-` strips tabs. Neither is
+            // what the renderers write for rulesets, so such a body is read as is.
+            if !word.is_empty() {
+                let w = word.trim_start_matches('-').trim_matches(['"', '\'']);
+                let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != w).collect();
+                if body.iter().any(|l| l.starts_with("table ")) {
+                    out.push(Ok(body.join("\n") + "\n"));
+                }
+            }
+            continue;
+        }
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != word).collect();
+        if !body.iter().any(|l| l.starts_with("table ")) {
+            continue;
+        }
+        // bash expands the body as the script would: `cat <<WORD` in a clean shell.
+        let program = format!("cat <<{word}\n{}\n{word}\n", body.join("\n"));
+        out.push(match Command::new(bash).arg("-c").arg(&program).env_clear().env("SSH_PORT", "22").output() {
+            Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
+            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).into_owned()),
+            Err(e) => Err(e.to_string()),
+        });
+    }
+    out
 }
 
 #[test]
@@ -104,10 +149,12 @@ fn every_bundle_passes_the_real_tools() {
     let ansible = tool("ansible-playbook", "python3 -m pip install ansible-core (cargo xtask test installs it)");
     let bird = tool("bird", "apt-get install bird2");
     let vtysh = tool("vtysh", "apt-get install frr");
+    let nft = tool("nft", "apt-get install nftables (its parser checks the Kilo firewall rulesets)");
+    let unshare = tool("unshare", "apt-get install util-linux");
     let bgpd = "/usr/lib/frr/bgpd";
     assert!(Path::new(bgpd).exists(), "{bgpd} is missing: apt-get install frr");
-    let validator = root().join("../shared/schemas/validate.py");
-    assert!(validator.exists(), "{} is missing: CI runs with shared/ beside the repository", validator.display());
+    let validator = root().join("tests/schemas/validate.py");
+    assert!(validator.exists(), "{} is missing: the repository carries it", validator.display());
 
     let base = std::env::temp_dir().join(format!("meshplan-realtools-{}", std::process::id()));
     let _ = fs::remove_dir_all(&base);
@@ -133,6 +180,38 @@ fn every_bundle_passes_the_real_tools() {
             run(&mut failures, &format!("{what}: bash -n"), Command::new(&bash).arg("-n").arg(dir.join(&f.path)), &[]);
             run(&mut failures, &format!("{what}: shellcheck"), Command::new(&shellcheck).arg(dir.join(&f.path)), &[]);
         }
+        let firewalls = files.iter().filter(|f| f.path.ends_with("/firewall.sh")).count();
+        let mut rulesets = 0;
+        for f in files.iter().filter(|f| f.path.ends_with(".sh")) {
+            for (i, r) in nft_rulesets(&bash, &f.contents).into_iter().enumerate() {
+                rulesets += 1;
+                let what = format!("{name}/{}: ruleset {}", f.path, i + 1);
+                let text = match r {
+                    Ok(t) => t,
+                    Err(e) => {
+                        failures.push(format!("{what}: bash cannot expand it: {e}"));
+                        continue;
+                    }
+                };
+                let p = dir.join(format!("{}.{}.nft", f.path, i + 1));
+                fs::write(&p, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", p.display()));
+                // `nft -c` parses and checks against the kernel without changing it; a
+                // new user and network namespace gives it netlink without touching the host.
+                run(
+                    &mut failures,
+                    &format!("{what}: nft -c"),
+                    Command::new(&unshare).args(["-rn", &nft, "-c", "-f"]).arg(&p),
+                    &[],
+                );
+            }
+        }
+        // Every firewall script ships a ruleset: finding none means this test no
+        // longer sees it, not that there is nothing to check.
+        if rulesets < firewalls {
+            failures
+                .push(format!("{name}: {firewalls} firewall.sh but only {rulesets} nftables ruleset(s) found in them"));
+        }
+        n.nft += rulesets;
         let manifests: Vec<&File> =
             files.iter().filter(|f| f.path.starts_with("cluster/") && f.path.ends_with(".yaml")).collect();
         if !manifests.is_empty() {
@@ -185,13 +264,14 @@ fn every_bundle_passes_the_real_tools() {
     }
     let _ = fs::remove_dir_all(&base);
     eprintln!(
-        "real tools: {} bundles; {} scripts (bash -n, shellcheck), {} manifests (validate.py), {} playbooks (ansible), {} bird.conf, {} frr.conf",
+        "real tools: {} bundles; {} scripts (bash -n, shellcheck), {} manifests (validate.py), {} playbooks (ansible), {} bird.conf, {} frr.conf, {} nftables rulesets (nft -c)",
         cases.len(),
         n.scripts,
         n.manifests,
         n.playbooks,
         n.bird,
-        n.frr
+        n.frr,
+        n.nft
     );
     assert!(failures.is_empty(), "{} check(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
 }

@@ -7,6 +7,13 @@
 //! Architecture invariant: this crate does no I/O, reads no clock and draws no
 //! random number, so it builds for `wasm32-unknown-unknown` and the same input
 //! always gives byte-identical output.
+//!
+//! Nothing built from a person's input may panic, so `unwrap`/`expect` are denied
+//! outside tests (a failure is a diagnostic or a typed error). And `sort.rs` is the
+//! one sort: std's slice sorts are disallowed outside tests (`clippy.toml`), since
+//! each element type would compile another copy into the browser's module.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 pub mod bundle;
 pub mod check;

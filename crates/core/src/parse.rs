@@ -4,7 +4,7 @@
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{Topology, FORMAT_VERSION};
 use crate::text::did_you_mean;
-use crate::yaml::{self, Node, Resolved};
+use crate::yaml::{self, DeErrorKind, Node, Resolved};
 
 mod comments;
 mod locate;
@@ -55,18 +55,20 @@ pub fn parse(src: &str) -> Parsed {
             if v.as_scalar().map(|s| yaml::resolve(&s.text)) == Some(Resolved::Unsigned(u64::from(FORMAT_VERSION))) => {
         }
         Some(v) => {
-            let shown = yaml::emit(v);
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::E001,
-                    "version",
+            let message = match v.as_scalar() {
+                _ if v.is_null() => format!("`version` is empty; this meshplan reads version {FORMAT_VERSION}"),
+                Some(s) => {
                     format!(
-                        "format version {} is not supported; this meshplan reads version {FORMAT_VERSION}",
-                        shown.trim()
-                    ),
-                )
-                .hint("open the file with the meshplan release that wrote it")
-                .at(v.place()),
+                        "format version `{}` is not supported; this meshplan reads version {FORMAT_VERSION}",
+                        s.text
+                    )
+                }
+                None => format!("`version` must be a number; this meshplan reads version {FORMAT_VERSION}"),
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::E001, "version", message)
+                    .hint("open the file with the meshplan release that wrote it")
+                    .at(v.place()),
             );
             return Parsed { topology: None, diagnostics };
         }
@@ -80,36 +82,49 @@ pub fn parse(src: &str) -> Parsed {
         };
         let path = render_path(&err.path);
         let span = err.span.or_else(|| locate(src, &path));
-        if let Some((field, expected)) = unknown_field(&err.message) {
-            // The error is about the mapping; the key is its last segment.
-            let mut segs = err.path.clone();
-            segs.push(field.clone());
-            let path = render_path(&segs);
-            let mut d = Diagnostic::new(Code::E002, &path, format!("unknown field `{field}`"));
-            d = match did_you_mean(&field, &expected) {
-                Some(m) => d.hint(format!("did you mean `{m}`?")),
-                None => d.hint(format!("known fields here: {}", expected.join(", "))),
-            };
-            diagnostics.push(d.at(span));
-            if !remove(&mut doc, &segs) {
+        match &err.kind {
+            DeErrorKind::UnknownField { field, expected } => {
+                // The error is about the mapping; the key is its last segment.
+                let mut segs = err.path.clone();
+                segs.push(field.clone());
+                let path = render_path(&segs);
+                let mut d = Diagnostic::new(Code::E002, &path, err.message.clone());
+                d = match did_you_mean(field, expected) {
+                    Some(m) => d.hint(format!("did you mean `{m}`?")),
+                    None => d.hint(format!("known fields here: {}", expected.join(", "))),
+                };
+                diagnostics.push(d.at(span));
+                if !remove(&mut doc, &segs) {
+                    break;
+                }
+                removed.push(segs);
+                continue;
+            }
+            DeErrorKind::MissingField { field } => {
+                let mut segs = err.path.clone();
+                segs.push(field.clone());
+                if removed.contains(&segs) {
+                    break; // a field we removed for being wrong; already reported
+                }
+                diagnostics.push(Diagnostic::new(Code::E004, join(&path, field), err.message.clone()).at(span));
                 break;
             }
-            removed.push(segs);
-            continue;
-        }
-        if let Some(field) = missing_field(&err.message) {
-            let mut segs = err.path.clone();
-            segs.push(field.clone());
-            if removed.contains(&segs) {
-                break; // a field we removed for being wrong; already reported
+            DeErrorKind::UnknownChoice { value, expected } => {
+                let mut d = Diagnostic::new(Code::E004, &path, err.message.clone());
+                d = match did_you_mean(value, expected) {
+                    Some(m) => d.hint(format!("did you mean `{m}`?")),
+                    None => d.hint(format!("one of: {}", expected.join(", "))),
+                };
+                diagnostics.push(d.at(span));
             }
-            diagnostics.push(
-                Diagnostic::new(Code::E004, join(&path, &field), format!("required field `{field}` is missing"))
-                    .at(span),
-            );
-            break;
+            DeErrorKind::WrongType { .. } | DeErrorKind::Other => {
+                let mut d = Diagnostic::new(Code::E004, &path, err.message.clone());
+                if let Some(h) = &err.hint {
+                    d = d.hint(h.clone());
+                }
+                diagnostics.push(d.at(span));
+            }
         }
-        diagnostics.push(Diagnostic::new(Code::E004, &path, err.message.clone()).at(span));
         if err.path.is_empty() || !remove(&mut doc, &err.path) {
             break;
         }
@@ -146,20 +161,6 @@ fn join(path: &str, field: &str) -> String {
     } else {
         format!("{path}.{field}")
     }
-}
-
-/// "unknown field `addres`, expected one of `a`, `b`" → ("addres", [a, b]).
-fn unknown_field(msg: &str) -> Option<(String, Vec<String>)> {
-    let rest = &msg[msg.find("unknown field `")? + "unknown field `".len()..];
-    let (field, rest) = rest.split_once('`')?;
-    let expected = rest.split('`').skip(1).step_by(2).map(str::to_string).collect();
-    Some((field.to_string(), expected))
-}
-
-fn missing_field(msg: &str) -> Option<String> {
-    let rest = &msg[msg.find("missing field `")? + "missing field `".len()..];
-    let (field, _) = rest.split_once('`')?;
-    Some(field.to_string())
 }
 
 /// Removes the element at `segments` from the document; false when it is not there.

@@ -1,7 +1,12 @@
 //! Rule tests as data: `tests/data/check/<case>/topology.yaml` and, beside it,
 //! `expected.txt` with the diagnostics it must give, one `CODE path` per line
 //! (parse errors also `@line:column`). Run with `SNAPSHOTS=overwrite` to rewrite
-//! the expectations, then review them in the diff.
+//! the expectations, then review them in the diff (refused when `CI` is set: CI
+//! checks the expectations, it never rewrites them). A case folder without its
+//! `topology.yaml` or `expected.txt` fails.
+
+// Tests are not in the browser's module: std's sorts are fine here (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,11 +17,28 @@ fn cases() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/check");
     let mut v: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("topology.yaml").exists())
+        .map(|e| e.unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())).path())
         .collect();
     v.sort();
+    for case in &v {
+        assert!(case.join("topology.yaml").is_file(), "{}: a case folder without topology.yaml", case.display());
+    }
+    assert!(v.len() > 10, "the check cases are missing from {}", dir.display());
     v
+}
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+/// `SNAPSHOTS=overwrite`, refused under CI so that a rewrite can never pass a check.
+fn overwrite() -> bool {
+    let asked = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    assert!(
+        !(asked && std::env::var_os("CI").is_some()),
+        "SNAPSHOTS=overwrite is refused when CI is set: CI checks the expectations, it never rewrites them"
+    );
+    asked
 }
 
 fn render(src: &str) -> String {
@@ -38,17 +60,17 @@ fn render(src: &str) -> String {
 
 #[test]
 fn every_case_gives_exactly_its_expected_diagnostics() {
-    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    let overwrite = overwrite();
     let mut failures = Vec::new();
     for case in cases() {
-        let src = fs::read_to_string(case.join("topology.yaml")).unwrap_or_default();
+        let src = read(&case.join("topology.yaml"));
         let got = render(&src);
         let exp_path = case.join("expected.txt");
         if overwrite {
             fs::write(&exp_path, &got).unwrap_or_else(|e| panic!("cannot write {}: {e}", exp_path.display()));
             continue;
         }
-        let want = fs::read_to_string(&exp_path).unwrap_or_default();
+        let want = read(&exp_path);
         if got != want {
             let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             failures.push(format!("--- case {name}\nexpected:\n{want}got:\n{got}"));
@@ -67,7 +89,7 @@ fn every_case_gives_exactly_its_expected_diagnostics() {
 fn every_code_is_exercised_by_a_case() {
     let mut all = String::new();
     for case in cases() {
-        all.push_str(&fs::read_to_string(case.join("expected.txt")).unwrap_or_default());
+        all.push_str(&read(&case.join("expected.txt")));
     }
     let missing: Vec<&str> = Code::ALL
         .iter()
@@ -82,15 +104,17 @@ fn every_code_is_exercised_by_a_case() {
 fn examples_check_clean() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut n = 0;
-    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-        let src = fs::read_to_string(e.path()).unwrap_or_default();
+    let rd = fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    for e in rd {
+        let path = e.unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())).path();
+        let src = read(&path);
         let bad: Vec<String> = analyze(&src)
             .diagnostics
             .iter()
             .filter(|d| d.severity != meshplan_core::Severity::Info)
             .map(|d| format!("{} {} {}", d.code, d.path, d.message))
             .collect();
-        assert!(bad.is_empty(), "{}: {bad:#?}", e.path().display());
+        assert!(bad.is_empty(), "{}: {bad:#?}", path.display());
         n += 1;
     }
     assert!(n >= 4, "expected the four examples, found {n}");

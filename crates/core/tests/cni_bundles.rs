@@ -1,6 +1,6 @@
 //! The Cilium, MetalLB and Kilo renderers on the examples of their seeds, and one
 //! topology switched across the four CNIs. Every manifest goes through the upstream
-//! CRD schemas (`shared/schemas/validate.py`), every script (and every bash snippet
+//! CRD schemas (`tests/schemas/validate.py`), every script (and every bash snippet
 //! the runbook, verify.sh and fetch-artifacts.sh take from these renderers) through
 //! `bash -n` and shellcheck. A missing tool fails the test: nothing is skipped.
 //!
@@ -26,10 +26,13 @@ fn topology(src: &str, what: &str) -> Topology {
     parsed.topology.unwrap_or_else(|| panic!("{what} gives no topology"))
 }
 
-fn example(name: &str) -> Plan {
+fn example_text(name: &str) -> String {
     let path = root().join("examples").join(name);
-    let src = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let p = plan::build(&topology(&src, name));
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn example(name: &str) -> Plan {
+    let p = plan::build(&topology(&example_text(name), name));
     assert!(!diag::has_errors(&p.diagnostics), "{name} has errors: {:#?}", p.diagnostics);
     p
 }
@@ -108,8 +111,8 @@ fn real_tools(case: &str, p: &Plan, files: &[File]) {
     tool("python3", "apt-get install python3 python3-jsonschema python3-yaml");
     tool("nft", "apt-get install nftables (its parser checks the Kilo firewall rules)");
     tool("unshare", "apt-get install util-linux");
-    let validator = root().join("../shared/schemas/validate.py");
-    assert!(validator.exists(), "{} is missing: the tests run with shared/ beside the repository", validator.display());
+    let validator = root().join("tests/schemas/validate.py");
+    assert!(validator.exists(), "{} is missing: the repository carries it", validator.display());
 
     let mut all = files.to_vec();
     // Each Kilo node's nftables rules, with an SSH port filled in.
@@ -278,8 +281,7 @@ fn cilium_dual_stack_with_ebgp_to_frr() {
     real_tools("cilium-dualstack-frr", &p, &files);
 
     // The same cluster airgapped: the chart from the artifacts.
-    let mut t =
-        topology(&fs::read_to_string(root().join("examples/cilium-dualstack-frr.yaml")).unwrap_or_default(), "cilium");
+    let mut t = topology(&example_text("cilium-dualstack-frr.yaml"), "cilium");
     t.cluster.airgap = true;
     let air = plan::build(&t);
     let files = cni_files(&air);
@@ -289,7 +291,7 @@ fn cilium_dual_stack_with_ebgp_to_frr() {
 
 #[test]
 fn cilium_before_1_18_takes_v2alpha1_and_tunnel_mode_adds_the_overhead_back() {
-    let src = fs::read_to_string(root().join("examples/cilium-dualstack-frr.yaml")).unwrap_or_default();
+    let src = example_text("cilium-dualstack-frr.yaml");
     let mut t = topology(&src, "cilium");
     if let Some(c) = t.cluster.cilium.as_mut() {
         c.version = Some("1.17.6".into());
@@ -433,7 +435,7 @@ fn kilo_across_five_clouds() {
     real_tools("kilo-multicloud", &p, &files);
 
     // Full granularity: every node leads itself; every pair peers.
-    let mut t = topology(&fs::read_to_string(root().join("examples/kilo-multicloud.yaml")).unwrap_or_default(), "kilo");
+    let mut t = topology(&example_text("kilo-multicloud.yaml"), "kilo");
     if let Some(k) = t.cluster.kilo.as_mut() {
         k.granularity = meshplan_core::model::KiloGranularity::Full;
     }
@@ -538,7 +540,7 @@ fn direct_node_routes_follow_the_plan() {
 #[test]
 fn every_example_airgapped() {
     for e in ["cilium-dualstack-frr.yaml", "flannel-metallb-pi.yaml", "kilo-multicloud.yaml"] {
-        let src = fs::read_to_string(root().join("examples").join(e)).unwrap_or_default();
+        let src = example_text(e);
         let mut t = topology(&src, e);
         t.cluster.airgap = true;
         let p = plan::build(&t);

@@ -2,7 +2,10 @@
 //! person wrote, with comments), `after.yaml` (the topology after an edit, as
 //! the app holds it: no comments) and `expected.yaml`, what
 //! `write_keeping_comments(before, after)` must give. `SNAPSHOTS=overwrite`
-//! rewrites the expectations; review them in the diff.
+//! rewrites the expectations (refused when `CI` is set); review them in the diff.
+
+// Tests are not in the browser's module: std's sorts are fine here (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,11 +16,23 @@ fn cases() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/comments");
     let mut v: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("before.yaml").exists())
+        .map(|e| e.unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())).path())
         .collect();
     v.sort();
+    for case in &v {
+        assert!(case.join("before.yaml").is_file(), "{}: a case folder without before.yaml", case.display());
+    }
     v
+}
+
+/// `SNAPSHOTS=overwrite`, refused under CI so that a rewrite can never pass a check.
+fn overwrite() -> bool {
+    let asked = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    assert!(
+        !(asked && std::env::var_os("CI").is_some()),
+        "SNAPSHOTS=overwrite is refused when CI is set: CI checks the expectations, it never rewrites them"
+    );
+    asked
 }
 
 fn read(p: &Path) -> String {
@@ -26,7 +41,7 @@ fn read(p: &Path) -> String {
 
 #[test]
 fn every_case_keeps_the_comments_it_should() {
-    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+    let overwrite = overwrite();
     let mut failures = Vec::new();
     let all = cases();
     assert!(all.len() >= 3, "the comment cases are missing");

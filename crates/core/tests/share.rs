@@ -2,6 +2,9 @@
 //! length goal, property-generated topologies round-trip, and hostile links get
 //! an error, never a panic.
 
+// Tests are not in the browser's module: std's sorts are fine here (clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 use std::path::PathBuf;
 
 use meshplan_core::model::KiloEncapsulation;

@@ -20,7 +20,7 @@ pub fn run(cmd: Cmd) -> u8 {
         Cmd::Open { link, out } => share::open(&link, out.as_deref()),
         Cmd::LabRun { file, keep } => crate::lab::run(&file, keep),
         Cmd::LabDown { name } => crate::lab::down(&name),
-        Cmd::LabFuzz { seed, count, out, twice, minimise } => crate::lab::fuzz(seed, count, out, twice, minimise),
+        Cmd::LabFuzz { seed, count, out, twice, minimise } => crate::lab::run_fuzz(seed, count, out, twice, minimise),
         Cmd::Help => {
             println!("{USAGE}");
             0
@@ -55,14 +55,23 @@ fn check(file: &str, format: Format) -> u8 {
     u8::from(diag::has_errors(&a.diagnostics))
 }
 
+/// The topology format's specification (`docs/format.md`), carried by the binary
+/// so that the contract is at hand wherever the command is.
+const FORMAT_SPEC: &str = include_str!("../../../../docs/format.md");
+
 fn explain(code: &str) -> u8 {
+    if code.eq_ignore_ascii_case("format") {
+        print!("{FORMAT_SPEC}");
+        return 0;
+    }
     match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(code)) {
         Some(c) => {
             println!("{} ({}): {}", c.as_str(), c.severity().as_str(), c.title());
+            println!("Every field of the topology file: `meshplan explain format` (docs/format.md).");
             0
         }
         None => {
-            eprintln!("error: no diagnostic code `{code}`");
+            eprintln!("error: no diagnostic code `{code}` (`meshplan explain format` prints the file format)");
             2
         }
     }

@@ -413,7 +413,7 @@ fn print_rows(title: &str, rows: &[Vec<String>]) {
 
 /// `meshplan lab fuzz`: a seed of its own unless given (printed, so the run can
 /// be repeated); designs and logs under `out` (default `meshplan-fuzz/`).
-pub fn fuzz(seed: Option<u64>, count: usize, out: Option<String>, twice: bool, minimise: bool) -> u8 {
+pub fn run_fuzz(seed: Option<u64>, count: usize, out: Option<String>, twice: bool, minimise: bool) -> u8 {
     let seed = seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() % 1_000_000).unwrap_or(1)
     });

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::{Node, Style, Value};
+use super::{words, Node, Style, Value};
 use crate::diag::Span;
 
 /// Why a node does not fit the type asked for.
@@ -15,8 +15,30 @@ use crate::diag::Span;
 pub struct DeError {
     /// Map keys and `[index]` segments from the root to the element.
     pub path: Vec<String>,
+    /// What went wrong, for the code that acts on it (never read from `message`).
+    pub kind: DeErrorKind,
+    /// The same in a person's words: of the field, never of serde.
     pub message: String,
+    /// What to write instead, when there is something to say.
+    pub hint: Option<String>,
     pub span: Option<Span>,
+}
+
+/// The kinds of misfit a caller tells apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeErrorKind {
+    /// A key the mapping does not have; `expected` are the keys it has. The path
+    /// is the mapping's.
+    UnknownField { field: String, expected: Vec<String> },
+    /// A required key that is not there. The path is the mapping's.
+    MissingField { field: String },
+    /// A name that is not one of the field's choices (`cni: weave`).
+    UnknownChoice { value: String, expected: Vec<String> },
+    /// A value of the wrong kind or form: `found` and `wanted` in a person's
+    /// words, `plain` the text as written when it was a plain scalar.
+    WrongType { found: String, wanted: String, plain: Option<String> },
+    /// What a value type itself reports (an address that does not parse, …).
+    Other,
 }
 
 /// The error while deserializing: boxed, so that every `Result` the many
@@ -26,6 +48,12 @@ pub struct DeError {
 struct Failure(Box<DeError>);
 
 impl Failure {
+    fn new(kind: DeErrorKind, message: String) -> Failure {
+        Failure(Box::new(DeError { path: Vec::new(), kind, message, hint: None, span: None }))
+    }
+    fn wrong(found: String, wanted: String, plain: Option<String>) -> Failure {
+        Failure::new(DeErrorKind::WrongType { found, wanted, plain }, String::new())
+    }
     /// Places an error that has no place yet at `span`.
     fn at(mut self, span: Option<Span>) -> Failure {
         if self.0.span.is_none() {
@@ -47,15 +75,85 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// serde's ways to fail, each kept as its kind; the message is written once the
+/// path is known (`worded`).
 impl de::Error for Failure {
     fn custom<T: fmt::Display>(msg: T) -> Failure {
-        Failure(Box::new(DeError { path: Vec::new(), message: msg.to_string(), span: None }))
+        Failure::new(DeErrorKind::Other, msg.to_string())
+    }
+    fn invalid_type(found: de::Unexpected, wanted: &dyn de::Expected) -> Failure {
+        Failure::wrong(words::unexpected(&found), words::wanted(&wanted.to_string()), None)
+    }
+    fn invalid_value(found: de::Unexpected, wanted: &dyn de::Expected) -> Failure {
+        Failure::wrong(words::unexpected(&found), words::wanted(&wanted.to_string()), None)
+    }
+    fn invalid_length(len: usize, wanted: &dyn de::Expected) -> Failure {
+        let found = if len == 1 { "a list of 1 entry".to_string() } else { format!("a list of {len} entries") };
+        Failure::wrong(found, words::wanted(&wanted.to_string()), None)
+    }
+    fn unknown_variant(value: &str, expected: &'static [&'static str]) -> Failure {
+        let expected = expected.iter().map(|s| s.to_string()).collect();
+        Failure::new(DeErrorKind::UnknownChoice { value: value.to_string(), expected }, String::new())
+    }
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Failure {
+        let expected = expected.iter().map(|s| s.to_string()).collect();
+        Failure::new(DeErrorKind::UnknownField { field: field.to_string(), expected }, String::new())
+    }
+    fn missing_field(field: &'static str) -> Failure {
+        Failure::new(DeErrorKind::MissingField { field: field.to_string() }, String::new())
+    }
+    fn duplicate_field(field: &'static str) -> Failure {
+        Failure::new(DeErrorKind::Other, format!("`{field}` is written twice"))
     }
 }
 
-/// Reads `node` as a `T`.
-pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
-    T::deserialize(NodeDe(node)).map_err(|f| *f.0)
+/// Reads `node` as a `T`. The error is boxed: it is rare and large, the value common.
+pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, Box<DeError>> {
+    T::deserialize(NodeDe(node)).map_err(|f| Box::new(worded(*f.0)))
+}
+
+/// The message and hint of an error, now that its path is known.
+fn worded(mut e: DeError) -> DeError {
+    let field = e.path.iter().rev().find(|s| !s.starts_with('['));
+    let name = field.map_or("the file", String::as_str);
+    let list = |v: &[String]| v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    let (message, hint) = match &e.kind {
+        DeErrorKind::UnknownField { field, expected } => {
+            (format!("unknown field `{field}`"), Some(format!("the fields here are {}", list(expected))))
+        }
+        DeErrorKind::MissingField { field: missing } => {
+            let to = field.map(|f| format!(" to `{f}`")).unwrap_or_default();
+            (format!("required field `{missing}` is missing"), Some(format!("add `{missing}:` with its value{to}")))
+        }
+        DeErrorKind::UnknownChoice { value, expected } => {
+            (format!("`{name}` cannot be `{value}`"), Some(format!("write one of {}", list(expected))))
+        }
+        DeErrorKind::WrongType { found, wanted, plain } => {
+            let asplain = plain.as_deref().and_then(|t| words::asdot(t).map(|n| (t, n)));
+            match asplain {
+                Some((text, n)) if name == "asn" || name.ends_with("_asn") => (
+                    format!("`{name}: {text}` is an AS number in asdot notation, which is not accepted"),
+                    Some(format!("write it in asplain: `{name}: {n}`")),
+                ),
+                _ if found == words::NOTHING => {
+                    let hint = if wanted == words::MAPPING {
+                        "write its entries indented below it (`key: value`), `{}` for none, or leave the line out"
+                            .to_string()
+                    } else if wanted == words::LIST {
+                        "write `- item` lines below it, `[]` for none, or leave the line out".to_string()
+                    } else {
+                        format!("give it {wanted}, or leave the line out if it is optional")
+                    };
+                    (format!("`{name}` is empty; it needs {wanted}"), Some(hint))
+                }
+                _ => (format!("`{name}` is {found}; it needs {wanted}"), None),
+            }
+        }
+        DeErrorKind::Other => (format!("`{name}`: {}", e.message), None),
+    };
+    e.message = message;
+    e.hint = hint;
+    e
 }
 
 /// What a plain scalar's text means in YAML 1.2's core schema.
@@ -114,11 +212,11 @@ fn leading_zero(digits: &str) -> bool {
 }
 
 /// YAML 1.2's floats: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`,
-/// `.inf` and `.nan`. The value is computed from the first 19 significant digits
-/// and a power of ten, within an ulp or two of the exact value: nothing in the
-/// topology format is a fraction (the app keeps canvas positions as floats),
-/// and it leaves std's exact decimal-to-float tables (10 KB) out of the
-/// browser's module.
+/// `.inf` and `.nan`. The value is computed from the first 18 significant digits
+/// and a power of ten, within some ulps of the exact value, then made exact for
+/// every text the writer writes (see `exact`): nothing in the topology format is
+/// a fraction (the app keeps canvas positions as floats), and this leaves std's
+/// exact decimal-to-float tables (10 KB) out of the browser's module.
 fn float(text: &str) -> Option<f64> {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let sign = if text.starts_with('-') { -1.0 } else { 1.0 };
@@ -169,13 +267,39 @@ fn float(text: &str) -> Option<f64> {
     if chars.next().is_some() {
         return None;
     }
-    // Dividing by an exact power of ten rounds once; multiplying by 10^-n would twice.
-    let value = if exp10 < 0 {
+    // Dividing by a power of ten rounds less than multiplying by 10^-n; below
+    // 1e-300 the division goes in two steps, since 10^n overflows past 10^308.
+    let value = if exp10 < -300 {
+        mantissa as f64 / 10f64.powi(exp10.saturating_neg().saturating_sub(300)) / 1e300
+    } else if exp10 < 0 {
         mantissa as f64 / 10f64.powi(exp10.saturating_neg())
     } else {
         mantissa as f64 * 10f64.powi(exp10)
     };
-    Some(sign * value).filter(|f| f.is_finite())
+    Some(sign * exact(value, unsigned)).filter(|f| f.is_finite())
+}
+
+/// The float near `approx` whose shortest text (Rust's `Display`, what the writer
+/// writes, with `.0` on whole numbers) is `text`, when there is one within 64
+/// ulps; else `approx`. So whatever the writer wrote reads back as exactly the
+/// value it was written from, without an exact decimal parser.
+fn exact(approx: f64, text: &str) -> f64 {
+    let spelled = |f: f64| {
+        let s = f.to_string();
+        s == text || text.strip_suffix(".0") == Some(s.as_str())
+    };
+    if approx.is_nan() || spelled(approx) {
+        return approx;
+    }
+    // Near f64::MAX the estimate may round past it; the search starts below.
+    let start = if approx.is_infinite() { f64::MAX } else { approx };
+    let bits = start.to_bits();
+    (0..=64u64)
+        .flat_map(|k| [bits.checked_add(k), bits.checked_sub(k)])
+        .flatten()
+        .map(f64::from_bits)
+        .find(|f| f.is_finite() && *f >= 0.0 && spelled(*f))
+        .unwrap_or(approx)
 }
 
 struct NodeDe<'a>(&'a Node);
@@ -209,9 +333,13 @@ impl NodeDe<'_> {
             _ => None,
         }
     }
-    /// "invalid type: …, expected …", placed at this node.
+    /// This node does not fit `expected`, placed at this node.
     fn invalid(&self, expected: &dyn de::Expected) -> Failure {
-        <Failure as de::Error>::invalid_type(unexpected(self.0), expected).at(self.place())
+        let plain = match &self.0.value {
+            Value::Scalar(s) if s.style == Style::Plain => Some(s.text.clone()),
+            _ => None,
+        };
+        Failure::wrong(words::found(self.0), words::wanted(&expected.to_string()), plain).at(self.place())
     }
 }
 
@@ -267,17 +395,18 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _variants: &'static [&'static str],
+        variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, Failure> {
         let at = self.place();
         let out = match &self.0.value {
+            Value::Scalar(_) if self.is_null() => Err(self.invalid(&words::one_of(variants).as_str())),
             Value::Scalar(s) => v.visit_enum(s.text.as_str().into_deserializer()),
             Value::Map(m) if m.entries.len() == 1 => match m.entries.first() {
                 Some((key, value)) => v.visit_enum(Variant { key, value }),
-                None => Err(de::Error::custom("expected one variant")),
+                None => Err(self.invalid(&words::one_of(variants).as_str())),
             },
-            _ => Err(de::Error::custom("expected a name or a mapping with a single key")),
+            _ => Err(self.invalid(&words::one_of(variants).as_str())),
         };
         out.map_err(|e| e.at(at))
     }
@@ -357,23 +486,6 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 }
 
-/// What a node is, in serde's words for error messages.
-fn unexpected(node: &Node) -> de::Unexpected<'_> {
-    match &node.value {
-        Value::Scalar(s) if s.style == Style::Str => de::Unexpected::Str(&s.text),
-        Value::Scalar(s) => match resolve(&s.text) {
-            Resolved::Null => de::Unexpected::Unit,
-            Resolved::Bool(b) => de::Unexpected::Bool(b),
-            Resolved::Unsigned(n) => de::Unexpected::Unsigned(n),
-            Resolved::Signed(n) => de::Unexpected::Signed(n),
-            Resolved::Float(f) => de::Unexpected::Float(f),
-            Resolved::Str => de::Unexpected::Str(&s.text),
-        },
-        Value::Seq(_) => de::Unexpected::Seq,
-        Value::Map(_) => de::Unexpected::Map,
-    }
-}
-
 struct Items<'a> {
     items: std::slice::Iter<'a, Node>,
     index: usize,
@@ -414,7 +526,7 @@ impl<'de> de::MapAccess<'de> for Entries<'_> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Failure> {
         let Some((key, value)) = self.value.take() else {
-            return Err(de::Error::custom("a value without its key"));
+            return Err(Failure::new(DeErrorKind::Other, "a value without its key".to_string()));
         };
         seed.deserialize(NodeDe(value))
             .map_err(|e| e.under(key.as_scalar().map(|s| s.text.clone()).unwrap_or_default()))

@@ -524,7 +524,10 @@ mod tests {
                 files.push(if path.is_dir() { path.join("topology.yaml") } else { path });
             }
         }
-        files.retain(|p| p.extension().is_some_and(|x| x == "yaml") && p.exists());
+        files.retain(|p| p.extension().is_some_and(|x| x == "yaml"));
+        if let Some(missing) = files.iter().find(|p| !p.is_file()) {
+            panic!("{} is missing", missing.display());
+        }
         files.sort();
         files
     }

@@ -12,7 +12,9 @@
 //! - `de`: [`Node`] → any `Deserialize` type, errors with a path and a span;
 //! - `ser`: any `Serialize` type → [`Value`];
 //! - `emit`: [`Value`] → text;
-//! - `json`: [`Value`] → JSON, which `read` takes back.
+//! - `json`: [`Value`] → JSON, which `read` takes back;
+//! - `words`: serde's descriptions of what a type wants and what it found, in a
+//!   person's words, for `de`'s messages.
 
 use crate::diag::Span;
 
@@ -21,8 +23,9 @@ mod emit;
 mod json;
 mod read;
 mod ser;
+mod words;
 
-pub use de::{from_node, DeError};
+pub use de::{from_node, DeError, DeErrorKind};
 pub(crate) use de::{resolve, Resolved};
 pub use emit::emit;
 pub use json::to_json;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::merge::merge_keys;
 use super::{check_key, Ctx, ReadError, Reader, R};
 use crate::yaml::{Map, Node, Value};
 
@@ -106,7 +107,7 @@ impl Reader {
             let node = self.content(c, false)?;
             key = self.finish(node, props)?;
         }
-        Ok(Node { value: Value::Map(map), span })
+        Ok(Node { value: Value::Map(merge_keys(map)?), span })
     }
 
     /// A block sequence whose `- ` sit at column `c` (`compact`: at its key's column).

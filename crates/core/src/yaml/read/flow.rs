@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::merge::merge_keys;
 use super::{check_key, Reader, R};
 use crate::yaml::{Map, Node, Value};
 
@@ -68,7 +69,7 @@ impl Reader {
                 }
             }
         }
-        let value = if is_map { Value::Map(map) } else { Value::Seq(items) };
+        let value = if is_map { Value::Map(merge_keys(map)?) } else { Value::Seq(items) };
         Ok(Node { value, span: self.span(at) })
     }
 

@@ -1,7 +1,8 @@
 //! Text → [`Node`] tree: one YAML document, with where every node starts.
 //!
 //! The part of YAML 1.2 a topology can use: block and flow collections, all
-//! scalar styles, comments, anchors and aliases, `!!str`. Scalars keep their
+//! scalar styles, comments, anchors and aliases, `!!str`, and YAML 1.1's merge
+//! keys (`<<: *defaults`, `merge`). Scalars keep their
 //! text (types are resolved later, by the type asked for). Refused: more than
 //! one document, complex (`? `) and non-scalar keys, custom tags.
 //!
@@ -18,6 +19,7 @@ use crate::diag::Span;
 
 mod block;
 mod flow;
+mod merge;
 mod scalar;
 #[cfg(test)]
 mod tests;

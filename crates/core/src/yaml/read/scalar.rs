@@ -217,6 +217,12 @@ impl Reader {
             }
             max = max.max(self.col0(self.i));
             if (*indent == 0 || self.col0(self.i) < *indent) && self.peek() == Some('\t') {
+                // After the spaces that indent the first line, a tab is content
+                // (a pasted Makefile): only spaces indent, and these did.
+                let col = self.col0(self.i);
+                if *indent == 0 && col > 0 && col as isize > n {
+                    break;
+                }
                 return self.err(self.i, "tabs are not allowed for indentation in YAML; use spaces");
             }
             if self.peek() != Some('\n') {
