@@ -259,7 +259,7 @@ impl<'a> NextDevices<'a> {
             .filter_map(|t| self.resolver.segment(v, t))
             .filter_map(|seg| seg.last().map(|s| self.u.vertex(s.vertex).name.clone()))
             .collect();
-        out.sort();
+        crate::sort::sort(&mut out);
         out.dedup();
         out
     }
