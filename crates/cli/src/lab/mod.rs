@@ -12,6 +12,7 @@
 //! not (or a blackhole was reproduced); 2 the lab could not run; 130 Ctrl+C.
 
 mod daemons;
+mod deployed;
 mod exec;
 mod layout;
 mod modes;
