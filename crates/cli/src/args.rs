@@ -10,7 +10,10 @@ commands:
   export FILE -o OUT.zip              write the deploy bundle
   share FILE [--base URL]             print a share link for the topology
   open LINK [-o FILE]                 print (or write) the topology of a share link
-  lab run FILE [--keep] | lab down NAME   prove a design in network namespaces (root)
+  lab run FILE [--keep] [--bundle DIR] | lab down NAME
+                                      prove a design in network namespaces (root); the
+                                      nodes' BGP comes from the bundle's manifests (DIR:
+                                      an unpacked `export`, else rendered from FILE)
   explain CODE                        what a diagnostic code means
 
 exit status: 0 fine (warnings allowed), 1 the design has errors, 2 usage or I/O error";
@@ -28,7 +31,7 @@ pub enum Cmd {
     Export { file: String, out: String },
     Share { file: String, base: String },
     Open { link: String, out: Option<String> },
-    LabRun { file: String, keep: bool },
+    LabRun { file: String, keep: bool, bundle: Option<String> },
     LabDown { name: String },
     Explain { code: String },
     Help,
@@ -43,6 +46,7 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
     let mut out: Option<String> = None;
     let mut base = "http://127.0.0.1:8080/".to_string();
     let mut keep = false;
+    let mut bundle: Option<String> = None;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
@@ -57,6 +61,7 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
             "-o" | "--output" => out = Some(value("-o")?),
             "--base" => base = value("--base")?,
             "--keep" => keep = true,
+            "--bundle" => bundle = Some(value("--bundle")?),
             "-h" | "--help" => return Ok(Cmd::Help),
             "-" => pos.push("-"),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
@@ -78,9 +83,9 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
         "open" => Cmd::Open { link: one("a LINK")?, out },
         "explain" => Cmd::Explain { code: one("a CODE")? },
         "lab" => match pos.as_slice() {
-            ["run", file] => Cmd::LabRun { file: file.to_string(), keep },
+            ["run", file] => Cmd::LabRun { file: file.to_string(), keep, bundle },
             ["down", name] => Cmd::LabDown { name: name.to_string() },
-            _ => return Err("usage: meshplan lab run FILE [--keep] | meshplan lab down NAME".into()),
+            _ => return Err("usage: meshplan lab run FILE [--keep] [--bundle DIR] | meshplan lab down NAME".into()),
         },
         "help" | "-h" | "--help" => Cmd::Help,
         other => return Err(format!("unknown command `{other}`")),

@@ -28,7 +28,7 @@ use meshplan_core::plan::Family;
 
 use super::manifest::{Doc, Fields};
 use super::selector::{self, Calico};
-use super::{family_of, first_v4, Advert, NodeInfo, Peer, Speaker};
+use super::{first_v4, Advert, Derived, NodeInfo, Peer, Speaker};
 
 /// `BGPConfiguration` `asNumber` when none is set (bgpconfig.go, v3.26.1).
 pub const DEFAULT_ASN: u32 = 64512;
@@ -143,8 +143,7 @@ fn installation_spec(d: &Doc, c: &mut Config) -> Result<(), String> {
     c.bgp = match f.string("bgp")?.as_deref() {
         Some("Enabled") => true,
         Some("Disabled") => false,
-        // The operator enables BGP when unset only for its own IPAM with BIRD; the
-        // bundle always says which.
+        // The lab does not assume the operator's default: the bundle always says which.
         None => return Err(format!("{path}.bgp: not set (the bundle must say Enabled or Disabled)")),
         Some(o) => return Err(format!("{path}.bgp: `{o}` is neither Enabled nor Disabled")),
     };
@@ -236,18 +235,21 @@ fn local_nodes<'a>(p: &BgpPeer, nodes: &'a BTreeMap<String, NodeInfo>) -> Vec<&'
 }
 
 /// Derives every node's speaker.
-pub fn derive(
-    nodes: &BTreeMap<String, NodeInfo>,
-    docs: &[Doc],
-) -> Result<(BTreeMap<String, Speaker>, Vec<String>), Vec<String>> {
+pub fn derive(nodes: &BTreeMap<String, NodeInfo>, docs: &[Doc]) -> Result<Derived, Vec<String>> {
     let c = read(docs)?;
     let mut notes = Vec::new();
     if !c.bgp {
         notes.push("Calico runs without BGP (Installation calicoNetwork.bgp: Disabled): no node speaks BGP".into());
         return Ok((BTreeMap::new(), notes));
     }
-    for (name, _) in c.node_asn.iter().filter(|(n, _)| !nodes.contains_key(*n)) {
-        return Err(vec![format!("Node {name}: no such node in the bundle's nodes/")]);
+    let strangers: Vec<String> = c
+        .node_asn
+        .keys()
+        .filter(|n| !nodes.contains_key(*n))
+        .map(|n| format!("projectcalico.org/v3 Node {n}: no such node in the bundle's nodes/"))
+        .collect();
+    if !strangers.is_empty() {
+        return Err(strangers);
     }
     let mut out = BTreeMap::new();
     for n in nodes.values() {
@@ -260,7 +262,7 @@ pub fn derive(
             }
         };
         let mk = |address: IpAddr, asn: u32, multihop: bool, keep: bool, passive: bool, source: String| {
-            let fam = family_of(&address);
+            let fam = Family::of(&address);
             Peer {
                 address,
                 asn,
@@ -313,7 +315,7 @@ pub fn derive(
                     }
                 } else if let (Some(ip), Some(asn)) = (p.peer_ip, p.asn) {
                     // No peering with itself, nor over a family the node has no BGP address in.
-                    if mine(&ip) || bgp_address(&c, n, family_of(&ip)).is_none() {
+                    if mine(&ip) || bgp_address(&c, n, Family::of(&ip)).is_none() {
                         continue;
                     }
                     add(mk(ip, asn, true, p.keep_next_hop, false, p.at.clone()));
@@ -325,7 +327,7 @@ pub fn derive(
         for p in &c.peers {
             let (is_remote, fams): (bool, Vec<Family>) = match (&p.peer_selector, p.peer_ip) {
                 (Some(sel), _) => (sel.matches(&n.labels), vec![Family::Ipv4, Family::Ipv6]),
-                (None, Some(ip)) => (mine(&ip) && p.asn == Some(my_asn), vec![family_of(&ip)]),
+                (None, Some(ip)) => (mine(&ip) && p.asn == Some(my_asn), vec![Family::of(&ip)]),
                 (None, None) => (false, Vec::new()),
             };
             if !is_remote {

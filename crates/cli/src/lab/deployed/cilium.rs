@@ -17,8 +17,9 @@
 //!   "If not specified, no advertisements are sent for this family".
 //! - `bgp_advert_types.go`: `advertisementType` `PodCIDR`, `CiliumPodIPPool`,
 //!   `Service` (with `service.addresses`: `LoadBalancerIP`, `ClusterIP`, `ExternalIP`).
-//! - The chart's `install/kubernetes/cilium/values.yaml`: `bgpControlPlane.enabled`
-//!   is off unless set.
+//! - `Documentation/network/bgp-control-plane/`: the control plane is "enabled
+//!   with Helm flag bgpControlPlane.enabled set as true"; without it the agent runs
+//!   no BGP whatever resources exist.
 //!
 //! The agent announces; it installs no route it learns (the lab's node BIRD exports
 //! nothing to the kernel), as the renderer's runbook says of Cilium's BGP.
@@ -31,7 +32,7 @@ use meshplan_core::yaml::{self, Node};
 
 use super::manifest::{self, Doc, Fields};
 use super::selector::{self, LabelSelector};
-use super::{family_of, first_v4, Advert, NodeInfo, Peer, Speaker};
+use super::{first_v4, Advert, Derived, NodeInfo, Peer, Speaker};
 
 const APIS: [&str; 2] = ["cilium.io/v2", "cilium.io/v2alpha1"];
 
@@ -207,7 +208,7 @@ pub fn derive(
     nodes: &BTreeMap<String, NodeInfo>,
     files: &[(String, String)],
     docs: &[Doc],
-) -> Result<(BTreeMap<String, Speaker>, Vec<String>), Vec<String>> {
+) -> Result<Derived, Vec<String>> {
     let values = files.iter().find(|(p, _)| p == "cluster/cilium/values.yaml");
     let on = control_plane_on(values).map_err(|e| vec![e])?;
     let mut clusters = Vec::new();
@@ -291,7 +292,7 @@ pub fn derive(
                 list.sort();
                 list.dedup();
             }
-            let fam = family_of(&p.address);
+            let fam = Family::of(&p.address);
             peers.push(Peer {
                 address: p.address,
                 asn: p.asn,

@@ -2,12 +2,12 @@
 //! `nodes/<name>/install.sh` writes `/etc/rancher/k3s/config.yaml` (a heredoc),
 //! whose `node-name`, `node-ip` and `node-label` are what the CNI's selectors see.
 //!
-//! k3s reads its config file keys as its command-line flags
-//! (docs.k3s.io "Configuration Options": `--node-name`, `--node-ip` "IPv4/IPv6
-//! addresses to advertise for node", `--node-label` "Registering and starting
-//! kubelet with set of labels"). The kubelet also labels its node
-//! `kubernetes.io/hostname` with the node's host name, which k3s overrides with
-//! `node-name` (kubernetes.io "Well-Known Labels, Annotations and Taints").
+//! k3s takes its config file's keys as its command-line flags (docs.k3s.io
+//! `cli/agent`, which servers run too: `--node-name` "Node name", `--node-ip` the
+//! node's addresses, `--node-label` "Registering and starting kubelet with set of
+//! labels"). The kubelet also labels its node `kubernetes.io/hostname` (the
+//! well-known label of kubernetes.io "Well-Known Labels, Annotations and Taints");
+//! the lab takes it to be the node name, which k3s registers the node under.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

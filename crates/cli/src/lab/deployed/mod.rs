@@ -86,6 +86,9 @@ pub struct Deployed {
     pub notes: Vec<String>,
 }
 
+/// What a CNI's reader derives: the speakers by node, and notes.
+type Derived = (BTreeMap<String, Speaker>, Vec<String>);
+
 /// Derives the speakers from the bundle's files (`(path, text)`, paths relative
 /// to the bundle's top folder). `Ok(None)`: the bundle deploys no BGP-speaking CNI.
 pub fn derive(files: &[(String, String)]) -> Result<Option<Deployed>, Vec<String>> {
@@ -121,14 +124,6 @@ pub fn derive(files: &[(String, String)]) -> Result<Option<Deployed>, Vec<String
         )
         .map(|(speakers, notes)| Some(Deployed { agent: Agent::Cilium, nodes, speakers, notes })),
         (true, true) => Ok(None),
-    }
-}
-
-fn family_of(a: &IpAddr) -> Family {
-    if a.is_ipv4() {
-        Family::Ipv4
-    } else {
-        Family::Ipv6
     }
 }
 

@@ -363,7 +363,7 @@ fn every_example_bundle_deploys_exactly_the_planned_sessions() {
                         .flat_map(|x| {
                             x.families
                                 .iter()
-                                .filter(|f| **f == super::family_of(&x.address))
+                                .filter(|f| **f == Family::of(&x.address))
                                 .map(move |f| (x.address, x.asn, *f))
                         })
                         .collect()
