@@ -36,6 +36,15 @@ pub fn read(t: &Topology, plan: &Plan, dir: Option<&str>) -> Result<Vec<(String,
     Ok(out)
 }
 
+/// Whether the unpacked bundle's `topology.yaml` is other than `t` as written.
+pub fn topology_differs(dir: &str, t: &Topology) -> bool {
+    let given = Path::new(dir);
+    let file =
+        [given.join("topology.yaml"), given.join(&t.name).join("topology.yaml")].into_iter().find(|p| p.is_file());
+    let written = meshplan_core::parse::write(t);
+    file.and_then(|f| fs::read_to_string(f).ok()).is_none_or(|text| text != written)
+}
+
 fn walk(top: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<(), String> {
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();

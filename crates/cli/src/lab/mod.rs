@@ -114,6 +114,12 @@ pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
         }
     };
     print_deployed(deployed.as_ref(), bundle_dir);
+    if let Some(b) = bundle_dir {
+        // The bundle is judged against FILE's plan: say so when it came from another text.
+        if bundle::topology_differs(b, &topology) {
+            println!("    note: {b}'s topology.yaml is not {file} as meshplan writes it: the lab compares that bundle with {file}'s plan");
+        }
+    }
     // 4. The layout: namespaces, links, addresses, static routes.
     let layout = match layout::build(&topology, &plan) {
         Ok(l) => l,
@@ -236,6 +242,31 @@ fn print_deployed(d: Option<&deployed::Deployed>, bundle_dir: Option<&str>) {
     }
     for note in &d.notes {
         println!("    note: {note}");
+    }
+    // What the reader read but the lab's BIRD cannot play, said once each.
+    let mut unplayed = std::collections::BTreeSet::new();
+    for s in d.speakers.values() {
+        for p in &s.peers {
+            let fam = meshplan_core::plan::Family::of(&p.address);
+            for f in p.families.iter().filter(|f| **f != fam) {
+                unplayed.insert(format!(
+                    "{} → {}: {} routes over an {} session are not emulated (the lab's sessions carry their address's family)",
+                    s.node,
+                    p.address,
+                    f.as_str(),
+                    fam.as_str()
+                ));
+            }
+            if p.adverts.values().flatten().any(|a| matches!(a, deployed::Advert::Service(_))) {
+                unplayed.insert(
+                    "Service advertisements are read, but the lab runs no Service: only pod ranges are announced"
+                        .into(),
+                );
+            }
+        }
+    }
+    for n in unplayed {
+        println!("    note: {n}");
     }
 }
 
