@@ -1,8 +1,9 @@
 //! The BGP daemons of the lab: the routers run the exported `bird.conf` /
 //! `frr.conf` (only the log line is pointed at the lab's folder; sockets and pid
-//! files are command-line options), the nodes run BIRD with a config the lab
-//! writes from the plan, playing Calico's node agent (or Cilium's BGP control
-//! plane). Also: asking each daemon for its sessions and its BGP routes.
+//! files are command-line options), the nodes run BIRD playing Calico's node
+//! agent (or Cilium's BGP control plane) with the sessions the bundle's manifests
+//! deploy (`deployed`). Also: asking each daemon for its sessions, matched to the
+//! plan's, and its BGP routes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
