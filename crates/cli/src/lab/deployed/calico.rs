@@ -130,15 +130,8 @@ fn installation_spec(d: &Doc, c: &mut Config) -> Result<(), String> {
     // Installation (registry, images, resources) does not.
     let Some(net) = spec.as_map().and_then(|m| m.get("calicoNetwork")) else { return Ok(()) };
     let path = format!("{}: spec.calicoNetwork", d.at());
-    let known = [
-        "bgp",
-        "mtu",
-        "ipPools",
-        "nodeAddressAutodetectionV4",
-        "nodeAddressAutodetectionV6",
-        "linuxDataplane",
-        "hostPorts",
-    ];
+    // `mtu` and `ipPools` shape the data plane, not the BGP sessions.
+    let known = ["bgp", "mtu", "ipPools", "nodeAddressAutodetectionV4", "nodeAddressAutodetectionV6"];
     let f = Fields::of(net, &path, &known)?;
     c.bgp = match f.string("bgp")?.as_deref() {
         Some("Enabled") => true,
