@@ -603,4 +603,77 @@ mod tests {
         let got: Vec<String> = parse_frr_routes(out).iter().map(|(k, v)| format!("{k} {v:?}")).collect();
         assert_eq!(got, ["10.42.0.0/24 Some(172.16.10.21)", "2001:db8::/112 Some(2001:db8::21)"]);
     }
+
+    /// The example's plan and what its rendered bundle deploys.
+    fn example(name: &str) -> (Plan, deployed::Deployed) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../examples/{name}.yaml"));
+        let src = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let t = meshplan_core::parse::parse(&src).topology.unwrap_or_else(|| panic!("{name} does not parse"));
+        let plan = meshplan_core::plan::build(&t);
+        let files: Vec<(String, String)> =
+            meshplan_core::render::render(&plan).into_iter().map(|f| (f.path, f.contents)).collect();
+        let d =
+            deployed::derive(&files).unwrap_or_else(|e| panic!("{}", e.join("\n"))).unwrap_or_else(|| panic!("no CNI"));
+        (plan, d)
+    }
+
+    /// Every node config of the Calico and Cilium examples is one BIRD accepts
+    /// (`bird -p`), with one protocol per deployed session.
+    #[test]
+    fn node_configs_from_the_deployed_manifests_parse_in_bird() {
+        let dir = std::env::temp_dir().join(format!("meshplan-daemons-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for e in ["calico-wds-hkg", "cilium-dualstack-frr"] {
+            let (plan, d) = example(e);
+            for (node, sp) in &d.speakers {
+                let (conf, peers) = node_config(&plan, node, &dir, Some(sp));
+                assert_eq!(peers.len(), sp.peers.len(), "{e}: {node}");
+                assert_eq!(conf.matches("protocol bgp ").count(), sp.peers.len(), "{e}: {node}");
+                let file = dir.join(format!("{node}.conf"));
+                fs::write(&file, &conf).unwrap_or_else(|x| panic!("{x}"));
+                let out = std::process::Command::new("bird")
+                    .args(["-p", "-c", &file.to_string_lossy()])
+                    .output()
+                    .unwrap_or_else(|x| panic!("`bird` is needed: {x}"));
+                assert!(out.status.success(), "{e}: {node}: {}\n{conf}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// What a deployed peer says becomes BIRD's words: the AS pair, `next hop
+    /// keep`, `passive`, `multihop`, and no pod range where nothing advertises it.
+    #[test]
+    fn a_deployed_peer_becomes_its_bird_protocol() {
+        let (plan, d) = example("cilium-dualstack-frr");
+        let mut sp = d.speakers["k3s-agent-1"].clone();
+        let fam = Family::Ipv4;
+        sp.peers.retain(|p| Family::of(&p.address) == fam);
+        sp.peers[0].next_hop_keep = true;
+        sp.peers[0].passive = true;
+        sp.peers[0].multihop = true;
+        let dir = std::env::temp_dir().join(format!("meshplan-daemons-peer-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let (conf, _) = node_config(&plan, "k3s-agent-1", &dir, Some(&sp));
+        let file = dir.join("bird.conf");
+        fs::write(&file, &conf).unwrap_or_else(|x| panic!("{x}"));
+        let out = std::process::Command::new("bird")
+            .args(["-p", "-c", &file.to_string_lossy()])
+            .output()
+            .unwrap_or_else(|x| panic!("`bird` is needed: {x}"));
+        let _ = fs::remove_dir_all(&dir);
+        assert!(out.status.success(), "{}\n{conf}", String::from_utf8_lossy(&out.stderr));
+        let dir = dir.as_path();
+        assert!(conf.contains("  local 172.16.10.21 as 64512;\n  neighbor 172.16.10.1 as 64513;\n"), "{conf}");
+        assert!(conf.contains("  multihop;\n  passive on;\n"), "{conf}");
+        assert!(conf.contains("    export filter pods_out_v4;\n    next hop keep;\n"), "{conf}");
+        // Cilium installs nothing it learns.
+        assert!(conf.contains("export filter {\n      reject;"), "{conf}");
+        sp.peers[0].adverts.clear();
+        let (conf, _) = node_config(&plan, "k3s-agent-1", dir, Some(&sp));
+        assert!(conf.contains("    export none;\n"), "{conf}");
+        // No speaker deployed: BIRD runs without any session.
+        let (conf, peers) = node_config(&plan, "k3s-agent-1", dir, None);
+        assert!(peers.is_empty() && !conf.contains("protocol bgp"), "{conf}");
+    }
 }
