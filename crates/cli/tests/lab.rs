@@ -369,6 +369,19 @@ fn a_wrong_selector_or_as_in_the_exported_calico_manifests_fails_naming_the_node
     assert!(out.contains("nodes without their planned sessions: kubemaster, kubenode-wds-1\n"), "{out}");
     assert!(out.contains("(deployed with peer AS 64513 by cluster/calico/bgp.yaml"), "{out}");
     assert!(out.contains("14/18 session ends Established"), "{out}");
+
+    // A peer nobody planned: the session is reported, and the lab fails.
+    let extra = "---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: extra\nspec:\n  node: kubemaster\n  peerIP: \"192.168.100.9\"\n  asNumber: 64512\n";
+    fs::write(&bgp, format!("{original}{extra}")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out) = meshplan(&["lab", "run", "examples/calico-wds-hkg.yaml", "--bundle", &dir_s]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "not up: kubemaster → (not in the plan) (192.168.100.9, ipv4): deployed by cluster/calico/bgp.yaml:"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("nodes without their planned sessions: kubemaster\n"), "{out}");
     clean.check();
 }
 
