@@ -325,12 +325,12 @@ fn lab(
             .collect::<Vec<_>>();
         // Sessions the manifests do not deploy never come up, nor do their other
         // ends: once only those are left, waiting longer shows nothing new.
-        let never: std::collections::BTreeSet<(&str, &str)> =
-            states.iter().filter(|(_, s)| s.never).map(|(d, s)| (d.as_str(), s.peer.as_str())).collect();
+        let never: std::collections::BTreeSet<(&str, &str, meshplan_core::plan::Family)> =
+            states.iter().filter(|(_, s)| s.never).map(|(d, s)| (d.as_str(), s.peer.as_str(), s.family)).collect();
         let hopeless = states
             .iter()
             .filter(|(_, s)| !s.up)
-            .all(|(d, s)| s.never || never.contains(&(s.peer.as_str(), d.as_str())));
+            .all(|(d, s)| s.never || never.contains(&(s.peer.as_str(), d.as_str(), s.family)));
         if up == all || hopeless || t0.elapsed() > SESSIONS_WITHIN {
             break;
         }
