@@ -10,7 +10,10 @@ commands:
   export FILE -o OUT.zip              write the deploy bundle
   share FILE [--base URL]             print a share link for the topology
   open LINK [-o FILE]                 print (or write) the topology of a share link
-  lab run FILE [--keep] | lab down NAME   prove a design in network namespaces (root)
+  lab run FILE [--keep] [--bundle DIR] | lab down NAME
+                                      prove a design in network namespaces (root); the
+                                      nodes' BGP comes from the bundle's manifests (DIR:
+                                      an unpacked `export`, else rendered from FILE)
   lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]
                                       random designs: the plan against real BIRD/FRR (root)
   explain CODE                        what a diagnostic code means
@@ -31,7 +34,7 @@ pub enum Cmd {
     Export { file: String, out: String },
     Share { file: String, base: String },
     Open { link: String, out: Option<String> },
-    LabRun { file: String, keep: bool },
+    LabRun { file: String, keep: bool, bundle: Option<String> },
     LabDown { name: String },
     LabFuzz { seed: Option<u64>, count: usize, out: Option<String>, twice: bool, minimise: bool },
     Explain { code: String },
@@ -48,6 +51,7 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
     let mut base = "http://127.0.0.1:8080/".to_string();
     let mut keep = false;
     let (mut seed, mut count, mut twice, mut minimise) = (None, 10usize, false, false);
+    let mut bundle: Option<String> = None;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
@@ -66,6 +70,7 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
             "--count" => count = value("--count")?.parse::<usize>().map_err(|_| "--count takes a whole number")?,
             "--twice" => twice = true,
             "--minimise" | "--minimize" => minimise = true,
+            "--bundle" => bundle = Some(value("--bundle")?),
             "-h" | "--help" => return Ok(Cmd::Help),
             "-" => pos.push("-"),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
@@ -87,12 +92,12 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
         "open" => Cmd::Open { link: one("a LINK")?, out },
         "explain" => Cmd::Explain { code: one("a CODE")? },
         "lab" => match pos.as_slice() {
-            ["run", file] => Cmd::LabRun { file: file.to_string(), keep },
+            ["run", file] => Cmd::LabRun { file: file.to_string(), keep, bundle },
             ["down", name] => Cmd::LabDown { name: name.to_string() },
             ["fuzz"] => Cmd::LabFuzz { seed, count, out, twice, minimise },
             _ => {
                 return Err(
-                    "usage: meshplan lab run FILE [--keep] | meshplan lab down NAME | meshplan lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]"
+                    "usage: meshplan lab run FILE [--keep] [--bundle DIR] | meshplan lab down NAME | meshplan lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]"
                         .into(),
                 )
             }

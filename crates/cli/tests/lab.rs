@@ -353,3 +353,98 @@ fn fresh_random_designs_agree_with_the_plan() {
     assert!(ran >= 1, "seed {seed}: no design reached the lab:\n{out}");
     clean.check();
 }
+
+/// The example's bundle as `meshplan export` writes it, unpacked (with `unzip`)
+/// where the test binary keeps its files: the folder that holds the bundle's top folder.
+fn exported(example: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bundle-{example}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let zip = dir.join("bundle.zip");
+    let (code, out) = meshplan(&["export", &format!("examples/{example}.yaml"), "-o", &zip.to_string_lossy()]);
+    assert_eq!(code, 0, "{out}");
+    let unzip = Command::new("unzip")
+        .args(["-q", &zip.to_string_lossy(), "-d", &dir.to_string_lossy()])
+        .status()
+        .unwrap_or_else(|e| panic!("`unzip` is needed to unpack the bundle: {e}"));
+    assert!(unzip.success());
+    dir
+}
+
+/// Replaces the one occurrence of `from` after `after` in a bundle file.
+fn tamper(file: &Path, after: &str, from: &str, to: &str) {
+    let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let start = text.find(after).unwrap_or_else(|| panic!("{} has no `{after}`", file.display()));
+    let at = start + text[start..].find(from).unwrap_or_else(|| panic!("{} has no `{from}`", file.display()));
+    fs::write(file, format!("{}{to}{}", &text[..at], &text[at + from.len()..])).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The lab's nodes speak BGP as the exported manifests say, not as the plan
+/// says: a wrong `nodeSelector` or peer AS in a `BGPPeer` fails the lab, and
+/// the result names the nodes that did not get their sessions.
+#[test]
+fn a_wrong_selector_or_as_in_the_exported_calico_manifests_fails_naming_the_nodes() {
+    let clean = start();
+    let dir = exported("calico-wds-hkg");
+    let dir_s = dir.to_string_lossy().into_owned();
+    let (code, out) = meshplan(&["lab", "run", "examples/calico-wds-hkg.yaml", "--bundle", &dir_s]);
+    assert_eq!(code, 0, "the bundle as exported passes: {out}");
+    assert!(out.contains(&format!("from the bundle's manifests (read from {dir_s})")), "{out}");
+    assert!(out.contains("    kubenode-hkg04 (AS 64512): 192.168.100.251 as 64512, 192.168.100.252 as 64512, 100.64.1.106 as 64512\n"), "{out}");
+
+    let bgp = dir.join("wds-hkg/cluster/calico/bgp.yaml");
+    let original = fs::read_to_string(&bgp).unwrap_or_else(|e| panic!("{e}"));
+    // The label value differs in case: the Global region's node gets no peer.
+    tamper(&bgp, "name: global-ns-global", "region == 'Global'", "region == 'global'");
+    let (code, out) = meshplan(&["lab", "run", "examples/calico-wds-hkg.yaml", "--bundle", &dir_s]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not up: kubenode-hkg04 → global-ns (100.64.1.106, ipv4): not deployed: the bundle's manifests give kubenode-hkg04 no such session"),
+        "{out}"
+    );
+    assert!(out.contains("nodes without their planned sessions: kubenode-hkg04\n"), "{out}");
+    assert!(out.contains("FAIL: the lab does not match the plan: kubenode-hkg04 did not get"), "{out}");
+
+    // The WDS peer's AS is off by one: both WDS nodes' sessions with the gateway fail.
+    fs::write(&bgp, &original).unwrap_or_else(|e| panic!("{e}"));
+    tamper(&bgp, "name: gateway-wds", "asNumber: 64512", "asNumber: 64513");
+    let (code, out) = meshplan(&["lab", "run", "examples/calico-wds-hkg.yaml", "--bundle", &dir_s]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("nodes without their planned sessions: kubemaster, kubenode-wds-1\n"), "{out}");
+    assert!(out.contains("(deployed with peer AS 64513 by cluster/calico/bgp.yaml"), "{out}");
+    assert!(out.contains("14/18 session ends Established"), "{out}");
+
+    // A peer nobody planned: the session is reported, and the lab fails.
+    let extra = "---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  name: extra\nspec:\n  node: kubemaster\n  peerIP: \"192.168.100.9\"\n  asNumber: 64512\n";
+    fs::write(&bgp, format!("{original}{extra}")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out) = meshplan(&["lab", "run", "examples/calico-wds-hkg.yaml", "--bundle", &dir_s]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "not up: kubemaster → (not in the plan) (192.168.100.9, ipv4): deployed by cluster/calico/bgp.yaml:"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("nodes without their planned sessions: kubemaster\n"), "{out}");
+    clean.check();
+}
+
+/// Cilium: a `CiliumBGPClusterConfig` whose node selector matches no node leaves
+/// every node without its sessions.
+#[test]
+fn a_wrong_node_selector_in_the_exported_cilium_cluster_config_fails_naming_the_nodes() {
+    let clean = start();
+    let dir = exported("cilium-dualstack-frr");
+    let bgp = dir.join("home-dualstack/cluster/cilium/bgp.yaml");
+    tamper(&bgp, "kind: CiliumBGPClusterConfig", "region: \"home\"", "region: \"Home\"");
+    let (code, out) =
+        meshplan(&["lab", "run", "examples/cilium-dualstack-frr.yaml", "--bundle", &dir.to_string_lossy()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("    k3s-agent-1: no BGP speaker"), "{out}");
+    assert!(
+        out.contains("nodes without their planned sessions: k3s-agent-1, k3s-agent-2, k3s-agent-3, k3s-agent-4, k3s-agent-5, k3s-server\n"),
+        "{out}"
+    );
+    assert!(out.contains("0/24 session ends Established"), "{out}");
+    clean.check();
+}

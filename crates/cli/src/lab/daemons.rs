@@ -1,8 +1,9 @@
 //! The BGP daemons of the lab: the routers run the exported `bird.conf` /
 //! `frr.conf` (only the log line is pointed at the lab's folder; sockets and pid
-//! files are command-line options), the nodes run BIRD with a config the lab
-//! writes from the plan, playing Calico's node agent (or Cilium's BGP control
-//! plane). Also: asking each daemon for its sessions and its BGP routes.
+//! files are command-line options), the nodes run BIRD playing Calico's node
+//! agent (or Cilium's BGP control plane) with the sessions the bundle's manifests
+//! deploy (`deployed`). Also: asking each daemon for its sessions, matched to the
+//! plan's, and its BGP routes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,11 +14,11 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 use meshplan_core::model::{Cni, Daemon, Kind};
-use meshplan_core::plan::{Family, Plan, SessionKind};
+use meshplan_core::plan::{Family, Plan};
 use meshplan_core::render::bird::{self, Side, HOLD, KEEPALIVE};
 use meshplan_core::render::frr;
 
-use super::exec;
+use super::{deployed, exec};
 
 pub const ZEBRA: &str = "/usr/lib/frr/zebra";
 pub const BGPD: &str = "/usr/lib/frr/bgpd";
@@ -36,8 +37,11 @@ pub struct Speaker {
     pub engine: Engine,
     pub dir: PathBuf,
     pub kind: Kind,
-    /// BIRD protocol name per session side (same order as `bird::sides`).
+    /// Routers: BIRD protocol name per session side (same order as `bird::sides`).
     pub protocols: Vec<String>,
+    /// Nodes: the sessions the deployed manifests give the node's agent, and its AS.
+    pub peers: Vec<NodePeer>,
+    pub asn: Option<u32>,
 }
 
 impl Speaker {
@@ -55,34 +59,59 @@ pub fn adapt_router_config(text: &str, engine: Engine, dir: &Path) -> String {
     }
 }
 
-/// The BIRD config of a node: Calico's node agent (iBGP mesh and reflector
-/// clients, routes installed in the kernel) or Cilium's BGP control plane
-/// (announces, installs nothing: Cilium routes through its default gateway).
-pub fn node_config(plan: &Plan, node: &str, dir: &Path) -> (String, Vec<String>) {
-    let sides = bird::sides(plan, node);
-    let names: Vec<String> = bird::protocol_names(&sides).into_iter().map(|n| format!("n_{n}")).collect();
+/// One BGP session a node's agent opens, as the lab's BIRD names it.
+#[derive(Debug, Clone)]
+pub struct NodePeer {
+    pub protocol: String,
+    pub address: IpAddr,
+    pub asn: u32,
+    /// The families its BIRD protocol carries (those of the peer's address).
+    pub families: Vec<Family>,
+    /// The manifest it comes from.
+    pub source: String,
+}
+
+/// A BIRD protocol name for a peer: `n_` and the address with `_` for its separators.
+fn peer_protocol(i: usize, a: &IpAddr) -> String {
+    let addr: String = a.to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    format!("n{i}_{addr}")
+}
+
+/// The BIRD config of a node: the speaker its CNI agent runs as the bundle's
+/// manifests deploy it (`deployed`; `None`: the manifests give the node no BGP at
+/// all). Calico's agent installs what it learns in the kernel; Cilium's only
+/// announces (it routes through its default gateway). What the manifests do not
+/// hold comes from the plan, as the cluster would give it at run time: the node's
+/// pod range (IPAM) and, for a node without IPv4, a router ID.
+pub fn node_config(
+    plan: &Plan,
+    node: &str,
+    dir: &Path,
+    deployed: Option<&deployed::Speaker>,
+) -> (String, Vec<NodePeer>) {
     let acc = bird::accepted(plan);
-    let fams = bird::families(plan, &sides);
-    let rid = plan
-        .speakers
-        .get(node)
-        .map(|i| plan.speakers.list[i].router_id.to_string())
-        .unwrap_or_else(|| "0.0.0.0".into());
-    let calico = plan.cluster.cni == Cni::Calico;
+    let pods: Vec<IpNet> = plan.nodes.get(node).map(|n| n.pod_ranges.clone()).unwrap_or_default();
+    let rid = deployed.and_then(|d| d.router_id).map(|r| r.to_string()).unwrap_or_else(|| {
+        plan.speakers.get(node).map(|i| plan.speakers.list[i].router_id.to_string()).unwrap_or_else(|| "0.0.0.0".into())
+    });
+    let installs = deployed.map_or(plan.cluster.cni == Cni::Calico, |d| d.installs_routes);
+    let mut fams: Vec<Family> = pods.iter().map(Family::of_net).collect();
+    fams.extend(deployed.into_iter().flat_map(|d| d.peers.iter().map(|p| Family::of(&p.address))));
+    fams.sort();
+    fams.dedup();
     let mut o = String::new();
-    let agent = if calico { "Calico's node agent (calico-node's BIRD)" } else { "Cilium's BGP control plane" };
-    let _ = writeln!(o, "# meshplan lab: BIRD playing {agent} on node `{node}`, written from the plan.");
+    let agent = if installs { "Calico's node agent (calico-node's BIRD)" } else { "Cilium's BGP control plane" };
+    let _ = writeln!(o, "# meshplan lab: BIRD playing {agent} on node `{node}`, as the bundle's manifests deploy it.");
     let _ = writeln!(o, "log \"{}/bird.log\" all;\nrouter id {rid};\n", dir.to_string_lossy());
     let _ = writeln!(o, "protocol device {{\n  scan time 10;\n}}\n");
     let chans: String = fams.iter().map(|f| format!("  {};\n", f.as_str())).collect();
     let _ = writeln!(o, "protocol direct {{\n{chans}}}\n");
-    let pods: Vec<IpNet> = plan.nodes.get(node).map(|n| n.pod_ranges.clone()).unwrap_or_default();
     for &f in &fams {
         let s = suffix(f);
         let set: Vec<String> =
             acc.iter().filter(|a| a.family() == f).map(|a| format!("{}{{{},{}}}", a.net, a.ge, a.le)).collect();
         let set = if set.is_empty() { "[ ]".to_string() } else { format!("[ {} ]", set.join(", ")) };
-        let export = if calico { "if source = RTS_BGP then accept;\n      reject;" } else { "reject;" };
+        let export = if installs { "if source = RTS_BGP then accept;\n      reject;" } else { "reject;" };
         let _ = writeln!(
             o,
             "protocol kernel kernel_{s} {{\n  learn;\n  merge paths on;\n  {fam} {{\n    import filter {{\n      if net ~ {set} then reject;\n      accept;\n    }};\n    export filter {{\n      {export}\n    }};\n  }};\n}}\n",
@@ -99,30 +128,50 @@ pub fn node_config(plan: &Plan, node: &str, dir: &Path) -> (String, Vec<String>)
         );
         let _ = writeln!(o, "filter pods_out_{s} {{\n  if proto = \"pods_{s}\" then accept;\n  reject;\n}}\n");
     }
-    for (side, name) in sides.iter().zip(&names) {
-        let _ = writeln!(o, "protocol bgp {name} {{");
-        let _ = writeln!(o, "  description \"{} with {}\";", side.session.role.as_str(), side.peer);
-        let _ = writeln!(
-            o,
-            "  local {} as {};\n  neighbor {} as {};",
-            side.my_address, side.my_asn, side.peer_address, side.peer_asn
-        );
+    let mut peers = Vec::new();
+    let Some(d) = deployed else { return (o, peers) };
+    for (i, p) in d.peers.iter().enumerate() {
+        let name = peer_protocol(i + 1, &p.address);
+        let fam = Family::of(&p.address);
+        // BIRD carries a family over a session of the other family only with
+        // extended next hops; the lab's routers are configured per family, so one
+        // channel: the family of the peer's address.
+        let families: Vec<Family> = p.families.iter().copied().filter(|f| *f == fam).collect();
+        let _ = writeln!(o, "# {}\nprotocol bgp {name} {{", p.source);
+        match p.local {
+            Some(l) => {
+                let _ = writeln!(o, "  local {l} as {};", d.asn);
+            }
+            None => {
+                let _ = writeln!(o, "  local as {};", d.asn);
+            }
+        }
+        let _ = writeln!(o, "  neighbor {} as {};", p.address, p.asn);
         let _ = writeln!(o, "  hold time {HOLD};\n  keepalive time {KEEPALIVE};\n  connect delay time 1;\n  connect retry time 3;\n  error wait time 1, 5;");
-        if side.session.multihop {
+        if p.multihop {
             let _ = writeln!(o, "  multihop;");
         }
-        let s = suffix(side.family);
-        let _ = writeln!(
-            o,
-            "  {} {{\n    import filter pods_in_{s};\n    export filter pods_out_{s};",
-            side.family.as_str()
-        );
-        if side.session.kind == SessionKind::Ibgp {
-            let _ = writeln!(o, "    gateway recursive;\n    igp table master{};", &s[1..]);
+        if p.passive {
+            let _ = writeln!(o, "  passive on;");
         }
-        let _ = writeln!(o, "  }};\n}}\n");
+        let s = suffix(fam);
+        for f in &families {
+            // Announce the pod range only where an advertisement says so.
+            let pods = p.adverts.get(f).is_some_and(|a| a.contains(&deployed::Advert::PodCidr));
+            let export = if pods { format!("export filter pods_out_{s};") } else { "export none;".to_string() };
+            let _ = writeln!(o, "  {} {{\n    import filter pods_in_{s};\n    {export}", f.as_str());
+            if p.next_hop_keep {
+                let _ = writeln!(o, "    next hop keep;");
+            }
+            if p.asn == d.asn {
+                let _ = writeln!(o, "    gateway recursive;\n    igp table master{};", &s[1..]);
+            }
+            let _ = writeln!(o, "  }};");
+        }
+        let _ = writeln!(o, "}}\n");
+        peers.push(NodePeer { protocol: name, address: p.address, asn: p.asn, families, source: p.source.clone() });
     }
-    (o, names)
+    (o, peers)
 }
 
 fn suffix(f: Family) -> &'static str {
@@ -132,11 +181,18 @@ fn suffix(f: Family) -> &'static str {
     }
 }
 
-/// Writes every daemon's config and starts them, routers first.
-pub fn start(plan: &Plan, base: &Path, speakers: &[Speaker], log: &mut dyn FnMut(String)) -> Result<(), String> {
-    let order =
-        speakers.iter().filter(|s| s.kind == Kind::Router).chain(speakers.iter().filter(|s| s.kind != Kind::Router));
-    for s in order {
+/// Writes every daemon's config and starts them, routers first. Node speakers
+/// get the sessions `deployed` derived from the bundle's manifests.
+pub fn start(
+    plan: &Plan,
+    deployed: Option<&deployed::Deployed>,
+    speakers: &mut [Speaker],
+    log: &mut dyn FnMut(String),
+) -> Result<(), String> {
+    let mut order: Vec<usize> = (0..speakers.len()).collect();
+    order.sort_by_key(|&i| speakers[i].kind != Kind::Router);
+    for i in order {
+        let s = &mut speakers[i];
         exec::sleep(Duration::ZERO)?;
         fs::create_dir_all(&s.dir).map_err(|e| format!("cannot create {}: {e}", s.dir.display()))?;
         let dir = s.dir.to_string_lossy().into_owned();
@@ -162,14 +218,21 @@ pub fn start(plan: &Plan, base: &Path, speakers: &[Speaker], log: &mut dyn FnMut
                 ));
             }
             _ => {
-                let (conf, _) = node_config(plan, &s.device, &s.dir);
+                let mine = deployed.and_then(|d| d.speakers.get(&s.device));
+                let (conf, peers) = node_config(plan, &s.device, &s.dir, mine);
+                s.peers = peers;
+                s.asn = mine.map(|d| d.asn);
                 write(&s.dir.join("bird.conf"), &conf)?;
                 start_bird(s)?;
-                log(format!("{} ({}): BIRD as the node agent ({dir}/bird.conf)", s.device, s.ns));
+                let what = if s.peers.is_empty() {
+                    "no BGP session: the deployed manifests give this node none".to_string()
+                } else {
+                    format!("{} session(s) as deployed", s.peers.len())
+                };
+                log(format!("{} ({}): BIRD as the node agent, {what} ({dir}/bird.conf)", s.device, s.ns));
             }
         }
     }
-    let _ = base;
     Ok(())
 }
 
@@ -250,22 +313,86 @@ pub struct SessionState {
     pub family: Family,
     pub up: bool,
     pub state: String,
+    /// It cannot come up however long the lab waits: the deployed manifests do
+    /// not configure it, or the plan does not have it.
+    pub never: bool,
 }
 
-/// The daemon's view of each of the device's plan sessions.
+/// `birdc show protocols`: protocol name → the state columns of each BGP protocol.
+fn bird_protocols(s: &Speaker) -> BTreeMap<String, String> {
+    let out = exec::ns(&s.ns, "birdc", &["-s", &s.sock(), "show", "protocols"]).map(|o| o.stdout).unwrap_or_default();
+    let mut by_name = BTreeMap::new();
+    for line in out.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() >= 4 && cols[1] == "BGP" {
+            by_name.insert(cols[0].to_string(), cols.get(5..).unwrap_or_default().join(" "));
+        }
+    }
+    by_name
+}
+
+/// The daemon's view of each of the device's plan sessions. A node's are matched
+/// by peer address and family against what its manifests deployed: a planned
+/// session they do not configure is down ("not deployed"), and a session they
+/// configure that the plan does not have is listed too, never up.
 pub fn sessions(plan: &Plan, s: &Speaker) -> Vec<SessionState> {
     let sides: Vec<Side> = bird::sides(plan, &s.device);
     match s.engine {
-        Engine::Bird => {
-            let out =
-                exec::ns(&s.ns, "birdc", &["-s", &s.sock(), "show", "protocols"]).map(|o| o.stdout).unwrap_or_default();
-            let mut by_name: BTreeMap<&str, String> = BTreeMap::new();
-            for line in out.lines() {
-                let cols: Vec<&str> = line.split_whitespace().collect();
-                if cols.len() >= 4 && cols[1] == "BGP" {
-                    by_name.insert(cols[0], cols.get(5..).unwrap_or_default().join(" "));
+        Engine::Bird if s.kind != Kind::Router => {
+            let by_name = bird_protocols(s);
+            let mut out: Vec<SessionState> = sides
+                .iter()
+                .map(|side| {
+                    let deployed =
+                        s.peers.iter().find(|p| p.address == side.peer_address && p.families.contains(&side.family));
+                    // An AS other than the plan's is refused in every OPEN while the configs stand.
+                    let wrong_as = deployed.filter(|p| p.asn != side.peer_asn);
+                    let wrong_local = deployed.and(s.asn).filter(|a| *a != side.my_asn);
+                    let mut info = match deployed {
+                        Some(p) => by_name.get(&p.protocol).cloned().unwrap_or_else(|| "not running".into()),
+                        None => format!("not deployed: the bundle's manifests give {} no such session", s.device),
+                    };
+                    if let Some(p) = wrong_as {
+                        info = format!(
+                            "{info} (deployed with peer AS {} by {}; the plan says AS {})",
+                            p.asn, p.source, side.peer_asn
+                        );
+                    }
+                    if let Some(a) = wrong_local {
+                        info = format!("{info} (the node's deployed AS is {a}; the plan says AS {})", side.my_asn);
+                    }
+                    SessionState {
+                        peer: side.peer.to_string(),
+                        peer_address: side.peer_address,
+                        family: side.family,
+                        // Up with another AS than planned is a mismatch all the same.
+                        up: deployed.is_some()
+                            && wrong_as.is_none()
+                            && wrong_local.is_none()
+                            && info.contains("Established"),
+                        state: info,
+                        never: deployed.is_none() || wrong_as.is_some() || wrong_local.is_some(),
+                    }
+                })
+                .collect();
+            for p in &s.peers {
+                for &f in &p.families {
+                    if !sides.iter().any(|x| x.peer_address == p.address && x.family == f) {
+                        out.push(SessionState {
+                            peer: "(not in the plan)".into(),
+                            peer_address: p.address,
+                            family: f,
+                            up: false,
+                            state: format!("deployed by {} but not planned", p.source),
+                            never: true,
+                        });
+                    }
                 }
             }
+            out
+        }
+        Engine::Bird => {
+            let by_name = bird_protocols(s);
             sides
                 .iter()
                 .zip(&s.protocols)
@@ -277,6 +404,7 @@ pub fn sessions(plan: &Plan, s: &Speaker) -> Vec<SessionState> {
                         family: side.family,
                         up: info.contains("Established"),
                         state: info,
+                        never: false,
                     }
                 })
                 .collect()
@@ -308,6 +436,7 @@ pub fn sessions(plan: &Plan, s: &Speaker) -> Vec<SessionState> {
                         family: side.family,
                         up: st == "Established",
                         state: st,
+                        never: false,
                     }
                 })
                 .collect()
@@ -414,21 +543,27 @@ pub fn kernel_routes(ns: &str, within: &[IpNet]) -> BTreeMap<IpNet, Vec<IpAddr>>
 }
 
 /// The daemons the lab runs: a BIRD per BGP-speaking node, the routers' own daemon.
-pub fn speakers_of(plan: &Plan, spaces: &[(String, String, Kind)], base: &Path) -> Vec<Speaker> {
+/// A node speaks BGP when the plan or the deployed manifests say so (the lab
+/// must show a session nobody planned as well as a missing one).
+pub fn speakers_of(
+    plan: &Plan,
+    deployed: Option<&deployed::Deployed>,
+    spaces: &[(String, String, Kind)],
+    base: &Path,
+) -> Vec<Speaker> {
     let mut out = Vec::new();
     for (device, ns, kind) in spaces {
-        let Some(i) = plan.speakers.get(device) else { continue };
-        let sp = &plan.speakers.list[i];
-        let engine = match (sp.kind, sp.daemon) {
-            (Kind::Node, _) => Engine::Bird,
-            (_, Some(Daemon::Bird)) => Engine::Bird,
-            (_, Some(Daemon::Frr)) => Engine::Frr,
+        let planned = plan.speakers.get(device).map(|i| &plan.speakers.list[i]);
+        let deployed_node = *kind == Kind::Node && deployed.is_some_and(|d| d.speakers.contains_key(device));
+        let engine = match (planned.map(|sp| (sp.kind, sp.daemon)), deployed_node) {
+            (_, true) | (Some((Kind::Node, _)), _) => Engine::Bird,
+            (Some((_, Some(Daemon::Bird))), _) => Engine::Bird,
+            (Some((_, Some(Daemon::Frr))), _) => Engine::Frr,
             _ => continue,
         };
-        let sides = bird::sides(plan, device);
         let protocols = match kind {
-            Kind::Node => bird::protocol_names(&sides).into_iter().map(|n| format!("n_{n}")).collect(),
-            _ => bird::protocol_names(&sides),
+            Kind::Node => Vec::new(),
+            _ => bird::protocol_names(&bird::sides(plan, device)),
         };
         out.push(Speaker {
             device: device.clone(),
@@ -437,6 +572,8 @@ pub fn speakers_of(plan: &Plan, spaces: &[(String, String, Kind)], base: &Path) 
             dir: base.join(ns),
             kind: *kind,
             protocols,
+            peers: Vec::new(),
+            asn: None,
         });
     }
     out
@@ -465,5 +602,78 @@ mod tests {
         "2001:db8::/112":[{"valid":true,"nexthops":[{"ip":"2001:db8::9","scope":"global"}]},{"valid":true,"bestpath":true,"nexthops":[{"ip":"2001:db8::21","scope":"global"},{"ip":"fe80::1","scope":"link-local"}]}]}}"#;
         let got: Vec<String> = parse_frr_routes(out).iter().map(|(k, v)| format!("{k} {v:?}")).collect();
         assert_eq!(got, ["10.42.0.0/24 Some(172.16.10.21)", "2001:db8::/112 Some(2001:db8::21)"]);
+    }
+
+    /// The example's plan and what its rendered bundle deploys.
+    fn example(name: &str) -> (Plan, deployed::Deployed) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../examples/{name}.yaml"));
+        let src = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let t = meshplan_core::parse::parse(&src).topology.unwrap_or_else(|| panic!("{name} does not parse"));
+        let plan = meshplan_core::plan::build(&t);
+        let files: Vec<(String, String)> =
+            meshplan_core::render::render(&plan).into_iter().map(|f| (f.path, f.contents)).collect();
+        let d =
+            deployed::derive(&files).unwrap_or_else(|e| panic!("{}", e.join("\n"))).unwrap_or_else(|| panic!("no CNI"));
+        (plan, d)
+    }
+
+    /// Every node config of the Calico and Cilium examples is one BIRD accepts
+    /// (`bird -p`), with one protocol per deployed session.
+    #[test]
+    fn node_configs_from_the_deployed_manifests_parse_in_bird() {
+        let dir = std::env::temp_dir().join(format!("meshplan-daemons-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for e in ["calico-wds-hkg", "cilium-dualstack-frr"] {
+            let (plan, d) = example(e);
+            for (node, sp) in &d.speakers {
+                let (conf, peers) = node_config(&plan, node, &dir, Some(sp));
+                assert_eq!(peers.len(), sp.peers.len(), "{e}: {node}");
+                assert_eq!(conf.matches("protocol bgp ").count(), sp.peers.len(), "{e}: {node}");
+                let file = dir.join(format!("{node}.conf"));
+                fs::write(&file, &conf).unwrap_or_else(|x| panic!("{x}"));
+                let out = std::process::Command::new("bird")
+                    .args(["-p", "-c", &file.to_string_lossy()])
+                    .output()
+                    .unwrap_or_else(|x| panic!("`bird` is needed: {x}"));
+                assert!(out.status.success(), "{e}: {node}: {}\n{conf}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// What a deployed peer says becomes BIRD's words: the AS pair, `next hop
+    /// keep`, `passive`, `multihop`, and no pod range where nothing advertises it.
+    #[test]
+    fn a_deployed_peer_becomes_its_bird_protocol() {
+        let (plan, d) = example("cilium-dualstack-frr");
+        let mut sp = d.speakers["k3s-agent-1"].clone();
+        let fam = Family::Ipv4;
+        sp.peers.retain(|p| Family::of(&p.address) == fam);
+        sp.peers[0].next_hop_keep = true;
+        sp.peers[0].passive = true;
+        sp.peers[0].multihop = true;
+        let dir = std::env::temp_dir().join(format!("meshplan-daemons-peer-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let (conf, _) = node_config(&plan, "k3s-agent-1", &dir, Some(&sp));
+        let file = dir.join("bird.conf");
+        fs::write(&file, &conf).unwrap_or_else(|x| panic!("{x}"));
+        let out = std::process::Command::new("bird")
+            .args(["-p", "-c", &file.to_string_lossy()])
+            .output()
+            .unwrap_or_else(|x| panic!("`bird` is needed: {x}"));
+        let _ = fs::remove_dir_all(&dir);
+        assert!(out.status.success(), "{}\n{conf}", String::from_utf8_lossy(&out.stderr));
+        let dir = dir.as_path();
+        assert!(conf.contains("  local 172.16.10.21 as 64512;\n  neighbor 172.16.10.1 as 64513;\n"), "{conf}");
+        assert!(conf.contains("  multihop;\n  passive on;\n"), "{conf}");
+        assert!(conf.contains("    export filter pods_out_v4;\n    next hop keep;\n"), "{conf}");
+        // Cilium installs nothing it learns.
+        assert!(conf.contains("export filter {\n      reject;"), "{conf}");
+        sp.peers[0].adverts.clear();
+        let (conf, _) = node_config(&plan, "k3s-agent-1", dir, Some(&sp));
+        assert!(conf.contains("    export none;\n"), "{conf}");
+        // No speaker deployed: BIRD runs without any session.
+        let (conf, peers) = node_config(&plan, "k3s-agent-1", dir, None);
+        assert!(peers.is_empty() && !conf.contains("protocol bgp"), "{conf}");
     }
 }

@@ -1,17 +1,23 @@
-//! `meshplan lab run FILE [--keep]` and `meshplan lab down NAME`: the routing lab.
-//! Network namespaces on this machine play the nodes, routers and hosts of a
-//! topology; the routers run the very configs `meshplan export` writes, the nodes
-//! run BIRD in the role of the CNI's BGP agent; then the lab checks that BGP
-//! converges, that every route table is the one the plan predicts, and that pods
-//! reach each other exactly up to the MTU budget (or die where the plan says).
+//! `meshplan lab run FILE [--keep] [--bundle DIR]` and `meshplan lab down NAME`:
+//! the routing lab. Network namespaces on this machine play the nodes, routers and
+//! hosts of a topology; the routers run the very configs `meshplan export` writes,
+//! the nodes run BIRD in the role of the CNI's BGP agent, configured from the
+//! bundle's manifests as the agent would read them (`deployed`); then the lab
+//! checks that BGP converges to the plan's sessions, that every route table is the
+//! one the plan predicts, and that pods reach each other exactly up to the MTU
+//! budget (or die where the plan says). The plan is the expectation, the bundle
+//! the behaviour.
 //!
 //! `run` is the spine, one step per call:
-//! refuse what cannot be emulated → lay out → lock → build → start daemons →
-//! wait for sessions → compare routes → ping → table → tear down (unless --keep).
+//! refuse what cannot be emulated → read the bundle → lay out → lock → build →
+//! start daemons → wait for sessions → compare routes → ping → table → tear down
+//! (unless --keep).
 //! Exit codes: 0 the lab matches the plan and pods reach each other; 1 it does
 //! not (or a blackhole was reproduced); 2 the lab could not run; 130 Ctrl+C.
 
+mod bundle;
 mod daemons;
+mod deployed;
 mod exec;
 pub mod fuzz;
 mod layout;
@@ -67,6 +73,8 @@ impl Drop for Guard {
 }
 
 struct Outcome {
+    /// Nodes with a planned session that is not up, each with why.
+    nodes_without: Vec<String>,
     sessions_up: usize,
     sessions_all: usize,
     down: Vec<String>,
@@ -75,7 +83,7 @@ struct Outcome {
     pings: Vec<PairResult>,
 }
 
-pub fn run(file: &str, keep: bool) -> u8 {
+pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
     exec::catch_signals();
     let started = Instant::now();
     let (_, topology, diags) = match cmd::load(file, Format::Text) {
@@ -95,7 +103,25 @@ pub fn run(file: &str, keep: bool) -> u8 {
         eprintln!("error: {msg}");
         return 2;
     }
-    // 3. The layout: namespaces, links, addresses, static routes.
+    // 3. What is deployed: the bundle's manifests, read as the CNI's agent would.
+    let deployed = match bundle::read(&topology, &plan, bundle_dir).and_then(|files| {
+        deployed::derive(&files)
+            .map_err(|e| format!("the bundle's manifests cannot be deployed as they are:\n  {}", e.join("\n  ")))
+    }) {
+        Ok(d) => d,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return 2;
+        }
+    };
+    print_deployed(deployed.as_ref(), bundle_dir);
+    if let Some(b) = bundle_dir {
+        // The bundle is judged against FILE's plan: say so when it came from another text.
+        if bundle::topology_differs(b, &topology) {
+            println!("    note: {b}'s topology.yaml is not {file} as meshplan writes it: the lab compares that bundle with {file}'s plan");
+        }
+    }
+    // 4. The layout: namespaces, links, addresses, static routes.
     let layout = match layout::build(&topology, &plan) {
         Ok(l) => l,
         Err(msg) => {
@@ -104,7 +130,7 @@ pub fn run(file: &str, keep: bool) -> u8 {
         }
     };
     print_layout(&layout);
-    // 4. One lab at a time.
+    // 5. One lab at a time.
     let dir = match netns::lock(&plan.name) {
         Ok(d) => d,
         Err(msg) => {
@@ -121,7 +147,7 @@ pub fn run(file: &str, keep: bool) -> u8 {
     }
     let guard = Guard { namespaces, dir: dir.clone(), keep, name: plan.name.clone() };
 
-    let code = match lab(&topology, &plan, &layout, &dir) {
+    let code = match lab(&topology, &plan, deployed.as_ref(), &layout, &dir) {
         Ok(outcome) => {
             let ok = print_table(&plan, &outcome);
             println!("\ntook {:.1} s", started.elapsed().as_secs_f64());
@@ -166,7 +192,7 @@ fn preflight(plan: &Plan) -> Result<(), String> {
 }
 
 fn print_layout(l: &Layout) {
-    println!("[2] layout: {} namespaces (kind, topology name)", l.spaces.len());
+    println!("[3] layout: {} namespaces (kind, topology name)", l.spaces.len());
     for s in &l.spaces {
         let extra = match s.kind {
             SpaceKind::Switch => format!(" (bridge at {} bytes)", s.bridge_mtu.unwrap_or(1500)),
@@ -190,20 +216,76 @@ fn print_layout(l: &Layout) {
     }
 }
 
+/// What the reader derived from the bundle: each node's AS and sessions.
+fn print_deployed(d: Option<&deployed::Deployed>, bundle_dir: Option<&str>) {
+    let from = bundle_dir.map_or("rendered from the topology".to_string(), |b| format!("read from {b}"));
+    let Some(d) = d else {
+        println!("[2] deployed: the bundle ({from}) runs no BGP-speaking CNI");
+        return;
+    };
+    let agent = match d.agent {
+        deployed::Agent::Calico => "Calico",
+        deployed::Agent::Cilium => "Cilium",
+    };
+    println!("[2] deployed: {agent}'s BGP speaker per node, from the bundle's manifests ({from})");
+    for n in d.nodes.keys() {
+        match d.speakers.get(n) {
+            None => println!("    {n}: no BGP speaker"),
+            Some(s) => {
+                let peers: Vec<String> = s.peers.iter().map(|p| format!("{} as {}", p.address, p.asn)).collect();
+                println!(
+                    "    {n} (AS {}): {}",
+                    s.asn,
+                    if peers.is_empty() { "no peer".into() } else { peers.join(", ") }
+                );
+            }
+        }
+    }
+    for note in &d.notes {
+        println!("    note: {note}");
+    }
+    // What the reader read but the lab's BIRD cannot play, said once each.
+    let mut unplayed = std::collections::BTreeSet::new();
+    for s in d.speakers.values() {
+        for p in &s.peers {
+            let fam = meshplan_core::plan::Family::of(&p.address);
+            for f in p.families.iter().filter(|f| **f != fam) {
+                unplayed.insert(format!(
+                    "{} → {}: {} routes over an {} session are not emulated (the lab's sessions carry their address's family)",
+                    s.node,
+                    p.address,
+                    f.as_str(),
+                    fam.as_str()
+                ));
+            }
+            if p.adverts.values().flatten().any(|a| matches!(a, deployed::Advert::Service(_))) {
+                unplayed.insert(
+                    "Service advertisements are read, but the lab runs no Service: only pod ranges are announced"
+                        .into(),
+                );
+            }
+        }
+    }
+    for n in unplayed {
+        println!("    note: {n}");
+    }
+}
+
 /// Everything between the lock and the teardown.
 fn lab(
     topology: &meshplan_core::model::Topology,
     plan: &Plan,
+    deployed: Option<&deployed::Deployed>,
     layout: &Layout,
     dir: &std::path::Path,
 ) -> Result<Outcome, String> {
     let mut log = |m: String| println!("    {m}");
-    // 5. Namespaces, bridges, veths, addresses, static routes.
-    println!("[3] building the underlay");
+    // 6. Namespaces, bridges, veths, addresses, static routes.
+    println!("[4] building the underlay");
     netns::create(layout, &mut log)?;
 
-    // 6. BGP daemons: routers with their exported configs, nodes as the CNI's agent.
-    println!("[4] starting BGP daemons");
+    // 7. BGP daemons: routers with their exported configs, nodes as the bundle deploys the CNI's agent.
+    println!("[5] starting BGP daemons");
     let spaces: Vec<(String, String, Kind)> = layout
         .spaces
         .iter()
@@ -216,13 +298,13 @@ fn lab(
             Some((s.name.clone(), s.ns.clone(), k))
         })
         .collect();
-    let speakers = daemons::speakers_of(plan, &spaces, dir);
-    daemons::start(plan, dir, &speakers, &mut log)?;
+    let mut speakers = daemons::speakers_of(plan, deployed, &spaces, dir);
+    daemons::start(plan, deployed, &mut speakers, &mut log)?;
 
-    // 7. Sessions: every one the plan lists, Established, within a bound.
-    println!("[5] waiting for BGP sessions (at most {} s)", SESSIONS_WITHIN.as_secs());
+    // 8. Sessions: every one the plan lists, Established, within a bound.
+    println!("[6] waiting for BGP sessions (at most {} s)", SESSIONS_WITHIN.as_secs());
     let t0 = Instant::now();
-    let (mut up, mut all, mut down);
+    let (mut up, mut all, mut down, mut nodes_without);
     let mut last_print = Instant::now();
     loop {
         let states: Vec<(String, daemons::SessionState)> = speakers
@@ -236,7 +318,22 @@ fn lab(
             .filter(|(_, s)| !s.up)
             .map(|(d, s)| format!("{d} → {} ({}, {}): {}", s.peer, s.peer_address, s.family.as_str(), s.state))
             .collect::<Vec<_>>();
-        if up == all || t0.elapsed() > SESSIONS_WITHIN {
+        nodes_without = states
+            .iter()
+            .filter(|(d, s)| !s.up && plan.nodes.contains_key(d))
+            .map(|(d, _)| d.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>();
+        // Sessions the manifests do not deploy never come up, nor do their other
+        // ends: once only those are left, waiting longer shows nothing new.
+        let never: std::collections::BTreeSet<(&str, &str, meshplan_core::plan::Family)> =
+            states.iter().filter(|(_, s)| s.never).map(|(d, s)| (d.as_str(), s.peer.as_str(), s.family)).collect();
+        let hopeless = states
+            .iter()
+            .filter(|(_, s)| !s.up)
+            .all(|(d, s)| s.never || never.contains(&(s.peer.as_str(), d.as_str(), s.family)));
+        if up == all || hopeless || t0.elapsed() > SESSIONS_WITHIN {
             break;
         }
         if last_print.elapsed() > Duration::from_secs(5) {
@@ -251,8 +348,8 @@ fn lab(
         log(format!("not up: {d}"));
     }
 
-    // 8. Route tables against the plan, once they settle.
-    println!("[6] route tables against the plan's reach");
+    // 9. Route tables against the plan, once they settle.
+    println!("[7] route tables against the plan's reach");
     let t1 = Instant::now();
     let underlay = meshplan_core::underlay::Underlay::new(topology);
     let mut next = meshplan_core::plan::nexthop::NextDevices::new(plan, &underlay);
@@ -269,10 +366,10 @@ fn lab(
         log(format!("{:<20} {}/{} routes: {verdict}", c.device, c.found, c.expected));
     }
 
-    // 9. Pings per pair of node locations.
-    println!("[7] pod-to-pod pings (ping -M do) per pair of node locations");
+    // 10. Pings per pair of node locations.
+    println!("[8] pod-to-pod pings (ping -M do) per pair of node locations");
     let pings = probes::run_pings(plan, layout, &mut log)?;
-    Ok(Outcome { sessions_up: up, sessions_all: all, down, converged_in, routes, pings })
+    Ok(Outcome { nodes_without, sessions_up: up, sessions_all: all, down, converged_in, routes, pings })
 }
 
 /// The final table; true when everything matches and every pod reaches every other.
@@ -288,6 +385,9 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
     );
     for d in &o.down {
         println!("          not up: {d}");
+    }
+    if !o.nodes_without.is_empty() {
+        println!("          nodes without their planned sessions: {}", o.nodes_without.join(", "));
     }
     let mut rows: Vec<Vec<String>> =
         vec![vec!["device".into(), "plan".into(), "lab".into(), "lacks (plan)".into(), "result".into()]];
@@ -385,7 +485,14 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
         println!("FAIL: pods cannot reach each other: packets die at {}, exactly where the plan says (E070, E071, E100); the lab matches the plan", devs.join(", "));
         false
     } else {
-        println!("FAIL: the lab does not match the plan (see the MISMATCH lines)");
+        if o.nodes_without.is_empty() {
+            println!("FAIL: the lab does not match the plan (see the MISMATCH lines)");
+        } else {
+            println!(
+                "FAIL: the lab does not match the plan: {} did not get the BGP sessions the plan gives them (see `not up`)",
+                o.nodes_without.join(", ")
+            );
+        }
         false
     }
 }
