@@ -329,6 +329,35 @@ impl Daemon {
     }
 }
 
+/// The operating system a router runs, which decides its package manager, its
+/// config paths, how forwarding is switched on and how services are controlled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Debian, Ubuntu and their family: apt, systemd.
+    #[default]
+    Debian,
+    /// RHEL, Fedora, Rocky, Alma: dnf, systemd.
+    Rhel,
+    /// Alpine: apk, OpenRC.
+    Alpine,
+    /// FreeBSD: pkg, rc.d, `/usr/local/etc`.
+    Freebsd,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [Platform::Debian, Platform::Rhel, Platform::Alpine, Platform::Freebsd];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Debian => "debian",
+            Platform::Rhel => "rhel",
+            Platform::Alpine => "alpine",
+            Platform::Freebsd => "freebsd",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Router {
@@ -344,6 +373,9 @@ pub struct Router {
     pub asn: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serves: Vec<String>,
+    /// The router's operating system (default: the Debian family).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub platform: Platform,
 }
 
 impl Router {

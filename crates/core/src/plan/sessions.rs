@@ -77,6 +77,7 @@ pub fn router_plans(t: &Topology, speakers: &Speakers) -> BTreeMap<String, Route
             RouterPlan {
                 site: r.site.clone(),
                 daemon: r.daemon,
+                platform: r.platform,
                 asn: t.router_asn(r),
                 router_id: r.router_id(),
                 addresses: r.address.0.clone(),

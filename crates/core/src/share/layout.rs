@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
-use crate::model::{CalicoEncapsulation, Cni, Daemon, FlannelBackend, LinkKind, SiteKind};
+use crate::model::{CalicoEncapsulation, Cni, Daemon, FlannelBackend, LinkKind, Platform, SiteKind};
 
 // Three-state fields: absent (0), present with the value the context implies
 // (SAME: the kind's default MTU, the site's own name, ...), or another value.
@@ -149,6 +149,8 @@ codes!(encap_code, encap_from, CalicoEncapsulation {
 codes!(flannel_code, flannel_from, FlannelBackend { Vxlan = 0, HostGw = 1, WireguardNative = 2, None = 3 });
 codes!(site_kind_code, site_kind_from, SiteKind { Lan = 0, Vpc = 1, Zerotier = 2 });
 codes!(daemon_code, daemon_from, Daemon { Bird = 0, Frr = 1, None = 2 });
+// Version 2: one byte after a router's flags, bits 0-1.
+codes!(platform_code, platform_from, Platform { Debian = 0, Rhel = 1, Alpine = 2, Freebsd = 3 });
 codes!(link_kind_code, link_kind_from, LinkKind {
     Lan = 0, Vpc = 1, Zerotier = 2, Wireguard = 3, Iepl = 4, Gre = 5, Ipip = 6, Vxlan = 7, Internet = 8,
 });

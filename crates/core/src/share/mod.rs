@@ -8,7 +8,7 @@
 //! examples the fragment is 32–47% of the length of base64 deflated JSON
 //! (`tests/share.rs` measures it and fails above 65%).
 //!
-//! Layout of version `1` (varints are LEB128; "ref" is a varint index into the
+//! Layout of version `2` (varints are LEB128; "ref" is a varint index into the
 //! string table; every optional part is present only when its flag bit says so;
 //! the bits are in `layout.rs`):
 //!
@@ -20,7 +20,7 @@
 //! cluster   = flags (CNI, presence bits, three-state dns/asn) then the present fields
 //!             in declaration order; pod/service CIDRs only when not K3s's defaults
 //! site      = name:ref flag-byte (label and lan_mtu three-state, kind, lan) [label] [mtu]
-//! router    = name:ref flag-byte (daemon, router_id three-state, ...) [site] [addresses] ...
+//! router    = name:ref flag-byte (daemon, router_id three-state, ...) platform-byte [site] [addresses] ...
 //! host      = name:ref site (0 = none, i + 1 = ref i)
 //! node      = name:ref flags site:ref addresses [public] [labels]
 //! link      = flag-byte (kind, mtu and cost three-state) end:ref end:ref [mtu] [cost]
@@ -28,6 +28,9 @@
 //! address   = shared-byte rest      bytes shared with the previous address of its run
 //! prefix    = code-byte (family, length, host bits?) the bytes the length covers
 //! ```
+//!
+//! Version `1` is the same without the platform byte (every router the default,
+//! Debian); links of version 1 still open.
 //!
 //! Three-state fields are absent, present with the value the context implies (the
 //! kind's default MTU, the site's own name, the router's first IPv4 address), or
@@ -54,7 +57,11 @@ use crate::model::Topology;
 
 /// The share format this build writes and reads. A future format gets another
 /// character, and this build refuses it by name instead of misreading it.
-pub const VERSION_CHAR: char = '1';
+pub const VERSION_CHAR: char = '2';
+
+/// Older versions this build still opens: `1` is version 2 without the
+/// router's platform byte.
+pub const OLD_VERSION_CHARS: [char; 1] = ['1'];
 
 /// The most bytes a link's payload may inflate to.
 pub const MAX_INFLATED: usize = 1 << 20;
@@ -91,7 +98,7 @@ pub fn decode(s: &str) -> Result<Topology, ShareError> {
     let body = fragment(s)?;
     let mut chars = body.chars();
     let version = chars.next().ok_or(ShareError::Empty)?;
-    if version != VERSION_CHAR {
+    if version != VERSION_CHAR && !OLD_VERSION_CHARS.contains(&version) {
         return Err(ShareError::UnknownVersion(version));
     }
     let data = chars.as_str();
@@ -99,7 +106,11 @@ pub fn decode(s: &str) -> Result<Topology, ShareError> {
         return Err(ShareError::TooLarge { limit: MAX_INFLATED });
     }
     let deflated = base64url::decode(data)?;
-    unpack::unpack(&deflate::inflate(&deflated)?)
+    let raw = deflate::inflate(&deflated)?;
+    match version {
+        '1' => unpack::unpack_v1(&raw),
+        _ => unpack::unpack(&raw),
+    }
 }
 
 /// The `t=` value of the fragment, after `#` when there is one.

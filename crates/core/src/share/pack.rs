@@ -301,6 +301,7 @@ impl<'t> Packer<'t> {
             | bit(r.asn.is_some(), RO_ASN)
             | bit(!r.serves.is_empty(), RO_SERVES);
         self.w.byte(flags as u8);
+        self.w.byte(platform_code(r.platform) as u8);
         if let Some(s) = &r.site {
             self.str(s);
         }

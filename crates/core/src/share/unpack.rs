@@ -14,10 +14,20 @@ use crate::model::*;
 /// itself, so a payload of a million references to "" is refused too.
 const STRING_OVERHEAD: usize = 24;
 
+/// A payload of the current version (`2`).
 pub(super) fn unpack(data: &[u8]) -> Result<Topology> {
+    unpack_as(data, true)
+}
+
+/// A payload of version `1`: routers carry no platform byte (all the default).
+pub(super) fn unpack_v1(data: &[u8]) -> Result<Topology> {
+    unpack_as(data, false)
+}
+
+fn unpack_as(data: &[u8], platforms: bool) -> Result<Topology> {
     let mut r = Reader::new(data);
     let table = table(&mut r)?;
-    let mut u = Unpacker { r, table, budget: MAX_EXPANDED };
+    let mut u = Unpacker { r, table, budget: MAX_EXPANDED, platforms };
     let t = u.topology()?;
     if !u.r.at_end() {
         return Err(u.r.error(format!("{} unexpected bytes after the topology", u.r.remaining())));
@@ -53,6 +63,8 @@ struct Unpacker<'a> {
     /// Bytes of strings that may still be made; references can repeat a long
     /// string many times, so the inflate cap alone does not bound memory.
     budget: usize,
+    /// Version 2 and later: a platform byte after each router's flags.
+    platforms: bool,
 }
 
 impl Unpacker<'_> {
@@ -359,6 +371,13 @@ impl Unpacker<'_> {
     fn router(&mut self) -> Result<Router> {
         let f = self.flag_byte(8, "flags")?;
         let daemon = daemon_from(f & 3).ok_or_else(|| self.r.error("daemon: unknown value"))?;
+        let platform = match self.platforms {
+            true => {
+                let b = self.flag_byte(2, "platform")?;
+                platform_from(b).ok_or_else(|| self.r.error("platform: unknown value"))?
+            }
+            false => Platform::default(),
+        };
         let site = self.opt_string(has(f, RO_SITE), "site")?;
         let address = match has(f, RO_ADDRESS) {
             true => self.addresses("address")?,
@@ -376,6 +395,7 @@ impl Unpacker<'_> {
             router_id,
             asn: self.u32_if(has(f, RO_ASN), "asn")?,
             serves: if has(f, RO_SERVES) { self.strings("serves")? } else { Vec::new() },
+            platform,
         })
     }
 
