@@ -428,7 +428,7 @@ pub fn speakers_of(plan: &Plan, spaces: &[(String, String, Kind)], base: &Path) 
         let sides = bird::sides(plan, device);
         let protocols = match kind {
             Kind::Node => bird::protocol_names(&sides).into_iter().map(|n| format!("n_{n}")).collect(),
-            _ => bird::protocol_names(&sides),
+            _ => bird::router_protocol_names(&sides),
         };
         out.push(Speaker {
             device: device.clone(),
