@@ -153,7 +153,9 @@ if [ "$CHECK" = yes ]; then
 fi
 
 if [ -n "$MISSING" ]; then
-  cat "$RUN" "$HERE/{PART}" > "$WANT"
+  # Without the running config's `end`, after which FRR's parser reads nothing.
+  grep -v '^end$' "$RUN" > "$WANT"
+  cat "$HERE/{PART}" >> "$WANT"
   OUT="$(vtysh -C -f "$WANT" 2>&1)" || die "FRR's parser refuses the running config plus meshplan's part; nothing was changed:
 $OUT"
   if [ -f "$CONF" ] && [ ! -f "$CONF.before-meshplan" ]; then
