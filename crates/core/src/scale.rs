@@ -60,6 +60,8 @@ pub fn design(sites: usize, nodes_per_site: usize) -> Topology {
                     asn: None,
                     serves: vec![site.clone()],
                     platform: Default::default(),
+                    machine: None,
+                    netns: None,
                 },
             );
             t.links.push(Link { between: [name, "wg".into()], kind: LinkKind::Wireguard, mtu: None, cost: None });

@@ -376,9 +376,22 @@ pub struct Router {
     /// The router's operating system (default: the Debian family).
     #[serde(default, skip_serializing_if = "is_default")]
     pub platform: Platform,
+    /// The machine the router runs on, when several routers share one
+    /// (default: a machine of its own, named like the router).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
+    /// The Linux network namespace the router's daemon runs in on that machine
+    /// (default: the machine's own network stack).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns: Option<String>,
 }
 
 impl Router {
+    /// The machine the router runs on: as written, or its own name.
+    pub fn machine<'a>(&'a self, name: &'a str) -> &'a str {
+        self.machine.as_deref().unwrap_or(name)
+    }
+
     /// The router id in force: as written, or the first IPv4 address.
     pub fn router_id(&self) -> Option<Ipv4Addr> {
         self.router_id.or_else(|| {

@@ -70,6 +70,10 @@ pub struct RouterPlan {
     pub site: Option<String>,
     pub daemon: Daemon,
     pub platform: Platform,
+    /// The machine it runs on (its own name unless it shares one) and the
+    /// network namespace there, if any.
+    pub machine: String,
+    pub netns: Option<String>,
     pub asn: Option<u32>,
     pub router_id: Option<Ipv4Addr>,
     pub addresses: Vec<IpAddr>,

@@ -20,7 +20,8 @@
 //! cluster   = flags (CNI, presence bits, three-state dns/asn) then the present fields
 //!             in declaration order; pod/service CIDRs only when not K3s's defaults
 //! site      = name:ref flag-byte (label and lan_mtu three-state, kind, lan) [label] [mtu]
-//! router    = name:ref flag-byte (daemon, router_id three-state, ...) platform-byte [site] [addresses] ...
+//! router    = name:ref flag-byte (daemon, router_id three-state, ...) byte (platform, machine?, netns?)
+//!             [site] [addresses] ... [machine:ref] [netns:ref]
 //! host      = name:ref site (0 = none, i + 1 = ref i)
 //! node      = name:ref flags site:ref addresses [public] [labels]
 //! link      = flag-byte (kind, mtu and cost three-state) end:ref end:ref [mtu] [cost]
@@ -29,8 +30,8 @@
 //! prefix    = code-byte (family, length, host bits?) the bytes the length covers
 //! ```
 //!
-//! Version `1` is the same without the platform byte (every router the default,
-//! Debian); links of version 1 still open.
+//! Version `1` is the same without the router's second byte (every router on the
+//! default platform, Debian, on a machine of its own); links of version 1 still open.
 //!
 //! Three-state fields are absent, present with the value the context implies (the
 //! kind's default MTU, the site's own name, the router's first IPv4 address), or

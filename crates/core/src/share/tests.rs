@@ -132,7 +132,7 @@ fn long_address_list_count_is_checked() {
     w.varint(1); // one router
     w.varint(0); // named "x"
     w.byte(1 << RO_ADDRESS);
-    w.byte(0); // platform: debian
+    w.byte(0); // platform debian, no machine, no netns
     w.byte(LONG_ADDRS);
     w.varint(1_000_000_000);
     let got = malformed(decode(&frame(&payload(&["x"], &w.buf))));

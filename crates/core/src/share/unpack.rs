@@ -371,13 +371,9 @@ impl Unpacker<'_> {
     fn router(&mut self) -> Result<Router> {
         let f = self.flag_byte(8, "flags")?;
         let daemon = daemon_from(f & 3).ok_or_else(|| self.r.error("daemon: unknown value"))?;
-        let platform = match self.platforms {
-            true => {
-                let b = self.flag_byte(2, "platform")?;
-                platform_from(b).ok_or_else(|| self.r.error("platform: unknown value"))?
-            }
-            false => Platform::default(),
-        };
+        // Version 2: platform (bits 0-1), machine and netns present (bits 2, 3).
+        let p = if self.platforms { self.flag_byte(RO2_NETNS + 1, "platform")? } else { 0 };
+        let platform = platform_from(p & 3).ok_or_else(|| self.r.error("platform: unknown value"))?;
         let site = self.opt_string(has(f, RO_SITE), "site")?;
         let address = match has(f, RO_ADDRESS) {
             true => self.addresses("address")?,
@@ -396,6 +392,8 @@ impl Unpacker<'_> {
             asn: self.u32_if(has(f, RO_ASN), "asn")?,
             serves: if has(f, RO_SERVES) { self.strings("serves")? } else { Vec::new() },
             platform,
+            machine: self.opt_string(has(p, RO2_MACHINE), "machine")?,
+            netns: self.opt_string(has(p, RO2_NETNS), "netns")?,
         })
     }
 
