@@ -99,6 +99,10 @@ codes! {
     W076 = Warning, "route reflector without a backbone session to the others";
     W077 = Warning, "IPv6 path below 1280 bytes";
     W078 = Warning, "node peers with no router and has no mesh";
+    // Routers' machines.
+    E090 = Error, "network namespace on a FreeBSD router";
+    E091 = Error, "two routers on one machine and one network namespace";
+    E092 = Error, "routers on one machine with different platforms";
 }
 
 impl fmt::Display for Code {

@@ -7,6 +7,7 @@
 mod addresses;
 mod cluster;
 mod connectivity;
+mod machines;
 mod mtu;
 mod names;
 mod refs;
@@ -22,5 +23,6 @@ pub fn check(t: &Topology) -> Vec<Diagnostic> {
     cluster::run(t, &mut out);
     mtu::run(t, &mut out);
     connectivity::run(t, &mut out);
+    machines::run(t, &mut out);
     out
 }
