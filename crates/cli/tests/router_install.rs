@@ -377,3 +377,65 @@ fn frr_with_another_as_is_refused_by_name() {
     assert!(text.contains("router bgp 65001, the plan says 64513"), "{text}");
     assert!(!rig.calls().contains("vtysh -f"), "{}", rig.calls());
 }
+
+/// The leased-line box of the Calico example runs two routers, each in its own
+/// network namespace: each script gives its router a BIRD instance of its own
+/// (config folder, control socket, unit instance) and neither touches the other's.
+#[test]
+fn two_routers_on_one_machine_get_an_instance_each() {
+    tool("bird");
+    tool("dash");
+    let cn = Rig::new("netns-cn", "calico-wds-hkg.yaml", "cn-ns");
+    let global = Rig::new("netns-global", "calico-wds-hkg.yaml", "global-ns");
+    for rig in [&cn, &global] {
+        rig.double("hostname", "echo iepl-box");
+        // No BIRD runs yet in either namespace.
+        rig.double("birdc", "case \"$*\" in *'show status'*) exit 1 ;; esac");
+        rig.double("ip", "case \"$*\" in *'sysctl -n'*) echo 0 ;; esac");
+        rig.double("systemctl", "exit 0");
+    }
+    // One machine: both scripts act on the same root.
+    let shared = cn.root();
+    let run = |rig: &Rig| {
+        let dash = Command::new("sh").arg("-c").arg("command -v dash").output();
+        let dash = dash.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+        let path = format!("{}:{}", rig.dir.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+        let o = Command::new(dash)
+            .arg(&rig.script)
+            .arg("--root")
+            .arg(&shared)
+            .env("PATH", path)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(o.status.success(), "{}", out(&o));
+    };
+    run(&cn);
+    run(&global);
+    for (rig, ns) in [(&cn, "cn-ns"), (&global, "global-ns")] {
+        let main = shared.join(format!("etc/bird/{ns}/bird.conf"));
+        let parsed = Command::new("bird").arg("-p").arg("-c").arg(&main).output().unwrap_or_else(|e| panic!("{e}"));
+        assert!(parsed.status.success(), "{ns}: {}", out(&parsed));
+        let part = fs::read_to_string(shared.join(format!("etc/bird/{ns}/meshplan.conf"))).unwrap_or_default();
+        assert_eq!(part, fs::read_to_string(rig.dir.join("bundle/meshplan.conf")).unwrap_or_default(), "{ns}");
+        let calls = rig.calls();
+        for want in [
+            format!("systemctl enable --now meshplan-bird@{ns}"),
+            format!("ip netns exec {ns} sysctl -w net.ipv4.ip_forward=1"),
+            format!("birdc -s /run/bird-{ns}/bird.ctl show status"),
+        ] {
+            assert!(calls.contains(&want), "{ns}: no `{want}` among the calls:\n{calls}");
+        }
+    }
+    assert!(!shared.join("etc/bird/bird.conf").exists(), "the machine's own BIRD config was written");
+    let unit = fs::read_to_string(shared.join("etc/systemd/system/meshplan-bird@.service")).unwrap_or_default();
+    for line in [
+        "RuntimeDirectory=bird-%i",
+        "netns exec %i ",
+        " -f -c /etc/bird/%i/bird.conf -s /run/bird-%i/bird.ctl",
+        "ExecReload=",
+    ] {
+        assert!(unit.contains(line), "the unit lacks `{line}`:\n{unit}");
+    }
+    // The unit template is written once, by the first script.
+    assert!(cn.calls().contains("systemctl daemon-reload") && !global.calls().contains("systemctl daemon-reload"));
+}

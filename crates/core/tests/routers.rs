@@ -125,7 +125,7 @@ fn calico_gateway_reflects_for_wds_and_sets_next_hop_on_the_backbone() {
         "bird -p -c \"$STAGE\"",
         "birdc_ configure",
         "ADDRESSES=192.168.100.1",
-        "MAIN=\"$ROOT/etc/bird/bird.conf\"",
+        "MAIN=\"${CONFIG:-$ROOT/etc/bird/bird.conf}\"",
     ] {
         assert!(sh.contains(line), "install.sh lacks `{line}`:\n{sh}");
     }
@@ -178,6 +178,7 @@ fn cilium_frr_router_peers_ebgp_in_both_families() {
     for line in [
         "#!/bin/sh\n",
         "FRR_DIR=\"$ROOT/usr/local/etc/frr\"",
+        "service frr start",
         "pkg install -y frr10",
         "gateway_enable",
         "net.inet6.ip6.forwarding",

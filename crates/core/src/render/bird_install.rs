@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use super::bird::{self, Side, PART};
 use super::common::sh_quote;
 use super::router_os as os;
-use crate::model::Daemon;
+use crate::model::{Daemon, Platform};
 use crate::plan::Plan;
 
 pub fn script(plan: &Plan, router: &str, sides: &[Side]) -> String {
@@ -27,10 +27,17 @@ pub fn script(plan: &Plan, router: &str, sides: &[Side]) -> String {
     peers.sort();
     peers.dedup();
     let rid = r.router_id.map(|x| x.to_string()).unwrap_or_default();
+    if let Some(ns) = &r.netns {
+        let _ = write!(
+            o,
+            "\n# This router's own BIRD instance, in network namespace {ns}.\nSOCKET=\"${{SOCKET:-{}}}\"\n",
+            os::bird_socket(ns)
+        );
+    }
     let _ = write!(
         o,
         r#"
-MAIN="$ROOT{main}"
+MAIN="${{CONFIG:-$ROOT{main}}}"
 DIR="$(dirname "$MAIN")"
 PART="$DIR/{PART}"
 ROUTER_ID={rid}
@@ -46,7 +53,7 @@ has_include() {{
   grep -Eq '^[[:space:]]*include[[:space:]]+"(\./)?{part_re}"[[:space:]]*;' "$1"
 }}
 "#,
-        main = os::bird_main(p),
+        main = os::bird_main_of(r),
         rid = sh_quote(&rid),
         names = sh_quote(&names.join(" ")),
         peers = sh_quote(&peers.join(" ")),
@@ -118,10 +125,13 @@ fi
 # Stage the result beside the live files: the main config as it would be, the
 # part, and a copy of the main config that includes the staged part (what BIRD
 # parses, so relative includes resolve as they will).
-NEW_MAIN="$(mktemp "$DIR/.meshplan-main.XXXXXX")"
-NEW_PART="$(mktemp "$DIR/.meshplan-part.XXXXXX")"
-STAGE="$(mktemp "$DIR/.meshplan-check.XXXXXX")"
-trap 'rm -f "$NEW_MAIN" "$NEW_PART" "$STAGE"' EXIT
+# (A router that has no config folder yet stages in a temporary one.)
+STAGE_DIR="$DIR"
+if [ ! -d "$DIR" ]; then STAGE_DIR="$(mktemp -d)"; fi
+NEW_MAIN="$(mktemp "$STAGE_DIR/.meshplan-main.XXXXXX")"
+NEW_PART="$(mktemp "$STAGE_DIR/.meshplan-part.XXXXXX")"
+STAGE="$(mktemp "$STAGE_DIR/.meshplan-check.XXXXXX")"
+trap 'rm -f "$NEW_MAIN" "$NEW_PART" "$STAGE"; if [ "$STAGE_DIR" != "$DIR" ]; then rm -rf "$STAGE_DIR"; fi' EXIT
 if [ "$MODE" = merge ]; then
   cat "$MAIN" > "$NEW_MAIN"
   if ! has_include "$MAIN"; then
@@ -159,7 +169,7 @@ CONFIG_CHANGED=$CHANGED
         include = sh_quote(&bird::include_line()),
         part_re = PART.replace('.', "\\."),
     );
-    o.push_str(&os::forwarding_step(p, plan.cluster.has_ipv6()));
+    o.push_str(&os::forwarding_step(p, plan.cluster.has_ipv6(), r.netns.as_deref()));
     let _ = write!(
         o,
         r#"
@@ -188,6 +198,7 @@ if [ "$CONFIG_CHANGED" = yes ]; then
     if [ -f "$BACKUP/part" ]; then cat "$BACKUP/part" > "$PART"; else rm -f "$PART"; fi
     say "restored the previous $MAIN and $PART"
   }}
+  mkdir -p "$DIR"
   if [ ! -f "$MAIN" ]; then install -m 0640 /dev/null "$MAIN"; fi
   cat "$NEW_MAIN" > "$MAIN"
   if [ ! -f "$PART" ]; then install -m 0640 /dev/null "$PART"; fi
@@ -215,8 +226,67 @@ fi
 birdc_ show protocols | grep -E '^(Name|{prefix})' || true
 say "done: meshplan's BGP sessions of $ROUTER are listed above (Established once the peers run)"
 "#,
-        start = os::enable_and_start(p, "bird", "  "),
+        start = match &r.netns {
+            Some(_) => netns_start(p),
+            None => os::enable_and_start(p, "bird", "  "),
+        },
         prefix = bird::PREFIX,
     );
     o
+}
+
+/// Starts the BIRD instance of a router in a network namespace: a systemd unit
+/// template (or an OpenRC service on Alpine) that runs `bird` under `ip netns
+/// exec` with the instance's config and socket, written once per machine.
+fn netns_start(p: Platform) -> String {
+    let unit = os::BIRD_NETNS_UNIT;
+    match p {
+        Platform::Alpine => r#"  SERVICE="$ROOT/etc/init.d/meshplan-bird.$NETNS"
+  if [ ! -f "$SERVICE" ]; then
+    mkdir -p "$(dirname "$SERVICE")"
+    cat > "$SERVICE" <<EOF
+#!/sbin/openrc-run
+# BIRD in network namespace $NETNS, for meshplan's router $ROUTER.
+command="$(command -v ip)"
+command_args="netns exec $NETNS $(command -v bird) -f -c $MAIN -s $SOCKET"
+command_background=true
+pidfile="/run/meshplan-bird.$NETNS.pid"
+start_pre() { mkdir -p "$(dirname "$SOCKET")"; }
+EOF
+    chmod 0755 "$SERVICE"
+  fi
+  rc-update add "meshplan-bird.$NETNS" default
+  rc-service "meshplan-bird.$NETNS" start
+"#
+        .to_string(),
+        _ => format!(
+            r#"  UNIT="$ROOT/etc/systemd/system/{unit}.service"
+  if [ ! -f "$UNIT" ]; then
+    IP_BIN="$(command -v ip)"
+    BIRD_BIN="$(command -v bird)"
+    BIRDC_BIN="$(command -v birdc)"
+    mkdir -p "$(dirname "$UNIT")"
+    cat > "$UNIT" <<EOF
+# BIRD in a network namespace (the instance name), written by meshplan.
+[Unit]
+Description=BIRD in network namespace %i
+After=network-online.target
+
+[Service]
+Type=simple
+RuntimeDirectory=bird-%i
+ExecStartPre=$IP_BIN netns exec %i $BIRD_BIN -p -c /etc/bird/%i/bird.conf
+ExecStart=$IP_BIN netns exec %i $BIRD_BIN -f -c /etc/bird/%i/bird.conf -s /run/bird-%i/bird.ctl
+ExecReload=$BIRDC_BIN -s /run/bird-%i/bird.ctl configure
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+EOF
+    systemctl daemon-reload
+  fi
+  systemctl enable --now "{unit}$NETNS"
+"#
+        ),
+    }
 }

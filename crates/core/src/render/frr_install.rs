@@ -25,21 +25,29 @@ pub fn script(plan: &Plan, router: &str, sides: &[Side]) -> String {
     let rid = r.router_id.map(|x| x.to_string()).unwrap_or_default();
     let cid = if sides.iter().any(|s| s.rr_client) { r.cluster_id.or(r.router_id) } else { None };
     let cid = cid.map(|x| x.to_string()).unwrap_or_default();
+    // One FRR per network namespace: upstream's unit template `frr@<netns>`.
+    let service = r.netns.as_ref().map_or_else(|| "frr".to_string(), |ns| format!("frr@{ns}"));
     let _ = write!(
         o,
         r#"
 FRR_DIR="$ROOT{dir}"
-CONF="$FRR_DIR/frr.conf"
+CONF="${{CONFIG:-$FRR_DIR/frr.conf}}"
 ASN={asn}
 ROUTER_ID={rid}
 CLUSTER_ID={cid}
 CHANGED=no
 
 vtysh_() {{
-  if [ -n "$SOCKET" ]; then vtysh --vty_socket "$SOCKET" "$@"; else vtysh "$@"; fi
+  if [ -n "$SOCKET" ]; then
+    vtysh --vty_socket "$SOCKET" "$@"
+  elif [ -n "$NETNS" ]; then
+    vtysh -N "$NETNS" "$@"
+  else
+    vtysh "$@"
+  fi
 }}
 "#,
-        dir = os::frr_dir(p),
+        dir = os::frr_dir_of(r),
         asn = sh_quote(&asn),
         rid = sh_quote(&rid),
         cid = sh_quote(&cid),
@@ -65,7 +73,17 @@ fi
 "#
         );
     }
-    o.push_str(&os::forwarding_step(p, plan.cluster.has_ipv6()));
+    o.push_str(&os::forwarding_step(p, plan.cluster.has_ipv6(), r.netns.as_deref()));
+    if let (Some(ns), Platform::Alpine) = (&r.netns, p) {
+        // OpenRC has no FRR pathspace service: the operator starts it.
+        let _ = write!(
+            o,
+            "\nif ! vtysh -N {ns} -c 'show version' >/dev/null 2>&1; then\n  \
+             die \"FRR's instance {ns} is not running, and Alpine's OpenRC has no service for FRR in a network namespace: \
+             start it (ip netns exec {ns} /usr/lib/frr/frrinit.sh start {ns}), then run this script again\"\nfi\n",
+            ns = sh_quote(ns)
+        );
+    }
     let _ = write!(
         o,
         r#"
@@ -175,8 +193,8 @@ fi
 vtysh_ -c 'show bgp summary' || true
 say "done: BGP sessions of $ROUTER are listed above (Established once the peers run)"
 "#,
-        start = os::enable_and_start(p, "frr", "  "),
-        restart = os::restart(p, "frr"),
+        start = os::enable_and_start(p, &service, "  "),
+        restart = os::restart(p, &service),
     );
     o
 }

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 
 use super::common::{self, sh_quote};
 use crate::model::{Daemon, Platform};
-use crate::plan::Plan;
+use crate::plan::{Plan, RouterPlan};
 
 /// The package that brings the daemon on the platform.
 pub fn package(p: Platform, d: Daemon) -> &'static str {
@@ -54,6 +54,51 @@ pub fn frr_dir(p: Platform) -> &'static str {
     }
 }
 
+/// The main BIRD config of a router: the package's, or for a router in a
+/// network namespace its own instance's, `/etc/bird/<netns>/bird.conf`.
+pub fn bird_main_of(r: &RouterPlan) -> String {
+    match &r.netns {
+        Some(ns) => format!("{}/bird/{ns}/bird.conf", etc(r.platform)),
+        None => bird_main(r.platform).to_string(),
+    }
+}
+
+/// The control socket of a BIRD in a network namespace (each instance has its
+/// own runtime directory, so stopping one never removes another's socket).
+pub fn bird_socket(ns: &str) -> String {
+    format!("/run/bird-{ns}/bird.ctl")
+}
+
+/// The systemd unit template meshplan installs for BIRD instances in network
+/// namespaces (the BIRD packages ship none).
+pub const BIRD_NETNS_UNIT: &str = "meshplan-bird@";
+
+/// FRR's config directory of a router: for one in a network namespace, FRR's
+/// own "pathspace" of that name (`/etc/frr/<netns>/`), which the upstream unit
+/// template `frr@.service` starts (`frrinit.sh start <netns>`; FRRouting/frr
+/// tools/frr@.service) and `vtysh -N <netns>` reaches.
+pub fn frr_dir_of(r: &RouterPlan) -> String {
+    match &r.netns {
+        Some(ns) => format!("{}/{ns}", frr_dir(r.platform)),
+        None => frr_dir(r.platform).to_string(),
+    }
+}
+
+/// The commands to look at a router's daemon, for the runbook.
+pub fn inspect(r: &RouterPlan) -> String {
+    match (r.daemon, &r.netns) {
+        (Daemon::Frr, Some(ns)) => {
+            format!("`vtysh -N {ns} -c 'show bgp summary'`, `systemctl status frr@{ns}`")
+        }
+        (Daemon::Frr, None) => "`vtysh -c 'show bgp summary'`".to_string(),
+        (_, Some(ns)) => format!(
+            "`birdc -s {} show protocols`, `systemctl status {BIRD_NETNS_UNIT}{ns}`, `ip netns exec {ns} ip route`",
+            bird_socket(ns)
+        ),
+        (_, None) => "`birdc show protocols`, `birdc show route protocol mp_…`".to_string(),
+    }
+}
+
 /// The commands that refresh the package index and install `pkg`.
 fn install_commands(p: Platform, pkg: &str) -> (&'static str, String) {
     match p {
@@ -81,31 +126,40 @@ pub fn start(plan: &Plan, router: &str, what: &str, socket_help: &str) -> String
     let _ = write!(
         o,
         r#"#
-# Usage: ./install.sh [--check] [--root DIR] [--socket PATH]
+# Usage: ./install.sh [--check] [--root DIR] [--socket PATH] [--config PATH]
 #   --check        print what would change (a diff) and change nothing
 #   --root DIR     act on DIR as if it were / (config files, forwarding settings):
 #                  for the lab and for tests; MESHPLAN_ROOT=DIR does the same
 #   --socket PATH  {socket_help}
 #                  MESHPLAN_SOCKET=PATH does the same
+#   --config PATH  the daemon's main config when it is not where this OS keeps it
+#                  (below --root); MESHPLAN_CONFIG=PATH does the same
 # Running it again changes nothing. It stops, naming the clash, when the config
 # already there uses one of meshplan's names, another router id or another AS.
 set -eu
 
 ROUTER={router_q}
+MACHINE={machine_q}
+NETNS={netns_q}
 CHECK=no
 ROOT="${{MESHPLAN_ROOT:-}}"
 SOCKET="${{MESHPLAN_SOCKET:-}}"
+CONFIG="${{MESHPLAN_CONFIG:-}}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --check) CHECK=yes ;;
-    --root|--socket)
+    --root|--socket|--config)
       if [ $# -lt 2 ]; then
         echo "error: $1 needs a value" >&2
         exit 2
       fi
-      if [ "$1" = --root ]; then ROOT=$2; else SOCKET=$2; fi
+      case "$1" in
+        --root) ROOT=$2 ;;
+        --socket) SOCKET=$2 ;;
+        *) CONFIG=$2 ;;
+      esac
       shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "error: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -126,8 +180,12 @@ ADDRESSES={addrs}
 is_this_router() {{
   h="$(hostname 2>/dev/null || true)"
   h="$(lower "${{h%%.*}}")"
-  [ "$h" = "$(lower "$ROUTER")" ] && return 0
-  mine="$( (ip -o addr show 2>/dev/null | awk '{{print $4}}'; ifconfig 2>/dev/null | awk '$1 == "inet" || $1 == "inet6" {{print $2}}') | sed 's#/.*##; s#%.*##')"
+  [ "$h" = "$(lower "$MACHINE")" ] && return 0
+  if [ -n "$NETNS" ]; then
+    mine="$(ip -n "$NETNS" -o addr show 2>/dev/null | awk '{{print $4}}' | sed 's#/.*##')"
+  else
+    mine="$( (ip -o addr show 2>/dev/null | awk '{{print $4}}'; ifconfig 2>/dev/null | awk '$1 == "inet" || $1 == "inet6" {{print $2}}') | sed 's#/.*##; s#%.*##')"
+  fi
   for a in $ADDRESSES; do
     if printf '%s\n' "$mine" | grep -qxF -- "$a"; then
       return 0
@@ -136,10 +194,13 @@ is_this_router() {{
   return 1
 }}
 if ! is_this_router; then
-  die "this script is for $ROUTER ({addrs_text}); this machine has neither that hostname nor one of those addresses"
+  die "this script is for $ROUTER on $MACHINE{ns_text} ({addrs_text}); this machine has neither that hostname nor one of those addresses"
 fi
 "#,
         router_q = sh_quote(router),
+        machine_q = sh_quote(r.map_or(router, |r| r.machine.as_str())),
+        netns_q = sh_quote(r.and_then(|r| r.netns.as_deref()).unwrap_or("")),
+        ns_text = r.and_then(|r| r.netns.as_deref()).map(|n| format!(" (network namespace {n})")).unwrap_or_default(),
         addrs = sh_quote(&addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
         addrs_text = addresses.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
     );
@@ -170,7 +231,32 @@ fi
 
 /// Switches IP forwarding on, persistently, when it is not; sets `CHANGED=yes`
 /// when it did (or, with `--check`, would).
-pub fn forwarding_step(p: Platform, ipv6: bool) -> String {
+pub fn forwarding_step(p: Platform, ipv6: bool, netns: Option<&str>) -> String {
+    if let (Some(_), false) = (netns, p == Platform::Freebsd) {
+        // A namespace has its own forwarding switches; they live as long as it
+        // does, so whatever creates it at boot sets them again.
+        let mut keys = vec!["net.ipv4.ip_forward"];
+        if ipv6 {
+            keys.push("net.ipv6.conf.all.forwarding");
+        }
+        let mut o = String::from("\n");
+        for k in keys {
+            let _ = write!(
+                o,
+                r#"if [ "$(ip netns exec "$NETNS" sysctl -n {k} 2>/dev/null || true)" != 1 ]; then
+  CHANGED=yes
+  if [ "$CHECK" = yes ]; then
+    say "would set {k}=1 in network namespace $NETNS"
+  else
+    ip netns exec "$NETNS" sysctl -w {k}=1 >/dev/null
+    say "set {k}=1 in network namespace $NETNS (what creates the namespace at boot must set it too)"
+  fi
+fi
+"#
+            );
+        }
+        return o;
+    }
     match p {
         Platform::Freebsd => {
             let mut o = String::from("\nRC_CONF=\"$ROOT/etc/rc.conf\"\n");
@@ -256,6 +342,7 @@ mod tests {
         assert_eq!(package(Platform::Freebsd, Daemon::Frr), "frr10");
         assert_eq!(package(Platform::Debian, Daemon::Bird), "bird2");
         assert!(enable_and_start(Platform::Freebsd, "frr", "").contains("frr_enable=YES"));
-        assert!(forwarding_step(Platform::Freebsd, true).contains("ipv6_gateway_enable"));
+        assert!(forwarding_step(Platform::Freebsd, true, None).contains("ipv6_gateway_enable"));
+        assert!(forwarding_step(Platform::Debian, false, Some("red")).contains("ip netns exec \"$NETNS\" sysctl -w"));
     }
 }

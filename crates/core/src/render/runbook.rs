@@ -139,25 +139,34 @@ fn router_steps(plan: &Plan, routers: &[(&String, String)], many: bool, o: &mut 
          (`configure`), `no neighbor MP-… peer-group` for each group, `no route-map MESHPLAN-V4` / `-V6`, \
          `no ip prefix-list MESHPLAN-V4` / `no ipv6 prefix-list MESHPLAN-V6`, then `write memory`; the \
          running config from before is kept as `running-before-meshplan.conf` in FRR's folder.\n\n\
+         A router in a network namespace (`netns`, several routers on one machine) has a BIRD or FRR \
+         instance of its own: its config under `/etc/bird/<netns>/` or FRR's pathspace `/etc/frr/<netns>/`, \
+         its control socket, and its service (`meshplan-bird@<netns>`, which the script installs and \
+         which runs `bird` under `ip netns exec`, or FRR's `frr@<netns>`). Run the router's script on \
+         the machine itself; `--config PATH` points it at a main config kept elsewhere.\n\n\
          `--root DIR` (or `MESHPLAN_ROOT`) runs the same script on DIR as if it were `/`, and `--socket` \
          (or `MESHPLAN_SOCKET`) points it at another BIRD control socket / FRR vty folder: for the lab and \
          for tests.\n\n",
     );
-    o.push_str("| router | address | OS | router id | main config there | inspect |\n|---|---|---|---|---|---|\n");
+    o.push_str("| router | address | machine | OS | router id | main config there | inspect |\n|---|---|---|---|---|---|---|\n");
     for (r, _) in routers {
         let Some(rp) = plan.routers.get(*r) else { continue };
         let addr = rp.addresses.first().map(ToString::to_string).unwrap_or_default();
-        let (main, inspect) = match rp.daemon {
-            Daemon::Frr => {
-                (format!("{}/frr.conf", router_os::frr_dir(rp.platform)), "`vtysh -c 'show bgp summary'`".to_string())
-            }
-            _ => (
-                router_os::bird_main(rp.platform).to_string(),
-                "`birdc show protocols`, `birdc show route protocol mp_…`".to_string(),
-            ),
+        let main = match rp.daemon {
+            Daemon::Frr => format!("{}/frr.conf", router_os::frr_dir_of(rp)),
+            _ => router_os::bird_main_of(rp),
         };
         let rid = rp.router_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
-        let _ = writeln!(o, "| {r} | {addr} | {} | {rid} | `{main}` | {inspect} |", rp.platform.as_str());
+        let place = match &rp.netns {
+            Some(ns) => format!("{}, netns `{ns}`", rp.machine),
+            None => rp.machine.clone(),
+        };
+        let _ = writeln!(
+            o,
+            "| {r} | {addr} | {place} | {} | {rid} | `{main}` | {} |",
+            rp.platform.as_str(),
+            router_os::inspect(rp)
+        );
     }
     o.push('\n');
     if many {
