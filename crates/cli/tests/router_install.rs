@@ -277,7 +277,8 @@ fn freebsd_rig(name: &str, running_config: Option<&str>) -> Rig {
              [ -f '{st}/running' ] || exit 1\n\
              case \"$*\" in\n\
                *'show running-config'*) echo 'Building configuration...'; echo; cat '{st}/running' ;;\n\
-               -f*) grep -v '^end$' '{st}/running' > '{st}/next'; cat \"$2\" >> '{st}/next'; mv '{st}/next' '{st}/running' ;;\n\
+               *'-f '*) f=; prev=; for a; do [ \"$prev\" = -f ] && f=$a; prev=$a; done\n\
+                 grep -v '^end$' '{st}/running' > '{st}/next'; cat \"$f\" >> '{st}/next'; mv '{st}/next' '{st}/running' ;;\n\
              esac"
         ),
     );
@@ -296,7 +297,7 @@ fn freebsd_frr_merges_with_vtysh_through_rc_d_and_sysrc() {
     assert!(text.contains("+ neighbor MP-EBGP-V4 peer-group"), "{text}");
     assert!(text.contains("would set gateway_enable=YES"), "{text}");
     let calls = rig.calls();
-    assert!(!calls.contains("vtysh -f") && !calls.contains("write memory"), "--check changed FRR:\n{calls}");
+    assert!(!calls.contains("meshplan.conf") && !calls.contains("write memory"), "--check changed FRR:\n{calls}");
     assert!(!calls.lines().any(|l| l.starts_with("sysrc") && l.contains("=YES")), "--check ran sysrc:\n{calls}");
 
     rig.clear_calls();
@@ -311,8 +312,12 @@ fn freebsd_frr_merges_with_vtysh_through_rc_d_and_sysrc() {
         "sysctl net.inet.ip.forwarding=1".to_string(),
         "sysctl net.inet6.ip6.forwarding=1".to_string(),
         "vtysh -C -f ".to_string(),
-        format!("vtysh -f {}", rig.dir.join("bundle/meshplan.conf").display()),
-        "vtysh -c write memory".to_string(),
+        format!(
+            "vtysh --config_dir {} -f {}",
+            rig.root().join("usr/local/etc/frr").display(),
+            rig.dir.join("bundle/meshplan.conf").display()
+        ),
+        format!("vtysh --config_dir {} -c write memory", rig.root().join("usr/local/etc/frr").display()),
     ] {
         assert!(calls.contains(&want), "no `{want}` among the calls:\n{calls}");
     }
@@ -330,7 +335,7 @@ fn freebsd_frr_merges_with_vtysh_through_rc_d_and_sysrc() {
     let o = rig.run(&[]);
     let text = out(&o);
     assert!(o.status.success() && text.contains("nothing to change"), "{text}");
-    assert!(!rig.calls().contains("vtysh -f"), "the second run applied again:\n{}", rig.calls());
+    assert!(!rig.calls().contains("meshplan.conf"), "the second run applied again:\n{}", rig.calls());
 }
 
 #[test]
@@ -375,7 +380,7 @@ fn frr_with_another_as_is_refused_by_name() {
     let text = out(&o);
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(text.contains("router bgp 65001, the plan says 64513"), "{text}");
-    assert!(!rig.calls().contains("vtysh -f"), "{}", rig.calls());
+    assert!(!rig.calls().contains("meshplan.conf"), "{}", rig.calls());
 }
 
 /// The leased-line box of the Calico example runs two routers, each in its own

@@ -1,6 +1,8 @@
-//! The BGP daemons of the lab: the routers run the exported `bird.conf` /
-//! `frr.conf` (only the log line is pointed at the lab's folder; sockets and pid
-//! files are command-line options), the nodes run BIRD with a config the lab
+//! The BGP daemons of the lab: BIRD routers run the operator's config the lab
+//! writes, joined by meshplan's part through the bundle's install step
+//! ([`super::existing`]); FRR routers run the exported `frr.conf` (only the log
+//! line is pointed at the lab's folder; sockets and pid files are command-line
+//! options); the nodes run BIRD with a config the lab
 //! writes from the plan, playing Calico's node agent (or Cilium's BGP control
 //! plane). Also: asking each daemon for its sessions and its BGP routes.
 
@@ -18,6 +20,7 @@ use meshplan_core::render::bird::{self, Side, HOLD, KEEPALIVE};
 use meshplan_core::render::frr;
 
 use super::exec;
+use super::existing;
 
 pub const ZEBRA: &str = "/usr/lib/frr/zebra";
 pub const BGPD: &str = "/usr/lib/frr/bgpd";
@@ -41,7 +44,7 @@ pub struct Speaker {
 }
 
 impl Speaker {
-    fn sock(&self) -> String {
+    pub fn sock(&self) -> String {
         self.dir.join("bird.ctl").to_string_lossy().into_owned()
     }
 }
@@ -142,11 +145,21 @@ pub fn start(plan: &Plan, base: &Path, speakers: &[Speaker], log: &mut dyn FnMut
         let dir = s.dir.to_string_lossy().into_owned();
         match (s.kind, s.engine) {
             (Kind::Router, Engine::Bird) => {
-                let conf = adapt_router_config(&bird::config(plan, &s.device), Engine::Bird, &s.dir);
-                write(&s.dir.join("bird.conf"), &conf)?;
-                start_bird(s)?;
+                // The operator's own config first; meshplan's part joins it
+                // through the bundle's install step.
+                let main = existing::bird_main(plan, s);
+                if let Some(parent) = main.parent() {
+                    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                }
+                write(&main, &existing::bird_config(plan, s))?;
+                start_bird_with(s, &main)?;
+                wait_bird(s)?;
+                let bundle = existing::write_bundle(plan, s)?;
+                let out = existing::install(s, &bundle, &s.sock())?;
+                let said =
+                    out.lines().filter(|l| l.starts_with("placed") || l.starts_with("BIRD reconfigured")).count();
                 log(format!(
-                    "{} ({}): BIRD with routers/{}/bird.conf as exported (log → {dir}/bird.log)",
+                    "{} ({}): BIRD with the operator's config (OSPF, op_static), then routers/{}/install.sh --root {dir}/root ({said} steps: placed, reconfigured)",
                     s.device, s.ns, s.device
                 ));
             }
@@ -178,7 +191,11 @@ fn write(p: &Path, text: &str) -> Result<(), String> {
 }
 
 fn start_bird(s: &Speaker) -> Result<(), String> {
-    let conf = s.dir.join("bird.conf").to_string_lossy().into_owned();
+    start_bird_with(s, &s.dir.join("bird.conf"))
+}
+
+fn start_bird_with(s: &Speaker, conf: &Path) -> Result<(), String> {
+    let conf = conf.to_string_lossy().into_owned();
     let pid = s.dir.join("bird.pid").to_string_lossy().into_owned();
     let out = exec::ns(&s.ns, "bird", &["-c", &conf, "-s", &s.sock(), "-P", &pid])?;
     if !out.ok {
@@ -240,6 +257,17 @@ fn start_frr(s: &Speaker) -> Result<(), String> {
         return Err(format!("bgpd did not start in {}: {}", s.ns, out.text().trim()));
     }
     Ok(())
+}
+
+/// Waits until a BIRD answers on its control socket.
+fn wait_bird(s: &Speaker) -> Result<(), String> {
+    for _ in 0..50 {
+        if exec::run("birdc", &["-s", &s.sock(), "show", "status"]).is_ok_and(|o| o.ok) {
+            return Ok(());
+        }
+        exec::sleep(Duration::from_millis(100))?;
+    }
+    Err(format!("BIRD in {} ({}) does not answer on {}", s.ns, s.device, s.sock()))
 }
 
 /// One session as a daemon reports it.

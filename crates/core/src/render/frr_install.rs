@@ -37,14 +37,16 @@ ROUTER_ID={rid}
 CLUSTER_ID={cid}
 CHANGED=no
 
+# vtysh on this router's FRR: its pathspace, or the sockets --socket names; with
+# --root, vtysh.conf and `write memory` stay in that root too.
 vtysh_() {{
+  if [ -n "$ROOT" ]; then set -- --config_dir "$FRR_DIR" "$@"; fi
   if [ -n "$SOCKET" ]; then
-    vtysh --vty_socket "$SOCKET" "$@"
+    set -- --vty_socket "$SOCKET" "$@"
   elif [ -n "$NETNS" ]; then
-    vtysh -N "$NETNS" "$@"
-  else
-    vtysh "$@"
+    set -- -N "$NETNS" "$@"
   fi
+  vtysh "$@"
 }}
 "#,
         dir = os::frr_dir_of(r),
