@@ -16,7 +16,10 @@ set -eu
 
 ROUTER=freebsd
 MACHINE=freebsd
+# The network namespace of the router's daemon; MESHPLAN_NETNS names another
+# (the lab's), like --root and --socket.
 NETNS=''
+NETNS="${MESHPLAN_NETNS:-$NETNS}"
 CHECK=no
 ROOT="${MESHPLAN_ROOT:-}"
 SOCKET="${MESHPLAN_SOCKET:-}"
@@ -57,11 +60,10 @@ is_this_router() {
   h="$(hostname 2>/dev/null || true)"
   h="$(lower "${h%%.*}")"
   [ "$h" = "$(lower "$MACHINE")" ] && return 0
-  if [ -n "$NETNS" ]; then
-    mine="$(ip -n "$NETNS" -o addr show 2>/dev/null | awk '{print $4}' | sed 's#/.*##')"
-  else
-    mine="$( (ip -o addr show 2>/dev/null | awk '{print $4}'; ifconfig 2>/dev/null | awk '$1 == "inet" || $1 == "inet6" {print $2}') | sed 's#/.*##; s#%.*##')"
-  fi
+  # The router's namespace, and the one the script runs in (`ip netns exec`).
+  mine="$( (if [ -n "$NETNS" ]; then ip -n "$NETNS" -o addr show 2>/dev/null; fi; ip -o addr show 2>/dev/null) | awk '{print $4}'
+    ifconfig 2>/dev/null | awk '$1 == "inet" || $1 == "inet6" {print $2}')"
+  mine="$(printf '%s\n' "$mine" | sed 's#/.*##; s#%.*##')"
   for a in $ADDRESSES; do
     if printf '%s\n' "$mine" | grep -qxF -- "$a"; then
       return 0
@@ -80,14 +82,16 @@ ROUTER_ID=172.16.10.1
 CLUSTER_ID=''
 CHANGED=no
 
+# vtysh on this router's FRR: its pathspace, or the sockets --socket names; with
+# --root, vtysh.conf and `write memory` stay in that root too.
 vtysh_() {
+  if [ -n "$ROOT" ]; then set -- --config_dir "$FRR_DIR" "$@"; fi
   if [ -n "$SOCKET" ]; then
-    vtysh --vty_socket "$SOCKET" "$@"
+    set -- --vty_socket "$SOCKET" "$@"
   elif [ -n "$NETNS" ]; then
-    vtysh -N "$NETNS" "$@"
-  else
-    vtysh "$@"
+    set -- -N "$NETNS" "$@"
   fi
+  vtysh "$@"
 }
 
 INSTALLED=no
