@@ -43,7 +43,7 @@ fn share(file: &str) -> String {
     let o = run(&["share", file]);
     assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
     let link = stdout(&o).trim().to_string();
-    assert!(link.starts_with("http://127.0.0.1:8080/#t=1"), "{link}");
+    assert!(link.starts_with("http://127.0.0.1:8080/#t=2"), "{link}");
     assert!(!link.contains(char::is_whitespace), "{link}");
     link
 }
@@ -105,7 +105,7 @@ fn an_opened_link_plans_exactly_like_the_original() {
 fn base_is_used_as_given() {
     let o = run(&["share", "examples/flannel-metallb-pi.yaml", "--base", "https://plans.example/app/"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).starts_with("https://plans.example/app/#t=1"), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("https://plans.example/app/#t=2"), "{}", stdout(&o));
 }
 
 #[test]
@@ -116,10 +116,10 @@ fn garbled_links_exit_1_with_an_error_and_no_panic() {
         head.to_string(),                     // cut in half
         format!("{head}!!{tail}"),            // characters that base64url has not
         format!("{head}AAAA{tail}"),          // changed data
-        link.replacen("#t=1", "#t=7", 1),     // a format from the future
+        link.replacen("#t=2", "#t=7", 1),     // a format from the future
         "http://127.0.0.1:8080/".to_string(), // no fragment
         String::new(),                        // nothing
-        format!("t=1{}", "_".repeat(5000)),   // noise
+        format!("t=2{}", "_".repeat(5000)),   // noise
     ];
     for bad in cases {
         let o = run(&["open", &bad]);
