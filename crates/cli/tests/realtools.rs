@@ -1,5 +1,5 @@
 //! The bundle checked by the real tools, not imitations: `bash -n` and `shellcheck`
-//! on every script, the upstream CRD schemas on every manifest under `cluster/`,
+//! on every script (and `dash -n` on the POSIX sh ones), the upstream CRD schemas on every manifest under `cluster/`,
 //! `ansible-playbook --syntax-check`, BIRD's parser on every `bird.conf` and FRR's
 //! (vtysh and bgpd) on every `frr.conf`. Inputs: every example, every data case
 //! without errors, and each of them again in airgap mode. A missing tool fails the
@@ -99,6 +99,7 @@ struct Counts {
 #[test]
 fn every_bundle_passes_the_real_tools() {
     let bash = tool("bash", "it comes with the system");
+    let dash = tool("dash", "apt-get install dash");
     let shellcheck = tool("shellcheck", "apt-get install shellcheck (cargo xtask test installs it)");
     let python = tool("python3", "apt-get install python3 python3-jsonschema python3-yaml");
     let ansible = tool("ansible-playbook", "python3 -m pip install ansible-core (cargo xtask test installs it)");
@@ -131,6 +132,15 @@ fn every_bundle_passes_the_real_tools() {
             n.scripts += 1;
             let what = format!("{name}/{}", f.path);
             run(&mut failures, &format!("{what}: bash -n"), Command::new(&bash).arg("-n").arg(dir.join(&f.path)), &[]);
+            // POSIX sh scripts (the routers', for FreeBSD and Alpine too) also through dash.
+            if f.contents.starts_with("#!/bin/sh\n") {
+                run(
+                    &mut failures,
+                    &format!("{what}: dash -n"),
+                    Command::new(&dash).arg("-n").arg(dir.join(&f.path)),
+                    &[],
+                );
+            }
             run(&mut failures, &format!("{what}: shellcheck"), Command::new(&shellcheck).arg(dir.join(&f.path)), &[]);
         }
         let manifests: Vec<&File> =

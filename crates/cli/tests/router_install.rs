@@ -444,3 +444,61 @@ fn two_routers_on_one_machine_get_an_instance_each() {
     // The unit template is written once, by the first script.
     assert!(cn.calls().contains("systemctl daemon-reload") && !global.calls().contains("systemctl daemon-reload"));
 }
+
+/// A Debian router without BIRD: the index is updated before `bird2` is
+/// installed, the package's default config gives way to the bundle's complete
+/// one (kept as `.before-meshplan`), and systemd enables and starts BIRD.
+#[test]
+fn debian_without_bird_installs_bird2_and_places_the_complete_config() {
+    tool("bird");
+    tool("dash");
+    let rig = Rig::new("debian-fresh", "calico-wds-hkg.yaml", "gateway");
+    rig.isolate_path();
+    rig.double("hostname", "echo gateway");
+    rig.double("sysctl", "exit 0");
+    rig.double("systemctl", "exit 0");
+    rig.double("birdc", "exit 1");
+    // `apt-get install` brings `bird` (the real parser behind a double) and the
+    // package's own default config.
+    let bin = rig.dir.join("bin");
+    let main = rig.root().join("etc/bird/bird.conf");
+    rig.double(
+        "apt-get",
+        &format!(
+            "case \"$*\" in *install*) printf '#!/bin/sh\\nexec /usr/sbin/bird \"$@\"\\n' > '{bird}'; chmod 0755 '{bird}'\n\
+             mkdir -p '{dir}'; printf 'protocol device {{ }}\\n' > '{main}' ;; esac",
+            bird = bin.join("bird").display(),
+            dir = main.parent().map(|d| d.display().to_string()).unwrap_or_default(),
+            main = main.display(),
+        ),
+    );
+    let o = rig.run(&[]);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    let calls = rig.calls();
+    let at = |w: &str| calls.find(w).unwrap_or_else(|| panic!("no `{w}` among the calls:\n{calls}"));
+    assert!(at("apt-get update") < at("apt-get install -y bird2"), "{calls}");
+    assert!(at("apt-get install -y bird2") < at("systemctl enable --now bird"), "{calls}");
+    assert_eq!(
+        fs::read_to_string(&main).unwrap_or_default(),
+        fs::read_to_string(rig.dir.join("bundle/bird.conf")).unwrap_or_default()
+    );
+    assert!(rig.root().join("etc/bird/bird.conf.before-meshplan").exists(), "the package's default was not kept");
+    let parsed = Command::new("bird").arg("-p").arg("-c").arg(&main).output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(parsed.status.success(), "{}", out(&parsed));
+}
+
+/// BIRD 1.x reads another config language: the script says so and changes nothing.
+#[test]
+fn bird_1_is_named_and_nothing_changes() {
+    let rig = bird_rig("bird-1");
+    rig.double("bird", "echo 'BIRD version 1.6.8' >&2");
+    let main = rig.root().join("etc/bird/bird.conf");
+    let before = fs::read_to_string(&main).unwrap_or_default();
+    let o = rig.run(&[]);
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("BIRD 1.x (BIRD version 1.6.8)") && text.contains("package bird2"), "{text}");
+    assert_eq!(fs::read_to_string(&main).unwrap_or_default(), before);
+    assert!(!rig.root().join("etc/bird/meshplan.conf").exists());
+}
