@@ -195,10 +195,11 @@ if [ -n "$CLASH" ]; then
   die "meshplan's part clashes with the running FRR config; nothing was changed:$CLASH"
 fi
 
-# The lines of the part the running config lacks (structure lines aside).
+# The lines of the part the running config lacks (structure lines aside, and
+# `activate`, which FRR does not show where it is the default).
 sed 's/^[[:space:]]*//' "$RUN" > "$RUN.flat"
 MISSING="$(grep -v -e '^!' -e '^$' "$HERE/meshplan.conf" | sed 's/^[[:space:]]*//' \
-  | grep -v -e '^router bgp ' -e '^address-family ' -e '^exit' -e '^end$' -e '^no ' \
+  | grep -v -e '^router bgp ' -e '^address-family ' -e '^exit' -e '^end$' -e '^no ' -e '^neighbor [^ ]* activate$' \
   | while IFS= read -r line; do grep -qxF -- "$line" "$RUN.flat" || printf '+ %s\n' "$line"; done)"
 rm -f "$RUN.flat"
 if [ -n "$MISSING" ]; then CHANGED=yes; fi
@@ -213,6 +214,8 @@ if [ "$CHECK" = yes ]; then
 fi
 
 if [ -n "$MISSING" ]; then
+  say "lines of meshplan's part not yet in the running config:"
+  printf '%s\n' "$MISSING"
   # Without the running config's `end`, after which FRR's parser reads nothing.
   grep -v '^end$' "$RUN" > "$WANT"
   cat "$HERE/meshplan.conf" >> "$WANT"
