@@ -137,6 +137,22 @@ fn calico_example_converges_and_its_budget_is_tight() {
         );
     }
     assert!(out.contains("zerotier links (links[0], links[1], links[3]) are emulated as a plain veth pair"), "{out}");
+    // The routers started from the operator's own BIRD (OSPF, a table and a static
+    // protocol of its own) and got meshplan's part through the bundle's install.sh;
+    // OSPF kept its adjacencies, and a second install run changed nothing.
+    for router in ["gateway", "cn-ns", "global-ns"] {
+        assert!(
+            out.contains(&format!("{router} (mpl-"))
+                && out.contains(&format!("then routers/{router}/install.sh --root")),
+            "{router}: {out}"
+        );
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(router)
+                && l.contains("op_ospf and op_static up (OSPF adjacency Full), second install: nothing to change")),
+            "{router}: {out}"
+        );
+    }
+    assert!(out.contains("the operator's own protocols kept, install run twice  OK"), "{out}");
     assert!(out.contains("PASS"), "{out}");
     clean.check();
     eprintln!("calico example: {:.1} s", t.elapsed().as_secs_f64());

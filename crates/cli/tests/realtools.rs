@@ -1,5 +1,5 @@
 //! The bundle checked by the real tools, not imitations: `bash -n` and `shellcheck`
-//! on every script, the upstream CRD schemas on every manifest under `cluster/`,
+//! on every script (and `dash -n` on the POSIX sh ones), the upstream CRD schemas on every manifest under `cluster/`,
 //! `ansible-playbook --syntax-check`, BIRD's parser on every `bird.conf`, FRR's
 //! (vtysh and bgpd) on every `frr.conf`, and `nft -c` on every nftables ruleset a
 //! script writes (Kilo's drop-by-default firewalls), exactly as the script writes it. Inputs: every example, every data case
@@ -144,6 +144,7 @@ fn nft_rulesets(bash: &str, script: &str) -> Vec<Result<String, String>> {
 #[test]
 fn every_bundle_passes_the_real_tools() {
     let bash = tool("bash", "it comes with the system");
+    let dash = tool("dash", "apt-get install dash");
     let shellcheck = tool("shellcheck", "apt-get install shellcheck (cargo xtask test installs it)");
     let python = tool("python3", "apt-get install python3 python3-jsonschema python3-yaml");
     let ansible = tool("ansible-playbook", "python3 -m pip install ansible-core (cargo xtask test installs it)");
@@ -178,6 +179,15 @@ fn every_bundle_passes_the_real_tools() {
             n.scripts += 1;
             let what = format!("{name}/{}", f.path);
             run(&mut failures, &format!("{what}: bash -n"), Command::new(&bash).arg("-n").arg(dir.join(&f.path)), &[]);
+            // POSIX sh scripts (the routers', for FreeBSD and Alpine too) also through dash.
+            if f.contents.starts_with("#!/bin/sh\n") {
+                run(
+                    &mut failures,
+                    &format!("{what}: dash -n"),
+                    Command::new(&dash).arg("-n").arg(dir.join(&f.path)),
+                    &[],
+                );
+            }
             run(&mut failures, &format!("{what}: shellcheck"), Command::new(&shellcheck).arg(dir.join(&f.path)), &[]);
         }
         let firewalls = files.iter().filter(|f| f.path.ends_with("/firewall.sh")).count();

@@ -119,7 +119,7 @@ fn garbled_links_exit_1_with_an_error_and_no_panic() {
         link.replacen("#t=2", "#t=7", 1),     // a format from the future
         "http://127.0.0.1:8080/".to_string(), // no fragment
         String::new(),                        // nothing
-        format!("t=1{}", "_".repeat(5000)),   // noise
+        format!("t=2{}", "_".repeat(5000)),   // noise
     ];
     for bad in cases {
         let o = run(&["open", &bad]);

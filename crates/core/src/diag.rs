@@ -115,6 +115,10 @@ codes! {
     E083 = Error, "IPv6 pods with a pod MTU under 1280";
     // A tunnel's ends forward only what they route into it (WireGuard: AllowedIPs, wg(8)).
     W084 = Warning, "tunnel between sites carries routed pod traffic its ends must route";
+    // Routers' machines.
+    E090 = Error, "network namespace on a FreeBSD router";
+    E091 = Error, "two routers on one machine and one network namespace";
+    E092 = Error, "routers on one machine with different platforms";
     E100 = Error, "forwarding loop: pod packets go round between devices";
 }
 

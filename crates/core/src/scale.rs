@@ -59,6 +59,9 @@ pub fn design(sites: usize, nodes_per_site: usize) -> Topology {
                     router_id: None,
                     asn: None,
                     serves: vec![site.clone()],
+                    platform: Default::default(),
+                    machine: None,
+                    netns: None,
                 },
             );
             t.links.push(Link { between: [name, "wg".into()], kind: LinkKind::Wireguard, mtu: None, cost: None });

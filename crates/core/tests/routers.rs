@@ -59,65 +59,80 @@ fn calico_gateway_reflects_for_wds_and_sets_next_hop_on_the_backbone() {
         [
             "routers/cn-ns/bird.conf",
             "routers/cn-ns/install.sh",
+            "routers/cn-ns/meshplan.conf",
             "routers/gateway/bird.conf",
             "routers/gateway/install.sh",
+            "routers/gateway/meshplan.conf",
             "routers/global-ns/bird.conf",
-            "routers/global-ns/install.sh"
+            "routers/global-ns/install.sh",
+            "routers/global-ns/meshplan.conf"
         ]
     );
-    let gw = file(&files, "routers/gateway/bird.conf");
-    assert!(gw.contains("router id 192.168.100.1;"), "{gw}");
-    assert!(gw.contains("filter meshplan_v4 {\n  if net ~ [ 10.42.0.0/16{26,32} ] then accept;\n  reject;\n}"), "{gw}");
+    let whole = file(&files, "routers/gateway/bird.conf");
+    assert!(whole.contains("router id 192.168.100.1;"), "{whole}");
+    assert!(whole.contains("\ninclude \"meshplan.conf\";\n"), "{whole}");
+    let gw = file(&files, "routers/gateway/meshplan.conf");
+    // The part joins a config that runs: no router id, device or kernel protocol of its own.
+    for global in ["router id", "protocol device", "protocol kernel", "protocol direct", "\ntable "] {
+        assert!(!gw.contains(&format!("\n{}", global.trim_start_matches('\n'))), "the part defines `{global}`:\n{gw}");
+    }
+    assert!(gw.contains("filter mp_v4 {\n  if net ~ [ 10.42.0.0/16{26,32} ] then accept;\n  reject;\n}"), "{gw}");
     assert!(!gw.contains("ipv6"), "IPv4-only cluster: {gw}");
 
-    let backbone = block(gw, "template bgp backbone_v4 {");
+    let backbone = block(gw, "template bgp mp_backbone_v4 {");
     for line in [
         "local 192.168.100.1 as 64512;",
         "next hop self;",
         "gateway recursive;",
         "igp table master4;",
-        "import filter meshplan_v4;",
-        "export filter meshplan_v4;",
+        "import filter mp_v4;",
+        "export filter mp_v4;",
         "hold time 30;",
     ] {
         assert!(backbone.contains(line), "backbone template lacks `{line}`:\n{backbone}");
     }
     assert!(!backbone.contains("rr client"), "{backbone}");
 
-    let clients = block(gw, "template bgp clients_v4 {");
+    let clients = block(gw, "template bgp mp_clients_v4 {");
     for line in ["rr client;", "rr cluster id 192.168.100.1;", "gateway recursive;"] {
         assert!(clients.contains(line), "clients template lacks `{line}`:\n{clients}");
     }
     assert!(!clients.contains("next hop self"), "reflected routes keep the node as next hop:\n{clients}");
 
-    let to_global = block(gw, "protocol bgp backbone_global_ns_v4 from backbone_v4 {");
+    let to_global = block(gw, "protocol bgp mp_backbone_global_ns_v4 from mp_backbone_v4 {");
     assert!(to_global.contains("neighbor 100.64.1.106 as 64512;") && to_global.contains("multihop;"), "{to_global}");
     // cn-ns is joined to the gateway by a ZeroTier link, whose addresses are
     // not the ones they peer on: no shared network, so multihop too.
-    let to_cn = block(gw, "protocol bgp backbone_cn_ns_v4 from backbone_v4 {");
+    let to_cn = block(gw, "protocol bgp mp_backbone_cn_ns_v4 from mp_backbone_v4 {");
     assert!(to_cn.contains("multihop;"), "{to_cn}");
-    let master = block(gw, "protocol bgp clients_kubemaster_v4 from clients_v4 {");
+    let master = block(gw, "protocol bgp mp_clients_kubemaster_v4 from mp_clients_v4 {");
     assert!(!master.contains("multihop"), "kubemaster is on the gateway's LAN:\n{master}");
     assert!(master.contains("neighbor 192.168.100.251 as 64512;"), "{master}");
     assert_eq!(gw.matches("protocol bgp ").count(), 4, "two clients and two backbone peers:\n{gw}");
 
-    let kernel = block(gw, "protocol kernel kernel_v4 {");
+    let kernel = block(whole, "protocol kernel mp_kernel_v4 {");
     assert!(!kernel.contains("merge paths"), "{kernel}");
     for line in ["learn;", "if source = RTS_BGP then accept;"] {
         assert!(kernel.contains(line), "kernel protocol lacks `{line}`:\n{kernel}");
     }
 
     // cn-ns reflects for no one: backbone only, no cluster id.
-    let cn = file(&files, "routers/cn-ns/bird.conf");
-    assert!(!cn.contains("rr client") && !cn.contains("template bgp clients"), "{cn}");
+    let cn = file(&files, "routers/cn-ns/meshplan.conf");
+    assert!(!cn.contains("rr client") && !cn.contains("template bgp mp_clients"), "{cn}");
     assert_eq!(cn.matches("protocol bgp ").count(), 2, "{cn}");
     // global-ns reflects for the Hong Kong node.
-    let gl = file(&files, "routers/global-ns/bird.conf");
+    let gl = file(&files, "routers/global-ns/meshplan.conf");
     assert!(gl.contains("rr cluster id 100.64.1.106;") && gl.contains("neighbor 10.2.5.7 as 64512;"), "{gl}");
 
     let sh = file(&files, "routers/gateway/install.sh");
-    for line in ["set -euo pipefail", "bird -p -c \"$CONFIG\"", "birdc configure", "EXPECTED_ADDRESSES=(192.168.100.1)"]
-    {
+    for line in [
+        "#!/bin/sh\n",
+        "set -eu",
+        "bird -p -c \"$STAGE\"",
+        "birdc_ configure",
+        "ADDRESSES=192.168.100.1",
+        "MAIN=\"${CONFIG:-$ROOT/etc/bird/bird.conf}\"",
+    ] {
         assert!(sh.contains(line), "install.sh lacks `{line}`:\n{sh}");
     }
 }
@@ -126,27 +141,36 @@ fn calico_gateway_reflects_for_wds_and_sets_next_hop_on_the_backbone() {
 fn cilium_frr_router_peers_ebgp_in_both_families() {
     let p = example("cilium-dualstack-frr.yaml");
     let files = router_files(&p);
-    let conf = file(&files, "routers/freebsd/frr.conf");
+    let whole = file(&files, "routers/freebsd/frr.conf");
     for line in [
-        "router bgp 64513\n",
-        " bgp router-id 172.16.10.1\n",
         " no bgp default ipv4-unicast\n",
         " bgp bestpath as-path multipath-relax\n",
         " bgp bestpath compare-routerid\n",
-        " timers bgp 10 30\n",
-        " neighbor EBGP-V4 peer-group\n",
-        " neighbor EBGP-V4 remote-as 64512\n",
-        " neighbor EBGP-V4 update-source 172.16.10.1\n",
-        " neighbor 172.16.10.20 peer-group EBGP-V4\n",
-        " neighbor EBGP-V6 remote-as 64512\n",
-        " neighbor 2001:db8:beef:aa10::25 peer-group EBGP-V6\n",
-        "  neighbor EBGP-V4 activate\n",
-        "  neighbor EBGP-V6 activate\n",
-        "  neighbor EBGP-V4 next-hop-self\n",
-        "  neighbor EBGP-V4 route-map MESHPLAN-V4 in\n",
-        "  neighbor EBGP-V6 route-map MESHPLAN-V6 out\n",
         "  maximum-paths 8\n",
-        "  maximum-paths ibgp 8 equal-cluster-length\n",
+    ] {
+        assert!(whole.contains(line), "frr.conf lacks `{}`:\n{whole}", line.trim_end());
+    }
+    let conf = file(&files, "routers/freebsd/meshplan.conf");
+    // Merged into a running FRR, the part leaves the operator's sessions alone.
+    for global in ["no bgp default", "bgp bestpath", "timers bgp", "maximum-paths", "hostname", "frr defaults"] {
+        assert!(!conf.contains(global), "the part sets `{global}` router-wide:\n{conf}");
+    }
+    for line in [
+        "router bgp 64513\n",
+        " bgp router-id 172.16.10.1\n",
+        " neighbor MP-EBGP-V4 timers 10 30\n",
+        "  no neighbor MP-EBGP-V6 activate\n",
+        " neighbor MP-EBGP-V4 peer-group\n",
+        " neighbor MP-EBGP-V4 remote-as 64512\n",
+        " neighbor MP-EBGP-V4 update-source 172.16.10.1\n",
+        " neighbor 172.16.10.20 peer-group MP-EBGP-V4\n",
+        " neighbor MP-EBGP-V6 remote-as 64512\n",
+        " neighbor 2001:db8:beef:aa10::25 peer-group MP-EBGP-V6\n",
+        "  neighbor MP-EBGP-V4 activate\n",
+        "  neighbor MP-EBGP-V6 activate\n",
+        "  neighbor MP-EBGP-V4 next-hop-self\n",
+        "  neighbor MP-EBGP-V4 route-map MESHPLAN-V4 in\n",
+        "  neighbor MP-EBGP-V6 route-map MESHPLAN-V6 out\n",
         "ip prefix-list MESHPLAN-V4 seq 10 permit 10.42.0.0/16 ge 24\n",
         "ipv6 prefix-list MESHPLAN-V6 seq 10 permit 2001:db8:beef:aa42::/96 ge 112\n",
         "ip prefix-list MESHPLAN-V4 seq 20 permit 10.43.0.0/16 le 32\n",
@@ -160,14 +184,22 @@ fn cilium_frr_router_peers_ebgp_in_both_families() {
     assert!(!conf.contains("ebgp-requires-policy"), "policies are applied, RFC 8212 stays on:\n{conf}");
     // IPv4 neighbours are activated only in the IPv4 family.
     let v6 = &conf[conf.find("address-family ipv6 unicast").unwrap_or(0)..];
-    assert!(!v6.contains("EBGP-V4"), "{v6}");
+    assert!(!v6.contains("MP-EBGP-V4"), "{v6}");
     let sh = file(&files, "routers/freebsd/install.sh");
-    assert!(
-        sh.contains("vtysh -C -f \"$CONFIG\"")
-            && sh.contains("bgpd=yes")
-            && sh.contains("net.ipv6.conf.all.forwarding = 1"),
-        "{sh}"
-    );
+    for line in [
+        "#!/bin/sh\n",
+        "FRR_DIR=\"$ROOT/usr/local/etc/frr\"",
+        "service frr start",
+        "pkg install -y frr10",
+        "gateway_enable",
+        "net.inet6.ip6.forwarding",
+        "frr_enable=YES",
+        "vtysh_ -f \"$HERE/meshplan.conf\"",
+        "vtysh_ -c 'write memory'",
+    ] {
+        assert!(sh.contains(line), "install.sh lacks `{line}`:\n{sh}");
+    }
+    assert!(!sh.contains("sysctl.d") && !sh.contains("apt-get") && !sh.contains("bgpd=yes"), "{sh}");
 }
 
 fn lab_design(case: &str) -> Plan {
@@ -182,21 +214,21 @@ fn frr_reflector_marks_clients_and_forces_next_hop_self_on_the_backbone() {
     let conf = file(&files, "routers/west-rr1/frr.conf");
     for line in [
         " bgp cluster-id 10.20.1.1\n",
-        " neighbor CLIENTS-V4 remote-as 64600\n",
-        " neighbor 10.20.1.11 peer-group CLIENTS-V4\n",
-        " neighbor 10.10.1.1 peer-group BACKBONE-V4\n",
-        "  neighbor CLIENTS-V4 route-reflector-client\n",
-        "  neighbor BACKBONE-V4 next-hop-self force\n",
+        " neighbor MP-CLIENTS-V4 remote-as 64600\n",
+        " neighbor 10.20.1.11 peer-group MP-CLIENTS-V4\n",
+        " neighbor 10.10.1.1 peer-group MP-BACKBONE-V4\n",
+        "  neighbor MP-CLIENTS-V4 route-reflector-client\n",
+        "  neighbor MP-BACKBONE-V4 next-hop-self force\n",
         "  maximum-paths ibgp 8 equal-cluster-length\n",
     ] {
         assert!(conf.contains(line), "frr.conf lacks `{}`:\n{conf}", line.trim_end());
     }
-    assert!(!conf.contains("CLIENTS-V4 next-hop-self"), "reflected routes keep the node as next hop:\n{conf}");
+    assert!(!conf.contains("MP-CLIENTS-V4 next-hop-self"), "reflected routes keep the node as next hop:\n{conf}");
     assert!(!conf.contains("ebgp-multihop"), "{conf}");
     // The BIRD reflectors of the other site: two clients, three backbone peers.
-    let east = file(&files, "routers/east-rr1/bird.conf");
-    assert_eq!(east.matches(" from clients_v4 {").count(), 2, "{east}");
-    assert_eq!(east.matches(" from backbone_v4 {").count(), 3, "{east}");
+    let east = file(&files, "routers/east-rr1/meshplan.conf");
+    assert_eq!(east.matches(" from mp_clients_v4 {").count(), 2, "{east}");
+    assert_eq!(east.matches(" from mp_backbone_v4 {").count(), 3, "{east}");
 }
 
 #[test]
@@ -208,20 +240,20 @@ fn ebgp_edges_behind_a_host_peer_multihop_in_both_families() {
         "router bgp 65010\n",
         " neighbor 10.30.0.11 ebgp-multihop 255\n",
         " neighbor fd00:30::12 ebgp-multihop 255\n",
-        " neighbor BACKBONE-EBGP-V4 remote-as 65020\n",
-        " neighbor BACKBONE-EBGP-V6 update-source fd00:20::1\n",
-        "  neighbor BACKBONE-EBGP-V6 route-map MESHPLAN-V6 in\n",
+        " neighbor MP-BACKBONE-EBGP-V4 remote-as 65020\n",
+        " neighbor MP-BACKBONE-EBGP-V6 update-source fd00:20::1\n",
+        "  neighbor MP-BACKBONE-EBGP-V6 route-map MESHPLAN-V6 in\n",
         "ipv6 prefix-list MESHPLAN-V6 seq 10 permit fd00:46::/48 ge 122\n",
     ] {
         assert!(frr.contains(line), "frr.conf lacks `{}`:\n{frr}", line.trim_end());
     }
-    let bird = file(&files, "routers/edge-bird/bird.conf");
-    let to_node = block(bird, "protocol bgp ebgp_node_a_v6 from ebgp_v6 {");
+    let bird = file(&files, "routers/edge-bird/meshplan.conf");
+    let to_node = block(bird, "protocol bgp mp_ebgp_node_a_v6 from mp_ebgp_v6 {");
     assert!(to_node.contains("neighbor fd00:30::11 as 64512;") && to_node.contains("multihop;"), "{to_node}");
-    let tmpl = block(bird, "template bgp ebgp_v6 {");
+    let tmpl = block(bird, "template bgp mp_ebgp_v6 {");
     assert!(tmpl.contains("local fd00:21::1 as 65020;") && tmpl.contains("next hop self;"), "{tmpl}");
     assert!(!tmpl.contains("gateway recursive") && !tmpl.contains("rr client"), "{tmpl}");
-    assert!(bird.contains("filter meshplan_v6 {\n  if net ~ [ fd00:46::/48{122,128} ] then accept;"), "{bird}");
+    assert!(bird.contains("filter mp_v6 {\n  if net ~ [ fd00:46::/48{122,128} ] then accept;"), "{bird}");
 }
 
 #[test]
@@ -230,8 +262,8 @@ fn routers_without_a_daemon_get_no_files() {
         .unwrap_or_else(|| panic!("blackhole-host does not parse"));
     let files = router_files(&p);
     assert!(files.iter().all(|f| !f.path.contains("cn-ns")), "cn-ns is a plain host");
-    let gw = file(&files, "routers/gateway/bird.conf");
-    assert!(gw.contains("protocol bgp backbone_global_ns_v4 from backbone_v4"), "{gw}");
+    let gw = file(&files, "routers/gateway/meshplan.conf");
+    assert!(gw.contains("protocol bgp mp_backbone_global_ns_v4 from mp_backbone_v4"), "{gw}");
 }
 
 #[test]
@@ -314,7 +346,9 @@ fn real_tools_accept_every_router_config() {
         } else {
             case
         };
-        for f in router_files(&p) {
+        let files = router_files(&p);
+        // All written first: a router's bird.conf includes the meshplan.conf beside it.
+        for f in &files {
             for base in std::iter::once(&tmp).chain(dump.as_ref()) {
                 let path = base.join(&case).join(&f.path);
                 if let Some(d) = path.parent() {
@@ -322,6 +356,8 @@ fn real_tools_accept_every_router_config() {
                 }
                 fs::write(&path, &f.contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             }
+        }
+        for f in files {
             let path = tmp.join(&case).join(&f.path);
             let ps = path.to_string_lossy().to_string();
             let label = format!("{case}/{}", f.path);
@@ -346,9 +382,10 @@ fn real_tools_accept_every_router_config() {
                     failures.push(format!("{label}: bgpd -C: {out}"));
                 }
             } else if f.path.ends_with(".sh") {
-                let (ok, out) = run("bash", &["-n", &ps]);
+                // Router scripts are POSIX sh (FreeBSD and Alpine have no bash).
+                let (ok, out) = run("dash", &["-n", &ps]);
                 if !ok {
-                    failures.push(format!("{label}: bash -n: {out}"));
+                    failures.push(format!("{label}: dash -n: {out}"));
                 }
                 let (ok, out) = run("shellcheck", &["-x", &ps]);
                 if !ok {

@@ -1,9 +1,10 @@
-//! The BGP daemons of the lab: the routers run the exported `bird.conf` /
-//! `frr.conf` (only the log line is pointed at the lab's folder; sockets and pid
-//! files are command-line options), the nodes run BIRD playing Calico's node
-//! agent (or Cilium's BGP control plane) with the sessions the bundle's manifests
-//! deploy (`deployed`). Also: asking each daemon for its sessions, matched to the
-//! plan's, and its BGP routes.
+//! The BGP daemons of the lab: BIRD routers run the operator's config the lab
+//! writes, joined by meshplan's part through the bundle's install step
+//! ([`super::existing`]); FRR routers run the exported `frr.conf` (only the log
+//! line is pointed at the lab's folder; sockets and pid files are command-line
+//! options); the nodes run BIRD playing Calico's node agent (or Cilium's BGP
+//! control plane) with the sessions the bundle's manifests deploy (`deployed`).
+//! Also: asking each daemon for its sessions, matched to the plan's, and its BGP routes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,6 +19,7 @@ use meshplan_core::plan::{Family, Plan};
 use meshplan_core::render::bird::{self, Side, HOLD, KEEPALIVE};
 use meshplan_core::render::frr;
 
+use super::existing;
 use super::{deployed, exec};
 
 pub const ZEBRA: &str = "/usr/lib/frr/zebra";
@@ -45,7 +47,7 @@ pub struct Speaker {
 }
 
 impl Speaker {
-    fn sock(&self) -> String {
+    pub fn sock(&self) -> String {
         self.dir.join("bird.ctl").to_string_lossy().into_owned()
     }
 }
@@ -198,11 +200,21 @@ pub fn start(
         let dir = s.dir.to_string_lossy().into_owned();
         match (s.kind, s.engine) {
             (Kind::Router, Engine::Bird) => {
-                let conf = adapt_router_config(&bird::config(plan, &s.device), Engine::Bird, &s.dir);
-                write(&s.dir.join("bird.conf"), &conf)?;
-                start_bird(s)?;
+                // The operator's own config first; meshplan's part joins it
+                // through the bundle's install step.
+                let main = existing::bird_main(plan, s);
+                if let Some(parent) = main.parent() {
+                    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                }
+                write(&main, &existing::bird_config(plan, s))?;
+                start_bird_with(s, &main)?;
+                wait_bird(s)?;
+                let bundle = existing::write_bundle(plan, s)?;
+                let out = existing::install(s, &bundle, &s.sock())?;
+                let said =
+                    out.lines().filter(|l| l.starts_with("placed") || l.starts_with("BIRD reconfigured")).count();
                 log(format!(
-                    "{} ({}): BIRD with routers/{}/bird.conf as exported (log → {dir}/bird.log)",
+                    "{} ({}): BIRD with the operator's config (OSPF, op_static), then routers/{}/install.sh --root {dir}/root ({said} steps: placed, reconfigured)",
                     s.device, s.ns, s.device
                 ));
             }
@@ -241,7 +253,11 @@ fn write(p: &Path, text: &str) -> Result<(), String> {
 }
 
 fn start_bird(s: &Speaker) -> Result<(), String> {
-    let conf = s.dir.join("bird.conf").to_string_lossy().into_owned();
+    start_bird_with(s, &s.dir.join("bird.conf"))
+}
+
+fn start_bird_with(s: &Speaker, conf: &Path) -> Result<(), String> {
+    let conf = conf.to_string_lossy().into_owned();
     let pid = s.dir.join("bird.pid").to_string_lossy().into_owned();
     let out = exec::ns(&s.ns, "bird", &["-c", &conf, "-s", &s.sock(), "-P", &pid])?;
     if !out.ok {
@@ -303,6 +319,17 @@ fn start_frr(s: &Speaker) -> Result<(), String> {
         return Err(format!("bgpd did not start in {}: {}", s.ns, out.text().trim()));
     }
     Ok(())
+}
+
+/// Waits until a BIRD answers on its control socket.
+fn wait_bird(s: &Speaker) -> Result<(), String> {
+    for _ in 0..50 {
+        if exec::run("birdc", &["-s", &s.sock(), "show", "status"]).is_ok_and(|o| o.ok) {
+            return Ok(());
+        }
+        exec::sleep(Duration::from_millis(100))?;
+    }
+    Err(format!("BIRD in {} ({}) does not answer on {}", s.ns, s.device, s.sock()))
 }
 
 /// One session as a daemon reports it.
@@ -563,7 +590,7 @@ pub fn speakers_of(
         };
         let protocols = match kind {
             Kind::Node => Vec::new(),
-            _ => bird::protocol_names(&bird::sides(plan, device)),
+            _ => bird::router_protocol_names(&bird::sides(plan, device)),
         };
         out.push(Speaker {
             device: device.clone(),

@@ -1,6 +1,7 @@
 //! `meshplan lab run FILE [--keep] [--bundle DIR]` and `meshplan lab down NAME`:
 //! the routing lab. Network namespaces on this machine play the nodes, routers and
-//! hosts of a topology; the routers run the very configs `meshplan export` writes,
+//! hosts of a topology; the routers run what `meshplan export` writes (BIRD routers get it
+//! through the bundle's install step, on top of a config of their own),
 //! the nodes run BIRD in the role of the CNI's BGP agent, configured from the
 //! bundle's manifests as the agent would read them (`deployed`); then the lab
 //! checks that BGP converges to the plan's sessions, that every route table is the
@@ -19,6 +20,7 @@ mod bundle;
 mod daemons;
 mod deployed;
 mod exec;
+mod existing;
 pub mod fuzz;
 mod layout;
 mod modes;
@@ -38,6 +40,8 @@ use probes::{PairResult, RouteCheck};
 
 /// How long BGP may take to bring every session up.
 const SESSIONS_WITHIN: Duration = Duration::from_secs(90);
+/// How long the routers' own OSPF may take to form its adjacencies.
+const OSPF_WITHIN: Duration = Duration::from_secs(45);
 /// How long routes may take to settle after the sessions are up.
 const ROUTES_WITHIN: Duration = Duration::from_secs(30);
 
@@ -81,6 +85,8 @@ struct Outcome {
     converged_in: Duration,
     routes: Vec<RouteCheck>,
     pings: Vec<PairResult>,
+    /// What went wrong with the routers' own config beside meshplan's part.
+    coexistence: Vec<String>,
 }
 
 pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
@@ -366,10 +372,48 @@ fn lab(
         log(format!("{:<20} {}/{} routes: {verdict}", c.device, c.found, c.expected));
     }
 
+    // 8b. Routers as they are: the operator's protocols still run, and the
+    // install step run again changes nothing.
+    println!("[7b] the routers' own config beside meshplan's part");
+    let mut coexistence = Vec::new();
+    let bird_routers: Vec<&daemons::Speaker> =
+        speakers.iter().filter(|s| s.kind == Kind::Router && s.engine == daemons::Engine::Bird).collect();
+    for s in &bird_routers {
+        let others: Vec<&str> =
+            bird_routers.iter().filter(|o| o.device != s.device).map(|o| o.device.as_str()).collect();
+        let ospf_peer = existing::shares_a_network(layout, &s.device, &others);
+        // OSPF forms its adjacencies at its own pace (hellos every 2 s in the lab).
+        let t2 = Instant::now();
+        let mut problems = loop {
+            let p = existing::operator_problems(s, &s.sock(), ospf_peer);
+            if p.is_empty() || t2.elapsed() > OSPF_WITHIN {
+                break p;
+            }
+            exec::sleep(Duration::from_secs(1))?;
+        };
+        let bundle = s.dir.join("bundle");
+        match existing::install(s, &bundle, &s.sock()) {
+            Ok(out) if out.contains("nothing to change") => {}
+            Ok(out) => problems.push(format!("{}: a second install run changed something:\n{}", s.device, out.trim())),
+            Err(e) => problems.push(e),
+        }
+        let verdict = if problems.is_empty() {
+            format!(
+                "{} up{}, second install: nothing to change",
+                existing::OPERATOR_PROTOCOLS.join(" and "),
+                if ospf_peer { " (OSPF adjacency Full)" } else { "" }
+            )
+        } else {
+            problems.join("; ")
+        };
+        log(format!("{:<20} {verdict}", s.device));
+        coexistence.extend(problems);
+    }
+
     // 10. Pings per pair of node locations.
     println!("[8] pod-to-pod pings (ping -M do) per pair of node locations");
     let pings = probes::run_pings(plan, layout, &mut log)?;
-    Ok(Outcome { nodes_without, sessions_up: up, sessions_all: all, down, converged_in, routes, pings })
+    Ok(Outcome { nodes_without, sessions_up: up, sessions_all: all, down, converged_in, routes, pings, coexistence })
 }
 
 /// The final table; true when everything matches and every pod reaches every other.
@@ -467,7 +511,15 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
         ]);
     }
     print_rows("pings", &rows);
-    let matches = sessions_ok && routes_ok && pings_ok;
+    let coexist_ok = o.coexistence.is_empty();
+    println!(
+        "routers   the operator's own protocols kept, install run twice  {}",
+        if coexist_ok { "OK" } else { "FAIL" }
+    );
+    for p in &o.coexistence {
+        println!("          MISMATCH: {p}");
+    }
+    let matches = sessions_ok && routes_ok && pings_ok && coexist_ok;
     if matches && reach_ok {
         println!(
             "PASS: the lab matches the plan; every pod reaches every other up to the pod MTU, and the budget is tight"

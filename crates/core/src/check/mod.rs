@@ -8,6 +8,7 @@ mod addresses;
 mod cluster;
 mod connectivity;
 mod kubernetes;
+mod machines;
 mod mtu;
 mod names;
 mod refs;
@@ -24,5 +25,6 @@ pub fn check(t: &Topology) -> Vec<Diagnostic> {
     kubernetes::run(t, &mut out);
     mtu::run(t, &mut out);
     connectivity::run(t, &mut out);
+    machines::run(t, &mut out);
     out
 }

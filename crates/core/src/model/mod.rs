@@ -370,6 +370,35 @@ impl Daemon {
     }
 }
 
+/// The operating system a router runs, which decides its package manager, its
+/// config paths, how forwarding is switched on and how services are controlled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Debian, Ubuntu and their family: apt, systemd.
+    #[default]
+    Debian,
+    /// RHEL, Fedora, Rocky, Alma: dnf, systemd.
+    Rhel,
+    /// Alpine: apk, OpenRC.
+    Alpine,
+    /// FreeBSD: pkg, rc.d, `/usr/local/etc`.
+    Freebsd,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [Platform::Debian, Platform::Rhel, Platform::Alpine, Platform::Freebsd];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Debian => "debian",
+            Platform::Rhel => "rhel",
+            Platform::Alpine => "alpine",
+            Platform::Freebsd => "freebsd",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Router {
@@ -385,9 +414,25 @@ pub struct Router {
     pub asn: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serves: Vec<String>,
+    /// The router's operating system (default: the Debian family).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub platform: Platform,
+    /// The machine the router runs on, when several routers share one
+    /// (default: a machine of its own, named like the router).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
+    /// The Linux network namespace the router's daemon runs in on that machine
+    /// (default: the machine's own network stack).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns: Option<String>,
 }
 
 impl Router {
+    /// The machine the router runs on: as written, or its own name.
+    pub fn machine<'a>(&'a self, name: &'a str) -> &'a str {
+        self.machine.as_deref().unwrap_or(name)
+    }
+
     /// The router id in force: as written, or the first IPv4 address.
     pub fn router_id(&self) -> Option<Ipv4Addr> {
         self.router_id.or_else(|| {

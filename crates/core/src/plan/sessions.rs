@@ -77,6 +77,9 @@ pub fn router_plans(t: &Topology, speakers: &Speakers) -> BTreeMap<String, Route
             RouterPlan {
                 site: r.site.clone(),
                 daemon: r.daemon,
+                platform: r.platform,
+                machine: r.machine(name).to_string(),
+                netns: r.netns.clone(),
                 asn: t.router_asn(r),
                 router_id: r.router_id(),
                 addresses: r.address.0.clone(),

@@ -7,7 +7,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
-use crate::model::{Cluster, Daemon, Kind, Link, Role, Site};
+use crate::model::{Cluster, Daemon, Kind, Link, Platform, Role, Site};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -69,6 +69,11 @@ pub struct BlockPool {
 pub struct RouterPlan {
     pub site: Option<String>,
     pub daemon: Daemon,
+    pub platform: Platform,
+    /// The machine it runs on (its own name unless it shares one) and the
+    /// network namespace there, if any.
+    pub machine: String,
+    pub netns: Option<String>,
     pub asn: Option<u32>,
     pub router_id: Option<Ipv4Addr>,
     pub addresses: Vec<IpAddr>,

@@ -1,6 +1,8 @@
-//! Renderer: BIRD 2 configs for the routers whose daemon is `bird`
-//! (`routers/<router>/bird.conf`) and the script that installs one
-//! (`routers/<router>/install.sh`).
+//! Renderer: BIRD 2 configs for the routers whose daemon is `bird`: meshplan's
+//! part (`routers/<router>/meshplan.conf`, to include in the config that already
+//! runs there), a complete config for a router that runs no BIRD yet
+//! (`routers/<router>/bird.conf`, which includes the part), and the script that
+//! installs them (`routers/<router>/install.sh`, from [`super::bird_install`]).
 //!
 //! The config follows the seed's hand-written layout: one template per kind of
 //! session (backbone, route-reflector clients, eBGP neighbours) and family, one
@@ -280,6 +282,16 @@ pub fn protocol_names(sides: &[Side]) -> Vec<String> {
     used
 }
 
+/// The prefix of every name meshplan's part defines in a BIRD config, so that it
+/// cannot collide with the operator's protocols, templates, filters or tables.
+pub const PREFIX: &str = "mp_";
+
+/// The protocol names of a router's sessions in its BIRD config: [`protocol_names`]
+/// with [`PREFIX`].
+pub fn router_protocol_names(sides: &[Side]) -> Vec<String> {
+    protocol_names(sides).into_iter().map(|n| format!("{PREFIX}{n}")).collect()
+}
+
 fn quote(s: &str) -> String {
     if !s.contains(['\\', '"']) {
         return format!("\"{s}\"");
@@ -295,7 +307,11 @@ fn table(f: Family) -> &'static str {
 }
 
 fn filter_name(f: Family) -> String {
-    format!("meshplan_{}", fam_suffix(f))
+    format!("{PREFIX}{}", fam_suffix(f))
+}
+
+fn template_name(g: &Group) -> String {
+    format!("{PREFIX}{}_{}", g.base_name(), fam_suffix(g.family))
 }
 
 /// The BIRD prefix set of one family, e.g. `[ 10.42.0.0/16{26,32} ]`.
@@ -313,6 +329,15 @@ fn set_or_none(acc: &[Accept], f: Family) -> String {
     })
 }
 
+/// The file name of meshplan's part, beside the router's main BIRD config.
+pub const PART: &str = "meshplan.conf";
+
+/// The line that joins meshplan's part to a BIRD config (relative paths are
+/// read from the directory of the file that includes them).
+pub fn include_line() -> String {
+    format!("include \"{PART}\";")
+}
+
 pub fn files(plan: &Plan) -> Vec<File> {
     let mut out = Vec::new();
     let mut sides = sides_by_router(plan);
@@ -321,27 +346,104 @@ pub fn files(plan: &Plan) -> Vec<File> {
             continue;
         }
         let mine = sides.remove(name.as_str()).unwrap_or_default();
-        out.push(File::text(format!("routers/{name}/bird.conf"), config_with(plan, name, &mine)));
-        out.push(File::script(format!("routers/{name}/install.sh"), install(plan, name)));
+        let part = part_with(plan, name, &mine);
+        out.push(File::text(format!("routers/{name}/bird.conf"), standalone(plan, name, &mine, None)));
+        out.push(File::script(format!("routers/{name}/install.sh"), super::bird_install::script(plan, name, &mine)));
+        out.push(File::text(format!("routers/{name}/{PART}"), part));
     }
     out
 }
 
-/// `routers/<router>/bird.conf`.
+/// The complete config of a router that runs no BIRD yet, with meshplan's part
+/// written in instead of included: what the lab runs.
 pub fn config(plan: &Plan, router: &str) -> String {
-    config_with(plan, router, &sides(plan, router))
+    let s = sides(plan, router);
+    standalone(plan, router, &s, Some(&part_with(plan, router, &s)))
 }
 
-/// `routers/<router>/bird.conf`, given the router's [`sides`].
-fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
-    let mut o = common::header(plan, "#", &format!("BIRD 2 configuration of router `{router}`"));
+/// `routers/<router>/meshplan.conf`: meshplan's part alone.
+pub fn part(plan: &Plan, router: &str) -> String {
+    part_with(plan, router, &sides(plan, router))
+}
+
+/// `routers/<router>/bird.conf`: everything a BIRD needs besides meshplan's part
+/// (router id, device, direct and kernel protocols), then the part: included,
+/// or written in when `inline` holds it.
+fn standalone(plan: &Plan, router: &str, sides: &[Side], inline: Option<&str>) -> String {
+    let mut o = common::header(plan, "#", &format!("BIRD 2 configuration of router `{router}` (a complete one)"));
+    let _ = writeln!(
+        o,
+        "#\n# For a router that runs no BIRD yet. A router that already has its BIRD\n\
+         # config keeps it and gains only `{PART}` (see install.sh and RUNBOOK.md).\n"
+    );
+    let fams = families(plan, sides);
+    let acc = accepted(plan);
+    let rid = plan.routers.get(router).and_then(|r| r.router_id).map(|x| x.to_string());
+    let _ = writeln!(o, "log syslog all;");
+    let _ = writeln!(o, "router id {};", rid.as_deref().unwrap_or("0.0.0.0"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "protocol device {PREFIX}device {{\n  scan time 10;\n}}\n");
+    let chans: Vec<String> = fams.iter().map(|f| format!("  {};\n", f.as_str())).collect();
+    let _ = writeln!(
+        o,
+        "# Connected networks, so next hops on them resolve.\nprotocol direct {PREFIX}direct {{\n{}}}\n",
+        chans.concat()
+    );
+    for &f in &fams {
+        let _ = writeln!(
+            o,
+            "# The kernel table: learn the underlay routes (static, OSPF, ZeroTier) that\n\
+             # iBGP next hops resolve through; install the best route BGP learned. No\n\
+             # `merge paths`: BIRD cannot limit ECMP to equal cluster-list lengths, and a\n\
+             # client's route merged with the one a backbone peer reflects (next hop\n\
+             # self) would send packets back and forth between the two reflectors.\n\
+             protocol kernel {PREFIX}kernel_{s} {{\n  learn;\n  {fam} {{\n    \
+             import filter {{\n      if net ~ {set} then reject;\n      accept;\n    }};\n    \
+             export filter {{\n      if source = RTS_BGP then accept;\n      reject;\n    }};\n  }};\n}}\n",
+            s = fam_suffix(f),
+            fam = f.as_str(),
+            set = set_or_none(&acc, f),
+        );
+    }
+    match inline {
+        Some(part) => {
+            let _ = writeln!(o, "# ---- meshplan's part ({PART}) ----");
+            o.push_str(part);
+            o.push('\n');
+        }
+        None => {
+            let _ = writeln!(o, "# meshplan's part: the BGP sessions of the pod network, in the file beside this one.");
+            let _ = writeln!(o, "{}", include_line());
+        }
+    }
+    o
+}
+
+/// `routers/<router>/meshplan.conf`, given the router's [`sides`]: filters,
+/// templates and BGP protocols, every name starting with [`PREFIX`]. It defines
+/// no `router id`, device or kernel protocol and no table: it joins the config
+/// that already runs there and uses its `master4`/`master6` tables.
+fn part_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
+    let mut o = common::header(plan, "#", &format!("meshplan's part of the BIRD 2 config of router `{router}`"));
     let Some(r) = plan.routers.get(router) else {
         return o;
     };
     let fams = families(plan, sides);
     let acc = accepted(plan);
-    let names = protocol_names(sides);
+    let names = router_protocol_names(sides);
 
+    let rid = r.router_id.map(|x| x.to_string()).unwrap_or_else(|| "(none)".into());
+    let _ = writeln!(
+        o,
+        "#\n# Included by the router's main config (`{}`). What it assumes of the rest:\n\
+         #   - `router id {rid};` there (the plan's router id; also the cluster id below);\n\
+         #   - a kernel protocol that exports the routes BGP learns (`source = RTS_BGP`)\n\
+         #     from master4/master6, so the pod routes reach the kernel;\n\
+         #   - the underlay (OSPF, static, kernel routes) in master4/master6, so the BGP\n\
+         #     peers and the recursive next hops resolve.\n\
+         # Every name here starts with `{PREFIX}`.",
+        include_line()
+    );
     let _ = writeln!(o, "#\n# Sessions the plan resolved for this router:");
     for s in sides {
         let _ = writeln!(
@@ -364,36 +466,11 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
         let _ = writeln!(o, "#   {}{{{},{}}}  {}", a.net, a.ge, a.le, a.what);
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "log syslog all;");
-    let rid = r.router_id.map(|x| x.to_string()).unwrap_or_else(|| "0.0.0.0".into());
-    let _ = writeln!(o, "router id {rid};");
-    let _ = writeln!(o);
 
     for &f in &fams {
         let set = set_or_none(&acc, f);
         let _ = writeln!(o, "# Only the cluster's prefixes pass, in and out.");
         let _ = writeln!(o, "filter {} {{\n  if net ~ {set} then accept;\n  reject;\n}}\n", filter_name(f));
-    }
-
-    let _ = writeln!(o, "protocol device {{\n  scan time 10;\n}}\n");
-    let chans: Vec<String> = fams.iter().map(|f| format!("  {};\n", f.as_str())).collect();
-    let _ =
-        writeln!(o, "# Connected networks, so next hops on them resolve.\nprotocol direct {{\n{}}}\n", chans.concat());
-    for &f in &fams {
-        let _ = writeln!(
-            o,
-            "# The kernel table: learn the underlay routes (static, OSPF, ZeroTier) that\n\
-             # iBGP next hops resolve through; install the best route BGP learned. No\n\
-             # `merge paths`: BIRD cannot limit ECMP to equal cluster-list lengths, and a\n\
-             # client's route merged with the one a backbone peer reflects (next hop\n\
-             # self) would send packets back and forth between the two reflectors.\n\
-             protocol kernel kernel_{s} {{\n  learn;\n  {fam} {{\n    \
-             import filter {{\n      if net ~ {set} then reject;\n      accept;\n    }};\n    \
-             export filter {{\n      if source = RTS_BGP then accept;\n      reject;\n    }};\n  }};\n}}\n",
-            s = fam_suffix(f),
-            fam = f.as_str(),
-            set = set_or_none(&acc, f),
-        );
     }
 
     // Templates, one per group, in the order they first appear.
@@ -404,7 +481,6 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
             groups.push((g, s));
         }
     }
-    let template_name = |g: &Group| format!("{}_{}", g.base_name(), fam_suffix(g.family));
     for (g, first) in &groups {
         let what = match (g.role, g.rr_client) {
             (SessionRole::Backbone, _) => "router-to-router backbone".to_string(),
@@ -434,12 +510,11 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
         let _ = writeln!(o, "  }};\n}}\n");
     }
 
-    let template_names: Vec<String> = groups.iter().map(|(g, _)| template_name(g)).collect();
     for (s, pname) in sides.iter().zip(&names) {
         let g = Group::of(s);
         let Some(gi) = groups.iter().position(|(x, _)| *x == g) else { continue };
         let first = groups[gi].1;
-        let _ = writeln!(o, "protocol bgp {pname} from {} {{", template_names[gi]);
+        let _ = writeln!(o, "protocol bgp {pname} from {} {{", template_name(&g));
         let kind = if s.session.kind == SessionKind::Ibgp { "iBGP" } else { "eBGP" };
         let _ = writeln!(o, "  description {};", quote(&format!("{} {kind} with {}", s.session.role.as_str(), s.peer)));
         if s.my_address != first.my_address || s.my_asn != first.my_asn {
@@ -457,58 +532,28 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
     o
 }
 
+/// Every name meshplan's part defines (filters, templates, protocols): what the
+/// install script looks for in the operator's config before merging.
+pub fn part_names(plan: &Plan, sides: &[Side]) -> Vec<String> {
+    let mut out: Vec<String> = families(plan, sides).into_iter().map(filter_name).collect();
+    let mut groups: Vec<Group> = Vec::new();
+    for s in sides {
+        let g = Group::of(s);
+        if !groups.contains(&g) {
+            groups.push(g);
+            out.push(template_name(&g));
+        }
+    }
+    out.extend(router_protocol_names(sides));
+    out
+}
+
 fn f_long(f: Family) -> &'static str {
     match f {
         Family::Ipv4 => "IPv4",
         Family::Ipv6 => "IPv6",
     }
 }
-
-/// `routers/<router>/install.sh`: install BIRD 2, check and place the config,
-/// enable forwarding, then reload (or start) the daemon. Safe to run twice.
-pub fn install(plan: &Plan, router: &str) -> String {
-    let mut o = common::router_install_start(plan, router, &BIRD);
-    o.push('\n');
-    o.push_str(&common::router_place_config(&BIRD, ""));
-    let _ = write!(
-        o,
-        r#"
-if birdc show status >/dev/null 2>&1; then
-  echo "reloading the running BIRD"
-  birdc configure
-elif command -v systemctl >/dev/null 2>&1; then
-  systemctl enable bird
-  systemctl restart bird
-else
-  echo "error: BIRD is not running and there is no systemd here; start it with: bird -c $TARGET" >&2
-  exit 1
-fi
-
-for _ in $(seq 1 10); do
-  if birdc show status >/dev/null 2>&1; then
-    break
-  fi
-  sleep 1
-done
-birdc show protocols
-echo "done: BGP sessions of {name} are listed above (state Established once the peers are configured)"
-"#,
-        name = common::sh_quote(router),
-    );
-    o
-}
-
-const BIRD: common::RouterDaemon = common::RouterDaemon {
-    title: "BIRD 2",
-    package: "bird2",
-    command: "bird",
-    config: "bird.conf",
-    target: "/etc/bird/bird.conf",
-    check: "bird -p -c",
-    parser: "BIRD's",
-    user: "bird",
-    vars: "",
-};
 
 #[cfg(test)]
 mod tests {

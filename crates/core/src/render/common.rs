@@ -153,100 +153,15 @@ pub fn router_script(plan: &Plan, router: &str) -> Option<String> {
     }
 }
 
-/// The config file a router's daemon reads, relative to the bundle root.
+/// meshplan's part of a router's daemon config, relative to the bundle root (the
+/// complete config beside it is `bird.conf` / `frr.conf`).
 pub fn router_config(plan: &Plan, router: &str) -> Option<String> {
     let r = plan.routers.get(router)?;
     match r.daemon {
-        Daemon::Bird => Some(format!("routers/{router}/bird.conf")),
-        Daemon::Frr => Some(format!("routers/{router}/frr.conf")),
+        Daemon::Bird => Some(format!("routers/{router}/{}", super::bird::PART)),
+        Daemon::Frr => Some(format!("routers/{router}/{}", super::frr::PART)),
         Daemon::None => None,
     }
-}
-
-/// What tells the router daemons apart in their install scripts.
-pub struct RouterDaemon {
-    /// As people name it: `BIRD 2`, `FRR`.
-    pub title: &'static str,
-    /// The Debian package and the command that shows it is installed.
-    pub package: &'static str,
-    pub command: &'static str,
-    /// The config file beside the script, where it goes, and the parser check.
-    pub config: &'static str,
-    pub target: &'static str,
-    pub check: &'static str,
-    /// Whose parser `check` is, for the script's output: `BIRD's`.
-    pub parser: &'static str,
-    /// The user owning the placed config, when it exists.
-    pub user: &'static str,
-    /// More variables the rest of the script uses (lines ending in a newline).
-    pub vars: &'static str,
-}
-
-/// The first part of a router's install script, the same for every daemon: checks,
-/// the package, the config through the daemon's own parser, IP forwarding.
-pub fn router_install_start(plan: &Plan, router: &str, d: &RouterDaemon) -> String {
-    let addresses = plan.routers.get(router).map(|r| r.addresses.clone()).unwrap_or_default();
-    let v6line = if plan.cluster.has_ipv6() { "net.ipv6.conf.all.forwarding = 1\n" } else { "" };
-    let mut o = script_start(plan, &format!("Installs {} and the meshplan config on router `{router}`.", d.title));
-    o.push_str(&require_root());
-    o.push_str(&require_host(&[router], &addresses));
-    let (title, package, command, config, target, check) = (d.title, d.package, d.command, d.config, d.target, d.check);
-    o.push_str(&format!(
-        r#"
-HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
-CONFIG="$HERE/{config}"
-TARGET={target}
-"#
-    ));
-    o.push_str(d.vars);
-    o.push_str(&format!(
-        r#"
-if ! command -v {command} >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    echo "installing {title} ({package})"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y {package}
-  else
-    echo "error: install {title} (package {package}) with this system's package manager, then run this script again" >&2
-    exit 1
-  fi
-fi
-
-echo "checking $CONFIG with {parser} parser"
-{check} "$CONFIG"
-
-echo "enabling IP forwarding"
-cat > /etc/sysctl.d/90-meshplan-router.conf <<'EOF'
-net.ipv4.ip_forward = 1
-{v6line}EOF
-sysctl -q -p /etc/sysctl.d/90-meshplan-router.conf
-"#,
-        parser = d.parser,
-    ));
-    o
-}
-
-/// Places the config when it changed, keeping the first one it replaces;
-/// `on_change` runs after placing (shell, indented two spaces).
-pub fn router_place_config(d: &RouterDaemon, on_change: &str) -> String {
-    let dir = d.target.rsplit_once('/').map_or("/etc", |(dir, _)| dir);
-    let user = d.user;
-    format!(
-        r#"install -d -m 0755 {dir}
-if [[ -f "$TARGET" ]] && cmp -s "$CONFIG" "$TARGET"; then
-  echo "$TARGET is already up to date"
-else
-  if [[ -f "$TARGET" && ! -f "$TARGET.before-meshplan" ]]; then
-    cp -p "$TARGET" "$TARGET.before-meshplan"
-    echo "kept the previous config as $TARGET.before-meshplan"
-  fi
-  install -m 0640 "$CONFIG" "$TARGET"
-  if id {user} >/dev/null 2>&1; then
-    chown {user}:{user} "$TARGET"
-  fi
-  echo "placed $TARGET"
-{on_change}fi
-"#
-    )
 }
 
 #[cfg(test)]

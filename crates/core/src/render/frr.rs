@@ -27,8 +27,9 @@ pub fn files(plan: &Plan) -> Vec<File> {
             continue;
         }
         let mine = sides.remove(name.as_str()).unwrap_or_default();
-        out.push(File::text(format!("routers/{name}/frr.conf"), config_with(plan, name, &mine)));
-        out.push(File::script(format!("routers/{name}/install.sh"), install(plan, name)));
+        out.push(File::text(format!("routers/{name}/frr.conf"), standalone(plan, name, &mine)));
+        out.push(File::script(format!("routers/{name}/install.sh"), super::frr_install::script(plan, name, &mine)));
+        out.push(File::text(format!("routers/{name}/{PART}"), part_with(plan, name, &mine)));
     }
     out
 }
@@ -44,9 +45,9 @@ fn policy_name(f: Family) -> String {
     format!("MESHPLAN-{}", fam_tag(f))
 }
 
-/// A peer-group name: the group's name in capitals with `-` (`CLIENTS-V4`).
+/// A peer-group name: `MP-` and the group's name in capitals with `-` (`MP-CLIENTS-V4`).
 fn group_name(g: &Group) -> String {
-    format!("{}-{}", g.base_name().to_ascii_uppercase().replace('_', "-"), fam_tag(g.family))
+    format!("MP-{}-{}", g.base_name().to_ascii_uppercase().replace('_', "-"), fam_tag(g.family))
 }
 
 /// One prefix-list line's match: `ge`/`le` only where they narrow the range
@@ -63,19 +64,82 @@ fn plist_match(a: &Accept) -> String {
     m
 }
 
-/// `routers/<router>/frr.conf`.
+/// The file name of meshplan's part of an FRR config in the bundle.
+pub const PART: &str = "meshplan.conf";
+
+/// `routers/<router>/frr.conf`: the complete config of a router that runs no
+/// FRR yet (what the lab runs too).
 pub fn config(plan: &Plan, router: &str) -> String {
-    config_with(plan, router, &bird::sides(plan, router))
+    standalone(plan, router, &bird::sides(plan, router))
 }
 
-/// `routers/<router>/frr.conf`, given the router's sides.
-fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
-    let mut o = common::header(plan, "!", &format!("FRR configuration of router `{router}` (integrated frr.conf)"));
+/// `routers/<router>/meshplan.conf`: meshplan's part alone.
+pub fn part(plan: &Plan, router: &str) -> String {
+    part_with(plan, router, &bird::sides(plan, router))
+}
+
+/// The complete config: FRR's defaults, hostname and log, meshplan's part, then
+/// the router-wide BGP settings the part leaves to the operator (they would
+/// change the operator's own sessions): IPv4 not activated by default, ECMP.
+fn standalone(plan: &Plan, router: &str, sides: &[Side]) -> String {
+    let mut o = common::header(
+        plan,
+        "!",
+        &format!("FRR configuration of router `{router}` (integrated frr.conf, a complete one)"),
+    );
+    let _ = writeln!(
+        o,
+        "!\n! For a router that runs no FRR yet. A router that already runs FRR keeps its\n\
+         ! config and gains only `{PART}`, merged by install.sh with vtysh (see RUNBOOK.md).\n!"
+    );
+    let _ = writeln!(o, "frr defaults traditional\nhostname {router}\nlog syslog informational\n!");
+    let part = part_with(plan, router, sides);
+    // The part without its own header and `end`: one of each per file.
+    let body: String =
+        part.lines().skip_while(|l| l.starts_with('!')).filter(|l| *l != "end").map(|l| format!("{l}\n")).collect();
+    if let Some(asn) = plan.routers.get(router).and_then(|r| r.asn).or_else(|| sides.first().map(|s| s.my_asn)) {
+        // Before the sessions: `no bgp default ipv4-unicast` applies to neighbours
+        // configured after it.
+        let _ = writeln!(o, "! Router-wide settings, for a router where meshplan's sessions are the only ones.");
+        let _ = writeln!(o, "router bgp {asn}\n no bgp default ipv4-unicast\n bgp bestpath as-path multipath-relax");
+        // Between two eBGP routes FRR otherwise keeps the older one (RFC 5004),
+        // so the route a router uses would depend on which session came up
+        // first: compare router ids as BIRD does, and as the plan predicts.
+        let _ = writeln!(o, " bgp bestpath compare-routerid");
+        for f in bird::families(plan, sides) {
+            let _ = writeln!(o, " !\n address-family {} unicast", f.as_str());
+            // iBGP ECMP only among paths of equal cluster-list length: a reflector must
+            // not spread its own clients' routes over a backbone peer that announces
+            // itself as next hop for them (that peer would send the packets back).
+            let _ = writeln!(o, "  maximum-paths {MAXIMUM_PATHS}");
+            let _ = writeln!(o, "  maximum-paths ibgp {MAXIMUM_PATHS} equal-cluster-length\n exit-address-family");
+        }
+        let _ = writeln!(o, "exit\n!");
+    }
+    o.push_str(&body);
+    o.push_str("end\n");
+    o
+}
+
+/// `routers/<router>/meshplan.conf`, given the router's sides: prefix-lists and
+/// route-maps named `MESHPLAN-…`, and the `router bgp` stanza with one peer-group
+/// per kind of session (`MP-…`), their timers and policies. Nothing router-wide
+/// but the AS, the router id and, on a reflector, the cluster id: merged into a
+/// running FRR it leaves the operator's sessions as they are.
+fn part_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
+    let mut o = common::header(plan, "!", &format!("meshplan's part of the FRR config of router `{router}`"));
     let Some(r) = plan.routers.get(router) else {
         return o;
     };
     let fams = bird::families(plan, sides);
     let acc = bird::accepted(plan);
+    let _ = writeln!(
+        o,
+        "!\n! Merged into the running FRR by install.sh (vtysh). What it assumes of the rest:\n\
+         ! the same `router bgp` AS and router id if one is there already, zebra\n\
+         ! installing the routes bgpd learns, and the underlay (OSPF, static) reaching\n\
+         ! the peers. Its peer-groups start with `MP-`, its policies with `MESHPLAN-`."
+    );
     let _ = writeln!(o, "!\n! Sessions the plan resolved for this router:");
     for s in sides {
         let _ = writeln!(
@@ -93,7 +157,7 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
     if sides.is_empty() {
         let _ = writeln!(o, "!   (none)");
     }
-    let _ = writeln!(o, "!\nfrr defaults traditional\nhostname {router}\nlog syslog informational\n!");
+    let _ = writeln!(o, "!");
 
     // Prefix policy: the same ranges the BIRD routers accept.
     for &f in &fams {
@@ -135,13 +199,6 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
             let _ = writeln!(o, " bgp cluster-id {cid}");
         }
     }
-    let _ = writeln!(o, " no bgp default ipv4-unicast");
-    let _ = writeln!(o, " bgp bestpath as-path multipath-relax");
-    // Between two eBGP routes FRR otherwise keeps the older one (RFC 5004),
-    // so the route a router uses would depend on which session came up first:
-    // compare router ids as BIRD does, and as the plan predicts.
-    let _ = writeln!(o, " bgp bestpath compare-routerid");
-    let _ = writeln!(o, " timers bgp {KEEPALIVE} {HOLD}");
 
     let mut groups: Vec<Group> = Vec::new();
     for s in sides {
@@ -162,6 +219,8 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
         if let Some(src) = uniform_src {
             let _ = writeln!(o, " neighbor {pg} update-source {src}");
         }
+        // Per peer-group, not `timers bgp`: the operator's sessions keep theirs.
+        let _ = writeln!(o, " neighbor {pg} timers {KEEPALIVE} {HOLD}");
         for m in &members {
             if uniform_as.is_none() {
                 let _ = writeln!(o, " neighbor {} remote-as {}", m.peer_address, m.peer_asn);
@@ -199,65 +258,15 @@ fn config_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
             let _ = writeln!(o, "  neighbor {pg} route-map {} in", policy_name(f));
             let _ = writeln!(o, "  neighbor {pg} route-map {} out", policy_name(f));
         }
-        // iBGP ECMP only among paths of equal cluster-list length: a reflector must
-        // not spread its own clients' routes over a backbone peer that announces
-        // itself as next hop for them (that peer would send the packets back).
-        let _ = writeln!(o, "  maximum-paths {MAXIMUM_PATHS}");
-        let _ = writeln!(o, "  maximum-paths ibgp {MAXIMUM_PATHS} equal-cluster-length\n exit-address-family");
+        // Where FRR activates every neighbour for IPv4 by default (`bgp default
+        // ipv4-unicast`, the traditional profile), the IPv6 groups stay out of it.
+        if f == Family::Ipv4 {
+            for g in groups.iter().filter(|g| g.family != Family::Ipv4) {
+                let _ = writeln!(o, "  no neighbor {} activate", group_name(g));
+            }
+        }
+        let _ = writeln!(o, " exit-address-family");
     }
     let _ = writeln!(o, "exit\n!\nend");
     o
 }
-
-/// `routers/<router>/install.sh`: install FRR, check the config with FRR's own
-/// parser, enable bgpd, place the config and reload (or start) FRR. Safe to run twice.
-pub fn install(plan: &Plan, router: &str) -> String {
-    let mut o = common::router_install_start(plan, router, &FRR);
-    o.push_str(
-        r#"
-restart=no
-if [[ -f "$DAEMONS" ]] && grep -q '^bgpd=no' "$DAEMONS"; then
-  sed -i 's/^bgpd=no/bgpd=yes/' "$DAEMONS"
-  echo "enabled bgpd in $DAEMONS"
-  restart=yes
-fi
-
-"#,
-    );
-    o.push_str(&common::router_place_config(&FRR, "  if [[ \"$restart\" == no ]]; then\n    restart=reload\n  fi\n"));
-    let _ = write!(
-        o,
-        r#"
-if ! command -v systemctl >/dev/null 2>&1; then
-  echo "error: no systemd here; start FRR with /usr/lib/frr/frrinit.sh start" >&2
-  exit 1
-fi
-if ! systemctl is-active --quiet frr; then
-  systemctl enable frr
-  systemctl restart frr
-elif [[ "$restart" == yes ]]; then
-  systemctl restart frr
-elif [[ "$restart" == reload ]]; then
-  systemctl reload frr
-fi
-
-sleep 2
-vtysh -c 'show bgp summary'
-echo "done: BGP sessions of {name} are listed above (Established once the peers are configured)"
-"#,
-        name = common::sh_quote(router),
-    );
-    o
-}
-
-const FRR: common::RouterDaemon = common::RouterDaemon {
-    title: "FRR",
-    package: "frr",
-    command: "vtysh",
-    config: "frr.conf",
-    target: "/etc/frr/frr.conf",
-    check: "vtysh -C -f",
-    parser: "FRR's",
-    user: "frr",
-    vars: "DAEMONS=/etc/frr/daemons\n",
-};

@@ -7,13 +7,16 @@ pub mod common;
 pub mod ansible;
 pub mod artifacts;
 pub mod bird;
+pub mod bird_install;
 pub mod bootstrap;
 pub mod calico;
 pub mod cilium;
 pub mod frr;
+pub mod frr_install;
 pub mod k3s;
 pub mod kilo;
 pub mod metallb;
+pub mod router_os;
 pub mod runbook;
 pub mod verify;
 

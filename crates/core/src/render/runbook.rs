@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::common::{addon_apply_scripts, cni_apply_script, first_server, ident, router_config, router_script};
-use super::{calico, File};
+use super::{calico, router_os, File};
 use crate::diag::Severity;
 use crate::model::{CalicoEncapsulation, Cni, Daemon, FlannelBackend, Role};
 use crate::plan::report::{sample, MISSING_SHOWN};
@@ -108,19 +108,98 @@ fn summary(plan: &Plan, o: &mut String) {
     }
 }
 
+/// The routers' step: which file to use when, what meshplan's part assumes of
+/// the config it joins, and how to check, apply, inspect and undo it.
+fn router_steps(plan: &Plan, routers: &[(&String, String)], many: bool, o: &mut String) {
+    o.push_str(
+        "Routers first: they reflect the pod routes the nodes announce. Each router's folder holds:\n\n\
+         - `meshplan.conf`, **meshplan's part** alone. BIRD: its filters, templates and BGP protocols, every \
+         name starting with `mp_`; FRR: the prefix-lists and route-maps `MESHPLAN-…` and the `router bgp` \
+         stanza with the peer-groups `MP-…`. For a router that already runs BIRD or FRR (the usual case: \
+         these routers exist and carry the underlay), joined to its config, never replacing it.\n\
+         - `bird.conf` / `frr.conf`, a **complete config** (router id, device and kernel protocols or FRR's \
+         defaults, ECMP) with the part in it. Only for a router that runs nothing yet.\n\
+         - `install.sh`, which picks between the two on the router's own OS (POSIX `sh`): it installs the \
+         package when missing (index update first; it stops when it finds BIRD 1.x), switches on forwarding, \
+         and joins the part to the config that is there.\n\n\
+         What the part assumes of the config it joins:\n\n\
+         - the plan's router id (below) is the router's: `router id` (BIRD) / `bgp router-id` (FRR), and \
+         the same local AS as a `router bgp` already there (FRR);\n\
+         - the routes BGP learns reach the kernel: BIRD needs a kernel protocol exporting them from \
+         `master4`/`master6` (`export all`, or a filter accepting `source = RTS_BGP`); FRR's zebra does it;\n\
+         - the underlay (OSPF, static or connected routes, in `master4`/`master6` for BIRD) reaches every \
+         peer of the part: the part resolves its next hops through it and adds no route of its own.\n\n\
+         On each router, from this folder: first see what would change, then apply. A second run changes \
+         nothing; a clash (a name of the part already used, a session to one of its peers already \
+         configured, another router id or AS) stops the script with the clash named, before any change.\n\n\
+         ```sh\nsudo ./routers/<router>/install.sh --check   # the diff; changes nothing\n\
+         sudo ./routers/<router>/install.sh           # check the whole result, then activate\n```\n\n\
+         - BIRD: one line `include \"meshplan.conf\";` is added to the main config, `meshplan.conf` placed \
+         beside it, the whole result parsed with `bird -p -c`, then `birdc configure`; when BIRD refuses, \
+         the previous files are put back. **Undo**: delete that line and `meshplan.conf`, then `birdc \
+         configure` (the main config as it was first is kept as `<main>.before-meshplan`).\n\
+         - FRR: the part is checked with the running config (`vtysh -C`), merged with `vtysh -f \
+         meshplan.conf`, then saved with `write memory`; `frr.conf` is never replaced. **Undo**: in `vtysh` \
+         (`configure`), `no neighbor MP-… peer-group` for each group, `no route-map MESHPLAN-V4` / `-V6`, \
+         `no ip prefix-list MESHPLAN-V4` / `no ipv6 prefix-list MESHPLAN-V6`, then `write memory`; the \
+         running config from before is kept as `running-before-meshplan.conf` in FRR's folder.\n\n\
+         A router in a network namespace (`netns`, several routers on one machine) has a BIRD or FRR \
+         instance of its own: its config under `/etc/bird/<netns>/` or FRR's pathspace `/etc/frr/<netns>/`, \
+         its control socket, and its service (`meshplan-bird@<netns>`, which the script installs and \
+         which runs `bird` under `ip netns exec`, or FRR's `frr@<netns>`). Run the router's script on \
+         the machine itself; `--config PATH` points it at a main config kept elsewhere.\n\n\
+         `--root DIR` (or `MESHPLAN_ROOT`) runs the same script on DIR as if it were `/`, and `--socket` \
+         (or `MESHPLAN_SOCKET`) points it at another BIRD control socket / FRR vty folder: for the lab and \
+         for tests.\n\n",
+    );
+    o.push_str("| router | address | machine | OS | router id | main config there | inspect |\n|---|---|---|---|---|---|---|\n");
+    for (r, _) in routers {
+        let Some(rp) = plan.routers.get(*r) else { continue };
+        let addr = rp.addresses.first().map(ToString::to_string).unwrap_or_default();
+        let main = match rp.daemon {
+            Daemon::Frr => format!("{}/frr.conf", router_os::frr_dir_of(rp)),
+            _ => router_os::bird_main_of(rp),
+        };
+        let rid = rp.router_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
+        let place = match &rp.netns {
+            Some(ns) => format!("{}, netns `{ns}`", rp.machine),
+            None => rp.machine.clone(),
+        };
+        let _ = writeln!(
+            o,
+            "| {r} | {addr} | {place} | {} | {rid} | `{main}` | {} |",
+            rp.platform.as_str(),
+            router_os::inspect(rp)
+        );
+    }
+    o.push('\n');
+    if many {
+        return;
+    }
+    for (r, s) in routers {
+        let addr =
+            plan.routers.get(*r).and_then(|rp| rp.addresses.first()).map(ToString::to_string).unwrap_or_default();
+        let _ = writeln!(o, "On **{r}** ({addr}):\n\n```sh\nsudo ./{s} --check\nsudo ./{s}\n```\n");
+    }
+}
+
 fn where_(plan: &Plan, o: &mut String) {
     o.push_str("## What goes where\n\n");
     o.push_str("Copy this folder to every machine below (each needs only its own files, plus `artifacts/` in airgap mode).\n\n");
     o.push_str("| machine | role | site | addresses | files |\n|---|---|---|---|---|\n");
     for (name, r) in &plan.routers {
         let files = match (router_script(plan, name), router_config(plan, name)) {
-            (Some(s), Some(c)) => format!("`{s}`, `{c}`"),
+            (Some(s), Some(c)) => {
+                let whole = if r.daemon == Daemon::Frr { "frr.conf" } else { "bird.conf" };
+                format!("`{s}`, `{c}` (or `{whole}` beside it)")
+            }
             _ => "nothing: forwards only, speaks no BGP".into(),
         };
         let daemon = format!("{:?}", r.daemon).to_lowercase();
         let _ = writeln!(
             o,
-            "| {name} | router ({daemon}) | {} | {} | {files} |",
+            "| {name} | router ({daemon}, {}) | {} | {} | {files} |",
+            r.platform.as_str(),
             r.site.as_deref().unwrap_or("-"),
             join(&r.addresses)
         );
@@ -162,39 +241,21 @@ fn steps(plan: &Plan, o: &mut String) {
     // Large plans: one command with the machine's name in it, and the machines in a table.
     let many = plan.summarizes_routes();
     if !routers.is_empty() {
-        next(o, "Routers: BGP daemon and configuration");
-        o.push_str("Routers first: they reflect the pod routes the nodes announce.\n\n");
-        if many {
-            o.push_str("On each router, its own script:\n\n```sh\nsudo ./routers/<router>/install.sh\n```\n\n| router | address |\n|---|---|\n");
-            for (r, _) in &routers {
-                let addr = plan.routers.get(*r).and_then(|rp| rp.addresses.first()).map(ToString::to_string);
-                let _ = writeln!(o, "| {r} | {} |", addr.unwrap_or_default());
-            }
-            o.push('\n');
-        }
-        for (r, s) in routers.iter().filter(|_| !many) {
-            let addr =
-                plan.routers.get(*r).and_then(|rp| rp.addresses.first()).map(ToString::to_string).unwrap_or_default();
-            let _ = writeln!(o, "On **{r}** ({addr}):\n\n```sh\nsudo ./{s}\n```\n");
-        }
+        next(o, "Routers: meshplan's part of their BGP config");
+        router_steps(plan, &routers, many, o);
         let bird = plan.routers.values().any(|r| r.daemon == Daemon::Bird);
         let frr = plan.routers.values().any(|r| r.daemon == Daemon::Frr);
         let mut check = Vec::new();
         let mut undo = Vec::new();
         if bird {
-            check.push("birdc show protocols");
-            undo.push("mv /etc/bird/bird.conf.before-meshplan /etc/bird/bird.conf && birdc configure   # BIRD (the script kept the config it replaced)");
+            check.push("birdc show protocols 'mp_*'   # BIRD: meshplan's sessions, beside the router's own");
+            undo.push("# BIRD: delete the `include \"meshplan.conf\";` line and meshplan.conf, then\nbirdc configure");
         }
         if frr {
-            check.push("vtysh -c 'show bgp summary'");
-            undo.push("mv /etc/frr/frr.conf.before-meshplan /etc/frr/frr.conf && systemctl reload frr   # FRR (the script kept the config it replaced)");
+            check.push("vtysh -c 'show bgp summary'   # FRR: the MP-… peer-groups' neighbours");
+            undo.push("# FRR: in vtysh, `no neighbor MP-… peer-group` per group, the MESHPLAN-… route-maps\n# and prefix-lists, then `write memory` (the router's earlier running config is kept)");
         }
-        undo.push("rm /etc/sysctl.d/90-meshplan-router.conf   # forwarding stays on until reboot");
-        check_undo(
-            o,
-            &format!("{}   # the sessions to the nodes come up once the CNI runs", check.join("; ")),
-            &undo.join("\n"),
-        );
+        check_undo(o, &check.join("\n"), &undo.join("\n"));
     }
     if plan.cluster.cni == Cni::Kilo {
         next(o, "Node firewalls (Kilo)");

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
-use crate::model::{CalicoEncapsulation, Cni, Daemon, FlannelBackend, LinkKind, SiteKind};
+use crate::model::{CalicoEncapsulation, Cni, Daemon, FlannelBackend, LinkKind, Platform, SiteKind};
 
 // Three-state fields: absent (0), present with the value the context implies
 // (SAME: the kind's default MTU, the site's own name, ...), or another value.
@@ -80,6 +80,10 @@ pub(super) const RO_ADDRESS: u32 = 3;
 pub(super) const RO_ID_SHIFT: u32 = 4;
 pub(super) const RO_ASN: u32 = 6;
 pub(super) const RO_SERVES: u32 = 7;
+// Version 2: a second router byte, bits 0-1 platform, then these; the strings
+// follow the router's other fields.
+pub(super) const RO2_MACHINE: u32 = 2;
+pub(super) const RO2_NETNS: u32 = 3;
 
 // Node flags.
 pub(super) const NO_AGENT: u32 = 0;
@@ -154,6 +158,8 @@ codes!(encap_code, encap_from, CalicoEncapsulation {
 codes!(flannel_code, flannel_from, FlannelBackend { Vxlan = 0, HostGw = 1, WireguardNative = 2, None = 3 });
 codes!(site_kind_code, site_kind_from, SiteKind { Lan = 0, Vpc = 1, Zerotier = 2 });
 codes!(daemon_code, daemon_from, Daemon { Bird = 0, Frr = 1, None = 2 });
+// Version 2: the second router byte, bits 0-1.
+codes!(platform_code, platform_from, Platform { Debian = 0, Rhel = 1, Alpine = 2, Freebsd = 3 });
 codes!(link_kind_code, link_kind_from, LinkKind {
     Lan = 0, Vpc = 1, Zerotier = 2, Wireguard = 3, Iepl = 4, Gre = 5, Ipip = 6, Vxlan = 7, Internet = 8,
 });

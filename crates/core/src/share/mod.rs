@@ -8,7 +8,7 @@
 //! examples the fragment is 32–47% of the length of base64 deflated JSON
 //! (`tests/share.rs` measures it and fails above 65%).
 //!
-//! Layout of version `1` (varints are LEB128; "ref" is a varint index into the
+//! Layout of version `2` (varints are LEB128; "ref" is a varint index into the
 //! string table; every optional part is present only when its flag bit says so;
 //! the bits are in `layout.rs`):
 //!
@@ -20,7 +20,8 @@
 //! cluster   = flags (CNI, presence bits, three-state dns/asn) then the present fields
 //!             in declaration order; pod/service CIDRs only when not K3s's defaults
 //! site      = name:ref flag-byte (label and lan_mtu three-state, kind, lan) [label] [mtu]
-//! router    = name:ref flag-byte (daemon, router_id three-state, ...) [site] [addresses] ...
+//! router    = name:ref flag-byte (daemon, router_id three-state, ...) byte (platform, machine?, netns?)
+//!             [site] [addresses] ... [machine:ref] [netns:ref]
 //! host      = name:ref site (0 = none, i + 1 = ref i)
 //! node      = name:ref flags site:ref addresses [public] [labels]
 //! link      = flag-byte (kind, mtu and cost three-state) end:ref end:ref [mtu] [cost]
@@ -29,11 +30,13 @@
 //! prefix    = code-byte (family, length, host bits?) the bytes the length covers
 //! ```
 //!
-//! Version `2` is version `1`'s layout and dictionary with more flag bits: kilo
-//! flags 4–5 `encapsulate` (0 always, 1 crosssubnet, 2 never); cilium flags 6
+//! Version `2` is version `1`'s layout and dictionary with more: kilo flags
+//! 4–5 `encapsulate` (0 always, 1 crosssubnet, 2 never); cilium flags 6
 //! `external_ips` and 7 `lb_reserve_first_last` (then its names, after the pools,
-//! as `count ref*`). A `1` link still opens: its flag words may not have those
-//! bits, and it means the defaults.
+//! as `count ref*`); and a second byte after each router's flags (platform,
+//! machine and netns present). A `1` link still opens: its flag words may not
+//! have those bits, its routers have no second byte, and it means the defaults
+//! (every router on Debian, on a machine of its own).
 //!
 //! Three-state fields are absent, present with the value the context implies (the
 //! kind's default MTU, the site's own name, the router's first IPv4 address), or

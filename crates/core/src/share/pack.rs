@@ -307,6 +307,9 @@ impl<'t> Packer<'t> {
             | bit(r.asn.is_some(), RO_ASN)
             | bit(!r.serves.is_empty(), RO_SERVES);
         self.w.byte(flags as u8);
+        let second =
+            platform_code(r.platform) | bit(r.machine.is_some(), RO2_MACHINE) | bit(r.netns.is_some(), RO2_NETNS);
+        self.w.byte(second as u8);
         if let Some(s) = &r.site {
             self.str(s);
         }
@@ -321,6 +324,12 @@ impl<'t> Packer<'t> {
         }
         if !r.serves.is_empty() {
             self.strs(&r.serves);
+        }
+        if let Some(m) = &r.machine {
+            self.str(m);
+        }
+        if let Some(n) = &r.netns {
+            self.str(n);
         }
     }
 

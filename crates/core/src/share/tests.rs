@@ -13,7 +13,7 @@ fn frame(raw: &[u8]) -> String {
 }
 
 fn frame_deflated(deflated: &[u8]) -> String {
-    let mut s = format!("t={}", super::VERSION_CHAR);
+    let mut s = format!("t={VERSION_CHAR}");
     base64url::encode_into(deflated, &mut s);
     s
 }
@@ -132,6 +132,7 @@ fn long_address_list_count_is_checked() {
     w.varint(1); // one router
     w.varint(0); // named "x"
     w.byte(1 << RO_ADDRESS);
+    w.byte(0); // platform debian, no machine, no netns
     w.byte(LONG_ADDRS);
     w.varint(1_000_000_000);
     let got = malformed(decode(&frame(&payload(&["x"], &w.buf))));

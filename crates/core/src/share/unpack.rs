@@ -18,7 +18,7 @@ const STRING_OVERHEAD: usize = 24;
 pub(super) fn unpack(data: &[u8], version: char) -> Result<Topology> {
     let mut r = Reader::new(data);
     let table = table(&mut r)?;
-    let mut u = Unpacker { r, table, budget: MAX_EXPANDED, version };
+    let mut u = Unpacker { r, table, budget: MAX_EXPANDED, version, platforms: version != '1' };
     let t = u.topology()?;
     if !u.r.at_end() {
         return Err(u.r.error(format!("{} unexpected bytes after the topology", u.r.remaining())));
@@ -56,6 +56,8 @@ struct Unpacker<'a> {
     budget: usize,
     /// The format character: what the flag words may hold.
     version: char,
+    /// Version 2 and later: a platform byte after each router's flags.
+    platforms: bool,
 }
 
 impl Unpacker<'_> {
@@ -379,6 +381,9 @@ impl Unpacker<'_> {
     fn router(&mut self) -> Result<Router> {
         let f = self.flag_byte(8, "flags")?;
         let daemon = daemon_from(f & 3).ok_or_else(|| self.r.error("daemon: unknown value"))?;
+        // Version 2: platform (bits 0-1), machine and netns present (bits 2, 3).
+        let p = if self.platforms { self.flag_byte(RO2_NETNS + 1, "platform")? } else { 0 };
+        let platform = platform_from(p & 3).ok_or_else(|| self.r.error("platform: unknown value"))?;
         let site = self.opt_string(has(f, RO_SITE), "site")?;
         let address = match has(f, RO_ADDRESS) {
             true => self.addresses("address")?,
@@ -396,6 +401,9 @@ impl Unpacker<'_> {
             router_id,
             asn: self.u32_if(has(f, RO_ASN), "asn")?,
             serves: if has(f, RO_SERVES) { self.strings("serves")? } else { Vec::new() },
+            platform,
+            machine: self.opt_string(has(p, RO2_MACHINE), "machine")?,
+            netns: self.opt_string(has(p, RO2_NETNS), "netns")?,
         })
     }
 

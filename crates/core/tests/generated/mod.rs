@@ -233,11 +233,12 @@ fn router() -> impl Strategy<Value = Router> {
         any::<bool>(),
         of(prop_oneof![Just(64512u32), any::<u32>()]),
         vec(text(), 0..3),
+        (select(Platform::ALL.to_vec()), of(text()), of(text())),
     )
-        .prop_map(|(site, daemon, address, router_id, first_v4, asn, serves)| {
+        .prop_map(|(site, daemon, address, router_id, first_v4, asn, serves, (platform, machine, netns))| {
             // Often the router id is the first IPv4 address, as people write it.
             let router_id = if first_v4 && address.v4().is_some() { address.v4() } else { router_id };
-            Router { site, daemon, address, router_id, asn, serves }
+            Router { site, daemon, address, router_id, asn, serves, platform, machine, netns }
         })
 }
 
