@@ -33,7 +33,10 @@ fn example(name: &str) -> Plan {
 
 fn router_files(p: &Plan) -> Vec<File> {
     let mut f = bird::files(p);
+    f.extend(meshplan_core::render::bird_install::files(p));
     f.extend(frr::files(p));
+    f.extend(meshplan_core::render::frr_install::files(p));
+    f.sort_by(|a, b| a.path.cmp(&b.path));
     f
 }
 

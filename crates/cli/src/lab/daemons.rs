@@ -50,6 +50,10 @@ impl Speaker {
     pub fn sock(&self) -> String {
         self.dir.join("bird.ctl").to_string_lossy().into_owned()
     }
+    /// The router as `existing` takes it.
+    pub fn router(&self) -> existing::Router<'_> {
+        existing::Router { device: &self.device, ns: &self.ns, dir: &self.dir }
+    }
 }
 
 /// What the lab changed in an exported config: the log destination only.
@@ -202,15 +206,15 @@ pub fn start(
             (Kind::Router, Engine::Bird) => {
                 // The operator's own config first; meshplan's part joins it
                 // through the bundle's install step.
-                let main = existing::bird_main(plan, s);
+                let main = existing::bird_main(plan, &s.router());
                 if let Some(parent) = main.parent() {
                     fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
                 }
-                write(&main, &existing::bird_config(plan, s))?;
+                write(&main, &existing::bird_config(plan, &s.router()))?;
                 start_bird_with(s, &main)?;
                 wait_bird(s)?;
-                let bundle = existing::write_bundle(plan, s)?;
-                let out = existing::install(s, &bundle, &s.sock())?;
+                let bundle = existing::write_bundle(plan, &s.router())?;
+                let out = existing::install(&s.router(), &bundle, &s.sock())?;
                 let said =
                     out.lines().filter(|l| l.starts_with("placed") || l.starts_with("BIRD reconfigured")).count();
                 log(format!(

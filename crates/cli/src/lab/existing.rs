@@ -13,9 +13,16 @@ use std::path::{Path, PathBuf};
 use meshplan_core::plan::Plan;
 use meshplan_core::render::{bird, router_os};
 
-use super::daemons::Speaker;
 use super::exec;
 use super::layout::Layout;
+
+/// A BIRD router of the lab, as this module needs it (not the daemons' whole
+/// `Speaker`, so that the daemons call this module and not the other way too).
+pub struct Router<'a> {
+    pub device: &'a str,
+    pub ns: &'a str,
+    pub dir: &'a Path,
+}
 
 /// The operator's protocols and what each must still show after meshplan joined.
 pub const OPERATOR_PROTOCOLS: [&str; 2] = ["op_ospf", "op_static"];
@@ -23,16 +30,16 @@ pub const OPERATOR_PROTOCOLS: [&str; 2] = ["op_ospf", "op_static"];
 pub const OPERATOR_ROUTE: &str = "198.51.100.0/24";
 
 /// The router's fake root and, in it, the main BIRD config the OS keeps.
-pub fn bird_main(plan: &Plan, s: &Speaker) -> PathBuf {
-    let main = plan.routers.get(&s.device).map(router_os::bird_main_of).unwrap_or_default();
+pub fn bird_main(plan: &Plan, s: &Router) -> PathBuf {
+    let main = plan.routers.get(s.device).map(router_os::bird_main_of).unwrap_or_default();
     s.dir.join("root").join(main.trim_start_matches('/'))
 }
 
 /// The operator's config: router id, device, direct, kernel (learns the
 /// underlay, installs everything), OSPF on every interface, and a table with a
 /// static protocol of its own.
-pub fn bird_config(plan: &Plan, s: &Speaker) -> String {
-    let rid = plan.routers.get(&s.device).and_then(|r| r.router_id).map(|x| x.to_string()).unwrap_or_default();
+pub fn bird_config(plan: &Plan, s: &Router) -> String {
+    let rid = plan.routers.get(s.device).and_then(|r| r.router_id).map(|x| x.to_string()).unwrap_or_default();
     let d = s.dir.to_string_lossy();
     format!(
         "# The operator's BIRD on {dev}, before meshplan (written by the lab).\n\
@@ -52,10 +59,11 @@ pub fn bird_config(plan: &Plan, s: &Speaker) -> String {
 }
 
 /// Writes the bundle's files of the router beside its lab folder.
-pub fn write_bundle(plan: &Plan, s: &Speaker) -> Result<PathBuf, String> {
+pub fn write_bundle(plan: &Plan, s: &Router) -> Result<PathBuf, String> {
     let dir = s.dir.join("bundle");
     let prefix = format!("routers/{}/", s.device);
-    for f in bird::files(plan).into_iter().filter(|f| f.path.starts_with(&prefix)) {
+    let files = bird::files(plan).into_iter().chain(meshplan_core::render::bird_install::files(plan));
+    for f in files.filter(|f| f.path.starts_with(&prefix)) {
         let p = dir.join(&f.path[prefix.len()..]);
         if let Some(parent) = p.parent() {
             fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
@@ -66,11 +74,11 @@ pub fn write_bundle(plan: &Plan, s: &Speaker) -> Result<PathBuf, String> {
 }
 
 /// Runs the bundle's install step for the router, in its namespace; its output.
-pub fn install(s: &Speaker, bundle: &Path, sock: &str) -> Result<String, String> {
+pub fn install(s: &Router, bundle: &Path, sock: &str) -> Result<String, String> {
     let script = bundle.join("install.sh").to_string_lossy().into_owned();
     let root = s.dir.join("root").to_string_lossy().into_owned();
     let netns = format!("MESHPLAN_NETNS={}", s.ns);
-    let out = exec::ns(&s.ns, "env", &[&netns, "sh", &script, "--root", &root, "--socket", sock])?;
+    let out = exec::ns(s.ns, "env", &[&netns, "sh", &script, "--root", &root, "--socket", sock])?;
     if !out.ok {
         return Err(format!("{}: install.sh failed:\n{}", s.device, out.text().trim()));
     }
@@ -80,7 +88,7 @@ pub fn install(s: &Speaker, bundle: &Path, sock: &str) -> Result<String, String>
 /// Problems with the operator's own protocols after meshplan joined: each must
 /// be up, OSPF must have its neighbours where the router shares a link with
 /// another router, and the operator's table must still hold its route.
-pub fn operator_problems(s: &Speaker, sock: &str, expect_ospf_neighbour: bool) -> Vec<String> {
+pub fn operator_problems(s: &Router, sock: &str, expect_ospf_neighbour: bool) -> Vec<String> {
     let mut out = Vec::new();
     for p in OPERATOR_PROTOCOLS {
         match exec::run("birdc", &["-s", sock, "show", "protocols", p]) {

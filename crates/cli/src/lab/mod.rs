@@ -385,14 +385,14 @@ fn lab(
         // OSPF forms its adjacencies at its own pace (hellos every 2 s in the lab).
         let t2 = Instant::now();
         let mut problems = loop {
-            let p = existing::operator_problems(s, &s.sock(), ospf_peer);
+            let p = existing::operator_problems(&s.router(), &s.sock(), ospf_peer);
             if p.is_empty() || t2.elapsed() > OSPF_WITHIN {
                 break p;
             }
             exec::sleep(Duration::from_secs(1))?;
         };
         let bundle = s.dir.join("bundle");
-        match existing::install(s, &bundle, &s.sock()) {
+        match existing::install(&s.router(), &bundle, &s.sock()) {
             Ok(out) if out.contains("nothing to change") => {}
             Ok(out) => problems.push(format!("{}: a second install run changed something:\n{}", s.device, out.trim())),
             Err(e) => problems.push(e),

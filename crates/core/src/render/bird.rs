@@ -2,7 +2,8 @@
 //! part (`routers/<router>/meshplan.conf`, to include in the config that already
 //! runs there), a complete config for a router that runs no BIRD yet
 //! (`routers/<router>/bird.conf`, which includes the part), and the script that
-//! installs them (`routers/<router>/install.sh`, from [`super::bird_install`]).
+//! installs them (`routers/<router>/install.sh`, written by `bird_install`, which
+//! reads this module).
 //!
 //! The config follows the seed's hand-written layout: one template per kind of
 //! session (backbone, route-reflector clients, eBGP neighbours) and family, one
@@ -330,7 +331,7 @@ fn set_or_none(acc: &[Accept], f: Family) -> String {
 }
 
 /// The file name of meshplan's part, beside the router's main BIRD config.
-pub const PART: &str = "meshplan.conf";
+pub use super::common::ROUTER_PART as PART;
 
 /// The line that joins meshplan's part to a BIRD config (relative paths are
 /// read from the directory of the file that includes them).
@@ -348,7 +349,6 @@ pub fn files(plan: &Plan) -> Vec<File> {
         let mine = sides.remove(name.as_str()).unwrap_or_default();
         let part = part_with(plan, name, &mine);
         out.push(File::text(format!("routers/{name}/bird.conf"), standalone(plan, name, &mine, None)));
-        out.push(File::script(format!("routers/{name}/install.sh"), super::bird_install::script(plan, name, &mine)));
         out.push(File::text(format!("routers/{name}/{PART}"), part));
     }
     out

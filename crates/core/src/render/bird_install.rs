@@ -18,13 +18,26 @@ use super::router_os as os;
 use crate::model::{Daemon, Platform};
 use crate::plan::Plan;
 
+/// `routers/<router>/install.sh` of every BIRD router.
+pub fn files(plan: &Plan) -> Vec<super::File> {
+    let mut sides = bird::sides_by_router(plan);
+    plan.routers
+        .iter()
+        .filter(|(_, r)| r.daemon == crate::model::Daemon::Bird)
+        .map(|(name, _)| {
+            let mine = sides.remove(name.as_str()).unwrap_or_default();
+            super::File::script(format!("routers/{name}/install.sh"), script(plan, name, &mine))
+        })
+        .collect()
+}
+
 pub fn script(plan: &Plan, router: &str, sides: &[Side]) -> String {
     let Some(r) = plan.routers.get(router) else { return String::new() };
     let p = r.platform;
     let mut o = os::start(plan, router, "BIRD 2", "BIRD's control socket (default: birdc's own)");
     let names: Vec<String> = bird::part_names(plan, sides);
     let mut peers: Vec<String> = sides.iter().map(|s| s.peer_address.to_string()).collect();
-    peers.sort();
+    crate::sort::sort(&mut peers);
     peers.dedup();
     let rid = r.router_id.map(|x| x.to_string()).unwrap_or_default();
     if let Some(ns) = &r.netns {

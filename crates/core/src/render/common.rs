@@ -153,13 +153,16 @@ pub fn router_script(plan: &Plan, router: &str) -> Option<String> {
     }
 }
 
+/// The file name of meshplan's part of a router's daemon config (BIRD and FRR
+/// alike), beside the router's main config.
+pub const ROUTER_PART: &str = "meshplan.conf";
+
 /// meshplan's part of a router's daemon config, relative to the bundle root (the
 /// complete config beside it is `bird.conf` / `frr.conf`).
 pub fn router_config(plan: &Plan, router: &str) -> Option<String> {
     let r = plan.routers.get(router)?;
     match r.daemon {
-        Daemon::Bird => Some(format!("routers/{router}/{}", super::bird::PART)),
-        Daemon::Frr => Some(format!("routers/{router}/{}", super::frr::PART)),
+        Daemon::Bird | Daemon::Frr => Some(format!("routers/{router}/{ROUTER_PART}")),
         Daemon::None => None,
     }
 }

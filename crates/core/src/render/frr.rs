@@ -28,7 +28,6 @@ pub fn files(plan: &Plan) -> Vec<File> {
         }
         let mine = sides.remove(name.as_str()).unwrap_or_default();
         out.push(File::text(format!("routers/{name}/frr.conf"), standalone(plan, name, &mine)));
-        out.push(File::script(format!("routers/{name}/install.sh"), super::frr_install::script(plan, name, &mine)));
         out.push(File::text(format!("routers/{name}/{PART}"), part_with(plan, name, &mine)));
     }
     out
@@ -65,7 +64,7 @@ fn plist_match(a: &Accept) -> String {
 }
 
 /// The file name of meshplan's part of an FRR config in the bundle.
-pub const PART: &str = "meshplan.conf";
+pub use super::common::ROUTER_PART as PART;
 
 /// `routers/<router>/frr.conf`: the complete config of a router that runs no
 /// FRR yet (what the lab runs too).

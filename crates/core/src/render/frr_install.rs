@@ -17,6 +17,19 @@ use super::router_os as os;
 use crate::model::{Daemon, Platform};
 use crate::plan::Plan;
 
+/// `routers/<router>/install.sh` of every FRR router.
+pub fn files(plan: &Plan) -> Vec<super::File> {
+    let mut sides = super::bird::sides_by_router(plan);
+    plan.routers
+        .iter()
+        .filter(|(_, r)| r.daemon == crate::model::Daemon::Frr)
+        .map(|(name, _)| {
+            let mine = sides.remove(name.as_str()).unwrap_or_default();
+            super::File::script(format!("routers/{name}/install.sh"), script(plan, name, &mine))
+        })
+        .collect()
+}
+
 pub fn script(plan: &Plan, router: &str, sides: &[Side]) -> String {
     let Some(r) = plan.routers.get(router) else { return String::new() };
     let p = r.platform;

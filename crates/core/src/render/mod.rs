@@ -48,7 +48,9 @@ pub fn render(plan: &Plan) -> Vec<File> {
     files.extend(metallb::files(plan));
     files.extend(kilo::files(plan));
     files.extend(bird::files(plan));
+    files.extend(bird_install::files(plan));
     files.extend(frr::files(plan));
+    files.extend(frr_install::files(plan));
     files.extend(verify::files(plan));
     files.extend(ansible::files(plan));
     files.extend(artifacts::files(plan));

@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use meshplan_core::yaml::{self, Node, Value};
 use serde::de::DeserializeOwned;
 
-use super::selector::Labels;
-
 /// One manifest: where it is, what it is, and its `spec`.
 #[derive(Debug, Clone)]
 pub struct Doc {
@@ -142,6 +140,9 @@ pub fn seq<'a>(node: &'a Node, path: &str) -> Result<&'a [Node], String> {
         _ => Err(format!("{path}: a list expected (line {})", node.span.line)),
     }
 }
+
+/// Labels: name → value.
+pub type Labels = std::collections::BTreeMap<String, String>;
 
 /// A mapping of strings to strings (labels, `matchLabels`).
 pub fn string_map(node: &Node, path: &str) -> Result<BTreeMap<String, String>, String> {

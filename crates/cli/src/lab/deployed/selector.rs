@@ -12,13 +12,11 @@
 //!   `CiliumBGPPeerConfig.spec.families[].advertisements` take it
 //!   (kubernetes/apimachinery `pkg/apis/meta/v1/types.go`, `LabelSelector`).
 
-use std::collections::BTreeMap;
-
 use meshplan_core::yaml::Node;
 
 use super::manifest::{self, Fields};
 
-pub type Labels = BTreeMap<String, String>;
+pub use super::manifest::Labels;
 
 /// A parsed Calico selector.
 #[derive(Debug, Clone, PartialEq)]
