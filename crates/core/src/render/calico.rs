@@ -32,9 +32,8 @@ use super::File;
 use crate::model::{CalicoEncapsulation, Cni};
 use crate::plan::{Plan, SessionRole};
 
-/// The Calico release installed when the topology pins none: the current stable
-/// release (3.32 series) at the time of writing.
-pub const DEFAULT_VERSION: &str = "v3.32.2";
+/// The Calico release installed when the topology pins none ([`crate::versions`]).
+pub const DEFAULT_VERSION: &str = crate::versions::CALICO;
 
 /// The Calico version in force.
 pub fn version(plan: &Plan) -> String {
@@ -49,6 +48,46 @@ pub fn has_separate_crds(version: &str) -> bool {
         (Some(major), Some(minor)) => (major, minor) >= (3, 30),
         _ => true,
     }
+}
+
+/// The images of the Calico components the operator deploys for this design: the
+/// `Component`s of tigera/operator v1.42.3 `pkg/components/calico.go` that
+/// `pkg/render` uses on Linux without Calico Enterprise: calico-node with its
+/// `cni` and `pod2daemon-flexvol` init containers (k3s keeps the default
+/// FlexVolume path, `core_controller.go`), typha, kube-controllers, the CSI
+/// driver and its registrar, and the API server of `installation.yaml`'s
+/// `APIServer`. Not deployed: goldmane and whisker (no such resources), the
+/// webhooks (only with the v3 CRDs), key-cert-provisioner (only with certificate
+/// management), the Windows and FIPS variants, istio and the gateway's envoy.
+pub const OPERATOR_COMPONENTS: [&str; 8] =
+    ["apiserver", "cni", "csi", "kube-controllers", "node", "node-driver-registrar", "pod2daemon-flexvol", "typha"];
+
+/// The registry the operator prefixes its components with: `registry` as
+/// written, or the operator's default `quay.io` (`pkg/components/images.go`).
+pub fn image_registry(plan: &Plan) -> String {
+    match plan.cluster.calico().registry {
+        Some(r) => r.trim_end_matches('/').to_string(),
+        None => "quay.io".to_string(),
+    }
+}
+
+/// Every image Calico runs, under the names the pods use: the operator's own
+/// (`manifests/tigera-operator.yaml` of the pinned release; another version's is
+/// read from its manifest by fetch-artifacts.sh) and its components under the
+/// `registry` of `installation.yaml` (`path.Join(registry, "calico/", image)`,
+/// `GetReference` in `pkg/components/references.go`).
+pub fn images(plan: &Plan) -> Vec<String> {
+    if plan.cluster.cni != Cni::Calico {
+        return Vec::new();
+    }
+    let v = version(plan);
+    let mut out = Vec::new();
+    if v == crate::versions::CALICO {
+        out.push(format!("quay.io/tigera/operator:{}", crate::versions::TIGERA_OPERATOR));
+    }
+    let reg = image_registry(plan);
+    out.extend(OPERATOR_COMPONENTS.iter().map(|c| format!("{reg}/calico/{c}:{v}")));
+    out
 }
 
 pub fn files(plan: &Plan) -> Vec<File> {

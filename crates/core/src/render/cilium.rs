@@ -36,10 +36,8 @@ use super::File;
 use crate::model::{AddrRange, Cni};
 use crate::plan::{Family, Plan, SessionKind, SessionRole};
 
-/// The Cilium release installed when the topology pins none: the newest patch of
-/// the newest stable line (v1.20.2, 2026-09-15, per the stable-release table of
-/// cilium/cilium's README) at the time of writing.
-pub const DEFAULT_VERSION: &str = "1.20.2";
+/// The Cilium release installed when the topology pins none ([`crate::versions`]).
+pub const DEFAULT_VERSION: &str = crate::versions::CILIUM;
 pub const DIR: &str = "cluster/cilium";
 /// The script that deploys Cilium from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/cilium/apply.sh";
@@ -48,7 +46,7 @@ pub const ARTIFACTS_DIR: &str = "artifacts/cilium";
 pub const HELM_REPO: &str = "https://helm.cilium.io";
 /// The helm release fetched for airgapped installs (get.helm.sh publishes a
 /// `.sha256sum` beside each archive).
-pub const HELM_VERSION: &str = "v3.21.4";
+pub const HELM_VERSION: &str = crate::versions::HELM;
 /// The label that ties the peer configs' families to the advertisement (as the
 /// Cilium documentation spells it).
 const ADVERTISE_LABEL: (&str, &str) = ("advertise", "bgp");
@@ -238,6 +236,11 @@ fn values(plan: &Plan) -> String {
     );
     // The operator's replicas repel each other: one node holds one replica.
     let _ = writeln!(o, "operator:\n  replicas: {}", plan.nodes.len().clamp(1, 2));
+    if plan.cluster.airgap {
+        // The kit's archives carry tags, and a digest reference would not find them
+        // (values.yaml: `image.useDigest`, `operator.image.useDigest`, `envoy.image.useDigest`).
+        o.push_str("  image:\n    useDigest: false\n# Airgap: images by tag, as the kit's archives name them.\nimage:\n  useDigest: false\nenvoy:\n  image:\n    useDigest: false\n");
+    }
     o
 }
 
@@ -681,8 +684,8 @@ then applies{}{}.",
     );
     if plan.cluster.airgap {
         o.push_str(
-            "\nAirgap: the chart and helm come from `artifacts/cilium/`; the images (quay.io/cilium/cilium, \
-operator-generic, cilium-envoy, …) must come from a registry the nodes reach (`cluster.registry_mirrors` for quay.io).\n",
+            "\nAirgap: the chart and helm come from `artifacts/cilium/`, the images the chart names from the kit \
+(`artifacts/images/`, imported by k3s; `values.yaml` names them by tag, not digest, so the archives match).\n",
         );
     }
     Some(o)
@@ -747,13 +750,14 @@ pub fn fetch_steps(plan: &Plan) -> Option<String> {
     let v = version(plan);
     let mut o = String::from("\n# Cilium: the Helm chart, and helm to install it.\n");
     let _ = writeln!(o, "CILIUM_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$CILIUM_DIR\"");
-    let _ = writeln!(o, "fetch {} \"$CILIUM_DIR/cilium-{v}.tgz\"", sh_quote(&format!("{HELM_REPO}/cilium-{v}.tgz")));
+    let _ =
+        writeln!(o, "fetch \"$CILIUM_CHARTS/\"{} \"$CILIUM_DIR/cilium-{v}.tgz\"", sh_quote(&format!("cilium-{v}.tgz")));
     let _ = writeln!(o, "HELM_VERSION={}", sh_quote(HELM_VERSION));
     o.push_str(
         "HELM_TGZ=\"helm-$HELM_VERSION-linux-$ARCH.tar.gz\"\n\
 HELM_TMP=\"$(mktemp -d)\"\n\
-fetch \"https://get.helm.sh/$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
-fetch \"https://get.helm.sh/$HELM_TGZ.sha256sum\" \"$HELM_TMP/$HELM_TGZ.sha256sum\"\n\
+fetch \"$HELM_DOWNLOADS/$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
+fetch \"$HELM_DOWNLOADS/$HELM_TGZ.sha256sum\" \"$HELM_TMP/$HELM_TGZ.sha256sum\"\n\
 check \"$HELM_TMP/$HELM_TGZ.sha256sum\" \"$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
 tar -xzf \"$HELM_TMP/$HELM_TGZ\" -C \"$HELM_TMP\"\n\
 install -m 0755 \"$HELM_TMP/linux-$ARCH/helm\" \"$CILIUM_DIR/helm\"\n\
@@ -771,9 +775,7 @@ pub fn artifact_lines(plan: &Plan) -> Option<String> {
     Some(format!(
         "\nCilium {v}\n  {ARTIFACTS_DIR}/cilium-{v}.tgz\n      {HELM_REPO}/cilium-{v}.tgz\n      \
 no checksum file upstream: recorded in artifacts/SHA256SUMS\n  {ARTIFACTS_DIR}/helm (helm {HELM_VERSION})\n      \
-https://get.helm.sh/helm-{HELM_VERSION}-linux-$ARCH.tar.gz\n      sha256 checked against the .sha256sum beside it\n  \
-Images (not downloaded): quay.io/cilium/cilium:v{v}, quay.io/cilium/operator-generic:v{v}, quay.io/cilium/cilium-envoy\n  \
-and the others the chart names; serve them from a registry the nodes reach (cluster.registry_mirrors for quay.io).\n"
+https://get.helm.sh/helm-{HELM_VERSION}-linux-$ARCH.tar.gz\n      sha256 checked against the .sha256sum beside it\n"
     ))
 }
 

@@ -38,9 +38,9 @@ use super::File;
 use crate::model::{Cni, KiloEncapsulation, KiloGranularity, MetallbMode, Role};
 use crate::plan::{NodePlan, Plan};
 
-/// The Kilo release installed: the newest release tag of squat/kilo (0.7.0,
-/// 2026-03-03) at the time of writing. Its manifests pin the image `squat/kilo:0.7.0`.
-pub const VERSION: &str = "0.7.0";
+/// The Kilo release installed ([`crate::versions`]). Its manifests pin the image
+/// `squat/kilo:0.7.0`.
+pub const VERSION: &str = crate::versions::KILO;
 pub const DIR: &str = "cluster/kilo";
 /// The script that deploys Kilo from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/kilo/apply.sh";
@@ -55,6 +55,14 @@ const A_LOCATION: &str = "kilo.squat.ai/location";
 const A_ENDPOINT: &str = "kilo.squat.ai/force-endpoint";
 const A_KEEPALIVE: &str = "kilo.squat.ai/persistent-keepalive";
 const A_LEADER: &str = "kilo.squat.ai/leader";
+
+/// The image `kilo-k3s.yaml` of the pinned release runs (`squat/kilo`, on Docker Hub).
+pub fn images(plan: &Plan) -> Vec<String> {
+    if plan.cluster.cni != Cni::Kilo {
+        return Vec::new();
+    }
+    vec![format!("docker.io/squat/kilo:{VERSION}")]
+}
 
 fn manifest_url(file: &str) -> String {
     format!("https://raw.githubusercontent.com/squat/kilo/{VERSION}/manifests/{file}")
@@ -620,7 +628,9 @@ rendered; add them with `kubectl apply` and `kgctl showconf peer <name>`.\n",
         if plan.cluster.airgap { ", or `artifacts/kilo/kgctl`" } else { "" }
     );
     if plan.cluster.airgap {
-        o.push_str("\nAirgap: the image `docker.io/squat/kilo` must come from a registry the nodes reach (`cluster.registry_mirrors`).\n");
+        o.push_str(
+            "\nAirgap: the image `docker.io/squat/kilo` comes from the kit (`artifacts/images/`, imported by k3s).\n",
+        );
     }
     Some(o)
 }
@@ -715,11 +725,14 @@ pub fn fetch_steps(plan: &Plan) -> Option<String> {
         "\n# Kilo: the manifests of the release tag and kgctl (no upstream checksums; recorded in SHA256SUMS).\n",
     );
     let _ = writeln!(o, "KILO_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$KILO_DIR\"");
+    // VERSION is a constant of plain characters: no quoting needed inside the URLs.
     for m in MANIFESTS {
-        let _ = writeln!(o, "fetch {} \"$KILO_DIR/{m}\"", sh_quote(&manifest_url(m)));
+        let _ = writeln!(o, "fetch \"$KILO_RAW/{VERSION}/manifests/{m}\" \"$KILO_DIR/{m}\"");
     }
-    // VERSION is a constant of plain characters: no quoting needed inside the URL.
-    let _ = writeln!(o, "fetch \"{}\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\"", kgctl_url());
+    let _ = writeln!(
+        o,
+        "fetch \"$KILO_RELEASES/{VERSION}/kgctl-linux-$ARCH\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\""
+    );
     Some(o)
 }
 
@@ -734,9 +747,5 @@ pub fn artifact_lines(plan: &Plan) -> Option<String> {
     }
     let _ = writeln!(o, "  {ARTIFACTS_DIR}/kgctl\n      {}", kgctl_url());
     o.push_str("      no upstream checksums: taken from the release tag, recorded in artifacts/SHA256SUMS\n");
-    let _ = writeln!(
-        o,
-        "  Image (not downloaded): docker.io/squat/kilo:{VERSION}; serve it from a registry the nodes reach (cluster.registry_mirrors)."
-    );
     Some(o)
 }

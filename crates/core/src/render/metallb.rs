@@ -23,9 +23,8 @@ use super::File;
 use crate::model::{AddrRange, Metallb, MetallbMode};
 use crate::plan::{Plan, SessionKind, SessionRole};
 
-/// The MetalLB release installed: the newest release tag of metallb/metallb
-/// (v0.16.1, 2026-05-27) at the time of writing.
-pub const VERSION: &str = "v0.16.1";
+/// The MetalLB release installed ([`crate::versions`]).
+pub const VERSION: &str = crate::versions::METALLB;
 pub const DIR: &str = "cluster/metallb";
 /// The script that deploys MetalLB from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/metallb/apply.sh";
@@ -64,6 +63,28 @@ pub fn manifest(plan: &Plan) -> &'static str {
     } else {
         NATIVE
     }
+}
+
+/// The images of the manifest this plan installs (`config/manifests/` of the
+/// pinned tag: `image:` of the controller and speaker, and in FRR-K8s mode of
+/// the frr-k8s daemon set and its FRR containers).
+pub fn images(plan: &Plan) -> Vec<String> {
+    if plan.cluster.metallb.is_none() {
+        return Vec::new();
+    }
+    let mut out = vec![format!("quay.io/metallb/controller:{VERSION}"), format!("quay.io/metallb/speaker:{VERSION}")];
+    if manifest(plan) == FRR_K8S {
+        out.extend(FRR_K8S_IMAGES.iter().map(|i| i.to_string()));
+    }
+    out
+}
+
+/// What `metallb-frr-k8s.yaml` of v0.16.1 adds to the controller and speaker.
+const FRR_K8S_IMAGES: [&str; 2] = ["quay.io/frrouting/frr:10.4.3", "quay.io/metallb/frr-k8s:v0.0.25"];
+
+/// The manifest file apply.sh applies, relative to the bundle root (airgap).
+pub fn artifact_manifest(plan: &Plan) -> String {
+    format!("{ARTIFACTS_DIR}/{}", manifest(plan))
 }
 
 fn manifest_url(file: &str) -> String {
@@ -369,9 +390,8 @@ the speakers and the validating webhook, then applies `pools.yaml` and `{}`.",
     );
     if plan.cluster.airgap {
         o.push_str(
-            "\nAirgap: the manifest comes from `artifacts/metallb/`; the images (quay.io/metallb/controller, \
-quay.io/metallb/speaker, and for FRR-K8s mode quay.io/frrouting/frr and quay.io/metallb/frr-k8s) must come \
-from a registry the nodes reach (`cluster.registry_mirrors`).\n",
+            "\nAirgap: the manifest comes from `artifacts/metallb/`, its images (controller, speaker, and in FRR-K8s \
+mode frr-k8s and FRR) from the kit (`artifacts/images/`, imported by k3s).\n",
         );
     }
     Some(o)
@@ -426,7 +446,7 @@ pub fn fetch_steps(plan: &Plan) -> Option<String> {
     let mut o =
         String::from("\n# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).\n");
     let _ = writeln!(o, "mkdir -p \"$HERE/{ARTIFACTS_DIR}\"");
-    let _ = writeln!(o, "fetch {} \"$HERE/{ARTIFACTS_DIR}/{file}\"", sh_quote(&manifest_url(file)));
+    let _ = writeln!(o, "fetch \"$METALLB_RAW/{VERSION}/config/manifests/{file}\" \"$HERE/{ARTIFACTS_DIR}/{file}\"");
     Some(o)
 }
 
@@ -435,11 +455,8 @@ pub fn artifact_lines(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
     Some(format!(
-        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n  \
-Images (not downloaded): quay.io/metallb/controller:{VERSION}, quay.io/metallb/speaker:{VERSION}{}; serve them from a\n  \
-registry the nodes reach (cluster.registry_mirrors for quay.io).\n",
+        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n",
         manifest_url(file),
-        if file == FRR_K8S { ", and the FRR-K8s images the manifest names" } else { "" }
     ))
 }
 

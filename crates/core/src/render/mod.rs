@@ -15,6 +15,7 @@ pub mod frr;
 pub mod frr_install;
 pub mod k3s;
 pub mod kilo;
+pub mod kit;
 pub mod metallb;
 pub mod router_os;
 pub mod runbook;

@@ -53,6 +53,9 @@ fn readme(plan: &Plan) -> String {
     where_(plan, &mut o);
     prerequisites(plan, &mut o);
     variables(plan, &mut o);
+    if let Some(kit) = super::kit::runbook_section(plan) {
+        o.push_str(&kit);
+    }
     steps(plan, &mut o);
     diagram(plan, &mut o);
     mtu(plan, &mut o);
@@ -233,7 +236,7 @@ fn steps(plan: &Plan, o: &mut String) {
     if plan.cluster.airgap {
         next(o, "Fetch the artifacts (once, on a machine with Internet)");
         o.push_str("```sh\n./fetch-artifacts.sh            # ARCH=arm64 ./fetch-artifacts.sh for arm64 nodes\n```\n\n");
-        o.push_str("It downloads the pinned files listed in `ARTIFACTS.txt` into `artifacts/` and checks each against its upstream sha256 list. Copy the folder, `artifacts/` included, to every node.\n\n");
+        o.push_str("It downloads the pinned files and every image and router package listed in `ARTIFACTS.txt` into `artifacts/` (see *The offline kit* above), checks each, and fails naming what is missing. Copy the folder, `artifacts/` included, to every node and router.\n\n");
         check_undo(o, "sha256sum -c artifacts/SHA256SUMS", "rm -rf artifacts/");
     }
     let routers: Vec<(&String, String)> =
