@@ -62,13 +62,17 @@ fn fetch(plan: &Plan) -> String {
     }
     o.push_str("for tool in curl sha256sum skopeo; do\n  command -v \"$tool\" >/dev/null 2>&1 || { echo \"error: $tool is required\" >&2; exit 1; }\ndone\n");
     o.push_str(
-        "fetch() {\n  echo \"fetch $1\"\n  curl -fL --retry 3 --proto '=https' -o \"$2.part\" \"$1\"\n  mv \"$2.part\" \"$2\"\n}\n\
+        "# Downloads URL $1 to $2, resuming a partial download; a file already whole is kept\n\
+# (check below catches one that is not, and removes it).\n\
+fetch() {\n  if [[ -s \"$2\" ]]; then\n    echo \"have  $2\"\n    return 0\n  fi\n  echo \"fetch $1\"\n  \
+curl -fL --retry 3 --proto '=https' -C - -o \"$2.part\" \"$1\"\n  mv \"$2.part\" \"$2\"\n}\n\
 # Checks FILE against the line for NAME in an upstream sha256 list.\n\
 check() {\n  local list=$1 name=$2 file=$3 want got\n  \
 want=\"$(awk -v n=\"$name\" '$2 == n || $2 == \"*\" n {print $1}' \"$list\" | head -n1)\"\n  \
 if [[ -z \"$want\" ]]; then\n    echo \"error: $name is not listed in $list\" >&2\n    exit 1\n  fi\n  \
 got=\"$(sha256sum \"$file\" | awk '{print $1}')\"\n  \
-if [[ \"$want\" != \"$got\" ]]; then\n    echo \"error: sha256 of $file is $got, upstream lists $want\" >&2\n    exit 1\n  fi\n  \
+if [[ \"$want\" != \"$got\" ]]; then\n    rm -f \"$file\"\n    \
+echo \"error: sha256 of $file was $got, upstream lists $want: removed it; run this script again\" >&2\n    exit 1\n  fi\n  \
 echo \"ok    $name  $got\"\n}\n\n",
     );
     let _ = writeln!(o, "K3S_DIR=\"$HERE/\"{}\nIMAGES_DIR=\"$HERE/\"{}", sh_quote(K3S_DIR), sh_quote(IMAGES_DIR));
@@ -97,21 +101,25 @@ chmod 0755 \"$K3S_DIR/install.sh\"\n",
         o.push_str("CALICO_BASE=\"$CALICO_RELEASES/$CALICO_VERSION\"\n");
         o.push_str("mkdir -p \"$CALICO_DIR\"\nTMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
         o.push_str("fetch \"$CALICO_BASE/SHA256SUMS\" \"$CALICO_DIR/SHA256SUMS\"\n");
-        o.push_str("fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
-        o.push_str(
-            "check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
-        );
         o.push_str("fetch \"$CALICO_BASE/calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
         o.push_str("check \"$CALICO_DIR/SHA256SUMS\" \"calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\nchmod 0755 \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
-        o.push_str("tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
+        // The manifests come out of the release tarball, which is not kept: a run
+        // that has them (tigera-operator.yaml is copied last) fetches it no more.
+        o.push_str("if [[ ! -s \"$CALICO_DIR/tigera-operator.yaml\" ]]; then\n");
+        o.push_str("  fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
+        o.push_str(
+            "  check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
+        );
+        o.push_str("  tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
         let mut manifests = Vec::new();
         if calico::has_separate_crds(&v) {
             manifests.push("operator-crds.yaml");
         }
         manifests.push("tigera-operator.yaml");
         for m in manifests {
-            let _ = writeln!(o, "cp \"$TMP/release-$CALICO_VERSION/manifests/{m}\" \"$CALICO_DIR/{m}\"");
+            let _ = writeln!(o, "  cp \"$TMP/release-$CALICO_VERSION/manifests/{m}\" \"$CALICO_DIR/{m}\"");
         }
+        o.push_str("fi\n");
         // The release tarball's images are amd64 only and named docker.io/calico/*;
         // the kit's image step saves the names the operator really uses.
     }

@@ -306,8 +306,9 @@ pub fn list_lines(plan: &Plan) -> String {
     );
     let _ = writeln!(
         o,
-        "  Each archive is named for the image; the digest the registry answered is recorded in\n  \
-{IMAGES_LOCK} and checked on every later run; its sha256 lands in artifacts/SHA256SUMS.\n  \
+        "  Each archive is named for the image and copied by the digest the registry answered; digest and\n  \
+archive sha256 are recorded in {IMAGES_LOCK} (a later run keeps an archive\n  \
+whose sha256 matches); its sha256 lands in artifacts/SHA256SUMS.\n  \
 {IMAGES_ARCH_DIR}/IMAGES.txt lists every image saved (these and any the fetched manifests add)."
     );
     for i in images(plan) {
@@ -365,21 +366,30 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
     );
     o.push_str("Mirrors (environment of `fetch-artifacts.sh`; the archives keep the upstream names whichever host serves them):\n\n");
     o.push_str("| variable | default | seeds' value (mainland China) |\n|---|---|---|\n");
-    o.push_str("| `K3S_RELEASES` | `$GITHUB/k3s-io/k3s/releases/download` | |\n");
-    if plan.cluster.cni == Cni::Kilo {
-        o.push_str("| `KILO_RAW` | `$GITHUB_RAW/squat/kilo` | `https://gitee.com/mirrors/squat/raw` (seed 004's Gitee mirror) |\n");
+    o.push_str("| `GITHUB`, `GITHUB_RAW` | `https://github.com`, `https://raw.githubusercontent.com` | |\n");
+    o.push_str("| `K3S_RELEASES`, `K3S_RAW` | `$GITHUB/k3s-io/k3s/releases/download`, `$GITHUB_RAW/k3s-io/k3s` | (the seeds ran the install script of `rancher-mirror.rancher.cn`; its release layout is not checked here) |\n");
+    match plan.cluster.cni {
+        Cni::Calico => o.push_str("| `CALICO_RELEASES` | `$GITHUB/projectcalico/calico/releases/download` | |\n"),
+        Cni::Cilium => {
+            o.push_str("| `CILIUM_CHARTS`, `HELM_DOWNLOADS` | `https://helm.cilium.io`, `https://get.helm.sh` | |\n")
+        }
+        Cni::Kilo => o.push_str(
+            "| `KILO_RELEASES` | `$GITHUB/squat/kilo/releases/download` | |\n\
+| `KILO_RAW` | `$GITHUB_RAW/squat/kilo` | `https://gitee.com/mirrors/squat/raw` (seed 004's Gitee mirror) |\n",
+        ),
+        Cni::Flannel => {}
+    }
+    if plan.cluster.metallb.is_some() {
+        o.push_str("| `METALLB_RAW` | `$GITHUB_RAW/metallb/metallb` | |\n");
     }
     o.push_str("| `MIRROR_DOCKER_IO` | docker.io | `docker.m.daocloud.io` (seeds 000, 001) |\n");
     o.push_str("| `MIRROR_QUAY_IO` | quay.io | `quay.m.daocloud.io` (seeds 000, 001) |\n");
-    o.push_str("| `GITHUB`, `GITHUB_RAW` | `https://github.com`, `https://raw.githubusercontent.com` | |\n");
-    if plan.cluster.cni == Cni::Cilium {
-        o.push_str("| `CILIUM_CHARTS`, `HELM_DOWNLOADS` | `https://helm.cilium.io`, `https://get.helm.sh` | |\n");
-    }
+    o.push_str("| router packages | the connected machine's package sources | |\n");
     if !plan.cluster.registry_mirrors.is_empty() {
         o.push_str("\nThe topology's `registry_mirrors` are the defaults of the `MIRROR_*` variables.\n");
     }
     o.push_str("\nSteps:\n\n1. On the connected machine, once per node architecture:\n\n   ```sh\n   ./fetch-artifacts.sh                 # ARCH=arm64 ./fetch-artifacts.sh for arm64 nodes\n   MIRROR_QUAY_IO=quay.m.daocloud.io MIRROR_DOCKER_IO=docker.m.daocloud.io ./fetch-artifacts.sh   # through mirrors\n   ```\n\n");
-    o.push_str("   Each release file is checked against its upstream sha256 list; each image is saved by the digest the registry answered (`artifacts/images/$ARCH/IMAGES.lock`). Running it again keeps what is whole and fetches the rest. It ends with the list of what is missing, and fails, until nothing is.\n");
+    o.push_str("   Each release file is checked against its upstream sha256 list (a file that fails is removed); each image is saved by the digest the registry answered (`artifacts/images/$ARCH/IMAGES.lock`). Running it again resumes: it keeps what it has and fetches the rest. It ends with the list of what is missing, and fails, until nothing is.\n");
     o.push_str(
         "2. Check the kit, and keep the list of sums beside your change record: `sha256sum -c artifacts/SHA256SUMS`.\n",
     );
