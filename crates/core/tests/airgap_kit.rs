@@ -474,3 +474,118 @@ fn every_kit_path_a_script_takes_is_listed() {
         }
     }
 }
+
+/// Writes the files under `dir`, scripts executable.
+fn write_bundle(dir: &Path, files: &[File]) {
+    use std::os::unix::fs::PermissionsExt;
+    for f in files {
+        let p = dir.join(&f.path);
+        fs::create_dir_all(p.parent().expect("a parent")).expect("create dirs");
+        fs::write(&p, &f.contents).expect("write file");
+        fs::set_permissions(&p, fs::Permissions::from_mode(if f.executable { 0o755 } else { 0o644 })).expect("chmod");
+    }
+}
+
+const STUB_CURL: &str = r#"#!/usr/bin/env bash
+# curl as fetch-artifacts.sh calls it, serving stand-ins: a release's sha256 list
+# matches the stand-in binaries; the MetalLB manifest is the pinned upstream one.
+out=""; url="${*: -1}"
+while [[ $# -gt 0 ]]; do if [[ $1 == -o ]]; then out=$2; shift; fi; shift; done
+body() { printf 'stub:%s\n' "$1"; }
+case "$url" in
+  */sha256sum-amd64.txt)
+    base=${url%/*}
+    for n in k3s k3s-airgap-images-amd64.tar.zst; do
+      printf '%s  %s\n' "$(body "$base/$n" | sha256sum | cut -d' ' -f1)" "$n"
+    done > "$out" ;;
+  */metallb-native.yaml) cp "$UPSTREAM/metallb-v0.16.1/config/manifests/metallb-native.yaml" "$out" ;;
+  */install.sh) printf '#!/bin/sh\necho stub\n' > "$out" ;;
+  *) body "$url" > "$out" ;;
+esac
+echo "$url" >> "$STUB_LOG"
+"#;
+
+const STUB_SKOPEO: &str = r#"#!/usr/bin/env bash
+# skopeo inspect/copy without a registry: digests from the name, archives as text.
+cmd=$1; shift
+ref="${*: -1}"
+echo "skopeo $cmd $*" >> "$STUB_LOG"
+case $cmd in
+  inspect)
+    src=${ref#docker://}
+    if [[ -n "${SKOPEO_FAIL:-}" && "$src" == *"$SKOPEO_FAIL"* ]]; then exit 1; fi
+    printf 'sha256:%s\n' "$(printf '%s' "${src%:*}" | sha256sum | cut -d' ' -f1)" ;;
+  copy)
+    dest=${ref#docker-archive:}
+    printf 'archive of %s\n' "$*" > "${dest%%:*}" ;;
+esac
+"#;
+
+/// fetch-artifacts.sh of the Pi example (k3s, MetalLB, the probe) against stand-in
+/// curl and skopeo: an image that fails is reported and fails the run; the next run
+/// keeps what it has, fetches only the rest, and writes the sums; a registry
+/// mirror serves the copy while the archive keeps the upstream name.
+#[test]
+fn fetch_script_resumes_and_reports_what_is_missing() {
+    let p = plan_of(&read(&root().join("tests/data/airgap/flannel-metallb-pi.yaml")), "flannel-metallb-pi");
+    let files = render::render(&p);
+    let dir = std::env::temp_dir().join(format!("meshplan-kit-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let bundle = dir.join("bundle");
+    write_bundle(&bundle, &files);
+    let bin = dir.join("bin");
+    write_bundle(&bin, &[File::script("curl", STUB_CURL), File::script("skopeo", STUB_SKOPEO)]);
+    let log = dir.join("log");
+    let run = |fail: &str| {
+        let _ = fs::remove_file(&log);
+        let out = std::process::Command::new("bash")
+            .arg(bundle.join("fetch-artifacts.sh"))
+            .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+            .env("STUB_LOG", &log)
+            .env("UPSTREAM", root().join("tests/data/upstream"))
+            .env("SKOPEO_FAIL", fail)
+            .env("MIRROR_QUAY_IO", "quay.mirror.example")
+            .output()
+            .expect("bash runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let calls = fs::read_to_string(&log).unwrap_or_default();
+        (out.status.success(), stderr, calls)
+    };
+    let images = bundle.join("artifacts/images/amd64");
+
+    let (ok, stderr, calls) = run("netshoot");
+    assert!(!ok, "a missing image must fail the run");
+    assert!(
+        stderr.contains("the kit is incomplete") && stderr.contains("docker.io/nicolaka/netshoot:v0.13"),
+        "{stderr}"
+    );
+    assert!(!bundle.join("artifacts/SHA256SUMS").exists(), "no sums for an incomplete kit");
+    assert!(calls.contains("inspect --override-os linux --override-arch amd64 --format {{.Digest}} docker://quay.mirror.example/metallb/controller:v0.16.1"), "{calls}");
+    assert!(calls.contains(":quay.io/metallb/controller:v0.16.1"), "the archive keeps the upstream name: {calls}");
+    assert!(images.join("quay.io_metallb_speaker_v0.16.1.tar").exists());
+    let lock = read(&images.join("IMAGES.lock"));
+    assert_eq!(lock.lines().count(), 2, "{lock}");
+
+    let (ok, stderr, calls) = run("");
+    assert!(ok, "the second run completes: {stderr}");
+    assert!(
+        !calls.contains("quay.io/metallb") && !calls.contains("/k3s-io/"),
+        "already fetched, fetched again: {calls}"
+    );
+    assert!(calls.contains("docker://docker.io/nicolaka/netshoot:v0.13"), "{calls}");
+    let sums = read(&bundle.join("artifacts/SHA256SUMS"));
+    for f in [
+        "artifacts/images/amd64/docker.io_nicolaka_netshoot_v0.13.tar",
+        "artifacts/k3s/k3s",
+        "artifacts/metallb/metallb-native.yaml",
+    ] {
+        assert!(sums.contains(f), "{f} not in SHA256SUMS:\n{sums}");
+    }
+    let saved = read(&images.join("IMAGES.txt"));
+    assert_eq!(
+        saved.lines().collect::<BTreeSet<_>>(),
+        kit_images(&files).iter().map(String::as_str).collect(),
+        "{saved}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
