@@ -362,8 +362,9 @@ folder and never goes on a command line (shell history, `ps`). Copy it to each n
             o,
             "On **{f}**:\n\n```sh\nsudo ./verify.sh                  # VERIFY_ROUTERS=1 also asks the routers over ssh\n```\n\n\
 It prints one PASS or FAIL line per check (nodes Ready, BGP sessions, routes, pod MTU) and exits non-zero on any failure. \
-Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); in airgap mode load one into the nodes first.\n",
-            super::verify::PROBE_IMAGE
+Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); {}.\n",
+            super::verify::PROBE_IMAGE,
+            if plan.cluster.airgap { "the airgap kit carries that one" } else { "in airgap mode load one into the nodes first" }
         );
         check_undo(
             o,
