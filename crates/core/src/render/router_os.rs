@@ -212,7 +212,7 @@ fi
 /// The commands that install the kit's packages of the platform from `$PKGS`
 /// (`artifacts/routers/<platform>/`), never from the network: apt and dnf with
 /// downloads off, apk with `--no-network`, FreeBSD's `pkg add` of the fetched
-/// files (it takes their dependencies from the same folder).
+/// file (it looks for the dependencies beside it).
 fn kit_install_command(p: Platform, pkg: &str) -> String {
     match p {
         Platform::Debian => {
@@ -220,7 +220,13 @@ fn kit_install_command(p: Platform, pkg: &str) -> String {
         }
         Platform::Rhel => "dnf install -y --disablerepo='*' \"$PKGS\"/*.rpm".to_string(),
         Platform::Alpine => "apk add --no-network \"$PKGS\"/*.apk".to_string(),
-        Platform::Freebsd => format!("env ASSUME_ALWAYS_YES=yes pkg add \"$PKGS\"/All/{pkg}-[0-9]*.pkg"),
+        // `pkg fetch -o` keeps the repository's layout (All/, or All/Hashed/ with
+        // newer pkg): find the file wherever it landed.
+        Platform::Freebsd => format!(
+            "PKGFILE=\"$(find \"$PKGS\" -name '{pkg}-[0-9]*.pkg' | head -n 1)\"\n    \
+[ -n \"$PKGFILE\" ] || die \"no {pkg} package in $PKGS\"\n    \
+env ASSUME_ALWAYS_YES=yes pkg add \"$PKGFILE\""
+        ),
     }
 }
 

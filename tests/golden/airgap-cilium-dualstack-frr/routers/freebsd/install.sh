@@ -105,7 +105,9 @@ if ! command -v vtysh >/dev/null 2>&1; then
     say "would install FRR from the kit: package frr10 and its dependencies in $PKGS"
   else
     say "installing FRR (package frr10) from $PKGS"
-    env ASSUME_ALWAYS_YES=yes pkg add "$PKGS"/All/frr10-[0-9]*.pkg
+    PKGFILE="$(find "$PKGS" -name 'frr10-[0-9]*.pkg' | head -n 1)"
+    [ -n "$PKGFILE" ] || die "no frr10 package in $PKGS"
+    env ASSUME_ALWAYS_YES=yes pkg add "$PKGFILE"
     INSTALLED=yes
   fi
 fi
