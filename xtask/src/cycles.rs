@@ -30,9 +30,6 @@ const ALLOWED: &[(&str, &str)] = &[
     // Cilium and Kilo take their shell prologue from metallb.rs.
     ("crates/core/src/render/cilium.rs", "crates/core/src/render/metallb.rs"),
     ("crates/core/src/render/kilo.rs", "crates/core/src/render/metallb.rs"),
-    // artifacts.rs lists Calico's images; calico.rs takes the artifact paths.
-    ("crates/core/src/render/artifacts.rs", "crates/core/src/render/calico.rs"),
-    ("crates/core/src/render/calico.rs", "crates/core/src/render/artifacts.rs"),
     // cmd dispatches to the lab; the lab loads files through cmd.
     ("crates/cli/src/cmd/mod.rs", "crates/cli/src/lab/mod.rs"),
     ("crates/cli/src/lab/mod.rs", "crates/cli/src/cmd/mod.rs"),

@@ -19,7 +19,7 @@ use crate::plan::Plan;
 /// Where the files land, relative to the bundle's top folder.
 pub const DIR: &str = "artifacts";
 pub const K3S_DIR: &str = "artifacts/k3s";
-pub const CALICO_DIR: &str = "artifacts/calico";
+pub const CALICO_DIR: &str = calico::ARTIFACTS_DIR;
 /// Image tarballs that k3s imports at start (copied to /var/lib/rancher/k3s/agent/images/).
 pub const IMAGES_DIR: &str = "artifacts/images";
 

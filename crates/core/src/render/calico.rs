@@ -25,7 +25,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::artifacts;
 use super::bootstrap::Step;
 use super::common::{header, k8s_name, require_host, require_root, script_start, servers, sh_quote, yaml_str};
 use super::File;
@@ -34,6 +33,8 @@ use crate::plan::{Plan, SessionRole};
 
 /// The Calico release installed when the topology pins none ([`crate::versions`]).
 pub const DEFAULT_VERSION: &str = crate::versions::CALICO;
+/// Where fetch-artifacts.sh puts the operator manifests and calicoctl in airgap mode.
+pub const ARTIFACTS_DIR: &str = "artifacts/calico";
 
 /// The Calico version in force.
 pub fn version(plan: &Plan) -> String {
@@ -277,7 +278,7 @@ sleep 5\n    waited=$((waited + 5))\n  done\n}\n\n",
     manifests.push("tigera-operator.yaml");
     for m in &manifests {
         if airgap {
-            let path = format!("{}/{m}", artifacts::CALICO_DIR);
+            let path = format!("{ARTIFACTS_DIR}/{m}");
             let _ = writeln!(
                 o,
                 "MANIFEST=\"$HERE/../../\"{path}\nif [[ ! -f \"$MANIFEST\" ]]; then\n  echo \"error: $MANIFEST is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ beside this bundle\" >&2\n  exit 1\nfi\n\

@@ -70,7 +70,7 @@ pub fn images(plan: &Plan) -> Vec<String> {
 fn manifests(plan: &Plan) -> Vec<String> {
     let mut out = Vec::new();
     if plan.cluster.cni == Cni::Calico {
-        out.push(format!("{}/tigera-operator.yaml", super::artifacts::CALICO_DIR));
+        out.push(format!("{}/tigera-operator.yaml", calico::ARTIFACTS_DIR));
     }
     if plan.cluster.cni == Cni::Kilo {
         out.push(format!("{}/kilo-k3s.yaml", kilo::ARTIFACTS_DIR));
