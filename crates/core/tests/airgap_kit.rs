@@ -9,7 +9,9 @@
 //!   manifests, the operator's registry setting, the upstream manifests applied);
 //! - no script, playbook or manifest of an airgap bundle (fetch-artifacts.sh apart)
 //!   reaches the network, and
-//!   every `artifacts/` path a script takes is one ARTIFACTS.txt lists.
+//!   every `artifacts/` path a script takes is one ARTIFACTS.txt lists;
+//! - fetch-artifacts.sh itself, against stand-in curl, skopeo and apt: it builds the
+//!   kit where the scripts take it, says what is missing and fails, and resumes.
 
 #![allow(clippy::disallowed_methods)]
 
@@ -478,6 +480,11 @@ fn every_kit_path_a_script_takes_is_listed() {
     }
 }
 
+/// apt-cache and apt-get as the Debian router-package step calls them.
+const STUB_APT_CACHE: &str =
+    "#!/usr/bin/env bash\necho \"apt-cache $*\" >> \"$STUB_LOG\"\nprintf 'bird2\\n  Depends: libc6\\nlibc6\\n'\n";
+const STUB_APT_GET: &str = "#!/usr/bin/env bash\necho \"apt-get $*\" >> \"$STUB_LOG\"\n[[ $1 == download ]] || exit 1\nshift\nfor p in \"$@\"; do echo deb > \"${p}_1.0_amd64.deb\"; done\n";
+
 /// Writes the files under `dir`, scripts executable.
 fn write_bundle(dir: &Path, files: &[File]) {
     use std::os::unix::fs::PermissionsExt;
@@ -502,6 +509,11 @@ case "$url" in
       printf '%s  %s\n' "$(body "$base/$n" | sha256sum | cut -d' ' -f1)" "$n"
     done > "$out" ;;
   */metallb-native.yaml) cp "$UPSTREAM/metallb-v0.16.1/config/manifests/metallb-native.yaml" "$out" ;;
+  */SHA256SUMS)
+    base=${url%/*}
+    { printf '%s  %s\n' "$(body "$base/calicoctl-linux-amd64" | sha256sum | cut -d' ' -f1)" calicoctl-linux-amd64
+      printf '%s  %s\n' "$(sha256sum < "$RELEASE_TGZ" | cut -d' ' -f1)" "${RELEASE_TGZ##*/}"; } > "$out" ;;
+  */release-*.tgz) cp "$RELEASE_TGZ" "$out" ;;
   */install.sh) printf '#!/bin/sh\necho stub\n' > "$out" ;;
   *) body "$url" > "$out" ;;
 esac
@@ -589,6 +601,93 @@ fn fetch_script_resumes_and_reports_what_is_missing() {
         saved.lines().collect::<BTreeSet<_>>(),
         kit_images(&files).iter().map(String::as_str).collect(),
         "{saved}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// fetch-artifacts.sh of the Calico example (release tarball, calicoctl, the
+/// operator's image read from its manifest, routers' Debian packages) against
+/// stand-ins: everything lands where the node, cluster and router scripts take it.
+#[test]
+fn fetch_script_builds_the_calico_kit() {
+    let p = plan_of(&read(&root().join("tests/data/airgap/calico-wds-hkg.yaml")), "calico-wds-hkg");
+    let files = render::render(&p);
+    let dir = std::env::temp_dir().join(format!("meshplan-kit-calico-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let bundle = dir.join("bundle");
+    write_bundle(&bundle, &files);
+    // The release tarball: its manifests/ as the release ships them (the operator's the pinned upstream one).
+    let rel = dir.join(format!("src/release-{}", versions::CALICO));
+    fs::create_dir_all(rel.join("manifests")).expect("mkdir");
+    fs::copy(
+        root().join(format!("tests/data/upstream/calico-{}/manifests/tigera-operator.yaml", versions::CALICO)),
+        rel.join("manifests/tigera-operator.yaml"),
+    )
+    .expect("copy");
+    fs::write(rel.join("manifests/operator-crds.yaml"), "# CRDs\n").expect("write");
+    let tgz = dir.join(format!("release-{}.tgz", versions::CALICO));
+    let tar = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(dir.join("src"))
+        .arg(format!("release-{}", versions::CALICO))
+        .status()
+        .expect("tar runs");
+    assert!(tar.success());
+    let bin = dir.join("bin");
+    write_bundle(
+        &bin,
+        &[
+            File::script("curl", STUB_CURL),
+            File::script("skopeo", STUB_SKOPEO),
+            File::script("apt-cache", STUB_APT_CACHE),
+            File::script("apt-get", STUB_APT_GET),
+        ],
+    );
+    let log = dir.join("log");
+    let out = std::process::Command::new("bash")
+        .arg(bundle.join("fetch-artifacts.sh"))
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("STUB_LOG", &log)
+        .env("UPSTREAM", root().join("tests/data/upstream"))
+        .env("RELEASE_TGZ", &tgz)
+        .output()
+        .expect("bash runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let calls = fs::read_to_string(&log).unwrap_or_default();
+    let debian_host = fs::read_to_string("/etc/os-release")
+        .is_ok_and(|r| r.contains("ID=debian") || r.contains("ID_LIKE=debian") || r.contains("ID=ubuntu"));
+    if !debian_host {
+        // The routers' packages cannot come from this machine: said, and the run fails.
+        assert!(!out.status.success() && stderr.contains("router packages for debian (bird2)"), "{stderr}");
+        let _ = fs::remove_dir_all(&dir);
+        return;
+    }
+    assert!(out.status.success(), "{stderr}\n{calls}");
+    let art = bundle.join("artifacts");
+    for f in [
+        "calico/tigera-operator.yaml",
+        "calico/operator-crds.yaml",
+        "calico/calicoctl-linux-amd64",
+        "routers/debian/PACKAGES",
+        "routers/debian/bird2_1.0_amd64.deb",
+        "routers/debian/libc6_1.0_amd64.deb",
+    ] {
+        assert!(art.join(f).exists(), "artifacts/{f} missing; calls:\n{calls}");
+    }
+    // The registry setting names the archives; the copies come from that registry.
+    let reg = p.cluster.calico().registry.unwrap_or_default();
+    let node = format!("{reg}/calico/node:{}", versions::CALICO);
+    assert!(art.join("images/amd64").join(kit::archive_name(&node)).exists(), "{calls}");
+    assert!(calls.contains(&format!(":{node}")), "{calls}");
+    let saved = read(&art.join("images/amd64/IMAGES.txt"));
+    assert!(saved.contains(&format!("quay.io/tigera/operator:{}", versions::TIGERA_OPERATOR)), "{saved}");
+    let sums = read(&art.join("SHA256SUMS"));
+    assert!(
+        sums.contains("artifacts/routers/debian/bird2_1.0_amd64.deb")
+            && sums.contains("artifacts/calico/tigera-operator.yaml"),
+        "{sums}"
     );
     let _ = fs::remove_dir_all(&dir);
 }
