@@ -691,3 +691,42 @@ fn fetch_script_builds_the_calico_kit() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+fn sha256_of(path: &Path) -> String {
+    let out = std::process::Command::new("sha256sum").arg(path).output().expect("sha256sum runs");
+    assert!(out.status.success(), "sha256sum {}", path.display());
+    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string()
+}
+
+/// The sums the fetch step pins for manifests upstream publishes none for are the
+/// sums of the upstream files at the pinned tags, and the scripts check them.
+#[test]
+fn pinned_manifest_sums_are_the_upstream_files() {
+    let up = root().join("tests/data/upstream");
+    for (file, sum) in render::metallb::MANIFEST_SHA256 {
+        let path = up.join(format!("metallb-{}/config/manifests/{file}", versions::METALLB));
+        assert_eq!(sha256_of(&path), sum, "{}", path.display());
+    }
+    for (file, sum) in render::kilo::MANIFEST_SHA256 {
+        let path = up.join(format!("kilo-{}/manifests/{file}", versions::KILO));
+        assert_eq!(sha256_of(&path), sum, "{}", path.display());
+    }
+    for (name, p) in pinned_cases() {
+        let files = render::render(&p);
+        let fetch = file(&files, "fetch-artifacts.sh");
+        let artifacts = file(&files, "ARTIFACTS.txt");
+        let sums: Vec<&str> = match p.cluster.cni {
+            Cni::Kilo => render::kilo::MANIFEST_SHA256.iter().map(|(_, s)| *s).collect(),
+            _ => Vec::new(),
+        };
+        let mut sums = sums;
+        if p.cluster.metallb.is_some() {
+            sums.extend(render::metallb::MANIFEST_SHA256.iter().map(|(_, s)| *s).filter(|s| fetch.contains(*s)));
+            assert!(!sums.is_empty(), "{name}: MetalLB's manifest is not pinned");
+        }
+        for s in sums {
+            assert!(fetch.contains(&format!("pinned {s} ")), "{name}: fetch-artifacts.sh does not check {s}");
+            assert!(artifacts.contains(&format!("sha256 {s}")), "{name}: ARTIFACTS.txt does not list {s}");
+        }
+    }
+}

@@ -35,6 +35,8 @@ get projectcalico/calico "$CALICO" manifests/tigera-operator.yaml "$HERE/calico-
 for f in metallb-native.yaml metallb-frr-k8s.yaml; do
   get metallb/metallb "$METALLB" "config/manifests/$f" "$HERE/metallb-$METALLB/config/manifests/$f"
 done
-get squat/kilo "$KILO" manifests/kilo-k3s.yaml "$HERE/kilo-$KILO/manifests/kilo-k3s.yaml"
+for f in kilo-k3s.yaml crds.yaml; do
+  get squat/kilo "$KILO" "manifests/$f" "$HERE/kilo-$KILO/manifests/$f"
+done
 get cilium/cilium "v$CILIUM" install/kubernetes/cilium/values.yaml "$HERE/cilium-$CILIUM/install/kubernetes/cilium/values.yaml"
 echo "done: review 'git diff -- $HERE' before committing"

@@ -56,6 +56,17 @@ check() {
   fi
   echo "ok    $name  $got"
 }
+# Checks FILE against the sha256 meshplan pinned from the upstream file at the release tag.
+pinned() {
+  local want=$1 file=$2 got
+  got="$(sha256sum "$file" | awk '{print $1}')"
+  if [[ "$want" != "$got" ]]; then
+    rm -f "$file"
+    echo "error: sha256 of $file was $got, meshplan pinned $want: removed it; check the mirror, run this script again" >&2
+    exit 1
+  fi
+  echo "ok    ${file##*/}  $got (pinned)"
+}
 
 K3S_DIR="$HERE/"artifacts/k3s
 IMAGES_DIR="$HERE/"artifacts/images

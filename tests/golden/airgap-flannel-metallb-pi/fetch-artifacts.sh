@@ -55,6 +55,17 @@ check() {
   fi
   echo "ok    $name  $got"
 }
+# Checks FILE against the sha256 meshplan pinned from the upstream file at the release tag.
+pinned() {
+  local want=$1 file=$2 got
+  got="$(sha256sum "$file" | awk '{print $1}')"
+  if [[ "$want" != "$got" ]]; then
+    rm -f "$file"
+    echo "error: sha256 of $file was $got, meshplan pinned $want: removed it; check the mirror, run this script again" >&2
+    exit 1
+  fi
+  echo "ok    ${file##*/}  $got (pinned)"
+}
 
 K3S_DIR="$HERE/"artifacts/k3s
 IMAGES_DIR="$HERE/"artifacts/images
@@ -79,9 +90,10 @@ head -n1 "$K3S_DIR/install.sh" | grep -q '^#!/bin/sh' || { echo "error: $K3S_DIR
 chmod 0755 "$K3S_DIR/install.sh"
 
 
-# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).
+# MetalLB: the manifest of the release tag, checked against the sha256 meshplan pinned from it.
 mkdir -p "$HERE/artifacts/metallb"
 fetch "$METALLB_RAW/v0.16.1/config/manifests/metallb-native.yaml" "$HERE/artifacts/metallb/metallb-native.yaml"
+pinned bf25feebb7582ca7df845efd52ffbc2960d6cbf4cfc972f47fded9f788b67f0b "$HERE/artifacts/metallb/metallb-native.yaml"
 
 # Images: every one the cluster runs, saved as an archive k3s imports at start.
 IMG_DIR="$HERE/artifacts/images/$ARCH"

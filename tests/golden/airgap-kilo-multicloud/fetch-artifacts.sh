@@ -55,6 +55,17 @@ check() {
   fi
   echo "ok    $name  $got"
 }
+# Checks FILE against the sha256 meshplan pinned from the upstream file at the release tag.
+pinned() {
+  local want=$1 file=$2 got
+  got="$(sha256sum "$file" | awk '{print $1}')"
+  if [[ "$want" != "$got" ]]; then
+    rm -f "$file"
+    echo "error: sha256 of $file was $got, meshplan pinned $want: removed it; check the mirror, run this script again" >&2
+    exit 1
+  fi
+  echo "ok    ${file##*/}  $got (pinned)"
+}
 
 K3S_DIR="$HERE/"artifacts/k3s
 IMAGES_DIR="$HERE/"artifacts/images
@@ -79,11 +90,14 @@ head -n1 "$K3S_DIR/install.sh" | grep -q '^#!/bin/sh' || { echo "error: $K3S_DIR
 chmod 0755 "$K3S_DIR/install.sh"
 
 
-# Kilo: the manifests of the release tag and kgctl (no upstream checksums; recorded in SHA256SUMS).
+# Kilo: the manifests of the release tag, checked against the sha256 meshplan pinned from them,
+# and kgctl (no upstream checksum; recorded in SHA256SUMS).
 KILO_DIR="$HERE/artifacts/kilo"
 mkdir -p "$KILO_DIR"
 fetch "$KILO_RAW/0.7.0/manifests/crds.yaml" "$KILO_DIR/crds.yaml"
+pinned 4d377db1ad0bc3aed7d4b75e643615b97ea251871b715e1356994faf739ff1fc "$KILO_DIR/crds.yaml"
 fetch "$KILO_RAW/0.7.0/manifests/kilo-k3s.yaml" "$KILO_DIR/kilo-k3s.yaml"
+pinned f4683a1905a1cd1c1040e3d48af7da51429a9e53735aab0ee7a5382fc42100c9 "$KILO_DIR/kilo-k3s.yaml"
 fetch "$KILO_RELEASES/0.7.0/kgctl-linux-$ARCH" "$KILO_DIR/kgctl"
 chmod 0755 "$KILO_DIR/kgctl"
 

@@ -73,7 +73,12 @@ if [[ -z \"$want\" ]]; then\n    echo \"error: $name is not listed in $list\" >&
 got=\"$(sha256sum \"$file\" | awk '{print $1}')\"\n  \
 if [[ \"$want\" != \"$got\" ]]; then\n    rm -f \"$file\"\n    \
 echo \"error: sha256 of $file was $got, upstream lists $want: removed it; run this script again\" >&2\n    exit 1\n  fi\n  \
-echo \"ok    $name  $got\"\n}\n\n",
+echo \"ok    $name  $got\"\n}\n\
+# Checks FILE against the sha256 meshplan pinned from the upstream file at the release tag.\n\
+pinned() {\n  local want=$1 file=$2 got\n  got=\"$(sha256sum \"$file\" | awk '{print $1}')\"\n  \
+if [[ \"$want\" != \"$got\" ]]; then\n    rm -f \"$file\"\n    \
+echo \"error: sha256 of $file was $got, meshplan pinned $want: removed it; check the mirror, run this script again\" >&2\n    exit 1\n  fi\n  \
+echo \"ok    ${file##*/}  $got (pinned)\"\n}\n\n",
     );
     let _ = writeln!(o, "K3S_DIR=\"$HERE/\"{}\nIMAGES_DIR=\"$HERE/\"{}", sh_quote(K3S_DIR), sh_quote(IMAGES_DIR));
     o.push_str("mkdir -p \"$K3S_DIR\" \"$IMAGES_DIR\"\n");

@@ -48,6 +48,13 @@ pub const APPLY: &str = "cluster/kilo/apply.sh";
 pub const ARTIFACTS_DIR: &str = "artifacts/kilo";
 /// The manifests of the release that apply.sh installs, in order.
 pub const MANIFESTS: [&str; 2] = ["crds.yaml", "kilo-k3s.yaml"];
+/// The sha256 of [`MANIFESTS`] at the pinned tag (the files in
+/// `tests/data/upstream/kilo-0.7.0/`; a test recomputes them): Kilo publishes
+/// none, and a mirror (Gitee) must serve the same bytes.
+pub const MANIFEST_SHA256: [(&str, &str); 2] = [
+    ("crds.yaml", "4d377db1ad0bc3aed7d4b75e643615b97ea251871b715e1356994faf739ff1fc"),
+    ("kilo-k3s.yaml", "f4683a1905a1cd1c1040e3d48af7da51429a9e53735aab0ee7a5382fc42100c9"),
+];
 /// The nftables table of the firewall scripts.
 const TABLE: &str = "meshplan";
 /// Annotation keys (pkg/k8s/backend.go).
@@ -722,12 +729,16 @@ pub fn fetch_steps(plan: &Plan) -> Option<String> {
         return None;
     }
     let mut o = String::from(
-        "\n# Kilo: the manifests of the release tag and kgctl (no upstream checksums; recorded in SHA256SUMS).\n",
+        "\n# Kilo: the manifests of the release tag, checked against the sha256 meshplan pinned from them,\n\
+# and kgctl (no upstream checksum; recorded in SHA256SUMS).\n",
     );
     let _ = writeln!(o, "KILO_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$KILO_DIR\"");
     // VERSION is a constant of plain characters: no quoting needed inside the URLs.
-    for m in MANIFESTS {
-        let _ = writeln!(o, "fetch \"$KILO_RAW/{VERSION}/manifests/{m}\" \"$KILO_DIR/{m}\"");
+    for (m, sum) in MANIFEST_SHA256 {
+        let _ = writeln!(
+            o,
+            "fetch \"$KILO_RAW/{VERSION}/manifests/{m}\" \"$KILO_DIR/{m}\"\npinned {sum} \"$KILO_DIR/{m}\""
+        );
     }
     let _ = writeln!(
         o,
@@ -742,10 +753,10 @@ pub fn artifact_lines(plan: &Plan) -> Option<String> {
         return None;
     }
     let mut o = format!("\nKilo {VERSION}\n");
-    for m in MANIFESTS {
-        let _ = writeln!(o, "  {ARTIFACTS_DIR}/{m}\n      {}", manifest_url(m));
+    for (m, sum) in MANIFEST_SHA256 {
+        let _ = writeln!(o, "  {ARTIFACTS_DIR}/{m}\n      {}\n      sha256 {sum}", manifest_url(m));
     }
     let _ = writeln!(o, "  {ARTIFACTS_DIR}/kgctl\n      {}", kgctl_url());
-    o.push_str("      no upstream checksums: taken from the release tag, recorded in artifacts/SHA256SUMS\n");
+    o.push_str("      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n");
     Some(o)
 }

@@ -87,6 +87,18 @@ pub fn artifact_manifest(plan: &Plan) -> String {
     format!("{ARTIFACTS_DIR}/{}", manifest(plan))
 }
 
+/// The sha256 of the upstream manifests at the pinned tag (the files in
+/// `tests/data/upstream/metallb-v0.16.1/`; a test recomputes them): upstream
+/// publishes none, and a mirror must serve the same bytes.
+pub const MANIFEST_SHA256: [(&str, &str); 2] = [
+    (FRR_K8S, "19313e5031714cc1489b3b0ed0ae6e58be0e92538b4a5ed9c529c847ef2bac62"),
+    (NATIVE, "bf25feebb7582ca7df845efd52ffbc2960d6cbf4cfc972f47fded9f788b67f0b"),
+];
+
+fn manifest_sha256(file: &str) -> Option<&'static str> {
+    MANIFEST_SHA256.iter().find(|(f, _)| *f == file).map(|(_, s)| *s)
+}
+
 fn manifest_url(file: &str) -> String {
     format!("https://raw.githubusercontent.com/metallb/metallb/{VERSION}/config/manifests/{file}")
 }
@@ -443,10 +455,14 @@ kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&
 pub fn fetch_steps(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
-    let mut o =
-        String::from("\n# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).\n");
+    let mut o = String::from(
+        "\n# MetalLB: the manifest of the release tag, checked against the sha256 meshplan pinned from it.\n",
+    );
     let _ = writeln!(o, "mkdir -p \"$HERE/{ARTIFACTS_DIR}\"");
     let _ = writeln!(o, "fetch \"$METALLB_RAW/{VERSION}/config/manifests/{file}\" \"$HERE/{ARTIFACTS_DIR}/{file}\"");
+    if let Some(sum) = manifest_sha256(file) {
+        let _ = writeln!(o, "pinned {sum} \"$HERE/{ARTIFACTS_DIR}/{file}\"");
+    }
     Some(o)
 }
 
@@ -455,8 +471,9 @@ pub fn artifact_lines(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
     Some(format!(
-        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n",
+        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      sha256 {}\n",
         manifest_url(file),
+        manifest_sha256(file).unwrap_or("not pinned: recorded in artifacts/SHA256SUMS"),
     ))
 }
 
