@@ -514,6 +514,9 @@ case "$url" in
     { printf '%s  %s\n' "$(body "$base/calicoctl-linux-amd64" | sha256sum | cut -d' ' -f1)" calicoctl-linux-amd64
       printf '%s  %s\n' "$(sha256sum < "$RELEASE_TGZ" | cut -d' ' -f1)" "${RELEASE_TGZ##*/}"; } > "$out" ;;
   */release-*.tgz) cp "$RELEASE_TGZ" "$out" ;;
+  */helm-*.tar.gz.sha256sum)
+    printf '%s  %s\n' "$(sha256sum < "$STUB_HELM_TGZ" | cut -d' ' -f1)" "$(basename "${url%.sha256sum}")" > "$out" ;;
+  */helm-*.tar.gz) cp "$STUB_HELM_TGZ" "$out" ;;
   */install.sh) printf '#!/bin/sh\necho stub\n' > "$out" ;;
   *) body "$url" > "$out" ;;
 esac
@@ -729,4 +732,70 @@ fn pinned_manifest_sums_are_the_upstream_files() {
             assert!(artifacts.contains(&format!("sha256 {s}")), "{name}: ARTIFACTS.txt does not list {s}");
         }
     }
+}
+
+/// helm as fetch-artifacts.sh runs it for Cilium: `template` prints what a chart
+/// would, taking the image names from `STUB_IMAGES` and checking it was given
+/// the bundle's values.
+const STUB_HELM: &str = r#"#!/usr/bin/env bash
+echo "helm $*" >> "$STUB_LOG"
+case $1 in
+  version) echo stub ;;
+  template)
+    [[ " $* " == *" --values "*"/cluster/cilium/values.yaml "* ]] || exit 3
+    for i in $STUB_IMAGES; do printf -- '---\nkind: DaemonSet\nspec:\n  containers:\n    - name: x\n      image: "%s"\n' "$i"; done ;;
+  *) exit 2 ;;
+esac
+"#;
+
+/// fetch-artifacts.sh of the Cilium example against stand-ins: helm comes from the
+/// kit, the images are whatever `helm template` with the bundle's values names
+/// (a digest reference is refused: k3s imports tags), and the FreeBSD router's
+/// packages, which this machine cannot fetch, are named as missing.
+#[test]
+fn fetch_script_takes_cilium_images_from_the_chart() {
+    let p = plan_of(&read(&root().join("tests/data/airgap/cilium-dualstack-frr.yaml")), "cilium-dualstack-frr");
+    let files = render::render(&p);
+    let dir = std::env::temp_dir().join(format!("meshplan-kit-cilium-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let bundle = dir.join("bundle");
+    write_bundle(&bundle, &files);
+    write_bundle(&dir.join("helmsrc"), &[File::script("linux-amd64/helm", STUB_HELM)]);
+    let helm_tgz = dir.join(format!("helm-{}-linux-amd64.tar.gz", versions::HELM));
+    let tar = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(&helm_tgz)
+        .arg("-C")
+        .arg(dir.join("helmsrc"))
+        .arg("linux-amd64")
+        .status()
+        .expect("tar runs");
+    assert!(tar.success());
+    let bin = dir.join("bin");
+    write_bundle(&bin, &[File::script("curl", STUB_CURL), File::script("skopeo", STUB_SKOPEO)]);
+    let log = dir.join("log");
+    let run = |images: &str| {
+        let out = std::process::Command::new("bash")
+            .arg(bundle.join("fetch-artifacts.sh"))
+            .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+            .env("STUB_LOG", &log)
+            .env("UPSTREAM", root().join("tests/data/upstream"))
+            .env("STUB_HELM_TGZ", &helm_tgz)
+            .env("STUB_IMAGES", images)
+            .output()
+            .expect("bash runs");
+        (String::from_utf8_lossy(&out.stderr).into_owned(), fs::read_to_string(&log).unwrap_or_default())
+    };
+    let agent = format!("quay.io/cilium/cilium:v{}", versions::CILIUM);
+    let (stderr, calls) = run(&format!("{agent} quay.io/cilium/cilium-envoy:v1@sha256:0123"));
+    assert!(calls.contains("helm template cilium"), "{stderr}\n{calls}");
+    assert!(bundle.join("artifacts/images/amd64").join(kit::archive_name(&agent)).exists(), "{calls}");
+    assert!(
+        stderr.contains("quay.io/cilium/cilium-envoy:v1@sha256:0123: a reference by digest cannot be saved"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("router packages for freebsd (frr10)"), "{stderr}");
+    let saved = read(&bundle.join("artifacts/images/amd64/IMAGES.txt"));
+    assert!(saved.contains(&agent) && saved.contains("docker.io/nicolaka/netshoot"), "{saved}");
+    let _ = fs::remove_dir_all(&dir);
 }
