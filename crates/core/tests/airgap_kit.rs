@@ -327,10 +327,10 @@ fn cilium_images_come_from_its_chart_by_tag() {
         let files = render::render(&p);
         let values = file(&files, "cluster/cilium/values.yaml");
         for block in [
-            "image:\n  useDigest: false",
+            "image:\n  useDigest: false\n  pullPolicy: IfNotPresent",
             "operator:\n  replicas:",
-            "  image:\n    useDigest: false",
-            "envoy:\n  image:\n    useDigest: false",
+            "  image:\n    useDigest: false\n    pullPolicy: IfNotPresent",
+            "envoy:\n  image:\n    useDigest: false\n    pullPolicy: IfNotPresent",
         ] {
             assert!(values.contains(block), "{name}: values.yaml lacks {block:?}");
         }
@@ -798,4 +798,43 @@ fn fetch_script_takes_cilium_images_from_the_chart() {
     let saved = read(&bundle.join("artifacts/images/amd64/IMAGES.txt"));
     assert!(saved.contains(&agent) && saved.contains("docker.io/nicolaka/netshoot"), "{saved}");
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// An upstream manifest that pulls an image `Always` asks the registry even when
+/// the node has the image: offline the pod never starts. Every such manifest the
+/// bundle applies is rewritten to `IfNotPresent` by its apply script.
+#[test]
+fn nothing_is_pulled_always_offline() {
+    let up = root().join("tests/data/upstream");
+    let applied = [
+        ("cluster/kilo/apply.sh", up.join(format!("kilo-{}/manifests/kilo-k3s.yaml", versions::KILO))),
+        ("cluster/calico/apply.sh", up.join(format!("calico-{}/manifests/tigera-operator.yaml", versions::CALICO))),
+        (
+            "cluster/metallb/apply.sh",
+            up.join(format!("metallb-{}/config/manifests/metallb-native.yaml", versions::METALLB)),
+        ),
+        (
+            "cluster/metallb/apply.sh",
+            up.join(format!("metallb-{}/config/manifests/metallb-frr-k8s.yaml", versions::METALLB)),
+        ),
+    ];
+    let mut rewritten = 0;
+    for (name, p) in pinned_cases() {
+        let files = render::render(&p);
+        for (script, manifest) in &applied {
+            let Some(f) = files.iter().find(|f| f.path == *script) else { continue };
+            if read(manifest).contains("imagePullPolicy: Always") {
+                assert!(
+                    f.contents.contains("sed -i 's/imagePullPolicy: Always/imagePullPolicy: IfNotPresent/'"),
+                    "{name}: {script} applies {} with imagePullPolicy: Always as it is",
+                    manifest.display()
+                );
+                rewritten += 1;
+            }
+        }
+        if p.cluster.cni == Cni::Cilium {
+            assert!(file(&files, "fetch-artifacts.sh").contains("pulls an image Always"), "{name}");
+        }
+    }
+    assert!(rewritten > 0, "kilo-k3s.yaml of the pinned Kilo pulls its init container Always");
 }

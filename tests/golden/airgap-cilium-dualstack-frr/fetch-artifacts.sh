@@ -185,6 +185,9 @@ if command -v "$HELM_BIN" >/dev/null 2>&1; then
   "$HELM_BIN" template cilium "$HERE/artifacts/cilium/cilium-1.20.2.tgz" --namespace kube-system \
     --values "$HERE/cluster/cilium/values.yaml" > "$IMAGES_LIST.cilium"
   manifest_images "$IMAGES_LIST.cilium" >> "$IMAGES_LIST"
+  if grep -q 'imagePullPolicy: Always' "$IMAGES_LIST.cilium"; then
+    MISSING+=("Cilium's chart pulls an image Always with these values, which fails offline: set its pullPolicy to IfNotPresent in cluster/cilium/values.yaml")
+  fi
   rm -f "$IMAGES_LIST.cilium"
 else
   MISSING+=("Cilium's images: no helm runs on this machine to read them from the chart (install helm 3, run again)")

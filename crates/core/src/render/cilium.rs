@@ -238,8 +238,14 @@ fn values(plan: &Plan) -> String {
     let _ = writeln!(o, "operator:\n  replicas: {}", plan.nodes.len().clamp(1, 2));
     if plan.cluster.airgap {
         // The kit's archives carry tags, and a digest reference would not find them
-        // (values.yaml: `image.useDigest`, `operator.image.useDigest`, `envoy.image.useDigest`).
-        o.push_str("  image:\n    useDigest: false\n# Airgap: images by tag, as the kit's archives name them.\nimage:\n  useDigest: false\nenvoy:\n  image:\n    useDigest: false\n");
+        // (values.yaml: `image.useDigest`, `operator.image.useDigest`, `envoy.image.useDigest`,
+        // each beside its `pullPolicy`).
+        // And never `Always`, which asks the registry even for an image the node has.
+        o.push_str(
+            "  image:\n    useDigest: false\n    pullPolicy: IfNotPresent\n\
+# Airgap: images by tag, as the kit's archives name them, and taken from the node.\n\
+image:\n  useDigest: false\n  pullPolicy: IfNotPresent\nenvoy:\n  image:\n    useDigest: false\n    pullPolicy: IfNotPresent\n",
+        );
     }
     o
 }

@@ -243,6 +243,17 @@ for a in \"${KILO_ARGS[@]}\"; do\n  if ! grep -qF -- \"- $a\" \"$TMP/kilo.yaml\"
 echo \"error: kilo-k3s.yaml of $KILO_VERSION has no '- --hostname=' argument to add $a after\" >&2\n    exit 1\n  fi\ndone\n\
 if ! grep -qF \"\\\"mtu\\\": $POD_MTU\" \"$TMP/kilo.yaml\"; then\n  echo \"error: kilo-k3s.yaml of $KILO_VERSION has no CNI mtu to set\" >&2\n  exit 1\nfi\n",
     );
+    if airgap {
+        // kilo-k3s.yaml pulls its init container with `imagePullPolicy: Always`,
+        // which asks the registry even when the image is present: offline, the
+        // pod would never start. The kit's image is on every node.
+        o.push_str(
+            "# Airgap: the kit's image is on every node; Always would ask a registry the nodes cannot reach.\n\
+sed -i 's/imagePullPolicy: Always/imagePullPolicy: IfNotPresent/' \"$TMP/kilo.yaml\"\n\
+if grep -q 'imagePullPolicy: Always' \"$TMP/kilo.yaml\"; then\n  \
+echo \"error: kilo.yaml still pulls an image Always\" >&2\n  exit 1\nfi\n",
+        );
+    }
 
     o.push('\n');
     o.push_str(&Step::Kilo.header());

@@ -230,7 +230,10 @@ if ! \"$HELM_BIN\" version >/dev/null 2>&1; then\n  HELM_BIN=helm\nfi\n\
 if command -v \"$HELM_BIN\" >/dev/null 2>&1; then\n  \
 \"$HELM_BIN\" template cilium \"$HERE/{dir}/cilium-{v}.tgz\" --namespace kube-system \\\n    \
 --values \"$HERE/{values}\" > \"$IMAGES_LIST.cilium\"\n  \
-manifest_images \"$IMAGES_LIST.cilium\" >> \"$IMAGES_LIST\"\n  rm -f \"$IMAGES_LIST.cilium\"\nelse\n  \
+manifest_images \"$IMAGES_LIST.cilium\" >> \"$IMAGES_LIST\"\n  \
+if grep -q 'imagePullPolicy: Always' \"$IMAGES_LIST.cilium\"; then\n    \
+MISSING+=(\"Cilium's chart pulls an image Always with these values, which fails offline: set its pullPolicy to IfNotPresent in {values}\")\n  fi\n  \
+rm -f \"$IMAGES_LIST.cilium\"\nelse\n  \
 MISSING+=(\"Cilium's images: no helm runs on this machine to read them from the chart (install helm 3, run again)\")\nfi",
             dir = cilium::ARTIFACTS_DIR,
             values = format_args!("{}/values.yaml", cilium::DIR),

@@ -117,6 +117,12 @@ if ! grep -qF "\"mtu\": $POD_MTU" "$TMP/kilo.yaml"; then
   echo "error: kilo-k3s.yaml of $KILO_VERSION has no CNI mtu to set" >&2
   exit 1
 fi
+# Airgap: the kit's image is on every node; Always would ask a registry the nodes cannot reach.
+sed -i 's/imagePullPolicy: Always/imagePullPolicy: IfNotPresent/' "$TMP/kilo.yaml"
+if grep -q 'imagePullPolicy: Always' "$TMP/kilo.yaml"; then
+  echo "error: kilo.yaml still pulls an image Always" >&2
+  exit 1
+fi
 
 echo "== Kilo"
 # Server-side apply: safe to repeat, and takes over fields an earlier apply set.
