@@ -346,7 +346,13 @@ impl PairResult {
             // hash onto another branch than the ping did: a lost ping is the
             // prediction met wherever the trace ends; a passing one must still
             // keep the MTU.
-            Some(_) if self.some_flows => if self.pod.passed { over.or(path) } else { None },
+            Some(_) if self.some_flows => {
+                if self.pod.passed {
+                    over.or(path)
+                } else {
+                    None
+                }
+            }
             Some(dev) if self.pod.passed => Some(format!("pods reach where the plan says they die at {dev}")),
             Some(dev) => (self.lab_blackhole.as_deref() != Some(dev.as_str()))
                 .then(|| format!("dropped at {}", self.lab_blackhole.as_deref().unwrap_or("an unknown place"))),
@@ -495,7 +501,13 @@ mod tests {
         Ping { passed, why: why.into(), tries }
     }
 
-    fn pair(pod: Ping, over: Ping, path: Option<(u32, Ping, Ping)>, plan: Option<&str>, lab: Option<&str>) -> PairResult {
+    fn pair(
+        pod: Ping,
+        over: Ping,
+        path: Option<(u32, Ping, Ping)>,
+        plan: Option<&str>,
+        lab: Option<&str>,
+    ) -> PairResult {
         PairResult {
             from: "s0".into(),
             to: "s1".into(),
@@ -515,7 +527,8 @@ mod tests {
 
     #[test]
     fn replies_come_from_the_summary_line() {
-        let text = "--- 10.0.0.1 ping statistics ---\n3 packets transmitted, 2 received, 33.3333% packet loss, time 401ms\n";
+        let text =
+            "--- 10.0.0.1 ping statistics ---\n3 packets transmitted, 2 received, 33.3333% packet loss, time 401ms\n";
         assert_eq!(replies(text), Some((3, 2)));
         assert_eq!(replies("ping: sendmsg: Message too long\n"), None);
     }
