@@ -189,7 +189,7 @@ quay.m.daocloud.io/calico/node:v3.32.1
 quay.m.daocloud.io/calico/pod2daemon-flexvol:v3.32.1
 quay.m.daocloud.io/calico/typha:v3.32.1
 EOF
-# And whatever the fetched manifests name, should a release add one.
+# And whatever the fetched manifests and charts name, should a release add one.
 manifest_images "$HERE/"artifacts/calico/tigera-operator.yaml >> "$IMAGES_LIST"
 sort -u -o "$IMAGES_LIST" "$IMAGES_LIST"
 while read -r img; do

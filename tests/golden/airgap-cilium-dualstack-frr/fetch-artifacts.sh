@@ -176,6 +176,7 @@ IMAGES_LIST="$(mktemp)"
 cat > "$IMAGES_LIST" <<'EOF'
 docker.io/nicolaka/netshoot:v0.13
 EOF
+# And whatever the fetched manifests and charts name, should a release add one.
 # Cilium: the images the chart renders with this bundle's values (helm template runs offline).
 HELM_BIN="$HERE/artifacts/cilium/helm"
 if ! "$HELM_BIN" version >/dev/null 2>&1; then

@@ -168,7 +168,7 @@ docker.io/nicolaka/netshoot:v0.13
 quay.io/metallb/controller:v0.16.1
 quay.io/metallb/speaker:v0.16.1
 EOF
-# And whatever the fetched manifests name, should a release add one.
+# And whatever the fetched manifests and charts name, should a release add one.
 manifest_images "$HERE/"artifacts/metallb/metallb-native.yaml >> "$IMAGES_LIST"
 sort -u -o "$IMAGES_LIST" "$IMAGES_LIST"
 while read -r img; do

@@ -173,8 +173,8 @@ cat > "$IMAGES_LIST" <<'EOF'
 docker.io/nicolaka/netshoot:v0.13
 docker.io/squat/kilo:0.7.0
 EOF
-# And whatever the fetched manifests name, should a release add one.
-manifest_images "$HERE/"artifacts/kilo/kilo-k3s.yaml >> "$IMAGES_LIST"
+# And whatever the fetched manifests and charts name, should a release add one.
+manifest_images "$HERE/artifacts/kilo/kilo-k3s.yaml" >> "$IMAGES_LIST"
 sort -u -o "$IMAGES_LIST" "$IMAGES_LIST"
 while read -r img; do
   if [[ -n "$img" ]]; then

@@ -168,6 +168,9 @@ pub struct Ping {
     pub why: String,
     /// How many times it was sent (more than one while the data plane settled).
     pub tries: u32,
+    /// When a later try passed: how the first one failed, and the neighbour
+    /// tables on the path at that moment (the evidence for a flaky probe).
+    pub first_failure: Option<String>,
 }
 
 pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String> {
@@ -197,7 +200,7 @@ pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String
     } else {
         "lost".into()
     };
-    Ok(Ping { passed: every_reply, why, tries: 1 })
+    Ok(Ping { passed: every_reply, why, tries: 1, first_failure: None })
 }
 
 /// `(transmitted, received)` from ping's summary line.
@@ -234,17 +237,48 @@ const DATAPLANE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 /// refused as too long or unreachable) until `settle_by`, so that a data plane
 /// still converging is not reported as a mismatch, and one that never
 /// converges still is.
-fn ping_expecting_pass(ns: &str, dst: IpAddr, size: u32, count: u32, settle_by: Instant) -> Result<Ping, String> {
+fn ping_expecting_pass(
+    ns: &str,
+    dst: IpAddr,
+    size: u32,
+    count: u32,
+    settle_by: Instant,
+    path_ns: &[&str],
+) -> Result<Ping, String> {
     let mut tries = 0;
+    let mut first_failure = None;
     loop {
         let mut p = ping(ns, dst, size, count)?;
         tries += 1;
         p.tries = tries;
         if p.passed || !p.why.starts_with("lost") || Instant::now() >= settle_by {
+            p.first_failure = first_failure;
             return Ok(p);
+        }
+        if first_failure.is_none() {
+            first_failure = Some(format!("{}; neighbours then: {}", p.why, neighbours(path_ns)));
         }
         exec::sleep(std::time::Duration::from_millis(500))?;
     }
+}
+
+/// The neighbour entries of each namespace, one line: which next hop was
+/// still INCOMPLETE or FAILED when a packet went missing.
+fn neighbours(spaces: &[&str]) -> String {
+    let mut out = Vec::new();
+    for ns in spaces {
+        let entries = exec::run("ip", &["-n", ns, "neigh", "show"]).map(|o| o.stdout).unwrap_or_default();
+        let list: Vec<String> = entries
+            .lines()
+            .filter(|l| !l.contains("fe80:"))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                format!("{} {}", w.first().unwrap_or(&"?"), w.last().unwrap_or(&"?"))
+            })
+            .collect();
+        out.push(format!("{ns} [{}]", list.join(", ")));
+    }
+    out.join("; ")
 }
 
 /// Follows the route to `dst` from `start`, namespace by namespace; returns the
@@ -340,13 +374,22 @@ impl PairResult {
         });
         match &self.plan_blackhole {
             None if !self.pod.passed => Some(format!("pods do not reach: {}", self.pod.why)),
-            None if self.pod.flaky() => Some(format!("passed only on try {} (flaky)", self.pod.tries)),
+            None if self.pod.flaky() => {
+                let first = self.pod.first_failure.as_deref().and_then(|f| f.split(';').next()).unwrap_or("lost");
+                Some(format!("passed only on try {} (flaky; first try: {first})", self.pod.tries))
+            }
             None => over.or(path),
             // Only some flows die, and `ip route get` (no ports, no source) may
             // hash onto another branch than the ping did: a lost ping is the
             // prediction met wherever the trace ends; a passing one must still
             // keep the MTU.
-            Some(_) if self.some_flows => if self.pod.passed { over.or(path) } else { None },
+            Some(_) if self.some_flows => {
+                if self.pod.passed {
+                    over.or(path)
+                } else {
+                    None
+                }
+            }
             Some(dev) if self.pod.passed => Some(format!("pods reach where the plan says they die at {dev}")),
             Some(dev) => (self.lab_blackhole.as_deref() != Some(dev.as_str()))
                 .then(|| format!("dropped at {}", self.lab_blackhole.as_deref().unwrap_or("an unknown place"))),
@@ -388,6 +431,8 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
         let (Some(sp), Some(dp)) = (layout.pod(&src), layout.pod(&dst)) else { continue };
         let (Some(src_node), Some(dst_node)) = (layout.device(&src), layout.device(&dst)) else { continue };
         let pod_ns = layout.spaces[sp.space].ns.clone();
+        let watch_owned = [pod_ns.clone(), layout.spaces[src_node].ns.clone(), layout.spaces[dst_node].ns.clone()];
+        let watch: Vec<&str> = watch_owned.iter().map(String::as_str).collect();
         for &a in &sp.addrs {
             let fam = Family::of(&a);
             let Some(&b) = dp.addrs.iter().find(|x| Family::of(x) == fam) else { continue };
@@ -403,7 +448,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                 {
                     exec::sleep(std::time::Duration::from_millis(500))?;
                 }
-                ping_expecting_pass(&pod_ns, b, pod_size, 3, settle_by.max(Instant::now() + DATAPLANE_GRACE))?
+                ping_expecting_pass(&pod_ns, b, pod_size, 3, settle_by.max(Instant::now() + DATAPLANE_GRACE), &watch)?
             } else {
                 ping(&pod_ns, b, pod_size, 3)?
             };
@@ -415,7 +460,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                     plan.nodes.get(&dst).and_then(|n| n.addresses.iter().copied().find(|x| Family::of(x) == fam));
                 if let Some(da) = dst_addr {
                     let ns = &layout.spaces[src_node].ns;
-                    let at = ping_expecting_pass(ns, da, path.path_mtu.saturating_sub(h), 3, settle_by)?;
+                    let at = ping_expecting_pass(ns, da, path.path_mtu.saturating_sub(h), 3, settle_by, &watch)?;
                     let above = ping(ns, da, path.path_mtu.saturating_sub(h) + 1, 2)?;
                     path_probe = Some((path.path_mtu, at, above));
                 }
@@ -479,7 +524,8 @@ fn as_traced(b: &Blackhole) -> String {
 
 fn pass(p: &Ping) -> String {
     if p.passed && p.tries > 1 {
-        format!("passes (on try {}, once the data plane settled)", p.tries)
+        let first = p.first_failure.as_deref().unwrap_or("lost");
+        format!("passes only on try {} (first: {first})", p.tries)
     } else if p.passed {
         "passes".into()
     } else {
@@ -492,10 +538,16 @@ mod tests {
     use super::*;
 
     fn ping_of(passed: bool, why: &str, tries: u32) -> Ping {
-        Ping { passed, why: why.into(), tries }
+        Ping { passed, why: why.into(), tries, first_failure: None }
     }
 
-    fn pair(pod: Ping, over: Ping, path: Option<(u32, Ping, Ping)>, plan: Option<&str>, lab: Option<&str>) -> PairResult {
+    fn pair(
+        pod: Ping,
+        over: Ping,
+        path: Option<(u32, Ping, Ping)>,
+        plan: Option<&str>,
+        lab: Option<&str>,
+    ) -> PairResult {
         PairResult {
             from: "s0".into(),
             to: "s1".into(),
@@ -515,7 +567,8 @@ mod tests {
 
     #[test]
     fn replies_come_from_the_summary_line() {
-        let text = "--- 10.0.0.1 ping statistics ---\n3 packets transmitted, 2 received, 33.3333% packet loss, time 401ms\n";
+        let text =
+            "--- 10.0.0.1 ping statistics ---\n3 packets transmitted, 2 received, 33.3333% packet loss, time 401ms\n";
         assert_eq!(replies(text), Some((3, 2)));
         assert_eq!(replies("ping: sendmsg: Message too long\n"), None);
     }
@@ -528,7 +581,7 @@ mod tests {
         assert!(pair(pass(), too_long(), tight(), None, None).matches());
         // A pass on a later try is flaky, not a match.
         let flaky = pair(ping_of(true, "", 2), too_long(), tight(), None, None);
-        assert_eq!(flaky.mismatch().as_deref(), Some("passed only on try 2 (flaky)"));
+        assert_eq!(flaky.mismatch().as_deref(), Some("passed only on try 2 (flaky; first try: lost)"));
         // An oversized ping lost for another reason proves no MTU limit.
         let lost_over = pair(pass(), ping_of(false, "lost", 1), tight(), None, None);
         assert!(lost_over.mismatch().is_some_and(|w| w.contains("another reason")), "{:?}", lost_over.mismatch());

@@ -3,11 +3,11 @@
 //! platform, the mirrors the fetch step may take them from, and the runbook's
 //! offline path. `artifacts.rs` writes the script and the list around these pieces.
 //!
-//! Images: each add-on names its images (`calico::images`, `metallb::images`,
-//! `kilo::images`; Cilium's come from its chart at fetch time, `helm template`
-//! with the bundle's values), under exactly the names its pods use. The script
-//! also reads the `image:` fields of every upstream manifest it fetched, so an
-//! image a manifest names is never left behind. Each one is copied with `skopeo`
+//! Images: each add-on declares its images (`AddOn::images`), under exactly the
+//! names its pods use, and with `AddOn::image_steps` the upstream files the
+//! script reads more from (the `image:` fields of the manifests it fetched, so
+//! an image a release adds is never left behind; Cilium's chart through
+//! `helm template` with the bundle's values). Each one is copied with `skopeo`
 //! (a prerequisite of the connected machine) for the nodes' architecture, by the
 //! digest the registry answered, into `artifacts/images/$ARCH/<name>.tar`, a
 //! docker archive whose tag is that name: k3s imports every archive in
@@ -19,9 +19,9 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::common::sh_quote;
-use super::{calico, cilium, kilo, metallb, router_os, verify};
-use crate::model::{Cni, Daemon, Platform};
+use super::common::PROBE_IMAGE;
+use super::router_os;
+use crate::model::{Daemon, Platform};
 use crate::plan::Plan;
 
 /// Where the add-on images land, per architecture (k3s's own tarball stays in `artifacts/images/`).
@@ -53,32 +53,16 @@ pub fn archive_name(image: &str) -> String {
 }
 
 /// Every image the kit carries by name (sorted, each once): the add-ons' and
-/// verify.sh's probe. Cilium's are added by the script from the chart.
+/// verify.sh's probe (more come from the add-ons' `image_steps` at fetch time).
 pub fn images(plan: &Plan) -> Vec<String> {
     let mut set: BTreeSet<String> = BTreeSet::new();
-    for list in [calico::images(plan), metallb::images(plan), kilo::images(plan)] {
-        set.extend(list.iter().map(|i| normalize(i)));
+    for a in super::addons(plan) {
+        set.extend(a.images(plan).iter().map(|i| normalize(i)));
     }
     if !plan.nodes.is_empty() {
-        set.insert(normalize(verify::PROBE_IMAGE));
+        set.insert(normalize(PROBE_IMAGE));
     }
     set.into_iter().collect()
-}
-
-/// The upstream manifests fetch-artifacts.sh reads `image:` fields from
-/// (paths relative to the bundle root).
-fn manifests(plan: &Plan) -> Vec<String> {
-    let mut out = Vec::new();
-    if plan.cluster.cni == Cni::Calico {
-        out.push(format!("{}/tigera-operator.yaml", calico::ARTIFACTS_DIR));
-    }
-    if plan.cluster.cni == Cni::Kilo {
-        out.push(format!("{}/kilo-k3s.yaml", kilo::ARTIFACTS_DIR));
-    }
-    if plan.cluster.metallb.is_some() {
-        out.push(metallb::artifact_manifest(plan));
-    }
-    out
 }
 
 /// The routers' platforms and the packages each needs, for routers whose
@@ -104,20 +88,10 @@ GITHUB_RAW=\"${GITHUB_RAW:-https://raw.githubusercontent.com}\"\n\
 K3S_RELEASES=\"${K3S_RELEASES:-$GITHUB/k3s-io/k3s/releases/download}\"\n\
 K3S_RAW=\"${K3S_RAW:-$GITHUB_RAW/k3s-io/k3s}\"\n",
     );
-    match plan.cluster.cni {
-        Cni::Calico => {
-            o.push_str("CALICO_RELEASES=\"${CALICO_RELEASES:-$GITHUB/projectcalico/calico/releases/download}\"\n")
+    for a in super::addons(plan) {
+        for m in a.mirrors() {
+            let _ = writeln!(o, "{var}=\"${{{var}:-{default}}}\"", var = m.var, default = m.default);
         }
-        Cni::Cilium => o.push_str(
-            "CILIUM_CHARTS=\"${CILIUM_CHARTS:-https://helm.cilium.io}\"\nHELM_DOWNLOADS=\"${HELM_DOWNLOADS:-https://get.helm.sh}\"\n",
-        ),
-        Cni::Kilo => o.push_str(
-            "KILO_RELEASES=\"${KILO_RELEASES:-$GITHUB/squat/kilo/releases/download}\"\nKILO_RAW=\"${KILO_RAW:-$GITHUB_RAW/squat/kilo}\"\n",
-        ),
-        Cni::Flannel => {}
-    }
-    if plan.cluster.metallb.is_some() {
-        o.push_str("METALLB_RAW=\"${METALLB_RAW:-$GITHUB_RAW/metallb/metallb}\"\n");
     }
     o.push_str("# Registry mirrors for the image copies, MIRROR_<REGISTRY> (dots and dashes as _): the\n# archives keep the names the manifests use whichever host they come from.\n");
     for (registry, endpoints) in &plan.cluster.registry_mirrors {
@@ -214,30 +188,12 @@ IMAGES_LIST="$(mktemp)"
         let _ = writeln!(o, "{i}");
     }
     o.push_str("EOF\n");
-    let ms = manifests(plan);
-    if !ms.is_empty() {
-        o.push_str("# And whatever the fetched manifests name, should a release add one.\n");
-        let args: Vec<String> = ms.iter().map(|m| format!("\"$HERE/\"{}", sh_quote(m))).collect();
-        let _ = writeln!(o, "manifest_images {} >> \"$IMAGES_LIST\"", args.join(" "));
+    let steps: Vec<String> = super::addons(plan).into_iter().filter_map(|a| a.image_steps(plan)).collect();
+    if !steps.is_empty() {
+        o.push_str("# And whatever the fetched manifests and charts name, should a release add one.\n");
     }
-    if plan.cluster.cni == Cni::Cilium {
-        let v = cilium::version(plan);
-        let _ = writeln!(
-            o,
-            "# Cilium: the images the chart renders with this bundle's values (helm template runs offline).\n\
-HELM_BIN=\"$HERE/{dir}/helm\"\n\
-if ! \"$HELM_BIN\" version >/dev/null 2>&1; then\n  HELM_BIN=helm\nfi\n\
-if command -v \"$HELM_BIN\" >/dev/null 2>&1; then\n  \
-\"$HELM_BIN\" template cilium \"$HERE/{dir}/cilium-{v}.tgz\" --namespace kube-system \\\n    \
---values \"$HERE/{values}\" > \"$IMAGES_LIST.cilium\"\n  \
-manifest_images \"$IMAGES_LIST.cilium\" >> \"$IMAGES_LIST\"\n  \
-if grep -q 'imagePullPolicy: Always' \"$IMAGES_LIST.cilium\"; then\n    \
-MISSING+=(\"Cilium's chart pulls an image Always with these values, which fails offline: set its pullPolicy to IfNotPresent in {values}\")\n  fi\n  \
-rm -f \"$IMAGES_LIST.cilium\"\nelse\n  \
-MISSING+=(\"Cilium's images: no helm runs on this machine to read them from the chart (install helm 3, run again)\")\nfi",
-            dir = cilium::ARTIFACTS_DIR,
-            values = format_args!("{}/values.yaml", cilium::DIR),
-        );
+    for s in steps {
+        o.push_str(&s);
     }
     o.push_str(
         "sort -u -o \"$IMAGES_LIST\" \"$IMAGES_LIST\"\n\
@@ -317,11 +273,10 @@ whose sha256 matches); its sha256 lands in artifacts/SHA256SUMS.\n  \
     for i in images(plan) {
         let _ = writeln!(o, "  {IMAGES_ARCH_DIR}/{}\n      {i}", archive_name(&i));
     }
-    if plan.cluster.cni == Cni::Cilium {
+    if super::addons(plan).iter().any(|a| a.image_steps(plan).is_some()) {
         let _ = writeln!(
             o,
-            "  {IMAGES_ARCH_DIR}/quay.io_cilium_*.tar\n      every image `helm template` of cilium-{}.tgz names with cluster/cilium/values.yaml",
-            cilium::version(plan)
+            "  {IMAGES_ARCH_DIR}/*.tar\n      and every image the fetched manifests and charts name beyond these (IMAGES.txt)"
         );
     }
     let pkgs = router_packages(plan);
@@ -346,9 +301,6 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
     let mut o = String::from("## The offline kit\n\n");
     o.push_str("`fetch-artifacts.sh` builds it on a machine with Internet; nothing else in this bundle downloads anything.\n\n");
     o.push_str("The connected machine needs bash, curl, sha256sum and [skopeo](https://github.com/containers/skopeo) (the images)");
-    if plan.cluster.cni == Cni::Cilium {
-        o.push_str(", and runs the fetched helm (or its own helm 3) to read the chart's images");
-    }
     let pkgs = router_packages(plan);
     if !pkgs.is_empty() {
         let ps: Vec<&str> = pkgs.iter().map(|(p, _)| p.as_str()).collect();
@@ -371,19 +323,16 @@ pub fn runbook_section(plan: &Plan) -> Option<String> {
     o.push_str("| variable | default | seeds' value (mainland China) |\n|---|---|---|\n");
     o.push_str("| `GITHUB`, `GITHUB_RAW` | `https://github.com`, `https://raw.githubusercontent.com` | |\n");
     o.push_str("| `K3S_RELEASES`, `K3S_RAW` | `$GITHUB/k3s-io/k3s/releases/download`, `$GITHUB_RAW/k3s-io/k3s` | (the seeds ran the install script of `rancher-mirror.rancher.cn`; its release layout is not checked here) |\n");
-    match plan.cluster.cni {
-        Cni::Calico => o.push_str("| `CALICO_RELEASES` | `$GITHUB/projectcalico/calico/releases/download` | |\n"),
-        Cni::Cilium => {
-            o.push_str("| `CILIUM_CHARTS`, `HELM_DOWNLOADS` | `https://helm.cilium.io`, `https://get.helm.sh` | |\n")
+    for a in super::addons(plan) {
+        for m in a.mirrors() {
+            let _ = writeln!(
+                o,
+                "| `{}` | `{}` |{}|",
+                m.var,
+                m.default,
+                if m.seeds.is_empty() { " ".to_string() } else { format!(" {} ", m.seeds) }
+            );
         }
-        Cni::Kilo => o.push_str(
-            "| `KILO_RELEASES` | `$GITHUB/squat/kilo/releases/download` | |\n\
-| `KILO_RAW` | `$GITHUB_RAW/squat/kilo` | `https://gitee.com/mirrors/squat/raw` (seed 004's Gitee mirror) |\n",
-        ),
-        Cni::Flannel => {}
-    }
-    if plan.cluster.metallb.is_some() {
-        o.push_str("| `METALLB_RAW` | `$GITHUB_RAW/metallb/metallb` | |\n");
     }
     o.push_str("| `MIRROR_DOCKER_IO` | docker.io | `docker.m.daocloud.io` (seeds 000, 001) |\n");
     o.push_str("| `MIRROR_QUAY_IO` | quay.io | `quay.m.daocloud.io` (seeds 000, 001) |\n");
