@@ -34,7 +34,7 @@ use meshplan_core::model::{Daemon, Kind};
 use meshplan_core::plan::{self, Plan};
 
 use crate::args::Format;
-use crate::cmd;
+use crate::input;
 use layout::{Layout, SpaceKind};
 use probes::{PairResult, RouteCheck};
 
@@ -92,7 +92,7 @@ struct Outcome {
 pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
     exec::catch_signals();
     let started = Instant::now();
-    let (_, topology, diags) = match cmd::load(file, Format::Text) {
+    let (_, topology, diags) = match input::load(file, Format::Text) {
         Ok(x) => x,
         Err(code) => return code,
     };
