@@ -1,9 +1,9 @@
-//! The BGP daemons of the lab: BIRD routers run the operator's config the lab
-//! writes, joined by meshplan's part through the bundle's install step
-//! ([`super::existing`]); FRR routers run the exported `frr.conf` (only the log
-//! line is pointed at the lab's folder; sockets and pid files are command-line
-//! options); the nodes run BIRD playing Calico's node agent (or Cilium's BGP
-//! control plane) with the sessions the bundle's manifests deploy (`deployed`).
+//! The BGP daemons of the lab: routers run the operator's config the lab writes
+//! (BIRD: OSPF, a table and a static protocol; FRR: zebra, staticd, ospfd and
+//! bgpd booted from an integrated config with OSPF and a static route), joined
+//! by meshplan's part through the bundle's install step ([`super::existing`]);
+//! the nodes run BIRD playing Calico's node agent (or Cilium's BGP control
+//! plane) with the sessions the bundle's manifests deploy (`deployed`).
 //! Also: asking each daemon for its sessions, matched to the plan's, and its BGP routes.
 
 use std::collections::BTreeMap;
@@ -20,7 +20,6 @@ use meshplan_core::render::bird::{self, Side, HOLD, KEEPALIVE};
 
 use super::existing;
 use super::{deployed, exec};
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {

@@ -86,7 +86,9 @@ pub fn frr_config(plan: &Plan, s: &Router, interfaces: &[String]) -> String {
         dev = s.device,
     );
     for i in interfaces {
-        o.push_str(&format!("interface {i}\n ip ospf hello-interval 2\n ip ospf dead-interval 8\n ip ospf cost 10\nexit\n!\n"));
+        o.push_str(&format!(
+            "interface {i}\n ip ospf hello-interval 2\n ip ospf dead-interval 8\n ip ospf cost 10\nexit\n!\n"
+        ));
     }
     o.push_str(&format!(
         "! The underlay between the sites, as the seed's routers carry it.\n\

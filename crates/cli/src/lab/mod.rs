@@ -397,9 +397,13 @@ fn lab(
             Err(e) => problems.push(e),
         }
         let verdict = if problems.is_empty() {
+            let own = if s.engine == daemons::Engine::Frr {
+                "ospfd and the static route".to_string()
+            } else {
+                existing::OPERATOR_PROTOCOLS.join(" and ")
+            };
             format!(
-                "{} up{}, second install: nothing to change",
-                existing::OPERATOR_PROTOCOLS.join(" and "),
+                "{own} up{}, second install: nothing to change",
                 if ospf_peer { " (OSPF adjacency Full)" } else { "" }
             )
         } else {
