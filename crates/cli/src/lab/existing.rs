@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use meshplan_core::model::Daemon;
+use meshplan_core::model::{Daemon, Platform};
 use meshplan_core::plan::Plan;
 use meshplan_core::render::{bird, bird_install, frr, frr_install, router_os};
 
@@ -62,6 +62,14 @@ pub fn bird_config(plan: &Plan, s: &Router) -> String {
     )
 }
 
+/// Why the lab cannot run a router's install step as shipped, if it cannot:
+/// then the router runs the bundle's complete config instead, and the lab says so.
+pub fn why_not_installed(plan: &Plan, device: &str) -> Option<&'static str> {
+    let r = plan.routers.get(device)?;
+    (r.platform == Platform::Freebsd)
+        .then_some("its install.sh is FreeBSD's (sysrc, rc.d), which this Linux lab cannot run")
+}
+
 /// The router's fake root and, in it, the folder of FRR's integrated config.
 pub fn frr_dir(plan: &Plan, s: &Router) -> PathBuf {
     let dir = plan.routers.get(s.device).map(router_os::frr_dir_of).unwrap_or_default();
@@ -86,7 +94,9 @@ pub fn frr_config(plan: &Plan, s: &Router, interfaces: &[String]) -> String {
         dev = s.device,
     );
     for i in interfaces {
-        o.push_str(&format!("interface {i}\n ip ospf hello-interval 2\n ip ospf dead-interval 8\n ip ospf cost 10\nexit\n!\n"));
+        o.push_str(&format!(
+            "interface {i}\n ip ospf hello-interval 2\n ip ospf dead-interval 8\n ip ospf cost 10\nexit\n!\n"
+        ));
     }
     o.push_str(&format!(
         "! The underlay between the sites, as the seed's routers carry it.\n\

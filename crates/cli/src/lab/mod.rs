@@ -379,6 +379,10 @@ fn lab(
     let mut coexistence = Vec::new();
     let routers: Vec<&daemons::Speaker> = speakers.iter().filter(|s| s.kind == Kind::Router).collect();
     for s in &routers {
+        if let Some(why) = existing::why_not_installed(plan, &s.device) {
+            log(format!("{:<20} not checked: it runs the complete config ({why})", s.device));
+            continue;
+        }
         let others: Vec<&str> = routers.iter().filter(|o| o.device != s.device).map(|o| o.device.as_str()).collect();
         let ospf_peer = existing::shares_a_network(layout, &s.device, &others);
         // OSPF forms its adjacencies at its own pace (hellos every 2 s in the lab).
@@ -397,9 +401,13 @@ fn lab(
             Err(e) => problems.push(e),
         }
         let verdict = if problems.is_empty() {
+            let own = if s.engine == daemons::Engine::Frr {
+                "ospfd and the static route".to_string()
+            } else {
+                existing::OPERATOR_PROTOCOLS.join(" and ")
+            };
             format!(
-                "{} up{}, second install: nothing to change",
-                existing::OPERATOR_PROTOCOLS.join(" and "),
+                "{own} up{}, second install: nothing to change",
                 if ospf_peer { " (OSPF adjacency Full)" } else { "" }
             )
         } else {
