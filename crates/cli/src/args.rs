@@ -7,6 +7,9 @@ usage: meshplan <command> [options]
 commands:
   check FILE [--format text|json]     check a topology (FILE may be `-` for stdin)
   plan FILE [--format text|json]      resolve sessions, routes, paths and MTU
+  plan FILE --failures [--format text|json]
+                                      every single failure (router, host, link, site
+                                      network) and what it breaks; JSON: one object each
   export FILE -o OUT.zip              write the deploy bundle
   share FILE [--base URL]             print a share link for the topology
   open LINK [-o FILE]                 print (or write) the topology of a share link
@@ -30,7 +33,7 @@ pub enum Format {
 #[derive(Debug)]
 pub enum Cmd {
     Check { file: String, format: Format },
-    Plan { file: String, format: Format },
+    Plan { file: String, format: Format, failures: bool },
     Export { file: String, out: String },
     Share { file: String, base: String },
     Open { link: String, out: Option<String> },
@@ -52,6 +55,8 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
     let mut keep = false;
     let (mut seed, mut count, mut twice, mut minimise) = (None, 10usize, false, false);
     let mut bundle: Option<String> = None;
+    let mut failures = false;
+    let mut fail: Option<String> = None;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
@@ -71,6 +76,8 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
             "--twice" => twice = true,
             "--minimise" | "--minimize" => minimise = true,
             "--bundle" => bundle = Some(value("--bundle")?),
+            "--failures" => failures = true,
+            "--fail" => fail = Some(value("--fail")?),
             "-h" | "--help" => return Ok(Cmd::Help),
             "-" => pos.push("-"),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
@@ -86,7 +93,7 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
     };
     Ok(match cmd.as_str() {
         "check" => Cmd::Check { file: one("a FILE")?, format },
-        "plan" => Cmd::Plan { file: one("a FILE")?, format },
+        "plan" => Cmd::Plan { file: one("a FILE")?, format, failures },
         "export" => Cmd::Export { file: one("a FILE")?, out: out.ok_or("`export` needs `-o OUT.zip`")? },
         "share" => Cmd::Share { file: one("a FILE")?, base },
         "open" => Cmd::Open { link: one("a LINK")?, out },

@@ -56,8 +56,10 @@ pub fn analyze_parsed(src: &str, parsed: Parsed) -> Analysis {
     let Parsed { topology, mut diagnostics } = parsed;
     // The plan runs the structural checks first, then its own rules.
     let plan = topology.as_ref().map(plan::build);
-    if let Some(p) = &plan {
-        for d in &p.diagnostics {
+    if let (Some(t), Some(p)) = (&topology, &plan) {
+        // What single failures break: the plan's own diagnostics and these.
+        let failures = plan::failures::analyze(t, p).findings();
+        for d in p.diagnostics.iter().chain(&failures) {
             let mut d = d.clone();
             if d.span.is_none() {
                 d.span = parse::locate(src, &d.path);

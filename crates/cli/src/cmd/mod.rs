@@ -13,7 +13,8 @@ use crate::render;
 pub fn run(cmd: Cmd) -> u8 {
     match cmd {
         Cmd::Check { file, format } => check(&file, format),
-        Cmd::Plan { file, format } => plan(&file, format),
+        Cmd::Plan { file, format, failures: false } => plan(&file, format),
+        Cmd::Plan { file, format, failures: true } => failures(&file, format),
         Cmd::Explain { code } => explain(&code),
         Cmd::Export { file, out } => export::export(&file, &out),
         Cmd::Share { file, base } => share::share(&file, &base),
@@ -64,6 +65,10 @@ fn explain(code: &str) -> u8 {
         print!("{FORMAT_SPEC}");
         return 0;
     }
+    if let Some((c, what)) = diag::RETIRED.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)) {
+        println!("{c} (no longer given): {what}");
+        return 0;
+    }
     match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(code)) {
         Some(c) => {
             println!("{} ({}): {}", c.as_str(), c.severity().as_str(), c.title());
@@ -92,6 +97,28 @@ pub fn load(file: &str, format: Format) -> Result<(String, Topology, Vec<Diagnos
             Err(1)
         }
     }
+}
+
+/// `plan FILE --failures`: every single failure and what it breaks.
+fn failures(file: &str, format: Format) -> u8 {
+    let src = match read_source(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let a = analyze(&src);
+    let (Some(t), Some(p)) = (&a.topology, &a.plan) else {
+        match format {
+            Format::Text => eprint!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
+            Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
+        }
+        return 1;
+    };
+    let f = meshplan_core::plan::failures::analyze(t, p);
+    match format {
+        Format::Text => print!("{}", f.to_text()),
+        Format::Json => print!("{}", f.to_json_text()),
+    }
+    u8::from(diag::has_errors(&a.diagnostics))
 }
 
 fn plan(file: &str, format: Format) -> u8 {

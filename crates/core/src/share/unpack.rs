@@ -183,7 +183,19 @@ impl Unpacker<'_> {
         } else {
             None
         };
-        Ok(Topology { version, name, description, cluster, sites, routers, hosts, nodes, links, bgp: Bgp { backbone } })
+        Ok(Topology {
+            version,
+            name,
+            description,
+            cluster,
+            sites,
+            routers,
+            hosts,
+            nodes,
+            links,
+            bgp: Bgp { backbone },
+            resilience: Default::default(),
+        })
     }
 
     fn map_if<V>(

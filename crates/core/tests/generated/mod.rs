@@ -288,7 +288,19 @@ pub fn topology() -> impl Strategy<Value = Topology> {
         of(vec((text(), text()).prop_map(|(a, b)| [a, b]), 0..3)),
     )
         .prop_map(|(version, name, description, cluster, sites, routers, hosts, nodes, links, backbone)| {
-            Topology { version, name, description, cluster, sites, routers, hosts, nodes, links, bgp: Bgp { backbone } }
+            Topology {
+                version,
+                name,
+                description,
+                cluster,
+                sites,
+                routers,
+                hosts,
+                nodes,
+                links,
+                bgp: Bgp { backbone },
+                resilience: Default::default(),
+            }
         })
 }
 
