@@ -13,7 +13,7 @@ commands:
   export FILE -o OUT.zip              write the deploy bundle
   share FILE [--base URL]             print a share link for the topology
   open LINK [-o FILE]                 print (or write) the topology of a share link
-  lab run FILE [--keep] [--bundle DIR] | lab down NAME
+  lab run FILE [--keep] [--bundle DIR] [--fail NAME | --failures] | lab down NAME
                                       prove a design in network namespaces (root); the
                                       nodes' BGP comes from the bundle's manifests (DIR:
                                       an unpacked `export`, else rendered from FILE)
@@ -37,7 +37,7 @@ pub enum Cmd {
     Export { file: String, out: String },
     Share { file: String, base: String },
     Open { link: String, out: Option<String> },
-    LabRun { file: String, keep: bool, bundle: Option<String> },
+    LabRun { file: String, keep: bool, bundle: Option<String>, fail: Option<String>, failures: bool },
     LabDown { name: String },
     LabFuzz { seed: Option<u64>, count: usize, out: Option<String>, twice: bool, minimise: bool },
     Explain { code: String },
@@ -99,12 +99,12 @@ pub fn parse(argv: &[String]) -> Result<Cmd, String> {
         "open" => Cmd::Open { link: one("a LINK")?, out },
         "explain" => Cmd::Explain { code: one("a CODE")? },
         "lab" => match pos.as_slice() {
-            ["run", file] => Cmd::LabRun { file: file.to_string(), keep, bundle },
+            ["run", file] => Cmd::LabRun { file: file.to_string(), keep, bundle, fail, failures },
             ["down", name] => Cmd::LabDown { name: name.to_string() },
             ["fuzz"] => Cmd::LabFuzz { seed, count, out, twice, minimise },
             _ => {
                 return Err(
-                    "usage: meshplan lab run FILE [--keep] [--bundle DIR] | meshplan lab down NAME | meshplan lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]"
+                    "usage: meshplan lab run FILE [--keep] [--bundle DIR] [--fail NAME | --failures] | meshplan lab down NAME | meshplan lab fuzz [--seed N] [--count N] [-o DIR] [--twice] [--minimise]"
                         .into(),
                 )
             }

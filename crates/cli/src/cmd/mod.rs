@@ -19,7 +19,10 @@ pub fn run(cmd: Cmd) -> u8 {
         Cmd::Export { file, out } => export::export(&file, &out),
         Cmd::Share { file, base } => share::share(&file, &base),
         Cmd::Open { link, out } => share::open(&link, out.as_deref()),
-        Cmd::LabRun { file, keep, bundle } => crate::lab::run(&file, keep, bundle.as_deref()),
+        Cmd::LabRun { file, bundle, failures: true, .. } => crate::lab::run_failures(&file, bundle.as_deref()),
+        Cmd::LabRun { file, keep, bundle, fail, failures: false } => {
+            crate::lab::run(&file, keep, bundle.as_deref(), fail.as_deref())
+        }
         Cmd::LabDown { name } => crate::lab::down(&name),
         Cmd::LabFuzz { seed, count, out, twice, minimise } => crate::lab::run_fuzz(seed, count, out, twice, minimise),
         Cmd::Help => {

@@ -20,6 +20,21 @@ pub struct Element {
     pub(super) down: Down,
 }
 
+impl Element {
+    /// The underlay with this element down (what the lab routes over when it
+    /// fails the element, as an IGP would route around it).
+    pub fn underlay(&self, u: &Underlay) -> Underlay {
+        self.down.apply(u)
+    }
+    /// The link's index, for a link.
+    pub fn link(&self) -> Option<usize> {
+        match self.down {
+            Down::Link(i) => Some(i),
+            Down::Vertex(_) => None,
+        }
+    }
+}
+
 /// What goes down in the underlay: a vertex with every edge it has, or one link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Down {
