@@ -5,7 +5,7 @@ mod share;
 
 use std::io::Read;
 
-use meshplan_core::{analyze, diag, Code, Diagnostic, Topology};
+use meshplan_core::{analyze, analyze_with_failures, diag, Code, Diagnostic, Topology};
 
 use crate::args::{Cmd, Format, USAGE};
 use crate::render;
@@ -51,7 +51,8 @@ fn check(file: &str, format: Format) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let a = analyze(&src);
+    // Every finding, what single failures break included.
+    let a = analyze_with_failures(&src);
     match format {
         Format::Text => print!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
         Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
@@ -121,7 +122,7 @@ fn failures(file: &str, format: Format) -> u8 {
         Format::Text => print!("{}", f.to_text()),
         Format::Json => print!("{}", f.to_json_text()),
     }
-    u8::from(diag::has_errors(&a.diagnostics))
+    u8::from(diag::has_errors(&a.diagnostics) || diag::has_errors(&f.findings()))
 }
 
 fn plan(file: &str, format: Format) -> u8 {
@@ -137,7 +138,8 @@ fn plan(file: &str, format: Format) -> u8 {
         }
         return 1;
     };
-    // The same diagnostics as `check`, with places in the file.
+    // The same diagnostics as `check`, with places in the file, but for what
+    // single failures break (`plan --failures`, and `check`, plan each failure).
     p.diagnostics = a.diagnostics;
     match format {
         Format::Text => {

@@ -194,7 +194,7 @@ impl Unpacker<'_> {
             nodes,
             links,
             bgp: Bgp { backbone },
-            resilience: Default::default(),
+            resilience: Resilience { survive_single_failures: has(f, TOP_SURVIVE) },
         })
     }
 

@@ -300,7 +300,7 @@ pub fn topology() -> impl Strategy<Value = Topology> {
                 nodes,
                 links,
                 bgp: Bgp { backbone },
-                resilience: Default::default(),
+                resilience: Resilience { survive_single_failures: survive },
             },
         )
 }

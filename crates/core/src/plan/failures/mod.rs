@@ -178,6 +178,7 @@ impl Failures {
 
 /// What every failure reads of the intact design.
 struct Base<'a> {
+    reuse: bool,
     t: &'a Topology,
     plan: &'a Plan,
     u: Underlay,
@@ -185,12 +186,24 @@ struct Base<'a> {
     /// Pairs of the intact plan by (from, to) location.
     paths: BTreeMap<(&'a str, &'a str), &'a SitePath>,
     speaker_vertex: Vec<Option<petgraph::graph::NodeIndex>>,
+    /// Speaker per underlay vertex.
+    speaker_at: Vec<Option<usize>>,
+    /// Per location (`SitePath::to`): the prefixes of its nodes.
+    location_prefixes: BTreeMap<&'a str, Vec<usize>>,
+    /// Per location (`SitePath::from`): its nodes' speakers.
+    location_speakers: BTreeMap<&'a str, Vec<usize>>,
     /// Sessions whose ends reach each other intact (others are not the failure's to lose).
     up: Vec<bool>,
 }
 
 /// Every single failure of `t`, whose plan is `plan`.
 pub fn analyze(t: &Topology, plan: &Plan) -> Failures {
+    analyze_reusing(t, plan, true)
+}
+
+/// `reuse: false` recomputes every pair of every failure: what the tests
+/// compare the reuse with.
+fn analyze_reusing<'a>(t: &'a Topology, plan: &'a Plan, reuse: bool) -> Failures {
     let u = Underlay::new(t);
     let speaker_vertex: Vec<_> = plan.speakers.list.iter().map(|s| u.device(&s.name)).collect();
     let reach = elements::Reach::new(&u);
@@ -202,9 +215,27 @@ pub fn analyze(t: &Topology, plan: &Plan) -> Failures {
             _ => false,
         })
         .collect();
+    let location = |node: &'a str| location(t, &u, node);
+    let mut location_prefixes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, pre) in plan.routing.prefixes.iter().enumerate() {
+        if let Some(l) = location(&pre.origin) {
+            location_prefixes.entry(l).or_default().push(i);
+        }
+    }
+    let mut location_speakers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for name in t.nodes.keys() {
+        if let (Some(l), Some(s)) = (location(name), plan.speakers.get(name)) {
+            location_speakers.entry(l).or_default().push(s);
+        }
+    }
+    let speaker_at = u.graph.node_indices().map(|v| plan.speakers.get(&u.vertex(v).name)).collect();
     let base = Base {
+        reuse,
         t,
         plan,
+        speaker_at,
+        location_prefixes,
+        location_speakers,
         addressing: Addressing { nodes: plan.nodes.clone(), calico: None },
         paths: crate::sort::map(plan.paths.iter().map(|p| ((p.from.as_str(), p.to.as_str()), p))),
         speaker_vertex,
@@ -221,6 +252,14 @@ pub fn analyze(t: &Topology, plan: &Plan) -> Failures {
         pairs: plan.paths.len(),
         failures,
     }
+}
+
+/// A node's location: its site's network when the site is one, else itself
+/// (as `forwarding` places them).
+fn location<'a>(t: &'a Topology, u: &Underlay, node: &'a str) -> Option<&'a str> {
+    let n = t.nodes.get(node)?;
+    let on_net = t.sites.get(&n.site).is_some_and(|s| s.lan) && u.net(&n.site).is_some();
+    Some(if on_net { n.site.as_str() } else { node })
 }
 
 fn one(base: &Base, element: Element) -> Failure {
@@ -266,10 +305,13 @@ fn one(base: &Base, element: Element) -> Failure {
         failed_vertex.is_some_and(|v| u.vertex(v).is_network() && u.vertex(v).name == loc)
             && t.sites.get(loc).is_some_and(|s| s.lan)
     };
-    let affected = |p: &SitePath| match element.down {
-        _ if !lost.is_empty() => true,
-        elements::Down::Vertex(v) => p.crosses.vertices.binary_search(&(v.index() as u32)).is_ok(),
-        elements::Down::Link(l) => p.crosses.links.binary_search(&(l as u32)).is_ok(),
+    let moved_routes = (!lost.is_empty()).then(|| Changed::new(base, &plan.routing, routing));
+    let affected = |p: &SitePath| {
+        let crossed = match element.down {
+            elements::Down::Vertex(v) => p.crosses.vertices.binary_search(&(v.index() as u32)).is_ok(),
+            elements::Down::Link(l) => p.crosses.links.binary_search(&(l as u32)).is_ok(),
+        };
+        !base.reuse || crossed || moved_routes.as_ref().is_some_and(|c| c.touches(base, p))
     };
     let wanted: BTreeSet<(&str, &str)> = crate::sort::set(
         base.paths
@@ -357,6 +399,74 @@ fn one(base: &Base, element: Element) -> Failure {
     Failure { element, sessions_lost, outage, pairs_at_element, broken, broken_site_pairs, mtu_drops, moved }
 }
 
+/// Where propagation after a failure installs other next hops than intact:
+/// per (intact class, new class) of the prefixes, the speakers whose routes
+/// point elsewhere (`None`: the whole group, when the classes' representatives
+/// differ and their slots cannot be compared).
+struct Changed {
+    /// Per prefix: the index of its group in `groups`.
+    group_of: Vec<usize>,
+    groups: Vec<Option<Vec<bool>>>,
+    /// Direct routes (not BGP) changed: every pair.
+    all: bool,
+}
+
+impl Changed {
+    fn new(base: &Base, old: &Routing, new: &Routing) -> Changed {
+        let n = base.plan.speakers.list.len();
+        let all = old.direct_group != new.direct_group || old.prefixes.len() != new.prefixes.len();
+        let mut keys: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        let mut groups = Vec::new();
+        let mut group_of = Vec::with_capacity(old.prefixes.len());
+        for (po, pn) in old.prefixes.iter().zip(&new.prefixes) {
+            let next = groups.len();
+            let g = *keys.entry((po.class, pn.class)).or_insert(next);
+            if g == next {
+                groups.push(compare(old.classes.get(po.class), new.classes.get(pn.class), n));
+            }
+            group_of.push(g);
+        }
+        Changed { group_of, groups, all }
+    }
+
+    /// Whether pair `p` can forward otherwise: a device it crosses, or a node
+    /// sending from its location, has other routes for a prefix of its destination.
+    fn touches(&self, base: &Base, p: &SitePath) -> bool {
+        if self.all {
+            return true;
+        }
+        let Some(dests) = base.location_prefixes.get(p.to.as_str()) else { return true };
+        let senders = base.location_speakers.get(p.from.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        dests.iter().any(|&pi| {
+            let Some(g) = self.group_of.get(pi).and_then(|&g| self.groups.get(g)) else { return true };
+            let Some(changed) = g else { return true };
+            let hit = |s: usize| changed.get(s).copied().unwrap_or(true);
+            senders.iter().any(|&s| hit(s))
+                || p.crosses
+                    .vertices
+                    .iter()
+                    .any(|&v| base.speaker_at.get(v as usize).copied().flatten().is_some_and(hit))
+        })
+    }
+}
+
+/// Per speaker: do two classes' results install other next hops?
+fn compare(old: Option<&ClassRoutes>, new: Option<&ClassRoutes>, n: usize) -> Option<Vec<bool>> {
+    let (Some(a), Some(b)) = (old, new) else { return None };
+    if a.representative != b.representative {
+        return None;
+    }
+    let hops = |c: &ClassRoutes, i: usize| -> Vec<Ref> {
+        let mut v: Vec<Ref> = c.best.get(i).copied().flatten().map(|e| e.next_hop).into_iter().collect();
+        v.extend(c.extras(i).iter().map(|e| e.next_hop));
+        crate::sort::sort(&mut v);
+        v
+    };
+    // With one representative, slot for slot: its own slot is empty in both,
+    // and what it sees of a member's prefix is that member's slot.
+    Some((0..n).map(|i| hops(a, i) != hops(b, i)).collect())
+}
+
 /// Why a pair whose walk failed does not connect.
 fn why_of(t: &Topology, b: &Blackhole, p: &SitePath) -> Why {
     if !b.looped.is_empty() {
@@ -397,3 +507,6 @@ fn outage_of(plan: &Plan, lost: &[(usize, bool)], changes: bool, cut: bool) -> O
     };
     Outage { seconds: hold, words }
 }
+
+#[cfg(test)]
+mod tests;
