@@ -13,32 +13,11 @@ use std::path::{Path, PathBuf};
 
 use meshplan_core::{analyze_with_failures as analyze, Code};
 
+mod data_cases;
+use data_cases::{read, Expectations};
+
 fn cases() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/check");
-    let mut v: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())).path())
-        .collect();
-    v.sort();
-    for case in &v {
-        assert!(case.join("topology.yaml").is_file(), "{}: a case folder without topology.yaml", case.display());
-    }
-    assert!(v.len() > 10, "the check cases are missing from {}", dir.display());
-    v
-}
-
-fn read(p: &Path) -> String {
-    fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-}
-
-/// `SNAPSHOTS=overwrite`, refused under CI so that a rewrite can never pass a check.
-fn overwrite() -> bool {
-    let asked = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
-    assert!(
-        !(asked && std::env::var_os("CI").is_some()),
-        "SNAPSHOTS=overwrite is refused when CI is set: CI checks the expectations, it never rewrites them"
-    );
-    asked
+    data_cases::cases("check", "topology.yaml", 11)
 }
 
 fn render(src: &str) -> String {
@@ -60,28 +39,12 @@ fn render(src: &str) -> String {
 
 #[test]
 fn every_case_gives_exactly_its_expected_diagnostics() {
-    let overwrite = overwrite();
-    let mut failures = Vec::new();
+    let mut exp = Expectations::new();
     for case in cases() {
-        let src = read(&case.join("topology.yaml"));
-        let got = render(&src);
-        let exp_path = case.join("expected.txt");
-        if overwrite {
-            fs::write(&exp_path, &got).unwrap_or_else(|e| panic!("cannot write {}: {e}", exp_path.display()));
-            continue;
-        }
-        let want = read(&exp_path);
-        if got != want {
-            let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            failures.push(format!("--- case {name}\nexpected:\n{want}got:\n{got}"));
-        }
+        let got = render(&read(&case.join("topology.yaml")));
+        exp.check(&case, &case.join("expected.txt"), &got);
     }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) differ (SNAPSHOTS=overwrite to accept):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    exp.finish();
 }
 
 /// Every code has a case that produces it, so removing a rule fails a test.

@@ -571,8 +571,7 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
                 format!("MISMATCH: plan says blackhole at {plan_dev}, lab: {}", lab.as_deref().unwrap_or("none"))
             }
             (None, Some(lab_dev)) => format!("MISMATCH: dropped at {lab_dev}"),
-            (None, None) if ok => "match".into(),
-            (None, None) => "MISMATCH".into(),
+            (None, None) => p.mismatch().map(|why| format!("MISMATCH: {why}")).unwrap_or_else(|| "match".into()),
         };
         rows.push(vec![
             format!("{} → {} ({} → {})", p.from, p.to, p.src_node, p.dst_node),

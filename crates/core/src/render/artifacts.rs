@@ -8,18 +8,12 @@
 
 use std::fmt::Write as _;
 
-use super::calico;
 use super::common::{header, script_start, sh_quote};
+/// Where the files land, relative to the bundle's top folder (in `common`: the
+/// add-ons' scripts read them too).
+pub use super::common::{ARTIFACTS_DIR as DIR, ARTIFACTS_IMAGES_DIR as IMAGES_DIR, ARTIFACTS_K3S_DIR as K3S_DIR};
 use super::File;
-use crate::model::Cni;
 use crate::plan::Plan;
-
-/// Where the files land, relative to the bundle's top folder.
-pub const DIR: &str = "artifacts";
-pub const K3S_DIR: &str = "artifacts/k3s";
-pub const CALICO_DIR: &str = "artifacts/calico";
-/// Image tarballs that k3s imports at start (copied to /var/lib/rancher/k3s/agent/images/).
-pub const IMAGES_DIR: &str = "artifacts/images";
 
 pub fn files(plan: &Plan) -> Vec<File> {
     if !plan.cluster.airgap {
@@ -84,38 +78,8 @@ fetch \"https://raw.githubusercontent.com/k3s-io/k3s/${K3S_VERSION//+/%2B}/insta
 head -n1 \"$K3S_DIR/install.sh\" | grep -q '^#!/bin/sh' || { echo \"error: $K3S_DIR/install.sh is not the k3s install script\" >&2; exit 1; }\n\
 chmod 0755 \"$K3S_DIR/install.sh\"\n",
     );
-    if plan.cluster.cni == Cni::Calico {
-        let v = calico::version(plan);
-        let _ = writeln!(o, "\n# Calico: the release tarball and calicoctl, checked against the release's SHA256SUMS.");
-        let _ = writeln!(o, "CALICO_VERSION={}\nCALICO_DIR=\"$HERE/\"{}", sh_quote(&v), sh_quote(CALICO_DIR));
-        o.push_str("CALICO_BASE=\"https://github.com/projectcalico/calico/releases/download/$CALICO_VERSION\"\n");
-        o.push_str("mkdir -p \"$CALICO_DIR\"\nTMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
-        o.push_str("fetch \"$CALICO_BASE/SHA256SUMS\" \"$CALICO_DIR/SHA256SUMS\"\n");
-        o.push_str("fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
-        o.push_str(
-            "check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
-        );
-        o.push_str("fetch \"$CALICO_BASE/calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
-        o.push_str("check \"$CALICO_DIR/SHA256SUMS\" \"calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\nchmod 0755 \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
-        o.push_str("tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
-        let mut manifests = Vec::new();
-        if calico::has_separate_crds(&v) {
-            manifests.push("operator-crds.yaml");
-        }
-        manifests.push("tigera-operator.yaml");
-        for m in manifests {
-            let _ = writeln!(o, "cp \"$TMP/release-$CALICO_VERSION/manifests/{m}\" \"$CALICO_DIR/{m}\"");
-        }
-        o.push_str(
-            "# The image tarballs of the release (node, cni, typha, kube-controllers, ...): k3s imports them at start.\n\
-for img in \"$TMP/release-$CALICO_VERSION/images/\"*.tar; do\n  [[ -e \"$img\" ]] || continue\n  cp \"$img\" \"$IMAGES_DIR/\"\ndone\n",
-        );
-    }
-    // The other CNIs' and MetalLB's files, from their own renderers.
-    for steps in [super::cilium::fetch_steps(plan), super::kilo::fetch_steps(plan), super::metallb::fetch_steps(plan)]
-        .into_iter()
-        .flatten()
-    {
+    // The CNI's and the load balancer's files, from the add-ons.
+    for steps in super::addons(plan).into_iter().filter_map(|a| a.fetch_steps(plan)) {
         o.push('\n');
         o.push_str(&steps);
     }
@@ -153,37 +117,7 @@ fn list(plan: &Plan) -> String {
     let _ = writeln!(o, "  {K3S_DIR}/install.sh");
     let _ = writeln!(o, "      https://raw.githubusercontent.com/k3s-io/k3s/{tag}/install.sh");
     let _ = writeln!(o, "      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS");
-    if plan.cluster.cni == Cni::Calico {
-        let v = calico::version(plan);
-        let base = format!("https://github.com/projectcalico/calico/releases/download/{v}");
-        let _ = writeln!(o, "\nCalico {v}");
-        let _ = writeln!(o, "  {CALICO_DIR}/SHA256SUMS\n      {base}/SHA256SUMS");
-        let _ = writeln!(o, "  release-{v}.tgz (unpacked, not kept)\n      {base}/release-{v}.tgz\n      sha256 checked against SHA256SUMS");
-        if calico::has_separate_crds(&v) {
-            let _ = writeln!(
-                o,
-                "  {CALICO_DIR}/operator-crds.yaml       from release-{v}.tgz: manifests/operator-crds.yaml"
-            );
-        }
-        let _ =
-            writeln!(o, "  {CALICO_DIR}/tigera-operator.yaml     from release-{v}.tgz: manifests/tigera-operator.yaml");
-        let _ = writeln!(
-            o,
-            "  {IMAGES_DIR}/calico-*.tar             from release-{v}.tgz: images/ (imported by k3s at start)"
-        );
-        let _ = writeln!(o, "  {CALICO_DIR}/calicoctl-linux-$ARCH\n      {base}/calicoctl-linux-$ARCH\n      sha256 checked against SHA256SUMS");
-        let _ = writeln!(
-            o,
-            "\n  Not in the release tarball: the operator image (quay.io/tigera/operator) and the images the\n  \
-operator adds (apiserver, csi, node-driver-registrar). Serve them from a registry the nodes reach:\n  \
-cluster.registry_mirrors for quay.io, or cluster.calico.registry."
-        );
-    }
-    for lines in
-        [super::cilium::artifact_lines(plan), super::kilo::artifact_lines(plan), super::metallb::artifact_lines(plan)]
-            .into_iter()
-            .flatten()
-    {
+    for lines in super::addons(plan).into_iter().filter_map(|a| a.artifact_lines(plan)) {
         o.push('\n');
         o.push_str(&lines);
     }

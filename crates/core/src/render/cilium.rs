@@ -29,9 +29,11 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::bootstrap::Step;
-use super::common::{first_server, header, k8s_name, script_start, sh_quote, yaml_str};
-use super::metallb::{kube_prologue, on_a_server, HERE};
+use super::addon::{port, AddOn, ConfigValue, Kind, Port};
+use super::bootstrap::{routes_via_peers, Provides, Res, Step};
+use super::common::{
+    first_server, header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, HERE,
+};
 use super::File;
 use crate::model::{AddrRange, Cni};
 use crate::plan::{Family, Plan, SessionKind, SessionRole};
@@ -125,10 +127,109 @@ pub fn mtu_value(plan: &Plan) -> u32 {
     }
 }
 
-pub fn files(plan: &Plan) -> Vec<File> {
-    if plan.cluster.cni != Cni::Cilium {
-        return Vec::new();
+/// Cilium as an add-on of the bundle.
+pub struct Cilium;
+
+impl AddOn for Cilium {
+    fn kind(&self) -> Kind {
+        Kind::Cni
     }
+    fn name(&self) -> &'static str {
+        "Cilium"
+    }
+    fn in_design(&self, plan: &Plan) -> bool {
+        plan.cluster.cni == Cni::Cilium
+    }
+    fn files(&self, plan: &Plan) -> Vec<File> {
+        files(plan)
+    }
+    fn apply_script(&self) -> Option<&'static str> {
+        Some(APPLY)
+    }
+    fn steps(&self) -> &'static [Step] {
+        &[LABELS, HELM, LB_POOLS, BGP]
+    }
+    fn title_vars(&self, plan: &Plan) -> Vec<(&'static str, String)> {
+        vec![("$CILIUM_VERSION", version(plan))]
+    }
+    /// Cilium brings its own CNI and policy engine, and replaces kube-proxy when asked
+    /// (`Documentation/installation/k3s.rst`).
+    fn k3s_settings(&self, plan: &Plan) -> Vec<(&'static str, ConfigValue)> {
+        let mut v = vec![
+            ("flannel-backend", ConfigValue::Str("none".into())),
+            ("disable-network-policy", ConfigValue::Bool(true)),
+        ];
+        if plan.cluster.cilium().kube_proxy_replacement {
+            v.push(("disable-kube-proxy", ConfigValue::Bool(true)));
+        }
+        v
+    }
+    /// LB-IPAM hands out service addresses when the topology gives it pools.
+    fn hands_out_service_addresses(&self, plan: &Plan) -> bool {
+        !plan.cluster.cilium().lb_pools.is_empty()
+    }
+    fn fetch_steps(&self, plan: &Plan) -> Option<String> {
+        fetch_steps(plan)
+    }
+    fn artifact_lines(&self, plan: &Plan) -> Option<String> {
+        artifact_lines(plan)
+    }
+    fn summary(&self, _plan: &Plan) -> Option<String> {
+        Some("cilium".to_string())
+    }
+    /// Cilium's "Firewall rules".
+    fn ports(&self, plan: &Plan) -> Vec<Port> {
+        let mut v = Vec::new();
+        if super::addon::bgp_to_routers(plan) {
+            v.push(port("179/tcp", "nodes ↔ routers", "BGP (Cilium's BGP control plane)"));
+        }
+        if !plan.cluster.cilium().native_routing {
+            v.push(port("8472/udp", "nodes ↔ nodes", "Cilium VXLAN"));
+        }
+        v.push(port("4240/tcp", "nodes ↔ nodes", "cilium-health"));
+        v
+    }
+    fn check_undo(&self) -> (&'static str, &'static str) {
+        ("kubectl -n kube-system rollout status daemonset/cilium", "helm uninstall cilium -n kube-system")
+    }
+    fn runbook_section(&self, plan: &Plan) -> Option<String> {
+        runbook_section(plan)
+    }
+    fn verify_checks(&self, plan: &Plan) -> Option<String> {
+        verify_checks(plan)
+    }
+}
+
+/// The steps of apply.sh. The agents and the operator run in the host network.
+const LABELS: Step = Step {
+    title: "node labels (the BGP node selectors match on them)",
+    needs: &[Res::KubeApi],
+    provides: Provides::Always(&[Res::NodeMarks]),
+};
+const HELM: Step = Step {
+    title: "Cilium $CILIUM_VERSION (helm)",
+    needs: &[Res::KubeApi, Res::Upstream],
+    provides: Provides::Depends(helm_provides),
+};
+const LB_POOLS: Step =
+    Step { title: "LoadBalancer IP pools", needs: &[Res::CniCrds], provides: Provides::Always(&[Res::LbPools]) };
+/// The agents already run: with the peers the routers learn the pod ranges.
+const BGP: Step = Step {
+    title: "BGP peering",
+    needs: &[Res::CniCrds, Res::NodeMarks],
+    provides: Provides::Always(&[Res::BgpConfig, Res::PodRoutes]),
+};
+
+/// Without peers to routers (one L2, or the VXLAN tunnel) the agents route pods themselves.
+fn helm_provides(plan: &Plan) -> Vec<Res> {
+    let mut v = vec![Res::CniAgents, Res::CniCrds];
+    if !routes_via_peers(plan) {
+        v.push(Res::PodRoutes);
+    }
+    v
+}
+
+fn files(plan: &Plan) -> Vec<File> {
     let mut out = vec![File::text(format!("{DIR}/values.yaml"), values(plan))];
     if !groups(plan).is_empty() {
         out.push(File::text(format!("{DIR}/bgp.yaml"), bgp(plan)));
@@ -519,7 +620,7 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
     }
 
     o.push('\n');
-    o.push_str(&Step::CiliumLabels.header());
+    o.push_str(&LABELS.header());
     for (name, n) in &plan.nodes {
         let mut labels = vec![sh_quote(&format!("region={}", n.region))];
         labels.extend(
@@ -534,7 +635,7 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
     }
 
     o.push('\n');
-    o.push_str(&Step::CiliumHelm.header());
+    o.push_str(&HELM.header());
     if airgap {
         o.push_str(
             "\"${HELM[@]}\" upgrade --install cilium \"$CHART\" \\\n  --namespace kube-system --values \"$HERE/values.yaml\"\n",
@@ -560,13 +661,13 @@ kc wait --for=condition=Ready node --all --timeout=600s\n",
     };
     if has_pools {
         o.push('\n');
-        o.push_str(&Step::CiliumLbPools.header());
+        o.push_str(&LB_POOLS.header());
         crd(&mut o, "ciliumloadbalancerippools.cilium.io");
         o.push_str("kc apply -f \"$HERE/lb-pools.yaml\"\nkc get ciliumloadbalancerippools.cilium.io\n");
     }
     if has_bgp {
         o.push('\n');
-        o.push_str(&Step::CiliumBgp.header());
+        o.push_str(&BGP.header());
         for n in ["ciliumbgppeerconfigs", "ciliumbgpadvertisements", "ciliumbgpclusterconfigs"] {
             crd(&mut o, &format!("{n}.cilium.io"));
         }
@@ -579,7 +680,7 @@ kc wait --for=condition=Ready node --all --timeout=600s\n",
 }
 
 /// The runbook's Cilium section (markdown), for README.md.
-pub fn runbook_section(plan: &Plan) -> Option<String> {
+fn runbook_section(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
@@ -691,7 +792,7 @@ operator-generic, cilium-envoy, …) must come from a registry the nodes reach (
 /// verify.sh's Cilium checks (bash), run inside verify.sh after its prologue: they
 /// use its `kc`, `pass` and `fail`. Every agent ready, every planned BGP session
 /// established (from each node's `CiliumBGPNodeConfig` status), no pool in conflict.
-pub fn verify_checks(plan: &Plan) -> Option<String> {
+fn verify_checks(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
@@ -740,7 +841,7 @@ if [[ \"$conflict\" == False ]]; then\n  pass \"LB pool {n} is in use without co
 /// `fetch`, `check`, `$HERE` and `$ARCH`. The chart tarball from helm.cilium.io
 /// (whose index publishes no checksum file: it lands in SHA256SUMS), and helm
 /// itself, checked against get.helm.sh's `.sha256sum`.
-pub fn fetch_steps(plan: &Plan) -> Option<String> {
+fn fetch_steps(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
@@ -763,7 +864,7 @@ rm -rf \"$HELM_TMP\"\n",
 }
 
 /// ARTIFACTS.txt's Cilium lines.
-pub fn artifact_lines(plan: &Plan) -> Option<String> {
+fn artifact_lines(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
