@@ -88,7 +88,12 @@ pub fn run(
         }
         up
     };
-    log(format!("waiting for BGP to notice (hold time {BGP_HOLD} s, at most {} s)", bound.as_secs()));
+    log(format!(
+        "waiting for BGP to notice (hold time {BGP_HOLD} s, at most {} s; the lab's node speakers run {BGP_HOLD} s on \
+         every session, where calico-node keeps BIRD's default {} s on its node mesh: the plan's outage says so)",
+        bound.as_secs(),
+        failures::outage::BIRD_DEFAULT_HOLD
+    ));
     let mut problems = Vec::new();
     loop {
         let up = still_up(speakers);
