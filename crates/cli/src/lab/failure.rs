@@ -6,8 +6,8 @@
 //! plan predicts a drop.
 //!
 //! - A link: both ends of its veth down.
-//! - A router: every process in its namespace killed (the daemon dies, as in a
-//!   crash or power loss, no NOTIFICATION sent) and its interfaces down.
+//! - A router: its interfaces down, then every process in its namespace killed
+//!   (as in a crash or power loss: no NOTIFICATION, no FIN reaches a peer).
 //! - A host: its interfaces down. A site network: its switch's ports down.
 //!
 //! The lab's underlay is static routes (`layout`): after the failure it
@@ -211,12 +211,6 @@ fn take_down(layout: &Layout, f: &Failure, log: &mut dyn FnMut(String)) -> Resul
         "site" => layout.space_of(&f.element.name, SpaceKind::Switch),
         _ => None,
     };
-    if f.element.kind == "router" {
-        if let Some(sp) = space {
-            netns::stop_processes(&layout.spaces[sp].ns);
-            log(format!("{}: every process in {} killed", f.element.name, layout.spaces[sp].ns));
-        }
-    }
     let link_if = f.element.link().map(|i| format!("l{i}"));
     let mut n = 0;
     for v in &layout.veths {
@@ -236,6 +230,15 @@ fn take_down(layout: &Layout, f: &Failure, log: &mut dyn FnMut(String)) -> Resul
     log(format!("{n} interface(s) down"));
     if n == 0 {
         return Err(format!("the lab has no interface of {} to take down", f.element.path));
+    }
+    // Interfaces first, then the processes: a crashed or powered-off box
+    // sends nothing, while a killed daemon's sockets would close with a FIN
+    // its peers notice at once, and the hold timer would go untested.
+    if f.element.kind == "router" {
+        if let Some(sp) = space {
+            netns::stop_processes(&layout.spaces[sp].ns);
+            log(format!("{}: every process in {} killed", f.element.name, layout.spaces[sp].ns));
+        }
     }
     Ok(())
 }
