@@ -3,11 +3,10 @@
 mod export;
 mod share;
 
-use std::io::Read;
-
-use meshplan_core::{analyze, analyze_with_failures, diag, Code, Diagnostic, Topology};
+use meshplan_core::{analyze, analyze_with_failures, diag, Code};
 
 use crate::args::{Cmd, Format, USAGE};
+use crate::input::read_source;
 use crate::render;
 
 pub fn run(cmd: Cmd) -> u8 {
@@ -30,20 +29,6 @@ pub fn run(cmd: Cmd) -> u8 {
             0
         }
     }
-}
-
-/// Reads FILE, or standard input for `-`.
-pub fn read_source(file: &str) -> Result<String, u8> {
-    let res = if file == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
-    } else {
-        std::fs::read_to_string(file)
-    };
-    res.map_err(|e| {
-        eprintln!("error: cannot read {file}: {e}");
-        2
-    })
 }
 
 fn check(file: &str, format: Format) -> u8 {
@@ -82,23 +67,6 @@ fn explain(code: &str) -> u8 {
         None => {
             eprintln!("error: no diagnostic code `{code}` (`meshplan explain format` prints the file format)");
             2
-        }
-    }
-}
-
-/// Reads and parses FILE; on parse errors prints them and gives the exit code.
-/// Returns the source, the topology and every diagnostic (spans filled in).
-pub fn load(file: &str, format: Format) -> Result<(String, Topology, Vec<Diagnostic>), u8> {
-    let src = read_source(file)?;
-    let a = analyze(&src);
-    match a.topology {
-        Some(t) => Ok((src, t, a.diagnostics)),
-        None => {
-            match format {
-                Format::Text => eprint!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
-                Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
-            }
-            Err(1)
         }
     }
 }

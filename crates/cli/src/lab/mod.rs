@@ -35,7 +35,7 @@ use meshplan_core::model::{Daemon, Kind};
 use meshplan_core::plan::{self, Plan};
 
 use crate::args::Format;
-use crate::cmd;
+use crate::input;
 use layout::{Layout, SpaceKind};
 use probes::{PairResult, RouteCheck};
 
@@ -95,7 +95,7 @@ struct Outcome {
 /// `lab run FILE --failures`: each single failure of the design in a lab of
 /// its own, one after the other (each starts from the intact design).
 pub fn run_failures(file: &str, bundle_dir: Option<&str>) -> u8 {
-    let (_, topology, _) = match cmd::load(file, Format::Text) {
+    let (_, topology, _) = match input::load(file, Format::Text) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -124,7 +124,7 @@ pub fn run_failures(file: &str, bundle_dir: Option<&str>) -> u8 {
 pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>, fail: Option<&str>) -> u8 {
     exec::catch_signals();
     let started = Instant::now();
-    let (_, topology, diags) = match cmd::load(file, Format::Text) {
+    let (_, topology, diags) = match input::load(file, Format::Text) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -215,12 +215,13 @@ fn preflight(plan: &Plan) -> Result<(), String> {
     if !exec::is_root() {
         return Err("the lab needs root (network namespaces): run it with sudo".into());
     }
-    let mut tools = vec!["ip", "bird", "birdc", "ping", "sysctl", "kill"];
+    let mut tools: Vec<String> = ["ip", "bird", "birdc", "ping", "sysctl", "kill"].map(String::from).to_vec();
     let frr = plan.routers.values().any(|r| r.daemon == Daemon::Frr);
     if frr {
-        tools.extend_from_slice(&["vtysh", daemons::ZEBRA, daemons::BGPD, "chown"]);
+        tools.extend(["vtysh", "chown"].map(String::from));
+        tools.extend(existing::FRR_DAEMONS.iter().map(|n| format!("{}/{n}", daemons::FRR_BIN)));
     }
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !exec::have(t)).collect();
+    let missing: Vec<&str> = tools.iter().map(String::as_str).filter(|t| !exec::have(t)).collect();
     if !missing.is_empty() {
         return Err(format!(
             "missing tools: {} (Debian: apt-get install iproute2 bird2 iputils-ping{})",
@@ -412,16 +413,14 @@ fn lab(
     // install step run again changes nothing.
     println!("[7b] the routers' own config beside meshplan's part");
     let mut coexistence = Vec::new();
-    let bird_routers: Vec<&daemons::Speaker> =
-        speakers.iter().filter(|s| s.kind == Kind::Router && s.engine == daemons::Engine::Bird).collect();
-    for s in &bird_routers {
-        let others: Vec<&str> =
-            bird_routers.iter().filter(|o| o.device != s.device).map(|o| o.device.as_str()).collect();
+    let routers: Vec<&daemons::Speaker> = speakers.iter().filter(|s| s.kind == Kind::Router).collect();
+    for s in &routers {
+        let others: Vec<&str> = routers.iter().filter(|o| o.device != s.device).map(|o| o.device.as_str()).collect();
         let ospf_peer = existing::shares_a_network(layout, &s.device, &others);
         // OSPF forms its adjacencies at its own pace (hellos every 2 s in the lab).
         let t2 = Instant::now();
         let mut problems = loop {
-            let p = existing::operator_problems(&s.router(), &s.sock(), ospf_peer);
+            let p = existing::operator_problems(plan, &s.router(), &s.sock(), ospf_peer);
             if p.is_empty() || t2.elapsed() > OSPF_WITHIN {
                 break p;
             }
@@ -434,9 +433,13 @@ fn lab(
             Err(e) => problems.push(e),
         }
         let verdict = if problems.is_empty() {
+            let own = if s.engine == daemons::Engine::Frr {
+                "ospfd and the static route".to_string()
+            } else {
+                existing::OPERATOR_PROTOCOLS.join(" and ")
+            };
             format!(
-                "{} up{}, second install: nothing to change",
-                existing::OPERATOR_PROTOCOLS.join(" and "),
+                "{own} up{}, second install: nothing to change",
                 if ospf_peer { " (OSPF adjacency Full)" } else { "" }
             )
         } else {

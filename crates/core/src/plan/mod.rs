@@ -11,6 +11,7 @@ mod forwarding;
 mod mtu;
 pub mod nexthop;
 mod propagate;
+pub mod reach;
 pub mod report;
 mod sessions;
 mod tunnels;

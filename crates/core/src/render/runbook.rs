@@ -14,7 +14,7 @@ use super::common::{first_server, ident, router_config, router_script};
 use super::{addons, apply_scripts, router_os, File};
 use crate::diag::Severity;
 use crate::model::{Daemon, Role};
-use crate::plan::report::{sample, MISSING_SHOWN};
+use crate::plan::report::{rows, sample, MISSING_SHOWN};
 use crate::plan::{Plan, SessionKind};
 
 pub fn files(plan: &Plan) -> Vec<File> {
@@ -647,7 +647,7 @@ fn routes(plan: &Plan, o: &mut String) {
         let d = plan.nodes.len() + i;
         let _ = writeln!(o, "### {r}\n");
         if summarized {
-            let rows = all.rows(d);
+            let rows = rows(&all, d);
             let missing: Vec<usize> = all.missing(d).collect();
             if rows.is_empty() && missing.is_empty() {
                 o.push_str("No pod routes (this router is not on a routed pod path).\n\n");

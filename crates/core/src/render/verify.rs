@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use super::common::{on_a_server, script_start, sh_quote, PROBE_IMAGE};
 use super::File;
 use crate::model::Daemon;
-use crate::plan::report::Sym;
+use crate::plan::reach::Sym;
 use crate::plan::{Family, Plan, SessionRole};
 
 const NS: &str = "meshplan-verify";
@@ -245,7 +245,7 @@ if [[ \"${VERIFY_ROUTERS:-0}\" == 1 ]]; then\n  echo \"== BGP sessions on the ro
 
 /// Each node's routes to the other nodes' pod ranges, via the plan's next hops.
 /// The expectations are written compactly, as the plan's route tables summarize
-/// ([`crate::plan::report::Reaches::summarize`]): groups of nodes whose ranges
+/// ([`crate::plan::reach::Reaches::summarize`]): groups of nodes whose ranges
 /// are routed alike, patterns of next hops per group, and per node its pattern
 /// and the routes where it departs from it. The script expands them, asks each
 /// node for its whole table once, and prints one PASS per node whose routes all
