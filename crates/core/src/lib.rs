@@ -27,6 +27,7 @@ pub mod share;
 pub mod sort;
 pub mod text;
 pub mod underlay;
+pub mod versions;
 pub mod yaml;
 
 #[cfg(test)]

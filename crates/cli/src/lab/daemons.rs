@@ -17,6 +17,7 @@ use ipnet::IpNet;
 use meshplan_core::model::{Cni, Daemon, Kind};
 use meshplan_core::plan::{Family, Plan};
 use meshplan_core::render::bird::{self, Side, HOLD, KEEPALIVE};
+use meshplan_core::render::frr;
 
 use super::existing;
 use super::{deployed, exec};
@@ -193,7 +194,38 @@ pub fn start(
         exec::sleep(Duration::ZERO)?;
         fs::create_dir_all(&s.dir).map_err(|e| format!("cannot create {}: {e}", s.dir.display()))?;
         let dir = s.dir.to_string_lossy().into_owned();
+        let own_os = existing::why_not_installed(plan, &s.device);
         match (s.kind, s.engine) {
+            (Kind::Router, Engine::Bird) if own_os.is_some() => {
+                let conf =
+                    bird::config(plan, &s.device).replace("log syslog all;", &format!("log \"{dir}/bird.log\" all;"));
+                write(&s.dir.join("bird.conf"), &conf)?;
+                start_bird(s)?;
+                wait_bird(s)?;
+                log(format!(
+                    "{} ({}): BIRD with routers/{}/bird.conf, the complete config ({})",
+                    s.device,
+                    s.ns,
+                    s.device,
+                    own_os.unwrap_or_default()
+                ));
+            }
+            (Kind::Router, Engine::Frr) if own_os.is_some() => {
+                let conf_dir = existing::frr_dir(plan, &s.router());
+                fs::create_dir_all(&conf_dir).map_err(|e| format!("cannot create {}: {e}", conf_dir.display()))?;
+                let conf = frr::config(plan, &s.device)
+                    .replace("log syslog informational", &format!("log file {dir}/frr.log informational"));
+                write(&conf_dir.join("frr.conf"), &conf)?;
+                boot_frr(s, &conf_dir)?;
+                log(format!(
+                    "{} ({}): FRR ({}) with routers/{}/frr.conf, the complete config ({})",
+                    s.device,
+                    s.ns,
+                    existing::FRR_DAEMONS.join(", "),
+                    s.device,
+                    own_os.unwrap_or_default()
+                ));
+            }
             (Kind::Router, Engine::Bird) => {
                 // The operator's own config first; meshplan's part joins it
                 // through the bundle's install step.
@@ -221,14 +253,7 @@ pub fn start(
                 fs::create_dir_all(&conf_dir).map_err(|e| format!("cannot create {}: {e}", conf_dir.display()))?;
                 let ifaces = interfaces(&s.ns)?;
                 write(&conf_dir.join("frr.conf"), &existing::frr_config(plan, &s.router(), &ifaces))?;
-                write(&s.dir.join(NO_CONFIG), "")?;
-                exec::must("chown", &["-R", "frr:frr", &dir])?;
-                start_frr(s)?;
-                let cd = conf_dir.to_string_lossy().into_owned();
-                let out = exec::ns(&s.ns, "vtysh", &["--vty_socket", &dir, "--config_dir", &cd, "-b"])?;
-                if !out.ok {
-                    return Err(format!("{}: FRR refused the operator's config: {}", s.device, out.text().trim()));
-                }
+                boot_frr(s, &conf_dir)?;
                 let bundle = existing::write_bundle(plan, &s.router())?;
                 let out = existing::install(&s.router(), &bundle, &s.sock())?;
                 let merged = out.lines().any(|l| l.starts_with("merged meshplan's part"));
@@ -316,6 +341,21 @@ fn start_frr(s: &Speaker) -> Result<(), String> {
         exec::sleep(Duration::from_millis(100))?;
     }
     Err(format!("FRR's daemons did not all open their vty sockets in {d}"))
+}
+
+/// Starts FRR's daemons and loads the integrated config in `conf_dir` as FRR's
+/// init script does at boot (`vtysh -b`).
+fn boot_frr(s: &Speaker, conf_dir: &Path) -> Result<(), String> {
+    let dir = s.dir.to_string_lossy().into_owned();
+    write(&s.dir.join(NO_CONFIG), "")?;
+    exec::must("chown", &["-R", "frr:frr", &dir])?;
+    start_frr(s)?;
+    let cd = conf_dir.to_string_lossy().into_owned();
+    let out = exec::ns(&s.ns, "vtysh", &["--vty_socket", &dir, "--config_dir", &cd, "-b"])?;
+    if !out.ok {
+        return Err(format!("{}: FRR refused {}/frr.conf: {}", s.device, cd, out.text().trim()));
+    }
+    Ok(())
 }
 
 /// The network devices of a namespace (loopback aside): where the operator's

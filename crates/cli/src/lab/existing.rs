@@ -13,7 +13,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use meshplan_core::model::Daemon;
+use meshplan_core::model::{Daemon, Platform};
 use meshplan_core::plan::Plan;
 use meshplan_core::render::{bird, bird_install, frr, frr_install, router_os};
 
@@ -60,6 +60,14 @@ pub fn bird_config(plan: &Plan, s: &Router) -> String {
          protocol static op_static {{\n  ipv4 {{ table op_table; }};\n  route {OPERATOR_ROUTE} blackhole;\n}}\n",
         dev = s.device,
     )
+}
+
+/// Why the lab cannot run a router's install step as shipped, if it cannot:
+/// then the router runs the bundle's complete config instead, and the lab says so.
+pub fn why_not_installed(plan: &Plan, device: &str) -> Option<&'static str> {
+    let r = plan.routers.get(device)?;
+    (r.platform == Platform::Freebsd)
+        .then_some("its install.sh is FreeBSD's (sysrc, rc.d), which this Linux lab cannot run")
 }
 
 /// The router's fake root and, in it, the folder of FRR's integrated config.

@@ -415,6 +415,10 @@ fn lab(
     let mut coexistence = Vec::new();
     let routers: Vec<&daemons::Speaker> = speakers.iter().filter(|s| s.kind == Kind::Router).collect();
     for s in &routers {
+        if let Some(why) = existing::why_not_installed(plan, &s.device) {
+            log(format!("{:<20} not checked: it runs the complete config ({why})", s.device));
+            continue;
+        }
         let others: Vec<&str> = routers.iter().filter(|o| o.device != s.device).map(|o| o.device.as_str()).collect();
         let ospf_peer = existing::shares_a_network(layout, &s.device, &others);
         // OSPF forms its adjacencies at its own pace (hellos every 2 s in the lab).

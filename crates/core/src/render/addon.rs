@@ -64,6 +64,17 @@ pub struct NodeStep {
     pub undo: &'static str,
 }
 
+/// A download location of fetch-artifacts.sh that a mirror may replace: an
+/// environment variable with its upstream default, for the runbook's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mirror {
+    pub var: &'static str,
+    /// The default, in bash (may name `$GITHUB` or `$GITHUB_RAW`).
+    pub default: &'static str,
+    /// The mirror the seeds used from mainland China, if any (markdown).
+    pub seeds: &'static str,
+}
+
 /// What an add-on gives the bundle. The design's add-ons are those whose
 /// [`AddOn::in_design`] holds; only they are asked the rest.
 pub trait AddOn: Sync {
@@ -113,6 +124,23 @@ pub trait AddOn: Sync {
     }
     /// `ARTIFACTS.txt`'s lines for it, starting with its title line.
     fn artifact_lines(&self, _plan: &Plan) -> Option<String> {
+        None
+    }
+    /// The download locations its `fetch_steps` use, as mirror settings.
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[]
+    }
+    /// The container images its pods run, under exactly the names they use
+    /// (`registry/path:tag`), for the airgap kit (`render::kit`): what the
+    /// pinned release material says, so the tests can hold it to upstream.
+    fn images(&self, _plan: &Plan) -> Vec<String> {
+        Vec::new()
+    }
+    /// fetch-artifacts.sh's lines (bash) that add the images of the upstream files
+    /// it fetched to the kit's list, should a release name one more: they run after
+    /// every add-on's `fetch_steps` and may use `manifest_images FILE…` and append
+    /// to `"$IMAGES_LIST"`, and `MISSING+=(…)`.
+    fn image_steps(&self, _plan: &Plan) -> Option<String> {
         None
     }
 

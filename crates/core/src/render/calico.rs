@@ -25,18 +25,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::addon::{port, AddOn, ConfigValue, Kind, Port};
+use super::addon::{port, AddOn, ConfigValue, Kind, Mirror, Port};
 use super::bootstrap::{Provides, Res, Step};
-use super::common::{
-    header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, ARTIFACTS_IMAGES_DIR, HERE,
-};
+use super::common::{header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, HERE};
 use super::File;
 use crate::model::{CalicoEncapsulation, Cni};
 use crate::plan::{Plan, SessionRole};
 
-/// The Calico release installed when the topology pins none: the current stable
-/// release (3.32 series) at the time of writing.
-pub const DEFAULT_VERSION: &str = "v3.32.2";
+/// The Calico release installed when the topology pins none ([`crate::versions`]).
+pub const DEFAULT_VERSION: &str = crate::versions::CALICO;
 
 /// The script that deploys Calico from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/calico/apply.sh";
@@ -77,6 +74,20 @@ impl AddOn for Calico {
     }
     fn artifact_lines(&self, plan: &Plan) -> Option<String> {
         Some(artifact_lines(plan))
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[Mirror { var: "CALICO_RELEASES", default: "$GITHUB/projectcalico/calico/releases/download", seeds: "" }]
+    }
+    fn images(&self, plan: &Plan) -> Vec<String> {
+        images(plan)
+    }
+    /// The operator's own image, from the release's manifest (another version's
+    /// operator tag is not in meshplan's data).
+    fn image_steps(&self, _plan: &Plan) -> Option<String> {
+        Some(format!(
+            "manifest_images \"$HERE/\"{}/tigera-operator.yaml >> \"$IMAGES_LIST\"\n",
+            sh_quote(ARTIFACTS_DIR)
+        ))
     }
     fn summary(&self, plan: &Plan) -> Option<String> {
         let enc = match plan.cluster.calico().encapsulation {
@@ -174,6 +185,43 @@ pub fn has_separate_crds(version: &str) -> bool {
         (Some(major), Some(minor)) => (major, minor) >= (3, 30),
         _ => true,
     }
+}
+
+/// The images of the Calico components the operator deploys for this design: the
+/// `Component`s of tigera/operator v1.42.3 `pkg/components/calico.go` that
+/// `pkg/render` uses on Linux without Calico Enterprise: calico-node with its
+/// `cni` and `pod2daemon-flexvol` init containers (k3s keeps the default
+/// FlexVolume path, `core_controller.go`), typha, kube-controllers, the CSI
+/// driver and its registrar, and the API server of `installation.yaml`'s
+/// `APIServer`. Not deployed: goldmane and whisker (no such resources), the
+/// webhooks (only with the v3 CRDs), key-cert-provisioner (only with certificate
+/// management), the Windows and FIPS variants, istio and the gateway's envoy.
+pub const OPERATOR_COMPONENTS: [&str; 8] =
+    ["apiserver", "cni", "csi", "kube-controllers", "node", "node-driver-registrar", "pod2daemon-flexvol", "typha"];
+
+/// The registry the operator prefixes its components with: `registry` as
+/// written, or the operator's default `quay.io` (`pkg/components/images.go`).
+pub fn image_registry(plan: &Plan) -> String {
+    match plan.cluster.calico().registry {
+        Some(r) => r.trim_end_matches('/').to_string(),
+        None => "quay.io".to_string(),
+    }
+}
+
+/// Every image Calico runs, under the names the pods use: the operator's own
+/// (`manifests/tigera-operator.yaml` of the pinned release; another version's is
+/// read from its manifest by fetch-artifacts.sh) and its components under the
+/// `registry` of `installation.yaml` (`path.Join(registry, "calico/", image)`,
+/// `GetReference` in `pkg/components/references.go`).
+pub fn images(plan: &Plan) -> Vec<String> {
+    let v = version(plan);
+    let mut out = Vec::new();
+    if v == crate::versions::CALICO {
+        out.push(format!("quay.io/tigera/operator:{}", crate::versions::TIGERA_OPERATOR));
+    }
+    let reg = image_registry(plan);
+    out.extend(OPERATOR_COMPONENTS.iter().map(|c| format!("{reg}/calico/{c}:{v}")));
+    out
 }
 
 fn files(plan: &Plan) -> Vec<File> {
@@ -406,28 +454,30 @@ fn fetch_steps(plan: &Plan) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Calico: the release tarball and calicoctl, checked against the release's SHA256SUMS.");
     let _ = writeln!(o, "CALICO_VERSION={}\nCALICO_DIR=\"$HERE/\"{}", sh_quote(&v), sh_quote(ARTIFACTS_DIR));
-    o.push_str("CALICO_BASE=\"https://github.com/projectcalico/calico/releases/download/$CALICO_VERSION\"\n");
+    o.push_str("CALICO_BASE=\"$CALICO_RELEASES/$CALICO_VERSION\"\n");
     o.push_str("mkdir -p \"$CALICO_DIR\"\nTMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
     o.push_str("fetch \"$CALICO_BASE/SHA256SUMS\" \"$CALICO_DIR/SHA256SUMS\"\n");
-    o.push_str("fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
-    o.push_str(
-        "check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
-    );
     o.push_str("fetch \"$CALICO_BASE/calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
     o.push_str("check \"$CALICO_DIR/SHA256SUMS\" \"calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\nchmod 0755 \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
-    o.push_str("tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
+    // The manifests come out of the release tarball, which is not kept: a run
+    // that has them (tigera-operator.yaml is copied last) fetches it no more.
+    // Its images/ are amd64 only and named docker.io/calico/*: the kit saves the
+    // names the operator really uses instead (`images`).
+    o.push_str("if [[ ! -s \"$CALICO_DIR/tigera-operator.yaml\" ]]; then\n");
+    o.push_str("  fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
+    o.push_str(
+        "  check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
+    );
+    o.push_str("  tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
     let mut manifests = Vec::new();
     if has_separate_crds(&v) {
         manifests.push("operator-crds.yaml");
     }
     manifests.push("tigera-operator.yaml");
     for m in manifests {
-        let _ = writeln!(o, "cp \"$TMP/release-$CALICO_VERSION/manifests/{m}\" \"$CALICO_DIR/{m}\"");
+        let _ = writeln!(o, "  cp \"$TMP/release-$CALICO_VERSION/manifests/{m}\" \"$CALICO_DIR/{m}\"");
     }
-    o.push_str(
-                "# The image tarballs of the release (node, cni, typha, kube-controllers, ...): k3s imports them at start.\n\
-    for img in \"$TMP/release-$CALICO_VERSION/images/\"*.tar; do\n  [[ -e \"$img\" ]] || continue\n  cp \"$img\" \"$IMAGES_DIR/\"\ndone\n",
-            );
+    o.push_str("fi\n");
     o
 }
 
@@ -450,17 +500,7 @@ fn artifact_lines(plan: &Plan) -> String {
     }
     let _ =
         writeln!(o, "  {ARTIFACTS_DIR}/tigera-operator.yaml     from release-{v}.tgz: manifests/tigera-operator.yaml");
-    let _ = writeln!(
-        o,
-        "  {ARTIFACTS_IMAGES_DIR}/calico-*.tar             from release-{v}.tgz: images/ (imported by k3s at start)"
-    );
     let _ = writeln!(o, "  {ARTIFACTS_DIR}/calicoctl-linux-$ARCH\n      {base}/calicoctl-linux-$ARCH\n      sha256 checked against SHA256SUMS");
-    let _ = writeln!(
-        o,
-        "\n  Not in the release tarball: the operator image (quay.io/tigera/operator) and the images the\n  \
-    operator adds (apiserver, csi, node-driver-registrar). Serve them from a registry the nodes reach:\n  \
-    cluster.registry_mirrors for quay.io, or cluster.calico.registry."
-    );
     o
 }
 

@@ -29,7 +29,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::addon::{port, AddOn, ConfigValue, Kind, Port};
+use super::addon::{port, AddOn, ConfigValue, Kind, Mirror, Port};
 use super::bootstrap::{routes_via_peers, Provides, Res, Step};
 use super::common::{
     first_server, header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, HERE,
@@ -38,10 +38,8 @@ use super::File;
 use crate::model::{AddrRange, Cni};
 use crate::plan::{Family, Plan, SessionKind, SessionRole};
 
-/// The Cilium release installed when the topology pins none: the newest patch of
-/// the newest stable line (v1.20.2, 2026-09-15, per the stable-release table of
-/// cilium/cilium's README) at the time of writing.
-pub const DEFAULT_VERSION: &str = "1.20.2";
+/// The Cilium release installed when the topology pins none ([`crate::versions`]).
+pub const DEFAULT_VERSION: &str = crate::versions::CILIUM;
 pub const DIR: &str = "cluster/cilium";
 /// The script that deploys Cilium from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/cilium/apply.sh";
@@ -50,7 +48,7 @@ pub const ARTIFACTS_DIR: &str = "artifacts/cilium";
 pub const HELM_REPO: &str = "https://helm.cilium.io";
 /// The helm release fetched for airgapped installs (get.helm.sh publishes a
 /// `.sha256sum` beside each archive).
-pub const HELM_VERSION: &str = "v3.21.4";
+pub const HELM_VERSION: &str = crate::versions::HELM;
 /// The label that ties the peer configs' families to the advertisement (as the
 /// Cilium documentation spells it).
 const ADVERTISE_LABEL: (&str, &str) = ("advertise", "bgp");
@@ -173,6 +171,17 @@ impl AddOn for Cilium {
     }
     fn artifact_lines(&self, plan: &Plan) -> Option<String> {
         artifact_lines(plan)
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[
+            Mirror { var: "CILIUM_CHARTS", default: HELM_REPO, seeds: "" },
+            Mirror { var: "HELM_DOWNLOADS", default: "https://get.helm.sh", seeds: "" },
+        ]
+    }
+    /// No image list of the pinned chart is in meshplan's data: they come from
+    /// the chart itself, `helm template` with this bundle's values.
+    fn image_steps(&self, plan: &Plan) -> Option<String> {
+        Some(image_steps(plan))
     }
     fn summary(&self, _plan: &Plan) -> Option<String> {
         Some("cilium".to_string())
@@ -339,6 +348,17 @@ fn values(plan: &Plan) -> String {
     );
     // The operator's replicas repel each other: one node holds one replica.
     let _ = writeln!(o, "operator:\n  replicas: {}", plan.nodes.len().clamp(1, 2));
+    if plan.cluster.airgap {
+        // The kit's archives carry tags, and a digest reference would not find them
+        // (values.yaml: `image.useDigest`, `operator.image.useDigest`, `envoy.image.useDigest`,
+        // each beside its `pullPolicy`).
+        // And never `Always`, which asks the registry even for an image the node has.
+        o.push_str(
+            "  image:\n    useDigest: false\n    pullPolicy: IfNotPresent\n\
+# Airgap: images by tag, as the kit's archives name them, and taken from the node.\n\
+image:\n  useDigest: false\n  pullPolicy: IfNotPresent\nenvoy:\n  image:\n    useDigest: false\n    pullPolicy: IfNotPresent\n",
+        );
+    }
     o
 }
 
@@ -782,8 +802,8 @@ then applies{}{}.",
     );
     if plan.cluster.airgap {
         o.push_str(
-            "\nAirgap: the chart and helm come from `artifacts/cilium/`; the images (quay.io/cilium/cilium, \
-operator-generic, cilium-envoy, …) must come from a registry the nodes reach (`cluster.registry_mirrors` for quay.io).\n",
+            "\nAirgap: the chart and helm come from `artifacts/cilium/`, the images the chart names from the kit \
+(`artifacts/images/`, imported by k3s; `values.yaml` names them by tag, not digest, so the archives match).\n",
         );
     }
     Some(o)
@@ -848,19 +868,41 @@ fn fetch_steps(plan: &Plan) -> Option<String> {
     let v = version(plan);
     let mut o = String::from("\n# Cilium: the Helm chart, and helm to install it.\n");
     let _ = writeln!(o, "CILIUM_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$CILIUM_DIR\"");
-    let _ = writeln!(o, "fetch {} \"$CILIUM_DIR/cilium-{v}.tgz\"", sh_quote(&format!("{HELM_REPO}/cilium-{v}.tgz")));
+    let _ =
+        writeln!(o, "fetch \"$CILIUM_CHARTS/\"{} \"$CILIUM_DIR/cilium-{v}.tgz\"", sh_quote(&format!("cilium-{v}.tgz")));
     let _ = writeln!(o, "HELM_VERSION={}", sh_quote(HELM_VERSION));
     o.push_str(
         "HELM_TGZ=\"helm-$HELM_VERSION-linux-$ARCH.tar.gz\"\n\
 HELM_TMP=\"$(mktemp -d)\"\n\
-fetch \"https://get.helm.sh/$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
-fetch \"https://get.helm.sh/$HELM_TGZ.sha256sum\" \"$HELM_TMP/$HELM_TGZ.sha256sum\"\n\
+fetch \"$HELM_DOWNLOADS/$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
+fetch \"$HELM_DOWNLOADS/$HELM_TGZ.sha256sum\" \"$HELM_TMP/$HELM_TGZ.sha256sum\"\n\
 check \"$HELM_TMP/$HELM_TGZ.sha256sum\" \"$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
 tar -xzf \"$HELM_TMP/$HELM_TGZ\" -C \"$HELM_TMP\"\n\
 install -m 0755 \"$HELM_TMP/linux-$ARCH/helm\" \"$CILIUM_DIR/helm\"\n\
 rm -rf \"$HELM_TMP\"\n",
     );
     Some(o)
+}
+
+/// fetch-artifacts.sh's lines that add the images the chart renders with this
+/// bundle's values (`helm template` runs offline) to the kit's list; a chart
+/// that still pulls `Always` is named as a fault, for the nodes cannot pull.
+fn image_steps(plan: &Plan) -> String {
+    let v = version(plan);
+    format!(
+        "# Cilium: the images the chart renders with this bundle's values (helm template runs offline).\n\
+HELM_BIN=\"$HERE/{dir}/helm\"\n\
+if ! \"$HELM_BIN\" version >/dev/null 2>&1; then\n  HELM_BIN=helm\nfi\n\
+if command -v \"$HELM_BIN\" >/dev/null 2>&1; then\n  \
+\"$HELM_BIN\" template cilium \"$HERE/{dir}/cilium-{v}.tgz\" --namespace kube-system \\\n    \
+--values \"$HERE/{DIR}/values.yaml\" > \"$IMAGES_LIST.cilium\"\n  \
+manifest_images \"$IMAGES_LIST.cilium\" >> \"$IMAGES_LIST\"\n  \
+if grep -q 'imagePullPolicy: Always' \"$IMAGES_LIST.cilium\"; then\n    \
+MISSING+=(\"Cilium's chart pulls an image Always with these values, which fails offline: set its pullPolicy to IfNotPresent in {DIR}/values.yaml\")\n  fi\n  \
+rm -f \"$IMAGES_LIST.cilium\"\nelse\n  \
+MISSING+=(\"Cilium's images: no helm runs on this machine to read them from the chart (install helm 3, run again)\")\nfi\n",
+        dir = ARTIFACTS_DIR,
+    )
 }
 
 /// ARTIFACTS.txt's Cilium lines.
@@ -873,8 +915,8 @@ fn artifact_lines(plan: &Plan) -> Option<String> {
         "\nCilium {v}\n  {ARTIFACTS_DIR}/cilium-{v}.tgz\n      {HELM_REPO}/cilium-{v}.tgz\n      \
 no checksum file upstream: recorded in artifacts/SHA256SUMS\n  {ARTIFACTS_DIR}/helm (helm {HELM_VERSION})\n      \
 https://get.helm.sh/helm-{HELM_VERSION}-linux-$ARCH.tar.gz\n      sha256 checked against the .sha256sum beside it\n  \
-Images (not downloaded): quay.io/cilium/cilium:v{v}, quay.io/cilium/operator-generic:v{v}, quay.io/cilium/cilium-envoy\n  \
-and the others the chart names; serve them from a registry the nodes reach (cluster.registry_mirrors for quay.io).\n"
+The chart's images: those `helm template` of the chart names with cluster/cilium/values.yaml (the fetched\n  \
+helm must run on the connected machine, or that machine's own helm 3 is used).\n"
     ))
 }
 

@@ -286,6 +286,9 @@ install -m 0755 \"$ART/k3s/$BIN\" /usr/local/bin/k3s\n\
 mkdir -p /var/lib/rancher/k3s/agent/images\n\
 for f in \"$ART/images/\"*; do\n  [[ -f \"$f\" ]] || continue\n  case \"$(basename \"$f\")\" in\n    \
 k3s-airgap-images-\"$ARCH\".*) ;;\n    k3s-airgap-images-*) continue ;;\n  esac\n  \
+install -m 0644 \"$f\" /var/lib/rancher/k3s/agent/images/\ndone\n\
+# The add-ons' images, saved for this architecture under the names their pods use.\n\
+for f in \"$ART/images/$ARCH/\"*.tar; do\n  [[ -f \"$f\" ]] || continue\n  \
 install -m 0644 \"$f\" /var/lib/rancher/k3s/agent/images/\ndone\n",
         );
         let _ = writeln!(o, "env {} sh \"$ART/k3s/install.sh\"", env.join(" "));

@@ -31,7 +31,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
-use super::addon::{port, AddOn, ConfigValue, Kind, NodeStep, Port, Reader};
+use super::addon::{port, AddOn, ConfigValue, Kind, Mirror, NodeStep, Port, Reader};
 use super::bootstrap::{Provides, Res, Step};
 use super::common::{
     ident, kube_prologue, on_a_server, require_host, require_root, script_start, servers, sh_quote, HERE,
@@ -40,9 +40,9 @@ use super::File;
 use crate::model::{Cni, KiloEncapsulation, KiloGranularity, MetallbMode, Role};
 use crate::plan::{NodePlan, Plan};
 
-/// The Kilo release installed: the newest release tag of squat/kilo (0.7.0,
-/// 2026-03-03) at the time of writing. Its manifests pin the image `squat/kilo:0.7.0`.
-pub const VERSION: &str = "0.7.0";
+/// The Kilo release installed ([`crate::versions`]). Its manifests pin the image
+/// `squat/kilo:0.7.0`.
+pub const VERSION: &str = crate::versions::KILO;
 pub const DIR: &str = "cluster/kilo";
 /// The script that deploys Kilo from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/kilo/apply.sh";
@@ -50,6 +50,13 @@ pub const APPLY: &str = "cluster/kilo/apply.sh";
 pub const ARTIFACTS_DIR: &str = "artifacts/kilo";
 /// The manifests of the release that apply.sh installs, in order.
 pub const MANIFESTS: [&str; 2] = ["crds.yaml", "kilo-k3s.yaml"];
+/// The sha256 of [`MANIFESTS`] at the pinned tag (the files in
+/// `tests/data/upstream/kilo-0.7.0/`; a test recomputes them): Kilo publishes
+/// none, and a mirror (Gitee) must serve the same bytes.
+pub const MANIFEST_SHA256: [(&str, &str); 2] = [
+    ("crds.yaml", "4d377db1ad0bc3aed7d4b75e643615b97ea251871b715e1356994faf739ff1fc"),
+    ("kilo-k3s.yaml", "f4683a1905a1cd1c1040e3d48af7da51429a9e53735aab0ee7a5382fc42100c9"),
+];
 /// The nftables table of the firewall scripts.
 const TABLE: &str = "meshplan";
 /// Annotation keys (pkg/k8s/backend.go).
@@ -57,6 +64,11 @@ const A_LOCATION: &str = "kilo.squat.ai/location";
 const A_ENDPOINT: &str = "kilo.squat.ai/force-endpoint";
 const A_KEEPALIVE: &str = "kilo.squat.ai/persistent-keepalive";
 const A_LEADER: &str = "kilo.squat.ai/leader";
+
+/// The image `kilo-k3s.yaml` of the pinned release runs (`squat/kilo`, on Docker Hub).
+fn images() -> Vec<String> {
+    vec![format!("docker.io/squat/kilo:{VERSION}")]
+}
 
 fn manifest_url(file: &str) -> String {
     format!("https://raw.githubusercontent.com/squat/kilo/{VERSION}/manifests/{file}")
@@ -100,6 +112,22 @@ impl AddOn for Kilo {
     }
     fn artifact_lines(&self, plan: &Plan) -> Option<String> {
         artifact_lines(plan)
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[
+            Mirror { var: "KILO_RELEASES", default: "$GITHUB/squat/kilo/releases/download", seeds: "" },
+            Mirror {
+                var: "KILO_RAW",
+                default: "$GITHUB_RAW/squat/kilo",
+                seeds: "`https://gitee.com/mirrors/squat/raw` (seed 004's Gitee mirror)",
+            },
+        ]
+    }
+    fn images(&self, _plan: &Plan) -> Vec<String> {
+        images()
+    }
+    fn image_steps(&self, _plan: &Plan) -> Option<String> {
+        Some(format!("manifest_images \"$HERE/{ARTIFACTS_DIR}/kilo-k3s.yaml\" >> \"$IMAGES_LIST\"\n"))
     }
     fn summary(&self, _plan: &Plan) -> Option<String> {
         Some("kilo".to_string())
@@ -321,6 +349,17 @@ for a in \"${KILO_ARGS[@]}\"; do\n  if ! grep -qF -- \"- $a\" \"$TMP/kilo.yaml\"
 echo \"error: kilo-k3s.yaml of $KILO_VERSION has no '- --hostname=' argument to add $a after\" >&2\n    exit 1\n  fi\ndone\n\
 if ! grep -qF \"\\\"mtu\\\": $POD_MTU\" \"$TMP/kilo.yaml\"; then\n  echo \"error: kilo-k3s.yaml of $KILO_VERSION has no CNI mtu to set\" >&2\n  exit 1\nfi\n",
     );
+    if airgap {
+        // kilo-k3s.yaml pulls its init container with `imagePullPolicy: Always`,
+        // which asks the registry even when the image is present: offline, the
+        // pod would never start. The kit's image is on every node.
+        o.push_str(
+            "# Airgap: the kit's image is on every node; Always would ask a registry the nodes cannot reach.\n\
+sed -i 's/imagePullPolicy: Always/imagePullPolicy: IfNotPresent/' \"$TMP/kilo.yaml\"\n\
+if grep -q 'imagePullPolicy: Always' \"$TMP/kilo.yaml\"; then\n  \
+echo \"error: kilo.yaml still pulls an image Always\" >&2\n  exit 1\nfi\n",
+        );
+    }
 
     o.push('\n');
     o.push_str(&KILO.header());
@@ -713,7 +752,9 @@ rendered; add them with `kubectl apply` and `kgctl showconf peer <name>`.\n",
         if plan.cluster.airgap { ", or `artifacts/kilo/kgctl`" } else { "" }
     );
     if plan.cluster.airgap {
-        o.push_str("\nAirgap: the image `docker.io/squat/kilo` must come from a registry the nodes reach (`cluster.registry_mirrors`).\n");
+        o.push_str(
+            "\nAirgap: the image `docker.io/squat/kilo` comes from the kit (`artifacts/images/`, imported by k3s).\n",
+        );
     }
     Some(o)
 }
@@ -805,14 +846,21 @@ fn fetch_steps(plan: &Plan) -> Option<String> {
         return None;
     }
     let mut o = String::from(
-        "\n# Kilo: the manifests of the release tag and kgctl (no upstream checksums; recorded in SHA256SUMS).\n",
+        "\n# Kilo: the manifests of the release tag, checked against the sha256 meshplan pinned from them,\n\
+# and kgctl (no upstream checksum; recorded in SHA256SUMS).\n",
     );
     let _ = writeln!(o, "KILO_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$KILO_DIR\"");
-    for m in MANIFESTS {
-        let _ = writeln!(o, "fetch {} \"$KILO_DIR/{m}\"", sh_quote(&manifest_url(m)));
+    // VERSION is a constant of plain characters: no quoting needed inside the URLs.
+    for (m, sum) in MANIFEST_SHA256 {
+        let _ = writeln!(
+            o,
+            "fetch \"$KILO_RAW/{VERSION}/manifests/{m}\" \"$KILO_DIR/{m}\"\npinned {sum} \"$KILO_DIR/{m}\""
+        );
     }
-    // VERSION is a constant of plain characters: no quoting needed inside the URL.
-    let _ = writeln!(o, "fetch \"{}\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\"", kgctl_url());
+    let _ = writeln!(
+        o,
+        "fetch \"$KILO_RELEASES/{VERSION}/kgctl-linux-$ARCH\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\""
+    );
     Some(o)
 }
 
@@ -822,14 +870,10 @@ fn artifact_lines(plan: &Plan) -> Option<String> {
         return None;
     }
     let mut o = format!("\nKilo {VERSION}\n");
-    for m in MANIFESTS {
-        let _ = writeln!(o, "  {ARTIFACTS_DIR}/{m}\n      {}", manifest_url(m));
+    for (m, sum) in MANIFEST_SHA256 {
+        let _ = writeln!(o, "  {ARTIFACTS_DIR}/{m}\n      {}\n      sha256 {sum}", manifest_url(m));
     }
     let _ = writeln!(o, "  {ARTIFACTS_DIR}/kgctl\n      {}", kgctl_url());
-    o.push_str("      no upstream checksums: taken from the release tag, recorded in artifacts/SHA256SUMS\n");
-    let _ = writeln!(
-        o,
-        "  Image (not downloaded): docker.io/squat/kilo:{VERSION}; serve it from a registry the nodes reach (cluster.registry_mirrors)."
-    );
+    o.push_str("      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n");
     Some(o)
 }

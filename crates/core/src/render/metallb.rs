@@ -17,16 +17,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::addon::{port, AddOn, Kind, Port};
+use super::addon::{port, AddOn, Kind, Mirror, Port};
 use super::bootstrap::{Provides, Res, Step};
 use super::common::{header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, HERE};
 use super::File;
 use crate::model::{AddrRange, Metallb, MetallbMode};
 use crate::plan::{Plan, SessionKind, SessionRole};
 
-/// The MetalLB release installed: the newest release tag of metallb/metallb
-/// (v0.16.1, 2026-05-27) at the time of writing.
-pub const VERSION: &str = "v0.16.1";
+/// The MetalLB release installed ([`crate::versions`]).
+pub const VERSION: &str = crate::versions::METALLB;
 pub const DIR: &str = "cluster/metallb";
 /// The script that deploys MetalLB from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/metallb/apply.sh";
@@ -70,6 +69,15 @@ impl AddOn for MetalLb {
     }
     fn artifact_lines(&self, plan: &Plan) -> Option<String> {
         artifact_lines(plan)
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[Mirror { var: "METALLB_RAW", default: "$GITHUB_RAW/metallb/metallb", seeds: "" }]
+    }
+    fn images(&self, plan: &Plan) -> Vec<String> {
+        images(plan)
+    }
+    fn image_steps(&self, plan: &Plan) -> Option<String> {
+        Some(format!("manifest_images \"$HERE/\"{} >> \"$IMAGES_LIST\"\n", sh_quote(&artifact_manifest(plan))))
     }
     fn ports(&self, plan: &Plan) -> Vec<Port> {
         let mut v = vec![port("7946/tcp+udp", "nodes ↔ nodes", "MetalLB speakers (memberlist)")];
@@ -131,6 +139,37 @@ pub fn manifest(plan: &Plan) -> &'static str {
     } else {
         NATIVE
     }
+}
+
+/// The images of the manifest this plan installs (`config/manifests/` of the
+/// pinned tag: `image:` of the controller and speaker, and in FRR-K8s mode of
+/// the frr-k8s daemon set and its FRR containers).
+fn images(plan: &Plan) -> Vec<String> {
+    let mut out = vec![format!("quay.io/metallb/controller:{VERSION}"), format!("quay.io/metallb/speaker:{VERSION}")];
+    if manifest(plan) == FRR_K8S {
+        out.extend(FRR_K8S_IMAGES.iter().map(|i| i.to_string()));
+    }
+    out
+}
+
+/// What `metallb-frr-k8s.yaml` of v0.16.1 adds to the controller and speaker.
+const FRR_K8S_IMAGES: [&str; 2] = ["quay.io/frrouting/frr:10.4.3", "quay.io/metallb/frr-k8s:v0.0.25"];
+
+/// The manifest file apply.sh applies, relative to the bundle root (airgap).
+fn artifact_manifest(plan: &Plan) -> String {
+    format!("{ARTIFACTS_DIR}/{}", manifest(plan))
+}
+
+/// The sha256 of the upstream manifests at the pinned tag (the files in
+/// `tests/data/upstream/metallb-v0.16.1/`; a test recomputes them): upstream
+/// publishes none, and a mirror must serve the same bytes.
+pub const MANIFEST_SHA256: [(&str, &str); 2] = [
+    (FRR_K8S, "19313e5031714cc1489b3b0ed0ae6e58be0e92538b4a5ed9c529c847ef2bac62"),
+    (NATIVE, "bf25feebb7582ca7df845efd52ffbc2960d6cbf4cfc972f47fded9f788b67f0b"),
+];
+
+fn manifest_sha256(file: &str) -> Option<&'static str> {
+    MANIFEST_SHA256.iter().find(|(f, _)| *f == file).map(|(_, s)| *s)
 }
 
 fn manifest_url(file: &str) -> String {
@@ -414,9 +453,8 @@ the speakers and the validating webhook, then applies `pools.yaml` and `{}`.",
     );
     if plan.cluster.airgap {
         o.push_str(
-            "\nAirgap: the manifest comes from `artifacts/metallb/`; the images (quay.io/metallb/controller, \
-quay.io/metallb/speaker, and for FRR-K8s mode quay.io/frrouting/frr and quay.io/metallb/frr-k8s) must come \
-from a registry the nodes reach (`cluster.registry_mirrors`).\n",
+            "\nAirgap: the manifest comes from `artifacts/metallb/`, its images (controller, speaker, and in FRR-K8s \
+mode frr-k8s and FRR) from the kit (`artifacts/images/`, imported by k3s).\n",
         );
     }
     Some(o)
@@ -468,10 +506,14 @@ kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&
 fn fetch_steps(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
-    let mut o =
-        String::from("\n# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).\n");
+    let mut o = String::from(
+        "\n# MetalLB: the manifest of the release tag, checked against the sha256 meshplan pinned from it.\n",
+    );
     let _ = writeln!(o, "mkdir -p \"$HERE/{ARTIFACTS_DIR}\"");
-    let _ = writeln!(o, "fetch {} \"$HERE/{ARTIFACTS_DIR}/{file}\"", sh_quote(&manifest_url(file)));
+    let _ = writeln!(o, "fetch \"$METALLB_RAW/{VERSION}/config/manifests/{file}\" \"$HERE/{ARTIFACTS_DIR}/{file}\"");
+    if let Some(sum) = manifest_sha256(file) {
+        let _ = writeln!(o, "pinned {sum} \"$HERE/{ARTIFACTS_DIR}/{file}\"");
+    }
     Some(o)
 }
 
@@ -480,11 +522,9 @@ fn artifact_lines(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
     Some(format!(
-        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n  \
-Images (not downloaded): quay.io/metallb/controller:{VERSION}, quay.io/metallb/speaker:{VERSION}{}; serve them from a\n  \
-registry the nodes reach (cluster.registry_mirrors for quay.io).\n",
+        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      sha256 {}\n",
         manifest_url(file),
-        if file == FRR_K8S { ", and the FRR-K8s images the manifest names" } else { "" }
+        manifest_sha256(file).unwrap_or("not pinned: recorded in artifacts/SHA256SUMS"),
     ))
 }
 

@@ -20,6 +20,7 @@ pub mod bird_install;
 pub mod frr;
 pub mod frr_install;
 pub mod k3s;
+pub mod kit;
 pub mod router_os;
 pub mod runbook;
 pub mod verify;

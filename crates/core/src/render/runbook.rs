@@ -41,6 +41,9 @@ fn readme(plan: &Plan) -> String {
     where_(plan, &mut o);
     prerequisites(plan, &mut o);
     variables(plan, &mut o);
+    if let Some(kit) = super::kit::runbook_section(plan) {
+        o.push_str(&kit);
+    }
     steps(plan, &mut o);
     diagram(plan, &mut o);
     mtu(plan, &mut o);
@@ -214,7 +217,7 @@ fn steps(plan: &Plan, o: &mut String) {
     if plan.cluster.airgap {
         next(o, "Fetch the artifacts (once, on a machine with Internet)");
         o.push_str("```sh\n./fetch-artifacts.sh            # ARCH=arm64 ./fetch-artifacts.sh for arm64 nodes\n```\n\n");
-        o.push_str("It downloads the pinned files listed in `ARTIFACTS.txt` into `artifacts/` and checks each against its upstream sha256 list. Copy the folder, `artifacts/` included, to every node.\n\n");
+        o.push_str("It downloads the pinned files and every image and router package listed in `ARTIFACTS.txt` into `artifacts/` (see *The offline kit* above), checks each, and fails naming what is missing. Copy the folder, `artifacts/` included, to every node and router.\n\n");
         check_undo(o, "sha256sum -c artifacts/SHA256SUMS", "rm -rf artifacts/");
     }
     let routers: Vec<(&String, String)> =
@@ -331,8 +334,9 @@ folder and never goes on a command line (shell history, `ps`). Copy it to each n
             o,
             "On **{f}**:\n\n```sh\nsudo ./verify.sh                  # VERIFY_ROUTERS=1 also asks the routers over ssh\n```\n\n\
 It prints one PASS or FAIL line per check (nodes Ready, BGP sessions, routes, pod MTU) and exits non-zero on any failure. \
-Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); in airgap mode load one into the nodes first.\n",
-            super::common::PROBE_IMAGE
+Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); {}.\n",
+            super::common::PROBE_IMAGE,
+            if plan.cluster.airgap { "the airgap kit carries that one" } else { "in airgap mode load one into the nodes first" }
         );
         check_undo(
             o,
