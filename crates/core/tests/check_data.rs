@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use meshplan_core::{analyze, Code};
+use meshplan_core::{analyze_with_failures as analyze, Code};
 
 mod data_cases;
 use data_cases::{read, Expectations};
@@ -62,7 +62,11 @@ fn every_code_is_exercised_by_a_case() {
     assert!(missing.is_empty(), "codes without a data case: {missing:?}");
 }
 
-/// The reference scenarios check clean: no errors, no warnings.
+/// The reference scenarios check clean: no errors, no warnings, except what
+/// single failures cost (W101, W102): the examples are real designs with one
+/// leased line and one reflector per site, and saying what those cost is the
+/// point of the failure analysis (`plan --failures`; the calico example's are
+/// checked in `failures_of_the_calico_example`).
 #[test]
 fn examples_check_clean() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
@@ -75,10 +79,32 @@ fn examples_check_clean() {
             .diagnostics
             .iter()
             .filter(|d| d.severity != meshplan_core::Severity::Info)
+            .filter(|d| !matches!(d.code, Code::W101 | Code::W102))
             .map(|d| format!("{} {} {}", d.code, d.path, d.message))
             .collect();
         assert!(bad.is_empty(), "{}: {bad:#?}", path.display());
         n += 1;
     }
     assert!(n >= 4, "expected the four examples, found {n}");
+}
+
+/// What the calico example's single failures cost: its one IEPL and the
+/// single reflector of each site cut WDS ↔ zt-global (HKG), and nothing about
+/// it is a site pair broken by a host that carries no pod traffic.
+#[test]
+fn failures_of_the_calico_example() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/calico-wds-hkg.yaml");
+    let a = analyze(&read(&dir));
+    let (Some(t), Some(p)) = (&a.topology, &a.plan) else { panic!("the calico example does not plan") };
+    let f = meshplan_core::plan::failures::analyze(t, p);
+    let cut = |path: &str| {
+        let x = f.failures.iter().find(|x| x.element.path == path).unwrap_or_else(|| panic!("no failure {path}"));
+        x.broken_site_pairs.iter().map(|[a, b]| format!("{a}|{b}")).collect::<Vec<_>>()
+    };
+    assert_eq!(cut("links[2]"), ["WDS|zt-global"], "the IEPL");
+    assert_eq!(cut("routers.gateway"), ["WDS|zt-global"]);
+    assert_eq!(cut("routers.global-ns"), ["WDS|zt-global"]);
+    assert!(cut("hosts.tyo").is_empty(), "a host on no path breaks nothing");
+    let iepl = f.failures.iter().find(|x| x.element.path == "links[2]").map(|x| &x.sessions_lost);
+    assert!(iepl.is_some_and(|l| l.iter().any(|s| s.a == "cn-ns" && s.b == "global-ns")), "{iepl:?}");
 }

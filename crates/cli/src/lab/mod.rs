@@ -21,6 +21,7 @@ mod daemons;
 mod deployed;
 mod exec;
 mod existing;
+mod failure;
 pub mod fuzz;
 mod layout;
 mod modes;
@@ -87,9 +88,40 @@ struct Outcome {
     pings: Vec<PairResult>,
     /// What went wrong with the routers' own config beside meshplan's part.
     coexistence: Vec<String>,
+    /// `--fail NAME`: the design with NAME down, against the plan's prediction.
+    failure: Option<failure::Verdict>,
 }
 
-pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
+/// `lab run FILE --failures`: each single failure of the design in a lab of
+/// its own, one after the other (each starts from the intact design).
+pub fn run_failures(file: &str, bundle_dir: Option<&str>) -> u8 {
+    let (_, topology, _) = match input::load(file, Format::Text) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let plan = plan::build(&topology);
+    let all = meshplan_core::plan::failures::analyze(&topology, &plan);
+    let mut results = Vec::new();
+    for f in &all.failures {
+        println!("\n==== failing {} ({})", f.element.path, f.element.kind);
+        let code = run(file, false, bundle_dir, Some(&f.element.path));
+        results.push(vec![
+            f.element.path.clone(),
+            f.element.name.clone(),
+            if code == 0 { "match".into() } else { format!("MISMATCH (exit {code})") },
+        ]);
+        if exec::interrupted() {
+            return 130;
+        }
+    }
+    let mut rows = vec![vec!["element".to_string(), "name".into(), "result".into()]];
+    rows.extend(results.iter().cloned());
+    println!();
+    print_rows("failures", &rows);
+    u8::from(results.iter().any(|r| r[2] != "match"))
+}
+
+pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>, fail: Option<&str>) -> u8 {
     exec::catch_signals();
     let started = Instant::now();
     let (_, topology, diags) = match input::load(file, Format::Text) {
@@ -153,9 +185,12 @@ pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
     }
     let guard = Guard { namespaces, dir: dir.clone(), keep, name: plan.name.clone() };
 
-    let code = match lab(&topology, &plan, deployed.as_ref(), &layout, &dir) {
+    let code = match lab(&topology, &plan, deployed.as_ref(), &layout, &dir, fail) {
         Ok(outcome) => {
-            let ok = print_table(&plan, &outcome);
+            let mut ok = print_table(&plan, &outcome);
+            if let Some(v) = &outcome.failure {
+                ok &= print_failure(v);
+            }
             println!("\ntook {:.1} s", started.elapsed().as_secs_f64());
             if ok {
                 0
@@ -285,6 +320,7 @@ fn lab(
     deployed: Option<&deployed::Deployed>,
     layout: &Layout,
     dir: &std::path::Path,
+    fail: Option<&str>,
 ) -> Result<Outcome, String> {
     let mut log = |m: String| println!("    {m}");
     // 6. Namespaces, bridges, veths, addresses, static routes.
@@ -420,7 +456,44 @@ fn lab(
     // 10. Pings per pair of node locations.
     println!("[8] pod-to-pod pings (ping -M do) per pair of node locations");
     let pings = probes::run_pings(plan, layout, &mut log)?;
-    Ok(Outcome { nodes_without, sessions_up: up, sessions_all: all, down, converged_in, routes, pings, coexistence })
+
+    // 11. One element down, against the plan's prediction for that failure.
+    let failure = match fail {
+        Some(name) => {
+            println!("[9] failing `{name}`");
+            Some(failure::run(topology, plan, layout, &speakers, name, &mut log)?)
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        nodes_without,
+        sessions_up: up,
+        sessions_all: all,
+        down,
+        converged_in,
+        routes,
+        pings,
+        coexistence,
+        failure,
+    })
+}
+
+/// The failure's table; true when the lab saw what the plan predicts.
+fn print_failure(v: &failure::Verdict) -> bool {
+    println!("\n== with {} down", v.element);
+    let mut rows = vec![vec!["from → to".to_string(), "fam".into(), "plan".into(), "lab".into(), "result".into()]];
+    rows.extend(v.rows.iter().cloned());
+    print_rows("failure", &rows);
+    for p in &v.problems {
+        println!("          {p}");
+    }
+    if v.problems.is_empty() {
+        println!("OK: with {} down the lab matches the plan's prediction", v.element);
+        true
+    } else {
+        println!("FAIL: with {} down the lab does not match the plan's prediction", v.element);
+        false
+    }
 }
 
 /// The final table; true when everything matches and every pod reaches every other.

@@ -193,6 +193,13 @@ pub fn pids(ns: &str) -> Vec<u32> {
         .unwrap_or_default()
 }
 
+/// Stops every process in one namespace (a router failing: its daemon dies).
+pub fn stop_processes(ns: &str) {
+    for pid in pids(ns) {
+        signal(pid, "-KILL");
+    }
+}
+
 fn signal(pid: u32, sig: &str) {
     let _ = exec::run("kill", &[sig, &pid.to_string()]);
 }

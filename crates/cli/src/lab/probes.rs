@@ -400,7 +400,7 @@ impl PairResult {
     }
 }
 
-fn header(f: Family) -> u32 {
+pub fn header(f: Family) -> u32 {
     match f {
         Family::Ipv4 => 28,
         Family::Ipv6 => 48,
