@@ -154,9 +154,14 @@ fn cilium_frr_router_peers_ebgp_in_both_families() {
         assert!(whole.contains(line), "frr.conf lacks `{}`:\n{whole}", line.trim_end());
     }
     let conf = file(&files, "routers/freebsd/meshplan.conf");
-    // Merged into a running FRR, the part leaves the operator's sessions alone.
-    for global in ["no bgp default", "bgp bestpath", "timers bgp", "maximum-paths", "hostname", "frr defaults"] {
+    // Merged into a running FRR, the part leaves the operator's sessions alone...
+    for global in ["no bgp default", "timers bgp", "hostname", "frr defaults"] {
         assert!(!conf.contains(global), "the part sets `{global}` router-wide:\n{conf}");
+    }
+    // ...but carries the best-path and ECMP settings the plan's predictions rest
+    // on: without them a merged router keeps the older eBGP route.
+    for line in [" bgp bestpath as-path multipath-relax\n", " bgp bestpath compare-routerid\n", "  maximum-paths 8\n"] {
+        assert!(conf.contains(line), "meshplan.conf lacks `{}`:\n{conf}", line.trim_end());
     }
     for line in [
         "router bgp 64513\n",
