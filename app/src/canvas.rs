@@ -237,7 +237,7 @@ pub fn Canvas() -> impl IntoView {
             match first {
                 None => {
                     app.mode.set(Mode::Link(Some(name.clone())));
-                    app.sel.set(Some(target));
+                    app.set_sel(Some(target));
                 }
                 Some(a) => {
                     app.mode.set(Mode::Normal);
@@ -335,7 +335,7 @@ pub fn Canvas() -> impl IntoView {
         if let Some(p) = pan.try_update_value(|p| p.take()).flatten() {
             // A click on the background (no pan): clear the selection.
             if !p.moved && app.mode.get_untracked() == Mode::Normal {
-                app.sel.set(None);
+                app.set_sel(None);
                 app.highlight.set(None);
             }
             return;

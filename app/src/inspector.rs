@@ -168,6 +168,37 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
     }
 }
 
+/// What the panel shows for a selection, derived from the topology and the
+/// selection alone on every change: the title, the Name field and each field's
+/// text all name the same element.
+pub struct PanelModel {
+    pub sel: Sel,
+    pub title: String,
+    /// The Name field's text (sites and devices).
+    pub name: Option<String>,
+    /// Each field's path in the file and its text.
+    pub fields: Vec<(Vec<String>, String)>,
+}
+
+/// The panel for `sel` (the cluster settings when nothing that exists is selected).
+pub fn panel_model(t: &Topology, sel: Option<&Sel>) -> PanelModel {
+    let sel = sel.filter(|s| crate::state::exists(t, s)).cloned().unwrap_or(Sel::Cluster);
+    let doc = edit::document(t).unwrap_or_else(|_| yaml::Node::plain(""));
+    let fields = fields(t, &sel).into_iter().map(|s| (s.path.clone(), current(&doc, &s))).collect();
+    PanelModel { title: title(t, &sel), name: sel.name().map(str::to_string), fields, sel }
+}
+
+fn title(t: &Topology, sel: &Sel) -> String {
+    match sel {
+        Sel::Link(i) => match t.links.get(*i) {
+            Some(l) => format!("Link {i}: {} – {}", l.between[0], l.between[1]),
+            None => format!("Link {i}"),
+        },
+        Sel::Cluster => "Cluster settings".to_string(),
+        other => format!("{} {}", capital(other.noun()), other.name().unwrap_or_default()),
+    }
+}
+
 /// The current text of a field, as the form shows it.
 fn current(doc: &yaml::Node, s: &Spec) -> String {
     let path: Vec<&str> = s.path.iter().map(String::as_str).collect();
@@ -216,7 +247,7 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
         FieldKind::Text(_) => {
             let apply = apply.clone();
             view! {
-                <input id=id.clone() type="text" spellcheck="false" autocomplete="off" value=value.clone()
+                <input id=id.clone() type="text" spellcheck="false" autocomplete="off" prop:value=value.clone()
                     placeholder=spec.placeholder.clone()
                     class:invalid=move || error.with(Option::is_some)
                     on:change=move |ev| apply(event_target_value(&ev)) />
@@ -235,7 +266,7 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
                 <select id=id.clone() on:change=move |ev| apply(event_target_value(&ev))>
                     {opts.into_iter().map(|(v, l)| {
                         let selected = v == value;
-                        view! { <option value=v selected=selected>{l}</option> }
+                        view! { <option value=v selected=selected prop:selected=selected>{l}</option> }
                     }).collect_view()}
                 </select>
             }
@@ -244,7 +275,7 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
         FieldKind::Check => {
             let checked = value == "true";
             view! {
-                <input id=id.clone() type="checkbox" checked=checked
+                <input id=id.clone() type="checkbox" prop:checked=checked
                     on:change=move |ev| apply(event_target_checked(&ev).to_string()) />
             }
             .into_any()
@@ -270,7 +301,7 @@ fn NameRow(sel: Sel) -> impl IntoView {
     view! {
         <div class="field">
             <label for="f-name">"Name"</label>
-            <input id="f-name" type="text" spellcheck="false" autocomplete="off" value=name
+            <input id="f-name" type="text" spellcheck="false" autocomplete="off" prop:value=name
                 class:invalid=move || error.with(Option::is_some)
                 on:change=move |ev| apply(event_target_value(&ev)) />
             {move || error.get().map(|e| view! { <div class="field-error" role="alert">{e}</div> })}
@@ -278,9 +309,17 @@ fn NameRow(sel: Sel) -> impl IntoView {
     }
 }
 
+/// The side panel, built afresh whenever the selection becomes another element
+/// (`App::panel`), and updated in place while the same element changes.
 #[component]
 pub fn Inspector() -> impl IntoView {
     let app = expect_context::<App>();
+    view! {
+        <For each=move || [app.panel.get()] key=|k| *k children=move |_| panel(app) />
+    }
+}
+
+fn panel(app: App) -> impl IntoView {
     move || {
         let d = app.derived.get();
         let Some(t) = d.topology.clone() else {
@@ -288,14 +327,7 @@ pub fn Inspector() -> impl IntoView {
                 .into_any();
         };
         let sel = app.sel.get().filter(|s| crate::state::exists(&t, s)).unwrap_or(Sel::Cluster);
-        let title = match &sel {
-            Sel::Link(i) => match t.links.get(*i) {
-                Some(l) => format!("Link {i}: {} – {}", l.between[0], l.between[1]),
-                None => format!("Link {i}"),
-            },
-            Sel::Cluster => "Cluster settings".to_string(),
-            other => format!("{} {}", capital(other.noun()), other.name().unwrap_or_default()),
-        };
+        let title = title(&t, &sel);
         let own: Vec<_> = d.diagnostics.iter().filter(|x| sel.owns_path(&x.path)).cloned().collect();
         let specs = fields(&t, &sel);
         let doc = Arc::new(edit::document(&t).unwrap_or_else(|_| yaml::Node::plain("")));
@@ -304,9 +336,9 @@ pub fn Inspector() -> impl IntoView {
         let stale = d.stale;
         let sel2 = sel.clone();
         view! {
-            <section class="inspector" aria-label="Selected element">
+            <section class="inspector" aria-label="Selected element" data-sel=sel.path()>
                 <header class="panel-head">
-                    <h2>{title}</h2>
+                    <h2 data-testid="panel-title">{title}</h2>
                     {deletable.then(|| view! {
                         <button class="danger small" data-testid="delete" title="Delete (Del)"
                             on:click=move |_| app.delete_selected()>"Delete"</button>

@@ -104,7 +104,7 @@ fn on_key(app: App, ev: web_sys::KeyboardEvent) {
             } else if app.dialog.get_untracked().is_some() {
                 app.dialog.set(None);
             } else {
-                app.sel.set(None);
+                app.set_sel(None);
                 app.highlight.set(None);
             }
         }

@@ -106,6 +106,10 @@ pub struct App {
     pub history: RwSignal<History>,
     pub derived: Memo<Derived>,
     pub sel: RwSignal<Option<Sel>>,
+    /// Which element the side panel is about: changes whenever the selection
+    /// becomes another element (not when the selected one is renamed), and the
+    /// panel is built afresh for it, so no field keeps an old element's value.
+    pub panel: RwSignal<u64>,
     /// The element a clicked diagnostic names.
     pub highlight: RwSignal<Option<Sel>>,
     pub mode: RwSignal<Mode>,
@@ -136,6 +140,7 @@ impl App {
             history: RwSignal::new(history),
             derived,
             sel: RwSignal::new(None),
+            panel: RwSignal::new(0),
             highlight: RwSignal::new(None),
             mode: RwSignal::new(Mode::Normal),
             tab: RwSignal::new(Tab::Plan),
@@ -216,6 +221,7 @@ impl App {
             renamed_in_text = Some(Renamed { kind, from: old, to: new });
         }
         self.commit_renamed(&t, layout, renamed_in_text);
+        // The same element under its new name: the panel stays (and keeps focus).
         self.sel.set(Some(renamed));
         Ok(())
     }
@@ -231,7 +237,7 @@ impl App {
 
     /// A whole new design (new, open, example, share link): laid out afresh.
     pub fn load(&self, text: String) {
-        self.sel.set(None);
+        self.set_sel(None);
         self.highlight.set(None);
         self.mode.set(Mode::Normal);
         self.zoom.set(None);
@@ -284,7 +290,7 @@ impl App {
         // The selection may name something that is gone.
         if let (Some(s), Some(t)) = (self.sel.get_untracked(), self.derived.get_untracked().topology) {
             if !exists(&t, &s) {
-                self.sel.set(None);
+                self.set_sel(None);
             }
         }
         self.highlight.set(None);
@@ -293,9 +299,17 @@ impl App {
     pub fn select(&self, sel: Option<Sel>) {
         self.highlight.set(None);
         let inspect = sel.is_some();
-        self.sel.set(sel);
+        self.set_sel(sel);
         if inspect {
             self.tab.set(Tab::Inspect);
+        }
+    }
+
+    /// Makes `sel` the selection; another element than before gets a new panel.
+    pub fn set_sel(&self, sel: Option<Sel>) {
+        if self.sel.with_untracked(|cur| *cur != sel) {
+            self.sel.set(sel);
+            self.panel.update(|k| *k += 1);
         }
     }
 
@@ -303,7 +317,7 @@ impl App {
     pub fn show_path(&self, path: &str) {
         let Some(t) = self.derived.get_untracked().topology else { return };
         let s = Sel::from_path(&t, path);
-        self.sel.set(s.clone());
+        self.set_sel(s.clone());
         self.highlight.set(s);
     }
 
@@ -324,7 +338,7 @@ impl App {
             }
         });
         if let Some(w) = what {
-            self.sel.set(None);
+            self.set_sel(None);
             self.highlight.set(None);
             self.say(format!("Deleted {w}. Ctrl+Z brings it back."));
         }
