@@ -64,6 +64,21 @@ pub fn now() -> f64 {
     js_sys::Date::now()
 }
 
+/// Focuses the first element `selector` matches once the page has drawn what
+/// the current change shows (a new panel, a dialog).
+pub fn focus_later(selector: &str) {
+    let selector = selector.to_string();
+    leptos::prelude::request_animation_frame(move || {
+        let el = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(&selector).ok().flatten())
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+        if let Some(el) = el {
+            let _ = el.focus();
+        }
+    });
+}
+
 /// A fine clock for timing the analysis.
 pub fn perf_now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(now)

@@ -123,12 +123,18 @@ pub struct App {
     pub goto: RwSignal<Option<(usize, usize)>>,
     /// The part of the drawing in view, when zoomed or panned; `None` fits everything.
     pub zoom: RwSignal<Option<crate::layout::Rect>>,
+    /// The help overlay (`?`) is open.
+    pub help: RwSignal<bool>,
+    /// A first visit: the note saying the design is an example is shown.
+    pub first_run: RwSignal<bool>,
 }
 
 impl App {
     /// The state at page load: the saved work, or the default example on a first visit.
     pub fn new() -> App {
-        let (doc, history) = match browser::load_doc() {
+        let saved = browser::load_doc();
+        let first_run = saved.is_none();
+        let (doc, history) = match saved {
             Some(doc) => (doc, browser::load_history()),
             None => (fresh_doc(DEFAULT_EXAMPLE), History::default()),
         };
@@ -150,6 +156,8 @@ impl App {
             dragging: RwSignal::new(false),
             goto: RwSignal::new(None),
             zoom: RwSignal::new(None),
+            help: RwSignal::new(false),
+            first_run: RwSignal::new(first_run),
         };
         // A saved layout may predate the text (an older build): place what has no place.
         if let Some(t) = app.derived.get_untracked().editable() {
@@ -237,6 +245,7 @@ impl App {
 
     /// A whole new design (new, open, example, share link): laid out afresh.
     pub fn load(&self, text: String) {
+        self.first_run.set(false);
         self.set_sel(None);
         self.highlight.set(None);
         self.mode.set(Mode::Normal);
@@ -321,6 +330,12 @@ impl App {
         self.highlight.set(s);
     }
 
+    /// After Add: the new element's Name field takes the focus (the panel is
+    /// drawn first).
+    pub fn focus_name(&self) {
+        browser::focus_later("#f-name");
+    }
+
     pub fn delete_selected(&self) {
         let Some(sel) = self.sel.get_untracked() else {
             self.say("Select something to delete first.");
@@ -329,6 +344,12 @@ impl App {
         if sel == Sel::Cluster {
             return;
         }
+        // The focus goes to a neighbour on the drawing after the delete: the
+        // site the device was in, else the drawing itself (never the page's body).
+        let site = self.derived.get_untracked().editable().and_then(|t| {
+            let name = sel.name().filter(|_| sel.is_device())?;
+            t.site_of(name).map(str::to_string)
+        });
         let mut what = None;
         self.edit(|t| {
             what = crate::edit::delete(t, &sel);
@@ -341,6 +362,10 @@ impl App {
             self.set_sel(None);
             self.highlight.set(None);
             self.say(format!("Deleted {w}. Ctrl+Z brings it back."));
+            match site {
+                Some(s) => browser::focus_later(&format!("[data-site=\"{}\"]", s.replace('"', ""))),
+                None => browser::focus_later("[data-testid=\"canvas\"]"),
+            }
         }
     }
 
