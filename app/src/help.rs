@@ -113,7 +113,7 @@ pub fn FirstRun() -> impl IntoView {
             view! {
                 <div class="first-run" role="note" data-testid="first-run">
                     <h2>"This is an example design"</h2>
-                    <p>"Two sites in China and Hong Kong, routed by existing BIRD routers (calico-wds-hkg). "
+                    <p>"A cluster across China and Hong Kong, its pod routes carried by existing BIRD routers (calico-wds-hkg). "
                         "Look around: click a site, node or router; the Plan tab shows what meshplan makes of it."</p>
                     <p>"To start from scratch: "<b>"New"</b>", then add a "<b>"Site"</b>", "<b>"Node"</b>"s in it, "
                         <b>"Router"</b>"s, and "<b>"Link"</b>" the sites. Cluster settings (CNI, ranges, mirrors) are under "
