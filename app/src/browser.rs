@@ -68,15 +68,24 @@ pub fn now() -> f64 {
 /// the current change shows (a new panel, a dialog).
 pub fn focus_later(selector: &str) {
     let selector = selector.to_string();
-    leptos::prelude::request_animation_frame(move || {
-        let el = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector(&selector).ok().flatten())
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-        if let Some(el) = el {
-            let _ = el.focus();
-        }
-    });
+    // After the reactive updates of this change have redrawn (they run after
+    // the event), not in the same turn.
+    leptos::prelude::set_timeout(
+        move || {
+            use wasm_bindgen::JsCast;
+            let el =
+                web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten());
+            // Drawing elements are SVG elements, fields HTML ones: both take the focus.
+            if let Some(el) = el {
+                if let Some(h) = el.dyn_ref::<web_sys::HtmlElement>() {
+                    let _ = h.focus();
+                } else if let Some(s) = el.dyn_ref::<web_sys::SvgElement>() {
+                    let _ = s.focus();
+                }
+            }
+        },
+        std::time::Duration::from_millis(30),
+    );
 }
 
 /// A fine clock for timing the analysis.

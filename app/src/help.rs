@@ -7,52 +7,41 @@ use leptos::prelude::*;
 
 use crate::state::App;
 
-/// Keyboard shortcuts, as the help lists them (`shell::on_key` handles them).
-const SHORTCUTS: [(&str, &str); 8] = [
-    ("?", "this help"),
-    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
-    ("Del", "delete the selection"),
-    ("Esc", "leave link mode, close a dialog, clear the selection"),
-    ("Tab / Enter", "walk the drawing's elements, select one"),
-    ("+ / − / 0", "zoom in / out / show everything"),
-    ("Arrow keys", "pan the drawing"),
-    ("Enter in a field", "apply the field"),
-];
-
-/// Each concept in one line, with what it looks like on the drawing.
-const CONCEPTS: [(&str, &str); 8] = [
-    ("Site", "a place with one network (a LAN, a VPC, a ZeroTier network): the boxes."),
-    ("Node", "a K3s machine in a site: S is a server (control plane), A an agent."),
-    ("Router", "a BGP router that exists already (B: BIRD, F: FRR); it carries pod routes between sites."),
-    ("Host", "a machine that is neither node nor router (a NAS, a jump box): it only forwards the underlay."),
-    ("Link", "a cable, tunnel or leased line between two sites or devices; its MTU and kind shape the pod MTU."),
-    (
-        "Route reflector (“Serves sites”)",
-        "a router serves a site: that site's nodes peer with it by BGP and it reflects their pod routes.",
-    ),
-    ("Backbone", "the BGP sessions between routers (as written under bgp.backbone, or all pairs)."),
-    (
-        "Pod MTU vs budget",
-        "the budget is the largest pod MTU every path allows; the pod MTU is the one set (cluster.mtu) or the budget.",
-    ),
-];
-
-/// A sample of a line style: the same classes the drawing uses.
-fn line_sample(class: &'static str) -> impl IntoView {
-    view! {
-        <svg class="sample" viewBox="0 0 40 10" width="40" height="10" aria-hidden="true">
-            <g class=class><line class="link-line" x1="1" y1="5" x2="39" y2="5" /></g>
-        </svg>
-    }
-}
-
-fn session_sample(role: &'static str) -> impl IntoView {
-    view! {
-        <svg class="sample" viewBox="0 0 40 10" width="40" height="10" aria-hidden="true">
-            <path class=format!("session role-{role}") d="M1 5 H39" />
-        </svg>
-    }
-}
+/// The help's text: concepts, legend and keys. Static markup in one string
+/// (nothing in it comes from a person), so the page's module carries text, not
+/// the code of sixty view nodes. The legend's samples use the drawing's classes.
+const HELP: &str = r#"<h3>Concepts</h3><dl class="concepts">
+<dt>Site</dt><dd>a place with one network (a LAN, a VPC, a ZeroTier network): the boxes.</dd>
+<dt>Node</dt><dd>a K3s machine in a site: S is a server (control plane), A an agent.</dd>
+<dt>Router</dt><dd>a BGP router that exists already (B: BIRD, F: FRR); it carries pod routes between sites.</dd>
+<dt>Host</dt><dd>a machine that is neither node nor router (a NAS, a jump box): it only forwards the underlay.</dd>
+<dt>Link</dt><dd>a cable, tunnel or leased line between two sites or devices; its MTU and kind shape the pod MTU.</dd>
+<dt>Route reflector (“Serves sites”)</dt><dd>a router serves a site: that site's nodes peer with it by BGP and it reflects their pod routes.</dd>
+<dt>Backbone</dt><dd>the BGP sessions between routers (as written under bgp.backbone, or all pairs).</dd>
+<dt>Pod MTU vs budget</dt><dd>the budget is the largest pod MTU every path allows; the pod MTU is the one set (cluster.mtu) or the budget.</dd>
+</dl><h3>Legend</h3><ul class="legend-list" data-testid="legend">
+<li><b class="chip server">S</b> server node · <b class="chip agent">A</b> agent node · <b class="chip router">B</b> BIRD router · <b class="chip frr">F</b> FRR router</li>
+<li><svg class="sample" viewBox="0 0 40 10" width="40" height="10"><g class="link"><line class="link-line" x1="1" y1="5" x2="39" y2="5"/></g></svg> LAN / VPC link ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><g class="link kind-zerotier"><line class="link-line" x1="1" y1="5" x2="39" y2="5"/></g></svg> ZeroTier ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><g class="link kind-wireguard"><line class="link-line" x1="1" y1="5" x2="39" y2="5"/></g></svg> WireGuard ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><g class="link kind-iepl"><line class="link-line" x1="1" y1="5" x2="39" y2="5"/></g></svg> leased line (IEPL) ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><g class="link kind-internet"><line class="link-line" x1="1" y1="5" x2="39" y2="5"/></g></svg> internet ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><g class="link kind-gre"><line class="link-line" x1="1" y1="5" x2="39" y2="5"/></g></svg> GRE/IPIP/VXLAN tunnel</li>
+<li>BGP overlay: <svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-rr-client" d="M1 5 H39"/></svg> node → route reflector ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-backbone" d="M1 5 H39"/></svg> backbone ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-mesh" d="M1 5 H39"/></svg> node mesh ·
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-ebgp" d="M1 5 H39"/></svg> eBGP</li>
+<li>A dashed site box: its members do not share one network (lan: false).</li>
+</ul><h3>Keyboard</h3><dl class="shortcuts">
+<dt><kbd>?</kbd></dt><dd>this help</dd>
+<dt><kbd>Ctrl+Z / Ctrl+Shift+Z</kbd></dt><dd>undo / redo</dd>
+<dt><kbd>Del</kbd></dt><dd>delete the selection</dd>
+<dt><kbd>Esc</kbd></dt><dd>leave link mode, close a dialog, clear the selection</dd>
+<dt><kbd>Tab / Enter</kbd></dt><dd>walk the drawing's elements, select one</dd>
+<dt><kbd>+ / − / 0</kbd></dt><dd>zoom in / out / show everything</dd>
+<dt><kbd>Arrow keys</kbd></dt><dd>pan the drawing (a focused device: move it)</dd>
+<dt><kbd>Wheel / Ctrl+wheel</kbd></dt><dd>pan / zoom</dd>
+</dl>"#;
 
 #[component]
 pub fn HelpOverlay() -> impl IntoView {
@@ -73,26 +62,7 @@ pub fn HelpOverlay() -> impl IntoView {
                     <div class="dialog help" role="dialog" aria-modal="true" aria-labelledby="help-title" data-testid="help"
                         on:click=|ev| ev.stop_propagation()>
                         <h2 id="help-title">"How meshplan draws a pod network"</h2>
-                        <h3>"Concepts"</h3>
-                        <dl class="concepts">
-                            {CONCEPTS.iter().map(|(k, v)| view! { <dt>{*k}</dt><dd>{*v}</dd> }).collect_view()}
-                        </dl>
-                        <h3>"Legend"</h3>
-                        <ul class="legend-list" data-testid="legend">
-                            <li><b class="chip server">"S"</b>" server node · "<b class="chip agent">"A"</b>" agent node · "
-                                <b class="chip router">"B"</b>" BIRD router · "<b class="chip frr">"F"</b>" FRR router"</li>
-                            <li>{line_sample("link")}" LAN / VPC link · "{line_sample("link kind-zerotier")}" ZeroTier · "
-                                {line_sample("link kind-wireguard")}" WireGuard · "{line_sample("link kind-iepl")}" leased line (IEPL) · "
-                                {line_sample("link kind-internet")}" internet · "{line_sample("link kind-gre")}" GRE/IPIP/VXLAN tunnel"</li>
-                            <li>"BGP overlay: "{session_sample("rr-client")}" node → route reflector · "
-                                {session_sample("backbone")}" backbone · "{session_sample("mesh")}" node mesh · "
-                                {session_sample("ebgp")}" eBGP"</li>
-                            <li>"A dashed site box: its members do not share one network (lan: false)."</li>
-                        </ul>
-                        <h3>"Keyboard"</h3>
-                        <dl class="shortcuts">
-                            {SHORTCUTS.iter().map(|(k, v)| view! { <dt><kbd>{*k}</kbd></dt><dd>{*v}</dd> }).collect_view()}
-                        </dl>
+                        <div inner_html=HELP></div>
                         <div class="dialog-actions">
                             <button class="primary" node_ref=close_button data-testid="help-close"
                                 on:click=move |_| app.help.set(false)>"Close"</button>

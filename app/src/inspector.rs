@@ -354,8 +354,11 @@ fn NameRow(sel: Sel) -> impl IntoView {
 #[component]
 pub fn Inspector() -> impl IntoView {
     let app = expect_context::<App>();
-    view! {
-        <For each=move || [app.panel.get()] key=|k| *k children=move |_| panel(app) />
+    // Keyed by `App::panel`: a new element gets new controls (the closure runs
+    // again and its view replaces the old one), not the old ones patched.
+    move || {
+        app.panel.track();
+        untrack(|| panel(app)).into_any()
     }
 }
 
