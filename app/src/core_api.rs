@@ -5,7 +5,7 @@
 use meshplan_core::{Diagnostic, Topology};
 
 pub use meshplan_core::parse::Renamed;
-pub use meshplan_core::plan::report::Reach;
+pub use meshplan_core::plan::reach::Reach;
 pub use meshplan_core::plan::Plan;
 
 /// The core's plan is wired in: the notebook shows sessions, routes, paths, MTU.

@@ -154,3 +154,31 @@ fn explain_prints_a_code_and_the_format() {
     let o = run(&["--help"]);
     assert!(text(&o).contains("explain format"), "{}", text(&o));
 }
+
+/// `plan --failures`: one JSON object per single failure, worst first; the
+/// calico example's IEPL and single reflectors cut WDS ↔ zt-global.
+#[test]
+fn plan_failures_json_has_one_object_per_failure() {
+    let o = run(&["plan", "examples/calico-wds-hkg.yaml", "--failures", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let f = v["failures"].as_array().expect("failures");
+    // 3 routers, 4 hosts, 4 links, 3 site networks.
+    assert_eq!(f.len(), 14, "{v}");
+    assert_eq!(v["survives"], false);
+    let iepl = f.iter().find(|x| x["element"]["path"] == "links[2]").expect("the IEPL");
+    assert_eq!(iepl["broken_site_pairs"], serde_json::json!([["WDS", "zt-global"]]));
+    assert_eq!(iepl["broken"][0]["why"]["reason"], "no-underlay-path");
+    assert_eq!(iepl["outage"]["seconds"], 240, "the node mesh's sessions keep BIRD's default hold time");
+    let text_out = run(&["plan", "examples/calico-wds-hkg.yaml", "--failures"]);
+    assert!(text(&text_out).contains("link cn-ns ↔ global-ns (iepl) (links[2]): cuts WDS ↔ zt-global"));
+    // check carries the findings; explain says what replaced I075.
+    let c = run(&["check", "examples/calico-wds-hkg.yaml"]);
+    assert!(text(&c).contains("warning[W101]"), "{}", text(&c));
+    let e = run(&["explain", "I075"]);
+    assert_eq!(e.status.code(), Some(0));
+    assert!(text(&e).contains("replaced by W101"));
+    // Required: errors, and exit 1.
+    let r = run(&["plan", "tests/data/check/failure-required/topology.yaml", "--failures"]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+}

@@ -1,5 +1,6 @@
 //! Golden bundles: every file of each example's bundle, as written under
-//! `tests/golden/<example>/<path in the bundle>`. `SNAPSHOTS=overwrite` rewrites
+//! `tests/golden/<example>/<path in the bundle>`, and of the examples' airgap
+//! variants (`tests/data/airgap/`) under `tests/golden/airgap-<example>/`. `SNAPSHOTS=overwrite` rewrites
 //! them (review the diff), except when `CI` is set: CI checks the golden files, it
 //! never rewrites them. A failure names each case and file that differs; an example
 //! that does not parse or export is a failure, never skipped.
@@ -14,14 +15,18 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn examples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(root().join("examples"))
-        .unwrap_or_else(|e| panic!("cannot read examples/: {e}"))
+fn yaml_files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("cannot read {dir}/: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     v.sort();
     v
+}
+
+fn examples() -> Vec<PathBuf> {
+    yaml_files("examples")
 }
 
 /// `SNAPSHOTS=overwrite`, refused under CI so that a rewrite can never pass a check.
@@ -66,8 +71,11 @@ fn every_example_bundle_matches_its_golden_files() {
     let mut checked = 0;
     let all = examples();
     assert!(all.len() >= 4, "expected the four examples under examples/, found {all:?}");
-    for ex in all {
-        let name = stem(&ex);
+    let airgap = yaml_files("tests/data/airgap");
+    assert!(airgap.len() >= 4, "expected the examples' airgap variants under tests/data/airgap/, found {airgap:?}");
+    let cases =
+        all.into_iter().map(|p| (stem(&p), p)).chain(airgap.into_iter().map(|p| (format!("airgap-{}", stem(&p)), p)));
+    for (name, ex) in cases {
         let src = read(&ex);
         let Some(t) = parse(&src).topology else {
             failures.push(format!("{name}: the example does not parse"));

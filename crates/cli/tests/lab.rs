@@ -183,7 +183,12 @@ fn cilium_frr_router_and_nodes_converge_in_both_families() {
     let clean = start();
     let (code, out) = meshplan(&["lab", "run", "examples/cilium-dualstack-frr.yaml"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("FRR zebra + bgpd with routers/freebsd/frr.conf as exported"), "{out}");
+    // A FreeBSD router's install.sh (sysrc, rc.d) cannot run here: the lab says
+    // so and runs the complete config instead.
+    assert!(
+        out.contains("freebsd (mpl-r1): FRR (zebra, staticd, ospfd, bgpd) with routers/freebsd/frr.conf, the complete config (its install.sh is FreeBSD's"),
+        "{out}"
+    );
     assert!(out.contains("24/24 session ends Established"), "six nodes × two families, both ends: {out}");
     assert!(
         out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["freebsd", "12", "12", "0", "match"]),
@@ -462,5 +467,47 @@ fn a_wrong_node_selector_in_the_exported_cilium_cluster_config_fails_naming_the_
         "{out}"
     );
     assert!(out.contains("0/24 session ends Established"), "{out}");
+    clean.check();
+}
+
+/// `--fail`: the calico example's one leased line down. The plan predicts WDS ↔
+/// zt-global (HKG) cut, no underlay path left; the lab takes both ends of the
+/// IEPL's veth down, reroutes its static underlay around it, waits for BGP's
+/// hold timer, and pings every pair against that prediction.
+#[test]
+fn calico_example_with_its_iepl_failed_is_cut_as_the_plan_predicts() {
+    let clean = start();
+    let (code, out) = meshplan(&["lab", "run", "examples/calico-wds-hkg.yaml", "--fail", "links[2]"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("failing link cn-ns ↔ global-ns (iepl) (links[2])"), "{out}");
+    assert!(out.contains("every lost session is down after"), "{out}");
+    for pair in ["WDS → zt-global", "zt-global → WDS"] {
+        let line = out
+            .lines()
+            .skip_while(|l| !l.starts_with("== with"))
+            .find(|l| l.trim_start().starts_with(pair))
+            .unwrap_or_else(|| panic!("{pair}: {out}"));
+        assert!(line.contains("cut: no underlay path") && line.ends_with("match"), "{line}");
+    }
+    assert!(out.contains("OK: with link cn-ns ↔ global-ns (iepl) (links[2]) down the lab matches"), "{out}");
+    clean.check();
+}
+
+/// `--fail`: a two-reflector site losing one reflector (its daemon killed, its
+/// interfaces down): the plan predicts every pair still connects, the lab agrees
+/// once the hold timer has taken the dead reflector's sessions down.
+#[test]
+fn a_two_reflector_site_losing_one_reflector_keeps_every_pair_as_predicted() {
+    let clean = start();
+    let (code, out) = meshplan(&["lab", "run", "tests/data/lab/two-site-rr/topology.yaml", "--fail", "east-rr1"]);
+    // Judged on the failure's own table: the intact run's path-MTU probe over
+    // this design's bridge-to-bridge WireGuard link (a 1421-byte packet dropped
+    // without an ICMP) is `two_reflectors_per_site_survive_losing_one`'s to judge.
+    assert!(matches!(code, 0 | 1), "{out}");
+    assert!(out.contains("the plan predicts 5 session(s) lost, 0 pair(s) cut"), "{out}");
+    let rows: Vec<&str> = out.lines().skip_while(|l| !l.starts_with("== with")).filter(|l| l.contains(" → ")).collect();
+    assert_eq!(rows.len(), 4, "{out}");
+    assert!(rows.iter().all(|l| l.contains("connects at 1420") && l.ends_with("match")), "{rows:#?}");
+    assert!(out.contains("OK: with router east-rr1 (routers.east-rr1) down the lab matches"), "{out}");
     clean.check();
 }

@@ -3,7 +3,8 @@
 //! `ansible-playbook --syntax-check`, BIRD's parser on every `bird.conf`, FRR's
 //! (vtysh and bgpd) on every `frr.conf`, and `nft -c` on every nftables ruleset a
 //! script writes (Kilo's drop-by-default firewalls), exactly as the script writes it. Inputs: every example, every data case
-//! without errors, and each of them again in airgap mode. A missing tool fails the
+//! without errors, and each of them again in airgap mode, and the examples' airgap
+//! variants at the pinned versions (`tests/data/airgap/`). A missing tool fails the
 //! test with the way to install it: nothing is skipped silently.
 
 use std::fs;
@@ -34,6 +35,13 @@ fn inputs() -> Vec<(String, Topology)> {
         if p.extension().is_some_and(|x| x == "yaml") {
             let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             srcs.push((format!("examples/{stem}"), p, true));
+        }
+    }
+    // The airgap variants of the examples at the pinned versions (the offline kit's tests).
+    for p in entries(&root().join("tests/data/airgap")) {
+        if p.extension().is_some_and(|x| x == "yaml") {
+            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            srcs.push((format!("airgap/{stem}"), p, true));
         }
     }
     for dir in entries(&root().join("tests/data/check")) {

@@ -68,3 +68,13 @@ fn share_decode(b: Bencher, sites: usize) {
     let link = meshplan_core::share::encode(&scale::design(sites, 10));
     b.bench(|| meshplan_core::share::decode(black_box(&link)));
 }
+
+/// Every single failure of the design (each router, link and site network),
+/// from its finished plan: compare with `plan_build` (issue 18's goal: at most
+/// 10× the plain plan at 600 nodes).
+#[divan::bench(args = SITES, sample_count = 3)]
+fn plan_failures(b: Bencher, sites: usize) {
+    let t = scale::design(sites, 10);
+    let p = plan::build(&t);
+    b.bench(|| plan::failures::analyze(black_box(&t), black_box(&p)));
+}

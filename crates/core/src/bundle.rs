@@ -18,7 +18,14 @@ use crate::render::{self, File};
 /// Every file of the bundle, sorted by path (relative to the top folder), or the
 /// errors that block the export.
 pub fn files(t: &Topology) -> Result<Vec<File>, Vec<Diagnostic>> {
-    let p = plan::build(t);
+    let mut p = plan::build(t);
+    // A design that must survive single failures is refused while one breaks
+    // something (E101/E102). Otherwise the analysis is left to `meshplan check`
+    // and `plan --failures`: it plans the design once per failure.
+    if t.resilience.survive_single_failures {
+        p.diagnostics.extend(plan::failures::analyze(t, &p).findings());
+        diag::sort(&mut p.diagnostics);
+    }
     if diag::has_errors(&p.diagnostics) {
         return Err(p.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect());
     }

@@ -95,7 +95,6 @@ codes! {
     E072 = Error, "flannel host-gw needs all nodes on one network";
     W073 = Warning, "eBGP AS path loop: sites reusing one AS lose each other's routes";
     W074 = Warning, "Calico node mesh with many nodes";
-    I075 = Info, "site served by a single router";
     W076 = Warning, "route reflector without a backbone session to the others";
     W077 = Warning, "IPv6 path below 1280 bytes";
     W078 = Warning, "node peers with no router and has no mesh";
@@ -120,7 +119,20 @@ codes! {
     E091 = Error, "two routers on one machine and one network namespace";
     E092 = Error, "routers on one machine with different platforms";
     E100 = Error, "forwarding loop: pod packets go round between devices";
+    // Single failures (plan/failures): W by default, E where the topology says
+    // `resilience.survive_single_failures: true`; one rule, two severities.
+    W101 = Warning, "single point of failure: one element's failure cuts pod traffic between locations";
+    W102 = Warning, "backup path below the pod MTU: after one failure, large pod packets are dropped silently";
+    E101 = Error, "single point of failure where surviving single failures is required";
+    E102 = Error, "backup path below the pod MTU where surviving single failures is required";
 }
+
+/// Codes no longer given, and what took their place (`meshplan explain` says so).
+pub const RETIRED: &[(&str, &str)] = &[(
+    "I075",
+    "site served by a single router: replaced by W101, which the failure analysis gives for the router (and any \
+     other element) whose failure actually cuts pod traffic, naming the site pairs it cuts",
+)];
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

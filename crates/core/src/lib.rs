@@ -27,6 +27,7 @@ pub mod share;
 pub mod sort;
 pub mod text;
 pub mod underlay;
+pub mod versions;
 pub mod yaml;
 
 #[cfg(test)]
@@ -53,11 +54,24 @@ pub fn analyze(src: &str) -> Analysis {
 
 /// The second half of `analyze`, for a shell that times parsing on its own.
 pub fn analyze_parsed(src: &str, parsed: Parsed) -> Analysis {
+    analyze_inner(src, parsed, false)
+}
+
+/// [`analyze`] and what single failures break (`plan::failures`: W101/W102,
+/// E101/E102): what `meshplan check` gives. Apart from `analyze` because it
+/// plans the design once per failure (about 100× a plan at 600 nodes), which
+/// the app's every keystroke cannot pay.
+pub fn analyze_with_failures(src: &str) -> Analysis {
+    analyze_inner(src, parse(src), true)
+}
+
+fn analyze_inner(src: &str, parsed: Parsed, failures: bool) -> Analysis {
     let Parsed { topology, mut diagnostics } = parsed;
     // The plan runs the structural checks first, then its own rules.
     let plan = topology.as_ref().map(plan::build);
-    if let Some(p) = &plan {
-        for d in &p.diagnostics {
+    if let (Some(t), Some(p)) = (&topology, &plan) {
+        let failures = if failures { plan::failures::analyze(t, p).findings() } else { Vec::new() };
+        for d in p.diagnostics.iter().chain(&failures) {
             let mut d = d.clone();
             if d.span.is_none() {
                 d.span = parse::locate(src, &d.path);

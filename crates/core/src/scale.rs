@@ -39,6 +39,7 @@ pub fn design(sites: usize, nodes_per_site: usize) -> Topology {
         nodes: BTreeMap::new(),
         links: Vec::new(),
         bgp: Bgp::default(),
+        resilience: Resilience::default(),
     };
     // The WireGuard overlay the reflectors share, as one network.
     t.sites.insert("wg".into(), Site { label: None, kind: SiteKind::Lan, lan_mtu: Some(1420), lan: true });

@@ -5,6 +5,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::rc::Rc;
 
 use petgraph::graph::{EdgeIndex, NodeIndex, UnGraph};
 use petgraph::visit::EdgeRef;
@@ -38,8 +39,9 @@ pub struct Edge {
 
 pub struct Underlay {
     pub graph: UnGraph<Vertex, Edge>,
-    index: BTreeMap<(Kind, String), NodeIndex>,
-    by_name: BTreeMap<String, NodeIndex>,
+    /// Shared with the copies `without` makes: a failure removes edges, never names.
+    index: Rc<BTreeMap<(Kind, String), NodeIndex>>,
+    by_name: Rc<BTreeMap<String, NodeIndex>>,
 }
 
 /// Shortest paths from one vertex.
@@ -89,7 +91,7 @@ impl Underlay {
                 by_name.insert(name, i);
             }
         }
-        let mut u = Underlay { graph, index, by_name };
+        let mut u = Underlay { graph, index: Rc::new(index), by_name: Rc::new(by_name) };
         // Attachments of devices to their site's network.
         for (kind, name, site) in t
             .nodes
@@ -116,6 +118,19 @@ impl Underlay {
             u.graph.add_edge(a, b, Edge { mtu: link.mtu(), weight, link: Some(i) });
         }
         u
+    }
+
+    /// The underlay with some elements down: every edge `down` names removed.
+    /// Vertices keep their indices (a failed device stays, cut off), so what
+    /// is computed on the copy compares index for index with the original.
+    /// (Edge indices do change: they are not what a failure names.)
+    pub fn without(&self, down: impl Fn(&Edge, NodeIndex, NodeIndex) -> bool) -> Underlay {
+        let mut graph = self.graph.clone();
+        graph.retain_edges(|g, e| match g.edge_endpoints(e) {
+            Some((a, b)) => !down(&g[e], a, b),
+            None => true,
+        });
+        Underlay { graph, index: Rc::clone(&self.index), by_name: Rc::clone(&self.by_name) }
     }
 
     /// The vertex a link end names: a device, or a site's network.

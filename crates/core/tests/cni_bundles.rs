@@ -13,6 +13,7 @@ use std::process::Command;
 
 use meshplan_core::model::Cni;
 use meshplan_core::plan::{self, Plan};
+use meshplan_core::render::addon::AddOn;
 use meshplan_core::render::{self, cilium, kilo, metallb, File};
 use meshplan_core::{diag, parse, Topology};
 
@@ -37,12 +38,14 @@ fn example(name: &str) -> Plan {
     p
 }
 
-/// The files of the three renderers under test.
+/// The add-ons under test, as the design has them.
+fn under_test(p: &Plan) -> Vec<&'static dyn AddOn> {
+    render::addons(p).into_iter().filter(|a| ["Cilium", "MetalLB", "Kilo"].contains(&a.name())).collect()
+}
+
+/// The files of the add-ons under test.
 fn cni_files(p: &Plan) -> Vec<File> {
-    let mut f = cilium::files(p);
-    f.extend(metallb::files(p));
-    f.extend(kilo::files(p));
-    f
+    under_test(p).into_iter().flat_map(|a| a.files(p)).collect()
 }
 
 fn file<'a>(files: &'a [File], path: &str) -> &'a str {
@@ -125,17 +128,15 @@ fn real_tools(case: &str, p: &Plan, files: &[File]) {
         .collect();
     all.extend(rules);
     let mut snippets = Vec::new();
-    for (name, s) in
-        [("cilium", cilium::verify_checks(p)), ("metallb", metallb::verify_checks(p)), ("kilo", kilo::verify_checks(p))]
-    {
-        if let Some(s) = s {
+    for a in under_test(p) {
+        let name = a.name().to_lowercase();
+        if let Some(s) = a.verify_checks(p) {
             snippets.push(File::script(format!("snippets/verify-{name}.sh"), format!("{VERIFY_HARNESS}{s}")));
         }
     }
-    for (name, s) in
-        [("cilium", cilium::fetch_steps(p)), ("metallb", metallb::fetch_steps(p)), ("kilo", kilo::fetch_steps(p))]
-    {
-        if let Some(s) = s {
+    for a in under_test(p) {
+        let name = a.name().to_lowercase();
+        if let Some(s) = a.fetch_steps(p) {
             snippets.push(File::script(format!("snippets/fetch-{name}.sh"), format!("{FETCH_HARNESS}{s}")));
         }
     }
@@ -149,14 +150,11 @@ fn real_tools(case: &str, p: &Plan, files: &[File]) {
     write(&dir, &all);
     if std::env::var_os("MESHPLAN_DUMP_CNI").is_some() {
         let mut extra = String::new();
-        for s in
-            [cilium::runbook_section(p), metallb::runbook_section(p), kilo::runbook_section(p)].into_iter().flatten()
-        {
+        for s in under_test(p).into_iter().filter_map(|a| a.runbook_section(p)) {
             extra.push_str(&s);
             extra.push('\n');
         }
-        for s in [cilium::artifact_lines(p), metallb::artifact_lines(p), kilo::artifact_lines(p)].into_iter().flatten()
-        {
+        for s in under_test(p).into_iter().filter_map(|a| a.artifact_lines(p)) {
             extra.push_str(&s);
         }
         let _ = fs::write(dir.join("snippets/runbook-and-artifacts.md"), extra);
@@ -276,7 +274,7 @@ fn cilium_dual_stack_with_ebgp_to_frr() {
         "{apply}"
     );
     assert!(apply.contains("CILIUM_VERSION=1.18.0\n"), "{apply}");
-    let runbook = cilium::runbook_section(&p).unwrap_or_default();
+    let runbook = cilium::Cilium.runbook_section(&p).unwrap_or_default();
     assert!(runbook.contains("| bgp-home | k3s-agent-1, k3s-agent-2"), "{runbook}");
     real_tools("cilium-dualstack-frr", &p, &files);
 
@@ -416,7 +414,7 @@ fn kilo_across_five_clouds() {
     assert!(file(&files, "nodes/bd1.k3s/firewall.sh").contains("elements = { 192.168.64.5 }"));
 
     // verify.sh: 10 leader pairs and bd1 ↔ bd2 inside baidu.
-    let verify = kilo::verify_checks(&p).unwrap_or_default();
+    let verify = kilo::Kilo.verify_checks(&p).unwrap_or_default();
     assert_eq!(verify.matches("\nexpect_link ").count(), 11, "{verify}");
     assert!(verify.contains("expect_link bd1.k3s bd2.k3s 'inside baidu, through its leader bd1.k3s'\n"), "{verify}");
     assert!(
@@ -426,7 +424,7 @@ fn kilo_across_five_clouds() {
         "{verify}"
     );
     assert!(verify.contains("check_not_leader bd2.k3s bd1.k3s\n"), "{verify}");
-    let runbook = kilo::runbook_section(&p).unwrap_or_default();
+    let runbook = kilo::Kilo.runbook_section(&p).unwrap_or_default();
     assert!(
         runbook.contains("```mermaid\nflowchart LR\n") && runbook.contains("n_bd1_k3s -.-|IP-in-IP| n_bd2_k3s"),
         "{runbook}"
@@ -442,7 +440,7 @@ fn kilo_across_five_clouds() {
     t.cluster.airgap = true;
     let full = plan::build(&t);
     assert_eq!(kilo::locations(&full).len(), 6);
-    let verify = kilo::verify_checks(&full).unwrap_or_default();
+    let verify = kilo::Kilo.verify_checks(&full).unwrap_or_default();
     assert_eq!(verify.matches("\nexpect_link ").count(), 15, "{verify}");
     let files = cni_files(&full);
     assert!(!file(&files, "cluster/kilo/apply.sh").contains("leader=true"));
@@ -458,7 +456,7 @@ fn kilo_across_five_clouds() {
     let cross = plan::build(&t);
     let files = cni_files(&cross);
     assert!(file(&files, "cluster/kilo/apply.sh").contains(" --encapsulate=crosssubnet "));
-    let runbook = kilo::runbook_section(&cross).unwrap_or_default();
+    let runbook = kilo::Kilo.runbook_section(&cross).unwrap_or_default();
     assert!(runbook.contains("**Cloud prerequisite.**") && runbook.contains("source/destination"), "{runbook}");
     assert!(runbook.contains("n_bd1_k3s -.-|routed| n_bd2_k3s"), "{runbook}");
 }
@@ -499,12 +497,12 @@ fn one_topology_under_each_cni() {
         };
         assert!(file(&all, "nodes/a1/install.sh").contains(backend), "{}", cni.as_str());
         let section = match cni {
-            Cni::Cilium => cilium::runbook_section(&p),
-            Cni::Kilo => kilo::runbook_section(&p),
+            Cni::Cilium => cilium::Cilium.runbook_section(&p),
+            Cni::Kilo => kilo::Kilo.runbook_section(&p),
             Cni::Calico | Cni::Flannel => None,
         };
         assert_eq!(section.is_some(), matches!(cni, Cni::Cilium | Cni::Kilo));
-        assert!(metallb::runbook_section(&p).is_some());
+        assert!(metallb::MetalLb.runbook_section(&p).is_some());
         real_tools(&format!("switch-{}", cni.as_str()), &p, &cni_files(&p));
         budgets.push((cni, p.mtu_budget));
     }

@@ -8,37 +8,15 @@
 // Tests are not in the browser's module: std's sorts are fine here (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use meshplan_core::analyze;
 
+mod data_cases;
+use data_cases::{read, Expectations};
+
 fn cases() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/places");
-    let rd = fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
-    let mut v: Vec<PathBuf> = rd.map(|e| e.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path()).collect();
-    // `.gitattributes` keeps the CRLF case CRLF; every other entry is a case folder.
-    v.retain(|p| p.file_name().is_none_or(|n| n != ".gitattributes"));
-    for p in &v {
-        assert!(p.join("topology.yaml").is_file(), "{}: a case folder without topology.yaml", p.display());
-    }
-    v.sort();
-    assert!(v.len() >= 4, "the place cases are missing from {}", dir.display());
-    v
-}
-
-fn read(p: &Path) -> String {
-    fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-}
-
-/// `SNAPSHOTS=overwrite`, refused under CI so that a rewrite can never pass a check.
-fn overwrite() -> bool {
-    let asked = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
-    assert!(
-        !(asked && std::env::var_os("CI").is_some()),
-        "SNAPSHOTS=overwrite is refused when CI is set: CI checks the expectations, it never rewrites them"
-    );
-    asked
+    data_cases::cases("places", "topology.yaml", 4)
 }
 
 fn render(src: &str) -> String {
@@ -55,21 +33,12 @@ fn render(src: &str) -> String {
 
 #[test]
 fn every_diagnostic_points_where_the_case_says() {
-    let overwrite = overwrite();
-    let mut failures = Vec::new();
+    let mut exp = Expectations::new();
     for case in cases() {
         let got = render(&read(&case.join("topology.yaml")));
-        let exp = case.join("expected.txt");
-        if overwrite {
-            fs::write(&exp, &got).unwrap_or_else(|e| panic!("cannot write {}: {e}", exp.display()));
-            continue;
-        }
-        let want = read(&exp);
-        if got != want {
-            failures.push(format!("--- {}\nexpected:\n{want}got:\n{got}", case.display()));
-        }
+        exp.check(&case, &case.join("expected.txt"), &got);
     }
-    assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
+    exp.finish();
 }
 
 /// The CRLF case is really CRLF (an editor or git may not rewrite it unnoticed).

@@ -139,6 +139,9 @@ proptest! {
             let p = plan::build(&t);
             let _ = p.to_json();
             let _ = p.to_text();
+            // Every single failure of what was read, broken references and all.
+            let f = plan::failures::analyze(&t, &p);
+            let _ = (f.to_text(), f.to_json_text(), f.findings());
             // Whatever was read writes back to the same topology.
             let again = parse(&write(&t)).topology;
             prop_assert_eq!(again.as_ref(), Some(&t));

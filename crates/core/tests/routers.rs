@@ -408,3 +408,25 @@ fn same_plan_same_bytes() {
     let p = example("calico-wds-hkg.yaml");
     assert_eq!(router_files(&p), router_files(&p));
 }
+
+/// FRR installs an equal-cost eBGP route beside a single-hop eBGP best only
+/// when its next hop is on a connected network (zebra may not recurse: seed
+/// 2022 of the lab fuzz). r0a's best for the s1/s2 blocks is r0b's (on its
+/// LAN); r1b's and r2a's equal routes come over multihop sessions and stay out.
+#[test]
+fn frr_keeps_only_connected_next_hops_beside_a_single_hop_ebgp_best() {
+    let p = root().join("tests/data/lab/regress-frr-ebgp-connected-only/topology.yaml");
+    let src = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let t = parse(&src).topology.unwrap_or_else(|| panic!("{} does not parse", p.display()));
+    let plan = plan::build(&t);
+    let u = meshplan_core::underlay::Underlay::new(&t);
+    let mut next = meshplan_core::plan::nexthop::NextDevices::new(&plan, &u);
+    let mut checked = 0;
+    for (i, pre) in plan.routing.prefixes.iter().enumerate() {
+        if pre.origin.starts_with("n1") || pre.origin.starts_with("n2") {
+            assert_eq!(next.get("r0a", i), vec!["r0b".to_string()], "r0a for {} ({})", pre.net, pre.origin);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4, "the s1 and s2 blocks");
+}

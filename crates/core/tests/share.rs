@@ -245,3 +245,17 @@ fn cilium_lb_settings_travel_from_format_2_on() {
     assert_eq!(share::decode(&frag).as_ref(), Ok(&t));
     assert!(share::decode(&frag.replacen("t=2", "t=1", 1)).is_err());
 }
+
+/// `resilience.survive_single_failures` travels in format 3, written only when
+/// it is set: every other link stays a format-2 link older pages open; the bit
+/// in a format-2 link is refused, since format 2 never had it.
+#[test]
+fn the_survival_requirement_travels_in_format_3() {
+    let (_, mut t) = examples().into_iter().next().unwrap_or_else(|| panic!("no example"));
+    assert!(share::encode(&t).starts_with("t=2"));
+    t.resilience.survive_single_failures = true;
+    let frag = share::encode(&t);
+    assert!(frag.starts_with("t=3"), "{frag}");
+    assert_eq!(share::decode(&frag).as_ref(), Ok(&t));
+    assert!(share::decode(&frag.replacen("t=3", "t=2", 1)).is_err());
+}

@@ -3,8 +3,8 @@
 
 use meshplan_core::bundle;
 
-use super::load;
 use crate::args::Format;
+use crate::input::load;
 use crate::render;
 
 pub fn export(file: &str, out: &str) -> u8 {

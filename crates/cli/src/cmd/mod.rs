@@ -3,22 +3,25 @@
 mod export;
 mod share;
 
-use std::io::Read;
-
-use meshplan_core::{analyze, diag, Code, Diagnostic, Topology};
+use meshplan_core::{analyze, analyze_with_failures, diag, Code};
 
 use crate::args::{Cmd, Format, USAGE};
+use crate::input::read_source;
 use crate::render;
 
 pub fn run(cmd: Cmd) -> u8 {
     match cmd {
         Cmd::Check { file, format } => check(&file, format),
-        Cmd::Plan { file, format } => plan(&file, format),
+        Cmd::Plan { file, format, failures: false } => plan(&file, format),
+        Cmd::Plan { file, format, failures: true } => failures(&file, format),
         Cmd::Explain { code } => explain(&code),
         Cmd::Export { file, out } => export::export(&file, &out),
         Cmd::Share { file, base } => share::share(&file, &base),
         Cmd::Open { link, out } => share::open(&link, out.as_deref()),
-        Cmd::LabRun { file, keep, bundle } => crate::lab::run(&file, keep, bundle.as_deref()),
+        Cmd::LabRun { file, bundle, failures: true, .. } => crate::lab::run_failures(&file, bundle.as_deref()),
+        Cmd::LabRun { file, keep, bundle, fail, failures: false } => {
+            crate::lab::run(&file, keep, bundle.as_deref(), fail.as_deref())
+        }
         Cmd::LabDown { name } => crate::lab::down(&name),
         Cmd::LabFuzz { seed, count, out, twice, minimise } => crate::lab::run_fuzz(seed, count, out, twice, minimise),
         Cmd::Help => {
@@ -28,26 +31,13 @@ pub fn run(cmd: Cmd) -> u8 {
     }
 }
 
-/// Reads FILE, or standard input for `-`.
-pub fn read_source(file: &str) -> Result<String, u8> {
-    let res = if file == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
-    } else {
-        std::fs::read_to_string(file)
-    };
-    res.map_err(|e| {
-        eprintln!("error: cannot read {file}: {e}");
-        2
-    })
-}
-
 fn check(file: &str, format: Format) -> u8 {
     let src = match read_source(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let a = analyze(&src);
+    // Every finding, what single failures break included.
+    let a = analyze_with_failures(&src);
     match format {
         Format::Text => print!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
         Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
@@ -64,6 +54,10 @@ fn explain(code: &str) -> u8 {
         print!("{FORMAT_SPEC}");
         return 0;
     }
+    if let Some((c, what)) = diag::RETIRED.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)) {
+        println!("{c} (no longer given): {what}");
+        return 0;
+    }
     match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(code)) {
         Some(c) => {
             println!("{} ({}): {}", c.as_str(), c.severity().as_str(), c.title());
@@ -77,21 +71,26 @@ fn explain(code: &str) -> u8 {
     }
 }
 
-/// Reads and parses FILE; on parse errors prints them and gives the exit code.
-/// Returns the source, the topology and every diagnostic (spans filled in).
-pub fn load(file: &str, format: Format) -> Result<(String, Topology, Vec<Diagnostic>), u8> {
-    let src = read_source(file)?;
+/// `plan FILE --failures`: every single failure and what it breaks.
+fn failures(file: &str, format: Format) -> u8 {
+    let src = match read_source(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let a = analyze(&src);
-    match a.topology {
-        Some(t) => Ok((src, t, a.diagnostics)),
-        None => {
-            match format {
-                Format::Text => eprint!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
-                Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
-            }
-            Err(1)
+    let (Some(t), Some(p)) = (&a.topology, &a.plan) else {
+        match format {
+            Format::Text => eprint!("{}", render::diagnostics_text(&a.diagnostics, Some(&src), file)),
+            Format::Json => println!("{}", render::diagnostics_json(&a.diagnostics)),
         }
+        return 1;
+    };
+    let f = meshplan_core::plan::failures::analyze(t, p);
+    match format {
+        Format::Text => print!("{}", f.to_text()),
+        Format::Json => print!("{}", f.to_json_text()),
     }
+    u8::from(diag::has_errors(&a.diagnostics) || diag::has_errors(&f.findings()))
 }
 
 fn plan(file: &str, format: Format) -> u8 {
@@ -107,7 +106,8 @@ fn plan(file: &str, format: Format) -> u8 {
         }
         return 1;
     };
-    // The same diagnostics as `check`, with places in the file.
+    // The same diagnostics as `check`, with places in the file, but for what
+    // single failures break (`plan --failures`, and `check`, plan each failure).
     p.diagnostics = a.diagnostics;
     match format {
         Format::Text => {

@@ -4,7 +4,7 @@
 
 use meshplan_core::{analyze, diag, parse, share, write};
 
-use super::read_source;
+use crate::input::read_source;
 use crate::render;
 
 /// Prints the share link of FILE. Refuses (exit 1) a file that does not parse

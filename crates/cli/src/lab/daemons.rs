@@ -1,9 +1,9 @@
-//! The BGP daemons of the lab: BIRD routers run the operator's config the lab
-//! writes, joined by meshplan's part through the bundle's install step
-//! ([`super::existing`]); FRR routers run the exported `frr.conf` (only the log
-//! line is pointed at the lab's folder; sockets and pid files are command-line
-//! options); the nodes run BIRD playing Calico's node agent (or Cilium's BGP
-//! control plane) with the sessions the bundle's manifests deploy (`deployed`).
+//! The BGP daemons of the lab: routers run the operator's config the lab writes
+//! (BIRD: OSPF, a table and a static protocol; FRR: zebra, staticd, ospfd and
+//! bgpd booted from an integrated config with OSPF and a static route), joined
+//! by meshplan's part through the bundle's install step ([`super::existing`]);
+//! the nodes run BIRD playing Calico's node agent (or Cilium's BGP control
+//! plane) with the sessions the bundle's manifests deploy (`deployed`).
 //! Also: asking each daemon for its sessions, matched to the plan's, and its BGP routes.
 
 use std::collections::BTreeMap;
@@ -21,9 +21,6 @@ use meshplan_core::render::frr;
 
 use super::existing;
 use super::{deployed, exec};
-
-pub const ZEBRA: &str = "/usr/lib/frr/zebra";
-pub const BGPD: &str = "/usr/lib/frr/bgpd";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -47,21 +44,16 @@ pub struct Speaker {
 }
 
 impl Speaker {
+    /// BIRD's control socket, or the folder of FRR's vty sockets.
     pub fn sock(&self) -> String {
-        self.dir.join("bird.ctl").to_string_lossy().into_owned()
+        match self.engine {
+            Engine::Bird => self.dir.join("bird.ctl").to_string_lossy().into_owned(),
+            Engine::Frr => self.dir.to_string_lossy().into_owned(),
+        }
     }
     /// The router as `existing` takes it.
     pub fn router(&self) -> existing::Router<'_> {
         existing::Router { device: &self.device, ns: &self.ns, dir: &self.dir }
-    }
-}
-
-/// What the lab changed in an exported config: the log destination only.
-pub fn adapt_router_config(text: &str, engine: Engine, dir: &Path) -> String {
-    let d = dir.to_string_lossy();
-    match engine {
-        Engine::Bird => text.replace("log syslog all;", &format!("log \"{d}/bird.log\" all;")),
-        Engine::Frr => text.replace("log syslog informational", &format!("log file {d}/bgpd.log informational")),
     }
 }
 
@@ -202,7 +194,38 @@ pub fn start(
         exec::sleep(Duration::ZERO)?;
         fs::create_dir_all(&s.dir).map_err(|e| format!("cannot create {}: {e}", s.dir.display()))?;
         let dir = s.dir.to_string_lossy().into_owned();
+        let own_os = existing::why_not_installed(plan, &s.device);
         match (s.kind, s.engine) {
+            (Kind::Router, Engine::Bird) if own_os.is_some() => {
+                let conf =
+                    bird::config(plan, &s.device).replace("log syslog all;", &format!("log \"{dir}/bird.log\" all;"));
+                write(&s.dir.join("bird.conf"), &conf)?;
+                start_bird(s)?;
+                wait_bird(s)?;
+                log(format!(
+                    "{} ({}): BIRD with routers/{}/bird.conf, the complete config ({})",
+                    s.device,
+                    s.ns,
+                    s.device,
+                    own_os.unwrap_or_default()
+                ));
+            }
+            (Kind::Router, Engine::Frr) if own_os.is_some() => {
+                let conf_dir = existing::frr_dir(plan, &s.router());
+                fs::create_dir_all(&conf_dir).map_err(|e| format!("cannot create {}: {e}", conf_dir.display()))?;
+                let conf = frr::config(plan, &s.device)
+                    .replace("log syslog informational", &format!("log file {dir}/frr.log informational"));
+                write(&conf_dir.join("frr.conf"), &conf)?;
+                boot_frr(s, &conf_dir)?;
+                log(format!(
+                    "{} ({}): FRR ({}) with routers/{}/frr.conf, the complete config ({})",
+                    s.device,
+                    s.ns,
+                    existing::FRR_DAEMONS.join(", "),
+                    s.device,
+                    own_os.unwrap_or_default()
+                ));
+            }
             (Kind::Router, Engine::Bird) => {
                 // The operator's own config first; meshplan's part joins it
                 // through the bundle's install step.
@@ -223,14 +246,24 @@ pub fn start(
                 ));
             }
             (Kind::Router, Engine::Frr) => {
-                let conf = adapt_router_config(&frr::config(plan, &s.device), Engine::Frr, &s.dir);
-                write(&s.dir.join("frr.conf"), &conf)?;
-                write(&s.dir.join("zebra.conf"), "")?;
-                exec::must("chown", &["-R", "frr:frr", &dir])?;
-                start_frr(s)?;
+                // The operator's FRR first (OSPF, a static route, no BGP), loaded
+                // as FRR's init script loads it at boot; meshplan's part joins it
+                // through the bundle's install step (vtysh -f, write memory).
+                let conf_dir = existing::frr_dir(plan, &s.router());
+                fs::create_dir_all(&conf_dir).map_err(|e| format!("cannot create {}: {e}", conf_dir.display()))?;
+                let ifaces = interfaces(&s.ns)?;
+                write(&conf_dir.join("frr.conf"), &existing::frr_config(plan, &s.router(), &ifaces))?;
+                boot_frr(s, &conf_dir)?;
+                let bundle = existing::write_bundle(plan, &s.router())?;
+                let out = existing::install(&s.router(), &bundle, &s.sock())?;
+                let merged = out.lines().any(|l| l.starts_with("merged meshplan's part"));
                 log(format!(
-                    "{} ({}): FRR zebra + bgpd with routers/{}/frr.conf as exported (log → {dir}/bgpd.log)",
-                    s.device, s.ns, s.device
+                    "{} ({}): FRR ({}) with the operator's config (OSPF, a static route), then routers/{}/install.sh --root {dir}/root{}",
+                    s.device,
+                    s.ns,
+                    existing::FRR_DAEMONS.join(", "),
+                    s.device,
+                    if merged { " (merged meshplan's part, write memory)" } else { "" }
                 ));
             }
             _ => {
@@ -270,59 +303,72 @@ fn start_bird_with(s: &Speaker, conf: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The empty per-daemon config FRR's daemons start with: the integrated
+/// config comes through vtysh, as on a router FRR's init script boots.
+const NO_CONFIG: &str = "none.conf";
+
+/// The daemon binaries of an FRR install.
+pub const FRR_BIN: &str = "/usr/lib/frr";
+
 fn start_frr(s: &Speaker) -> Result<(), String> {
     let d = s.dir.to_string_lossy().into_owned();
     let zsock = format!("{d}/zserv.api");
-    let zlog = format!("file:{d}/zebra.log");
-    let out = exec::ns(
-        &s.ns,
-        ZEBRA,
-        &[
-            "-d",
-            "-f",
-            &format!("{d}/zebra.conf"),
-            "-i",
-            &format!("{d}/zebra.pid"),
-            "-z",
-            &zsock,
-            "--vty_socket",
-            &d,
-            "-P",
-            "0",
-            "--log",
-            &zlog,
-        ],
-    )?;
-    if !out.ok {
-        return Err(format!("zebra did not start in {}: {}", s.ns, out.text().trim()));
+    for name in existing::FRR_DAEMONS {
+        let (conf, pid, log) = (format!("{d}/{NO_CONFIG}"), format!("{d}/{name}.pid"), format!("file:{d}/{name}.log"));
+        let mut args = vec!["-d", "-f", &conf, "-i", &pid, "-z", &zsock, "--vty_socket", &d, "-P", "0"];
+        if name == "zebra" {
+            args.extend_from_slice(&["--log", &log]);
+        }
+        let bin = format!("{FRR_BIN}/{name}");
+        let out = exec::ns(&s.ns, &bin, &args)?;
+        if !out.ok {
+            return Err(format!("{name} did not start in {}: {}", s.ns, out.text().trim()));
+        }
+        if name == "zebra" {
+            for _ in 0..50 {
+                if Path::new(&zsock).exists() {
+                    break;
+                }
+                exec::sleep(Duration::from_millis(100))?;
+            }
+        }
     }
+    // vtysh needs every daemon's vty socket before it applies a config.
     for _ in 0..50 {
-        if Path::new(&zsock).exists() {
-            break;
+        if existing::FRR_DAEMONS.iter().all(|n| Path::new(&format!("{d}/{n}.vty")).exists()) {
+            return Ok(());
         }
         exec::sleep(Duration::from_millis(100))?;
     }
-    let out = exec::ns(
-        &s.ns,
-        BGPD,
-        &[
-            "-d",
-            "-f",
-            &format!("{d}/frr.conf"),
-            "-i",
-            &format!("{d}/bgpd.pid"),
-            "-z",
-            &zsock,
-            "--vty_socket",
-            &d,
-            "-P",
-            "0",
-        ],
-    )?;
+    Err(format!("FRR's daemons did not all open their vty sockets in {d}"))
+}
+
+/// Starts FRR's daemons and loads the integrated config in `conf_dir` as FRR's
+/// init script does at boot (`vtysh -b`).
+fn boot_frr(s: &Speaker, conf_dir: &Path) -> Result<(), String> {
+    let dir = s.dir.to_string_lossy().into_owned();
+    write(&s.dir.join(NO_CONFIG), "")?;
+    exec::must("chown", &["-R", "frr:frr", &dir])?;
+    start_frr(s)?;
+    let cd = conf_dir.to_string_lossy().into_owned();
+    let out = exec::ns(&s.ns, "vtysh", &["--vty_socket", &dir, "--config_dir", &cd, "-b"])?;
     if !out.ok {
-        return Err(format!("bgpd did not start in {}: {}", s.ns, out.text().trim()));
+        return Err(format!("{}: FRR refused {}/frr.conf: {}", s.device, cd, out.text().trim()));
     }
     Ok(())
+}
+
+/// The network devices of a namespace (loopback aside): where the operator's
+/// OSPF runs.
+fn interfaces(ns: &str) -> Result<Vec<String>, String> {
+    let out = exec::run("ip", &["-n", ns, "-o", "link", "show"])?;
+    Ok(out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1))
+        .map(|n| n.split('@').next().unwrap_or(n).to_string())
+        .filter(|n| n != "lo")
+        .collect())
 }
 
 /// Waits until a BIRD answers on its control socket.

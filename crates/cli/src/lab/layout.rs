@@ -202,8 +202,14 @@ struct Attachment {
 }
 
 pub fn build(t: &Topology, plan: &Plan) -> Result<Layout, String> {
+    build_on(t, plan, &Underlay::new(t))
+}
+
+/// The layout with its static underlay routes taken over `u`: the design's
+/// own underlay, or (`lab run --fail`) the underlay with one element down,
+/// whose routes the lab then installs as an IGP would route around it.
+pub fn build_on(t: &Topology, plan: &Plan, u: &Underlay) -> Result<Layout, String> {
     let mut l = Layout::default();
-    let u = Underlay::new(t);
     let families: Vec<Family> = {
         let mut f = vec![Family::Ipv4];
         let any_v6 = t

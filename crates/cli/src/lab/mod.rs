@@ -21,6 +21,7 @@ mod daemons;
 mod deployed;
 mod exec;
 mod existing;
+mod failure;
 pub mod fuzz;
 mod layout;
 mod modes;
@@ -34,7 +35,7 @@ use meshplan_core::model::{Daemon, Kind};
 use meshplan_core::plan::{self, Plan};
 
 use crate::args::Format;
-use crate::cmd;
+use crate::input;
 use layout::{Layout, SpaceKind};
 use probes::{PairResult, RouteCheck};
 
@@ -87,12 +88,43 @@ struct Outcome {
     pings: Vec<PairResult>,
     /// What went wrong with the routers' own config beside meshplan's part.
     coexistence: Vec<String>,
+    /// `--fail NAME`: the design with NAME down, against the plan's prediction.
+    failure: Option<failure::Verdict>,
 }
 
-pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
+/// `lab run FILE --failures`: each single failure of the design in a lab of
+/// its own, one after the other (each starts from the intact design).
+pub fn run_failures(file: &str, bundle_dir: Option<&str>) -> u8 {
+    let (_, topology, _) = match input::load(file, Format::Text) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let plan = plan::build(&topology);
+    let all = meshplan_core::plan::failures::analyze(&topology, &plan);
+    let mut results = Vec::new();
+    for f in &all.failures {
+        println!("\n==== failing {} ({})", f.element.path, f.element.kind);
+        let code = run(file, false, bundle_dir, Some(&f.element.path));
+        results.push(vec![
+            f.element.path.clone(),
+            f.element.name.clone(),
+            if code == 0 { "match".into() } else { format!("MISMATCH (exit {code})") },
+        ]);
+        if exec::interrupted() {
+            return 130;
+        }
+    }
+    let mut rows = vec![vec!["element".to_string(), "name".into(), "result".into()]];
+    rows.extend(results.iter().cloned());
+    println!();
+    print_rows("failures", &rows);
+    u8::from(results.iter().any(|r| r[2] != "match"))
+}
+
+pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>, fail: Option<&str>) -> u8 {
     exec::catch_signals();
     let started = Instant::now();
-    let (_, topology, diags) = match cmd::load(file, Format::Text) {
+    let (_, topology, diags) = match input::load(file, Format::Text) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -153,9 +185,12 @@ pub fn run(file: &str, keep: bool, bundle_dir: Option<&str>) -> u8 {
     }
     let guard = Guard { namespaces, dir: dir.clone(), keep, name: plan.name.clone() };
 
-    let code = match lab(&topology, &plan, deployed.as_ref(), &layout, &dir) {
+    let code = match lab(&topology, &plan, deployed.as_ref(), &layout, &dir, fail) {
         Ok(outcome) => {
-            let ok = print_table(&plan, &outcome);
+            let mut ok = print_table(&plan, &outcome);
+            if let Some(v) = &outcome.failure {
+                ok &= print_failure(v);
+            }
             println!("\ntook {:.1} s", started.elapsed().as_secs_f64());
             if ok {
                 0
@@ -180,12 +215,13 @@ fn preflight(plan: &Plan) -> Result<(), String> {
     if !exec::is_root() {
         return Err("the lab needs root (network namespaces): run it with sudo".into());
     }
-    let mut tools = vec!["ip", "bird", "birdc", "ping", "sysctl", "kill"];
+    let mut tools: Vec<String> = ["ip", "bird", "birdc", "ping", "sysctl", "kill"].map(String::from).to_vec();
     let frr = plan.routers.values().any(|r| r.daemon == Daemon::Frr);
     if frr {
-        tools.extend_from_slice(&["vtysh", daemons::ZEBRA, daemons::BGPD, "chown"]);
+        tools.extend(["vtysh", "chown"].map(String::from));
+        tools.extend(existing::FRR_DAEMONS.iter().map(|n| format!("{}/{n}", daemons::FRR_BIN)));
     }
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !exec::have(t)).collect();
+    let missing: Vec<&str> = tools.iter().map(String::as_str).filter(|t| !exec::have(t)).collect();
     if !missing.is_empty() {
         return Err(format!(
             "missing tools: {} (Debian: apt-get install iproute2 bird2 iputils-ping{})",
@@ -284,6 +320,7 @@ fn lab(
     deployed: Option<&deployed::Deployed>,
     layout: &Layout,
     dir: &std::path::Path,
+    fail: Option<&str>,
 ) -> Result<Outcome, String> {
     let mut log = |m: String| println!("    {m}");
     // 6. Namespaces, bridges, veths, addresses, static routes.
@@ -376,16 +413,18 @@ fn lab(
     // install step run again changes nothing.
     println!("[7b] the routers' own config beside meshplan's part");
     let mut coexistence = Vec::new();
-    let bird_routers: Vec<&daemons::Speaker> =
-        speakers.iter().filter(|s| s.kind == Kind::Router && s.engine == daemons::Engine::Bird).collect();
-    for s in &bird_routers {
-        let others: Vec<&str> =
-            bird_routers.iter().filter(|o| o.device != s.device).map(|o| o.device.as_str()).collect();
+    let routers: Vec<&daemons::Speaker> = speakers.iter().filter(|s| s.kind == Kind::Router).collect();
+    for s in &routers {
+        if let Some(why) = existing::why_not_installed(plan, &s.device) {
+            log(format!("{:<20} not checked: it runs the complete config ({why})", s.device));
+            continue;
+        }
+        let others: Vec<&str> = routers.iter().filter(|o| o.device != s.device).map(|o| o.device.as_str()).collect();
         let ospf_peer = existing::shares_a_network(layout, &s.device, &others);
         // OSPF forms its adjacencies at its own pace (hellos every 2 s in the lab).
         let t2 = Instant::now();
         let mut problems = loop {
-            let p = existing::operator_problems(&s.router(), &s.sock(), ospf_peer);
+            let p = existing::operator_problems(plan, &s.router(), &s.sock(), ospf_peer);
             if p.is_empty() || t2.elapsed() > OSPF_WITHIN {
                 break p;
             }
@@ -398,9 +437,13 @@ fn lab(
             Err(e) => problems.push(e),
         }
         let verdict = if problems.is_empty() {
+            let own = if s.engine == daemons::Engine::Frr {
+                "ospfd and the static route".to_string()
+            } else {
+                existing::OPERATOR_PROTOCOLS.join(" and ")
+            };
             format!(
-                "{} up{}, second install: nothing to change",
-                existing::OPERATOR_PROTOCOLS.join(" and "),
+                "{own} up{}, second install: nothing to change",
                 if ospf_peer { " (OSPF adjacency Full)" } else { "" }
             )
         } else {
@@ -413,7 +456,44 @@ fn lab(
     // 10. Pings per pair of node locations.
     println!("[8] pod-to-pod pings (ping -M do) per pair of node locations");
     let pings = probes::run_pings(plan, layout, &mut log)?;
-    Ok(Outcome { nodes_without, sessions_up: up, sessions_all: all, down, converged_in, routes, pings, coexistence })
+
+    // 11. One element down, against the plan's prediction for that failure.
+    let failure = match fail {
+        Some(name) => {
+            println!("[9] failing `{name}`");
+            Some(failure::run(topology, plan, layout, &speakers, name, &mut log)?)
+        }
+        None => None,
+    };
+    Ok(Outcome {
+        nodes_without,
+        sessions_up: up,
+        sessions_all: all,
+        down,
+        converged_in,
+        routes,
+        pings,
+        coexistence,
+        failure,
+    })
+}
+
+/// The failure's table; true when the lab saw what the plan predicts.
+fn print_failure(v: &failure::Verdict) -> bool {
+    println!("\n== with {} down", v.element);
+    let mut rows = vec![vec!["from → to".to_string(), "fam".into(), "plan".into(), "lab".into(), "result".into()]];
+    rows.extend(v.rows.iter().cloned());
+    print_rows("failure", &rows);
+    for p in &v.problems {
+        println!("          {p}");
+    }
+    if v.problems.is_empty() {
+        println!("OK: with {} down the lab matches the plan's prediction", v.element);
+        true
+    } else {
+        println!("FAIL: with {} down the lab does not match the plan's prediction", v.element);
+        false
+    }
 }
 
 /// The final table; true when everything matches and every pod reaches every other.
@@ -498,8 +578,7 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
                 format!("MISMATCH: plan says blackhole at {plan_dev}, lab: {}", lab.as_deref().unwrap_or("none"))
             }
             (None, Some(lab_dev)) => format!("MISMATCH: dropped at {lab_dev}"),
-            (None, None) if ok => "match".into(),
-            (None, None) => "MISMATCH".into(),
+            (None, None) => p.mismatch().map(|why| format!("MISMATCH: {why}")).unwrap_or_else(|| "match".into()),
         };
         rows.push(vec![
             format!("{} → {} ({} → {})", p.from, p.to, p.src_node, p.dst_node),

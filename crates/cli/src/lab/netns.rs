@@ -146,7 +146,13 @@ pub fn create(l: &Layout, log: &mut dyn FnMut(String)) -> Result<(), String> {
             must("ip", &["-n", &space.ns, "link", "set", dev, "up"])?;
         }
         if v.a.1 == "pod0" {
+            // As Calico's CNI plugin sets up the host side of a pod's veth
+            // (cni-plugin/pkg/dataplane/linux/dataplane_linux.go): proxy ARP, and
+            // no proxy delay. The kernel's default delays each proxied ARP reply
+            // by up to 0.8 s; two of them (one per pod) outlast a ping's wait, so
+            // a first ping to a new pod was lost where Calico loses nothing.
             ns_must(&sa.ns, "sysctl", &["-q", "-w", "net.ipv4.conf.pod0.proxy_arp=1"])?;
+            ns_must(&sa.ns, "sysctl", &["-q", "-w", "net.ipv4.neigh.pod0.proxy_delay=0"])?;
         }
     }
     log(format!("{} veth pairs", l.veths.len()));
@@ -185,6 +191,13 @@ pub fn pids(ns: &str) -> Vec<u32> {
     exec::run("ip", &["netns", "pids", ns])
         .map(|o| o.stdout.lines().filter_map(|l| l.trim().parse().ok()).collect())
         .unwrap_or_default()
+}
+
+/// Stops every process in one namespace (a router failing: its daemon dies).
+pub fn stop_processes(ns: &str) {
+    for pid in pids(ns) {
+        signal(pid, "-KILL");
+    }
 }
 
 fn signal(pid: u32, sig: &str) {

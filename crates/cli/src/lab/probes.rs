@@ -168,16 +168,23 @@ pub struct Ping {
     pub why: String,
     /// How many times it was sent (more than one while the data plane settled).
     pub tries: u32,
+    /// When a later try passed: how the first one failed, and the neighbour
+    /// tables on the path at that moment (the evidence for a flaky probe).
+    pub first_failure: Option<String>,
 }
 
 pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String> {
     exec::sleep(std::time::Duration::ZERO)?;
     let size = size.to_string();
-    let count = count.to_string();
+    let count_s = count.to_string();
     let dst = dst.to_string();
-    let o = exec::ns(ns, "ping", &["-n", "-c", &count, "-i", "0.2", "-W", "1", "-M", "do", "-s", &size, &dst])?;
+    let o = exec::ns(ns, "ping", &["-n", "-c", &count_s, "-i", "0.2", "-W", "1", "-M", "do", "-s", &size, &dst])?;
     let text = o.text();
     let lower = text.to_ascii_lowercase();
+    // A pass is every reply back: `ping` exits 0 on one reply of three, which
+    // would hide a path that drops some packets.
+    let received = replies(&text);
+    let every_reply = o.ok && received.is_none_or(|(sent, got)| sent == got && got > 0);
     let why = if lower.contains("message too long") {
         let mtu = text.split("mtu=").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).unwrap_or("");
         format!("message too long{}", if mtu.is_empty() { String::new() } else { format!(" (mtu {mtu})") })
@@ -186,12 +193,34 @@ pub fn ping(ns: &str, dst: IpAddr, size: u32, count: u32) -> Result<Ping, String
         format!("frag needed{}", if mtu.is_empty() { String::new() } else { format!(" (mtu {mtu})") })
     } else if lower.contains("unreachable") {
         "unreachable".into()
-    } else if o.ok {
+    } else if every_reply {
         String::new()
+    } else if let Some((sent, got)) = received.filter(|(_, got)| *got > 0) {
+        format!("lost {} of {sent}", sent - got)
     } else {
         "lost".into()
     };
-    Ok(Ping { passed: o.ok, why, tries: 1 })
+    Ok(Ping { passed: every_reply, why, tries: 1, first_failure: None })
+}
+
+/// `(transmitted, received)` from ping's summary line.
+fn replies(text: &str) -> Option<(u32, u32)> {
+    let line = text.lines().find(|l| l.contains("packets transmitted"))?;
+    let mut nums = line.split(',').filter_map(|part| part.split_whitespace().next()?.parse::<u32>().ok());
+    Some((nums.next()?, nums.next()?))
+}
+
+impl Ping {
+    /// Refused for its size: by the sender's own MTU or by an ICMP "frag
+    /// needed" / "packet too big" from the path. Only that proves an MTU
+    /// limit; a packet lost for another reason proves nothing about it.
+    pub fn refused_for_size(&self) -> bool {
+        !self.passed && (self.why.starts_with("message too long") || self.why.starts_with("frag needed"))
+    }
+    /// Passed, but only after the first try was lost.
+    pub fn flaky(&self) -> bool {
+        self.passed && self.tries > 1
+    }
 }
 
 /// How long the data plane may lag the control plane: a kernel route or a
@@ -208,17 +237,48 @@ const DATAPLANE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 /// refused as too long or unreachable) until `settle_by`, so that a data plane
 /// still converging is not reported as a mismatch, and one that never
 /// converges still is.
-fn ping_expecting_pass(ns: &str, dst: IpAddr, size: u32, count: u32, settle_by: Instant) -> Result<Ping, String> {
+fn ping_expecting_pass(
+    ns: &str,
+    dst: IpAddr,
+    size: u32,
+    count: u32,
+    settle_by: Instant,
+    path_ns: &[&str],
+) -> Result<Ping, String> {
     let mut tries = 0;
+    let mut first_failure = None;
     loop {
         let mut p = ping(ns, dst, size, count)?;
         tries += 1;
         p.tries = tries;
-        if p.passed || p.why != "lost" || Instant::now() >= settle_by {
+        if p.passed || !p.why.starts_with("lost") || Instant::now() >= settle_by {
+            p.first_failure = first_failure;
             return Ok(p);
+        }
+        if first_failure.is_none() {
+            first_failure = Some(format!("{}; neighbours then: {}", p.why, neighbours(path_ns)));
         }
         exec::sleep(std::time::Duration::from_millis(500))?;
     }
+}
+
+/// The neighbour entries of each namespace, one line: which next hop was
+/// still INCOMPLETE or FAILED when a packet went missing.
+fn neighbours(spaces: &[&str]) -> String {
+    let mut out = Vec::new();
+    for ns in spaces {
+        let entries = exec::run("ip", &["-n", ns, "neigh", "show"]).map(|o| o.stdout).unwrap_or_default();
+        let list: Vec<String> = entries
+            .lines()
+            .filter(|l| !l.contains("fe80:"))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                format!("{} {}", w.first().unwrap_or(&"?"), w.last().unwrap_or(&"?"))
+            })
+            .collect();
+        out.push(format!("{ns} [{}]", list.join(", ")));
+    }
+    out.join("; ")
 }
 
 /// Follows the route to `dst` from `start`, namespace by namespace; returns the
@@ -287,20 +347,60 @@ pub struct PairResult {
 impl PairResult {
     /// The lab agrees with the plan on this pair.
     pub fn matches(&self) -> bool {
-        let mtu_ok = !self.over.passed && self.path.as_ref().is_none_or(|(_, at, above)| at.passed && !above.passed);
+        self.mismatch().is_none()
+    }
+
+    /// Why the lab does not agree with the plan on this pair, if it does not.
+    pub fn mismatch(&self) -> Option<String> {
+        let over = if self.over.passed {
+            Some(format!("-s {} passed above the budget", self.over_size))
+        } else if !self.over.refused_for_size() {
+            Some(format!("-s {} failed for another reason than its size: {}", self.over_size, self.over.why))
+        } else {
+            None
+        };
+        let path = self.path.as_ref().and_then(|(m, at, above)| {
+            if !at.passed {
+                Some(format!("path MTU {m}: fails at {m} ({})", at.why))
+            } else if at.flaky() {
+                Some(format!("path MTU {m}: passed at {m} only on try {} (flaky)", at.tries))
+            } else if above.passed {
+                Some(format!("path MTU {m}: passes at {} (loose)", m + 1))
+            } else if !above.refused_for_size() && above.why != "lost" {
+                // Refused for its size, or every packet dropped one byte above a
+                // size that just passed on the same path: a bridge (an L2 hop)
+                // drops an oversize frame without an ICMP "frag needed".
+                Some(format!("path MTU {m}: fails at {} for another reason than its size: {}", m + 1, above.why))
+            } else {
+                None
+            }
+        });
         match &self.plan_blackhole {
-            None => self.pod.passed && mtu_ok,
+            None if !self.pod.passed => Some(format!("pods do not reach: {}", self.pod.why)),
+            None if self.pod.flaky() => {
+                let first = self.pod.first_failure.as_deref().and_then(|f| f.split(';').next()).unwrap_or("lost");
+                Some(format!("passed only on try {} (flaky; first try: {first})", self.pod.tries))
+            }
+            None => over.or(path),
             // Only some flows die, and `ip route get` (no ports, no source) may
             // hash onto another branch than the ping did: a lost ping is the
             // prediction met wherever the trace ends; a passing one must still
             // keep the MTU.
-            Some(_) if self.some_flows => !self.pod.passed || mtu_ok,
-            Some(dev) => !self.pod.passed && self.lab_blackhole.as_deref() == Some(dev.as_str()),
+            Some(_) if self.some_flows => {
+                if self.pod.passed {
+                    over.or(path)
+                } else {
+                    None
+                }
+            }
+            Some(dev) if self.pod.passed => Some(format!("pods reach where the plan says they die at {dev}")),
+            Some(dev) => (self.lab_blackhole.as_deref() != Some(dev.as_str()))
+                .then(|| format!("dropped at {}", self.lab_blackhole.as_deref().unwrap_or("an unknown place"))),
         }
     }
 }
 
-fn header(f: Family) -> u32 {
+pub fn header(f: Family) -> u32 {
     match f {
         Family::Ipv4 => 28,
         Family::Ipv6 => 48,
@@ -334,6 +434,8 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
         let (Some(sp), Some(dp)) = (layout.pod(&src), layout.pod(&dst)) else { continue };
         let (Some(src_node), Some(dst_node)) = (layout.device(&src), layout.device(&dst)) else { continue };
         let pod_ns = layout.spaces[sp.space].ns.clone();
+        let watch_owned = [pod_ns.clone(), layout.spaces[src_node].ns.clone(), layout.spaces[dst_node].ns.clone()];
+        let watch: Vec<&str> = watch_owned.iter().map(String::as_str).collect();
         for &a in &sp.addrs {
             let fam = Family::of(&a);
             let Some(&b) = dp.addrs.iter().find(|x| Family::of(x) == fam) else { continue };
@@ -349,7 +451,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                 {
                     exec::sleep(std::time::Duration::from_millis(500))?;
                 }
-                ping_expecting_pass(&pod_ns, b, pod_size, 3, settle_by.max(Instant::now() + DATAPLANE_GRACE))?
+                ping_expecting_pass(&pod_ns, b, pod_size, 3, settle_by.max(Instant::now() + DATAPLANE_GRACE), &watch)?
             } else {
                 ping(&pod_ns, b, pod_size, 3)?
             };
@@ -361,7 +463,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                     plan.nodes.get(&dst).and_then(|n| n.addresses.iter().copied().find(|x| Family::of(x) == fam));
                 if let Some(da) = dst_addr {
                     let ns = &layout.spaces[src_node].ns;
-                    let at = ping_expecting_pass(ns, da, path.path_mtu.saturating_sub(h), 3, settle_by)?;
+                    let at = ping_expecting_pass(ns, da, path.path_mtu.saturating_sub(h), 3, settle_by, &watch)?;
                     let above = ping(ns, da, path.path_mtu.saturating_sub(h) + 1, 2)?;
                     path_probe = Some((path.path_mtu, at, above));
                 }
@@ -425,10 +527,78 @@ fn as_traced(b: &Blackhole) -> String {
 
 fn pass(p: &Ping) -> String {
     if p.passed && p.tries > 1 {
-        format!("passes (on try {}, once the data plane settled)", p.tries)
+        let first = p.first_failure.as_deref().unwrap_or("lost");
+        format!("passes only on try {} (first: {first})", p.tries)
     } else if p.passed {
         "passes".into()
     } else {
         format!("fails ({})", p.why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ping_of(passed: bool, why: &str, tries: u32) -> Ping {
+        Ping { passed, why: why.into(), tries, first_failure: None }
+    }
+
+    fn pair(
+        pod: Ping,
+        over: Ping,
+        path: Option<(u32, Ping, Ping)>,
+        plan: Option<&str>,
+        lab: Option<&str>,
+    ) -> PairResult {
+        PairResult {
+            from: "s0".into(),
+            to: "s1".into(),
+            src_node: "n0".into(),
+            dst_node: "n1".into(),
+            family: Family::Ipv4,
+            pod_size: 1372,
+            pod,
+            over_size: 1373,
+            over,
+            path,
+            plan_blackhole: plan.map(str::to_string),
+            lab_blackhole: lab.map(str::to_string),
+            some_flows: false,
+        }
+    }
+
+    #[test]
+    fn replies_come_from_the_summary_line() {
+        let text =
+            "--- 10.0.0.1 ping statistics ---\n3 packets transmitted, 2 received, 33.3333% packet loss, time 401ms\n";
+        assert_eq!(replies(text), Some((3, 2)));
+        assert_eq!(replies("ping: sendmsg: Message too long\n"), None);
+    }
+
+    #[test]
+    fn a_pair_matches_only_with_every_proof_in_place() {
+        let pass = || ping_of(true, "", 1);
+        let too_long = || ping_of(false, "message too long (mtu 1400)", 1);
+        let tight = || Some((1500, pass(), ping_of(false, "frag needed (mtu 1500)", 1)));
+        assert!(pair(pass(), too_long(), tight(), None, None).matches());
+        // A pass on a later try is flaky, not a match.
+        let flaky = pair(ping_of(true, "", 2), too_long(), tight(), None, None);
+        assert_eq!(flaky.mismatch().as_deref(), Some("passed only on try 2 (flaky; first try: lost)"));
+        // An oversized ping lost for another reason proves no MTU limit.
+        let lost_over = pair(pass(), ping_of(false, "lost", 1), tight(), None, None);
+        assert!(lost_over.mismatch().is_some_and(|w| w.contains("another reason")), "{:?}", lost_over.mismatch());
+        // Above the path MTU: dropped without ICMP (a bridge) is the limit too,
+        // where the size just below passed; unreachable is not.
+        assert!(pair(pass(), too_long(), Some((1500, pass(), ping_of(false, "lost", 1))), None, None).matches());
+        let other = pair(pass(), too_long(), Some((1500, pass(), ping_of(false, "unreachable", 1))), None, None);
+        assert!(other.mismatch().is_some());
+        // Partial loss is a failure with its count.
+        let partial = pair(ping_of(false, "lost 1 of 3", 1), too_long(), tight(), None, None);
+        assert_eq!(partial.mismatch().as_deref(), Some("pods do not reach: lost 1 of 3"));
+        // A predicted blackhole matches only where the lab finds it.
+        assert!(pair(ping_of(false, "lost", 1), too_long(), None, Some("r0"), Some("r0")).matches());
+        assert!(!pair(ping_of(false, "lost", 1), too_long(), None, Some("r0"), Some("r1")).matches());
+        assert!(!pair(pass(), too_long(), None, Some("r0"), None).matches());
     }
 }

@@ -40,6 +40,8 @@ pub struct Topology {
     pub links: Vec<Link>,
     #[serde(default, skip_serializing_if = "Bgp::is_default")]
     pub bgp: Bgp,
+    #[serde(default, skip_serializing_if = "Resilience::is_default")]
+    pub resilience: Resilience,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -545,6 +547,23 @@ pub struct Bgp {
 impl Bgp {
     fn is_default(&self) -> bool {
         self.backbone.is_none()
+    }
+}
+
+/// What the design must survive (`plan::failures` checks it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Resilience {
+    /// Every single failure (a router, a host, a link, a site network) must
+    /// leave pod traffic between every pair of sites flowing at the pod MTU:
+    /// the findings of the failure analysis become errors.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub survive_single_failures: bool,
+}
+
+impl Resilience {
+    fn is_default(&self) -> bool {
+        !self.survive_single_failures
     }
 }
 

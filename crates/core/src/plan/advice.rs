@@ -37,13 +37,15 @@ pub fn run(t: &Topology, sp: &Speakers, sessions: &[Session], diags: &mut Vec<Di
     if sp.list.iter().any(|s| s.kind == Kind::Node) {
         for site in &node_sites {
             match served_by.get(site).map(Vec::as_slice) {
-                Some([only]) => diags.push(
-                    Diagnostic::new(Code::I075, format!("sites.{site}"), format!("site `{site}` is served by one router, `{only}`: its nodes lose their routes when it fails"))
-                        .hint("a second router serving the site gives redundancy"),
-                ),
+                // One router serving a site: what its failure breaks is the
+                // failure analysis's W101 (plan/failures), which replaced I075.
                 None if !mesh && t.cluster.cni == Cni::Calico => diags.push(
-                    Diagnostic::new(Code::W078, format!("sites.{site}"), format!("the nodes of site `{site}` peer with no router, and Calico's node mesh is off"))
-                        .hint("make a router serve the site, or turn `node_mesh` on"),
+                    Diagnostic::new(
+                        Code::W078,
+                        format!("sites.{site}"),
+                        format!("the nodes of site `{site}` peer with no router, and Calico's node mesh is off"),
+                    )
+                    .hint("make a router serve the site, or turn `node_mesh` on"),
                 ),
                 _ => {}
             }

@@ -43,15 +43,27 @@ fn locations(t: &Topology, u: &Underlay) -> Vec<Location> {
     by_vertex.into_values().collect()
 }
 
+/// Which pairs of locations (by name: `SitePath::from`, `to`) to compute.
+pub enum Pairs<'a> {
+    All,
+    /// Only these: what a failure can change (`failures`).
+    Only(&'a dyn Fn(&str, &str) -> bool),
+}
+
 pub fn paths(
     t: &Topology,
     u: &Underlay,
     sp: &Speakers,
     addressing: &Addressing,
     routing: &Routing,
+    pairs: Pairs,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<SitePath> {
     let locs = locations(t, u);
+    let wanted = |from: &Location, to: &Location| match &pairs {
+        Pairs::All => true,
+        Pairs::Only(f) => f(&from.name, &to.name),
+    };
     let node_names: Vec<&String> = t.nodes.keys().collect();
     // Prefix indexes per node.
     let mut node_prefixes: Vec<Vec<usize>> = vec![Vec::new(); node_names.len()];
@@ -92,8 +104,14 @@ pub fn paths(
     let mut resolver = Resolver::new(u);
 
     for from in &locs {
+        if !locs.iter().any(|to| wanted(from, to)) {
+            continue;
+        }
         let tree = u.tree(from.vertex);
         for to in &locs {
+            if !wanted(from, to) {
+                continue;
+            }
             let same = from.vertex == to.vertex;
             if same && from.nodes.len() < 2 && u.vertex(from.vertex).kind == Kind::Node {
                 continue;
@@ -109,6 +127,8 @@ pub fn paths(
                 host_gw_pairs.push((from.name.clone(), to.name.clone()));
             }
 
+            let mut crosses = Crosses::default();
+            crosses.add(u, &steps);
             let mut blackhole = None;
             let mut pod_hops = None;
             let mut pod_path = None;
@@ -118,7 +138,7 @@ pub fn paths(
             if mode.routed && !host_gw_split && mode.source_needs_route {
                 // The sending node routes by its own table, and so does every
                 // device after it: follow the packets.
-                let found = walk_pair(&tables, &mut resolver, &node_prefixes, from, to);
+                let found = walk_pair(&tables, &mut resolver, &node_prefixes, from, to, &mut crosses);
                 for f in &found.failures {
                     match f {
                         // The sender itself: E070, once per node, below.
@@ -228,6 +248,7 @@ pub fn paths(
                 source_needs_route: mode.source_needs_route,
                 blackhole,
                 limiting,
+                crosses: crosses.done(),
             });
         }
     }
@@ -396,6 +417,31 @@ fn devices_of(u: &Underlay, steps: &[crate::underlay::Step]) -> Vec<NodeIndex> {
     steps.iter().map(|s| s.vertex).filter(|v| !u.vertex(*v).is_network() && u.vertex(*v).kind != Kind::Node).collect()
 }
 
+/// What a pair crosses, collected as it is computed.
+#[derive(Default)]
+struct Crosses {
+    vertices: Vec<u32>,
+    links: Vec<u32>,
+}
+
+impl Crosses {
+    fn add(&mut self, u: &Underlay, steps: &[crate::underlay::Step]) {
+        for st in steps {
+            self.vertices.push(st.vertex.index() as u32);
+            if let Some(l) = st.edge.and_then(|e| u.edge(e).link) {
+                self.links.push(l as u32);
+            }
+        }
+    }
+    fn done(mut self) -> Crossed {
+        crate::sort::sort(&mut self.vertices);
+        self.vertices.dedup();
+        crate::sort::sort(&mut self.links);
+        self.links.dedup();
+        Crossed { vertices: self.vertices, links: self.links }
+    }
+}
+
 /// Why pod packets of a pair do not arrive.
 enum Failure {
     /// A device on the way (or the sender itself: E070 names it) has no route
@@ -419,7 +465,14 @@ struct PairWalks {
 /// originator class (nodes of a class have the same sessions, so the same
 /// table) to one prefix per class at the destination, the pair the lab pings
 /// first, so that the first failure is the one the lab meets.
-fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: &Location, to: &Location) -> PairWalks {
+fn walk_pair(
+    tb: &Tables,
+    r: &mut Resolver,
+    node_prefixes: &[Vec<usize>],
+    from: &Location,
+    to: &Location,
+    crosses: &mut Crosses,
+) -> PairWalks {
     let class_of = |n: usize| node_prefixes[n].first().map(|&p| tb.routing.prefixes[p].class);
     let mut senders: Vec<usize> = Vec::new();
     for &n in &from.nodes {
@@ -450,6 +503,7 @@ fn walk_pair(tb: &Tables, r: &mut Resolver, node_prefixes: &[Vec<usize>], from: 
                     out.some_flows = true;
                 }
                 for w in all {
+                    crosses.add(tb.u, &w.steps);
                     match &w.end {
                         End::Arrived => {
                             // The lab's pair: the branch with the smallest MTU sets the pod MTU.

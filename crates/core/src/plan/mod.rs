@@ -6,10 +6,12 @@
 pub mod addressing;
 mod advice;
 mod dataplane;
+pub mod failures;
 mod forwarding;
 mod mtu;
 pub mod nexthop;
 mod propagate;
+pub mod reach;
 pub mod report;
 mod sessions;
 mod tunnels;
@@ -40,13 +42,17 @@ pub fn build(t: &Topology) -> Plan {
     // 6. Forwarding: per pair of node locations, the underlay path and where pod
     //    packets really go (each device's installed route, its next hop resolved
     //    over the underlay): blackholes and forwarding loops.
-    let paths = forwarding::paths(t, &underlay, &speakers, &addressing, &routing, &mut diagnostics);
+    let paths =
+        forwarding::paths(t, &underlay, &speakers, &addressing, &routing, forwarding::Pairs::All, &mut diagnostics);
     // 7. MTU budget: smallest path MTU less the CNI's overhead per path.
     let mtu = mtu::budget(t, &paths, &mut diagnostics);
     // 8. Advice a designer wants: scale, redundancy, isolated reflectors.
     advice::run(t, &speakers, &sessions, &mut diagnostics);
     // 9. Tunnels between sites that carry routed pods: what their ends must route.
     tunnels::run(t, &addressing.nodes, &paths, &mut diagnostics);
+
+    // (What each single failure costs is planned on demand from the result:
+    //  `failures::analyze`.)
 
     diag::sort(&mut diagnostics);
     Plan {

@@ -316,16 +316,14 @@ fn simulate(
         extra_start.push(u32::try_from(extra.len()).unwrap_or(u32::MAX));
         let Some(b) = b.filter(|b| !b.local && i != rep) else { continue };
         let Some(width) = multipath(sp, i) else { continue };
+        let frr = sp.list[i].daemon == Some(crate::model::Daemon::Frr);
         let mut count = 1;
         for (_, r) in rib_in[i].iter() {
             let same_key = (r.as_path.len(), r.ebgp, r.igp) == (b.as_path.len(), b.ebgp, b.igp);
-            // FRR: `maximum-paths ibgp N equal-cluster-length`.
-            let frr_ibgp_ok = sp.list[i].daemon != Some(crate::model::Daemon::Frr)
-                || r.ebgp
-                || r.cluster_list.len() == b.cluster_list.len();
             let start = extra_start[i] as usize;
             let new_hop = r.next_hop != b.next_hop && !extra[start..].iter().any(|e| e.next_hop == r.next_hop);
-            if same_key && frr_ibgp_ok && new_hop && count < width {
+            let frr_ok = !frr || frr_installs_beside(env, rep, i, &b, r);
+            if same_key && frr_ok && new_hop && count < width {
                 extra.push(entry(r));
                 count += 1;
             }
@@ -487,7 +485,9 @@ fn site_of(t: &Topology, sp: &Speakers, i: usize) -> String {
 /// - FRR routers: `maximum-paths {MAXIMUM_PATHS}` and `maximum-paths ibgp
 ///   {MAXIMUM_PATHS} equal-cluster-length` in the rendered config ([`FRR_MAXIMUM_PATHS`])
 ///   (`render::frr`), with `bgp bestpath as-path multipath-relax`: equal up to
-///   the IGP metric, and for iBGP with cluster lists of one length.
+///   the IGP metric, and for iBGP with cluster lists of one length; beside a
+///   single-hop eBGP best only next hops on a connected network
+///   (`frr_installs_beside`).
 /// - BIRD routers: the rendered kernel protocol has no `merge paths`: one route.
 fn multipath(sp: &Speakers, i: usize) -> Option<usize> {
     let s = &sp.list[i];
@@ -496,6 +496,31 @@ fn multipath(sp: &Speakers, i: usize) -> Option<usize> {
         (_, Some(crate::model::Daemon::Frr)) => Some(FRR_MAXIMUM_PATHS as usize),
         _ => None,
     }
+}
+
+/// Whether FRR router `i`, whose best route is `b`, installs the equal-cost
+/// route `r` beside it. Equal up to the IGP metric is not enough:
+///
+/// - multipath (`bgp_path_info_cmp`, bgpd/bgp_route.c, "11. Maximum path
+///   check"): iBGP routes need the same cluster-list length (`maximum-paths
+///   ibgp N equal-cluster-length`); the AS-path test is relaxed by the rendered
+///   `bgp bestpath as-path multipath-relax`, so equal lengths (already in the
+///   key) suffice for both kinds;
+/// - installing (`bgp_zebra_announce`, bgpd/bgp_zebra.c): zebra may resolve
+///   next hops recursively only when the best route came over iBGP or a
+///   multihop eBGP session (`ZEBRA_FLAG_ALLOW_RECURSION`); after a single-hop
+///   eBGP best, a next hop not on a connected network stays "inactive" and the
+///   kernel gets only the connected ones.
+fn frr_installs_beside(env: &Env, rep: usize, i: usize, b: &Route, r: &Route) -> bool {
+    if !r.ebgp && r.cluster_list.len() != b.cluster_list.len() {
+        return false;
+    }
+    let best_recurses = !b.ebgp || env.sessions.get(b.session).is_some_and(|s| s.multihop);
+    let nh = match r.next_hop {
+        Ref::Origin => rep,
+        Ref::Speaker(x) => x,
+    };
+    best_recurses || connected(&env.home, i, nh)
 }
 
 /// BGP best path in the order RFC 4271 9.1.2.2 and RFC 4456 9 give and BIRD

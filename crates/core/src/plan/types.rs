@@ -192,6 +192,13 @@ pub struct Session {
 /// plan's forwarding follows.
 pub const FRR_MAXIMUM_PATHS: u32 = 8;
 
+/// BGP timers of every session meshplan renders (routers' BIRD and FRR
+/// configs, the lab's nodes): a dead peer is noticed within `BGP_HOLD` seconds
+/// rather than the 240/180 s defaults. The plan's failure analysis states
+/// outages with them; `render::bird` and `render::frr` write them.
+pub const BGP_KEEPALIVE: u32 = 10;
+pub const BGP_HOLD: u32 = 30;
+
 /// Who a route came from, or where its next hop points: the originating node of
 /// the prefix, or a speaker by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -295,6 +302,18 @@ pub struct SitePath {
     pub blackhole: Option<Blackhole>,
     /// The edge that sets `path_mtu`.
     pub limiting: Option<String>,
+    /// Every underlay element the pair's packets cross, on the underlay's path
+    /// and on every walk: a failure elsewhere leaves the pair as it is (see
+    /// `failures`).
+    #[serde(skip)]
+    pub crosses: Crossed,
+}
+
+/// Underlay vertices (by index) and links (by index in `links`) a pair crosses, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Crossed {
+    pub vertices: Vec<u32>,
+    pub links: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::artifacts;
-use super::common::{addon_apply_scripts, cni_apply_script, first_server, header, ident, router_script, yaml_str};
-use super::File;
-use crate::model::{Cni, Role};
+use super::addon::Kind;
+use super::common::{first_server, header, ident, router_script, yaml_str, ARTIFACTS_DIR};
+use super::{addons, File};
+use crate::model::Role;
 use crate::plan::Plan;
 
 /// A host and its variables (name, YAML value).
@@ -167,7 +167,7 @@ no_log: true\n      changed_when: true",
             o,
             "    - name: Read the join token k3s made (secure format)\n      ansible.builtin.slurp:\n        src: {}\n      \
 register: {TOKEN_VAR}\n      no_log: true",
-            super::k3s::SERVER_TOKEN
+            super::common::SERVER_TOKEN
         );
     }
 }
@@ -179,7 +179,7 @@ fn playbook(plan: &Plan) -> String {
         "Ansible playbook: the bundle's scripts in the runbook's order (the join token read on the first server, given on stdin)",
     );
     let airgap = plan.cluster.airgap;
-    let art = format!("{}/", artifacts::DIR);
+    let art = format!("{ARTIFACTS_DIR}/");
     if plan.routers.keys().any(|r| router_script(plan, r).is_some()) {
         play(
             &mut o,
@@ -196,15 +196,16 @@ fn playbook(plan: &Plan) -> String {
     if airgap {
         node_copies.push((art.as_str(), art.as_str()));
     }
-    if plan.cluster.cni == Cni::Kilo {
-        // Kilo opens WireGuard and the k3s ports on each node's own firewall first.
+    // A step every node runs before k3s (Kilo: its own firewall, opening WireGuard and the k3s ports).
+    for step in addons(plan).into_iter().filter_map(|a| a.node_step()) {
+        let script = format!("nodes/{{{{ inventory_hostname }}}}/{}", step.file);
         play(
             &mut o,
-            "Node firewalls (Kilo)",
+            step.title,
             "k3s_first_server:k3s_servers:k3s_agents",
             false,
             &[("nodes/{{ inventory_hostname }}/", "nodes/{{ inventory_hostname }}/")],
-            "nodes/{{ inventory_hostname }}/firewall.sh",
+            &script,
             Token::None,
         );
     }
@@ -215,19 +216,17 @@ fn playbook(plan: &Plan) -> String {
     ] {
         play(&mut o, title, hosts, serial, &node_copies, "nodes/{{ inventory_hostname }}/install.sh", token);
     }
-    if let Some(s) = cni_apply_script(plan) {
+    for a in addons(plan) {
+        let Some(s) = a.apply_script() else { continue };
         let mut copies: Vec<(&str, &str)> = vec![("cluster/", "cluster/")];
         if airgap {
             copies.push((art.as_str(), art.as_str()));
         }
-        play(&mut o, "CNI", "k3s_first_server", false, &copies, s, Token::None);
-    }
-    for s in addon_apply_scripts(plan) {
-        let mut copies: Vec<(&str, &str)> = vec![("cluster/", "cluster/")];
-        if airgap {
-            copies.push((art.as_str(), art.as_str()));
-        }
-        play(&mut o, "Load balancer", "k3s_first_server", false, &copies, s, Token::None);
+        let title = match a.kind() {
+            Kind::Cni => "CNI",
+            Kind::LoadBalancer => "Load balancer",
+        };
+        play(&mut o, title, "k3s_first_server", false, &copies, s, Token::None);
     }
     play(&mut o, "Verify", "k3s_first_server", false, &[("verify.sh", "verify.sh")], "verify.sh", Token::None);
     o

@@ -3,23 +3,19 @@
 //! In airgap mode nothing is downloaded on the nodes. `fetch-artifacts.sh` runs once
 //! on a machine with Internet, downloads exactly the pinned files into `artifacts/`
 //! beside the bundle's files and checks each against the sha256 list its upstream
-//! publishes with the release; the node and CNI scripts then install from there.
-//! The bundle itself ships no upstream file.
+//! publishes with the release, saves every container image and router package
+//! ([`super::kit`]), and ends with what is missing; the node, cluster and router
+//! scripts then install from there. The bundle itself ships no upstream file.
 
 use std::fmt::Write as _;
 
-use super::calico;
 use super::common::{header, script_start, sh_quote};
+/// Where the files land, relative to the bundle's top folder (in `common`: the
+/// add-ons' scripts read them too).
+pub use super::common::{ARTIFACTS_DIR as DIR, ARTIFACTS_IMAGES_DIR as IMAGES_DIR, ARTIFACTS_K3S_DIR as K3S_DIR};
+use super::kit;
 use super::File;
-use crate::model::Cni;
 use crate::plan::Plan;
-
-/// Where the files land, relative to the bundle's top folder.
-pub const DIR: &str = "artifacts";
-pub const K3S_DIR: &str = "artifacts/k3s";
-pub const CALICO_DIR: &str = "artifacts/calico";
-/// Image tarballs that k3s imports at start (copied to /var/lib/rancher/k3s/agent/images/).
-pub const IMAGES_DIR: &str = "artifacts/images";
 
 pub fn files(plan: &Plan) -> Vec<File> {
     if !plan.cluster.airgap {
@@ -40,6 +36,8 @@ fn fetch(plan: &Plan) -> String {
     );
     o.push_str("HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n");
     o.push_str("ARCH=\"${ARCH:-amd64}\"\n");
+    o.push_str(&kit::mirror_settings(plan));
+    o.push_str("# What could not be fetched: reported, and the script fails, at the end.\nMISSING=()\n");
     o.push_str(
         "case \"$ARCH\" in\n  amd64) K3S_BIN=k3s ;;\n  arm64) K3S_BIN=k3s-arm64 ;;\n  arm) K3S_BIN=k3s-armhf ;;\n  \
 *) echo \"error: ARCH must be amd64, arm64 or arm (got $ARCH)\" >&2; exit 1 ;;\nesac\n",
@@ -48,27 +46,38 @@ fn fetch(plan: &Plan) -> String {
         Some(v) => {
             let _ = writeln!(o, "K3S_VERSION={}", sh_quote(v));
         }
-        None => o.push_str(
-            "# The topology pins no k3s version (cluster.k3s_version): name the release to fetch.\n\
-K3S_VERSION=\"${K3S_VERSION:-}\"\nif [[ -z \"$K3S_VERSION\" ]]; then\n  \
-echo \"error: the topology pins no k3s version; set K3S_VERSION (for example K3S_VERSION=v1.34.5+k3s1) or pin cluster.k3s_version\" >&2\n  exit 1\nfi\n",
-        ),
+        None => {
+            let _ = writeln!(
+                o,
+                "# The topology pins no k3s version (cluster.k3s_version): meshplan's pinned one.\nK3S_VERSION={}",
+                sh_quote(crate::versions::K3S)
+            );
+        }
     }
-    o.push_str("for tool in curl sha256sum; do\n  command -v \"$tool\" >/dev/null 2>&1 || { echo \"error: $tool is required\" >&2; exit 1; }\ndone\n");
+    o.push_str("for tool in curl sha256sum skopeo; do\n  command -v \"$tool\" >/dev/null 2>&1 || { echo \"error: $tool is required\" >&2; exit 1; }\ndone\n");
     o.push_str(
-        "fetch() {\n  echo \"fetch $1\"\n  curl -fL --retry 3 --proto '=https' -o \"$2.part\" \"$1\"\n  mv \"$2.part\" \"$2\"\n}\n\
+        "# Downloads URL $1 to $2, resuming a partial download; a file already whole is kept\n\
+# (check below catches one that is not, and removes it).\n\
+fetch() {\n  if [[ -s \"$2\" ]]; then\n    echo \"have  $2\"\n    return 0\n  fi\n  echo \"fetch $1\"\n  \
+curl -fL --retry 3 --proto '=https' -C - -o \"$2.part\" \"$1\"\n  mv \"$2.part\" \"$2\"\n}\n\
 # Checks FILE against the line for NAME in an upstream sha256 list.\n\
 check() {\n  local list=$1 name=$2 file=$3 want got\n  \
 want=\"$(awk -v n=\"$name\" '$2 == n || $2 == \"*\" n {print $1}' \"$list\" | head -n1)\"\n  \
 if [[ -z \"$want\" ]]; then\n    echo \"error: $name is not listed in $list\" >&2\n    exit 1\n  fi\n  \
 got=\"$(sha256sum \"$file\" | awk '{print $1}')\"\n  \
-if [[ \"$want\" != \"$got\" ]]; then\n    echo \"error: sha256 of $file is $got, upstream lists $want\" >&2\n    exit 1\n  fi\n  \
-echo \"ok    $name  $got\"\n}\n\n",
+if [[ \"$want\" != \"$got\" ]]; then\n    rm -f \"$file\"\n    \
+echo \"error: sha256 of $file was $got, upstream lists $want: removed it; run this script again\" >&2\n    exit 1\n  fi\n  \
+echo \"ok    $name  $got\"\n}\n\
+# Checks FILE against the sha256 meshplan pinned from the upstream file at the release tag.\n\
+pinned() {\n  local want=$1 file=$2 got\n  got=\"$(sha256sum \"$file\" | awk '{print $1}')\"\n  \
+if [[ \"$want\" != \"$got\" ]]; then\n    rm -f \"$file\"\n    \
+echo \"error: sha256 of $file was $got, meshplan pinned $want: removed it; check the mirror, run this script again\" >&2\n    exit 1\n  fi\n  \
+echo \"ok    ${file##*/}  $got (pinned)\"\n}\n\n",
     );
     let _ = writeln!(o, "K3S_DIR=\"$HERE/\"{}\nIMAGES_DIR=\"$HERE/\"{}", sh_quote(K3S_DIR), sh_quote(IMAGES_DIR));
     o.push_str("mkdir -p \"$K3S_DIR\" \"$IMAGES_DIR\"\n");
     o.push_str("# k3s: binary and airgap images, checked against the release's sha256sum-$ARCH.txt.\n");
-    o.push_str("K3S_BASE=\"https://github.com/k3s-io/k3s/releases/download/${K3S_VERSION//+/%2B}\"\n");
+    o.push_str("K3S_BASE=\"$K3S_RELEASES/${K3S_VERSION//+/%2B}\"\n");
     o.push_str("fetch \"$K3S_BASE/sha256sum-$ARCH.txt\" \"$K3S_DIR/sha256sum-$ARCH.txt\"\n");
     o.push_str("fetch \"$K3S_BASE/$K3S_BIN\" \"$K3S_DIR/$K3S_BIN\"\ncheck \"$K3S_DIR/sha256sum-$ARCH.txt\" \"$K3S_BIN\" \"$K3S_DIR/$K3S_BIN\"\nchmod 0755 \"$K3S_DIR/$K3S_BIN\"\n");
     o.push_str(
@@ -80,45 +89,20 @@ fetch \"$K3S_BASE/$IMAGES\" \"$IMAGES_DIR/$IMAGES\"\ncheck \"$K3S_DIR/sha256sum-
     o.push_str(
         "# The install script of the same tag. k3s publishes no checksum for it: it comes from the\n\
 # immutable release tag, and its sha256 goes into artifacts/SHA256SUMS below.\n\
-fetch \"https://raw.githubusercontent.com/k3s-io/k3s/${K3S_VERSION//+/%2B}/install.sh\" \"$K3S_DIR/install.sh\"\n\
+fetch \"$K3S_RAW/${K3S_VERSION//+/%2B}/install.sh\" \"$K3S_DIR/install.sh\"\n\
 head -n1 \"$K3S_DIR/install.sh\" | grep -q '^#!/bin/sh' || { echo \"error: $K3S_DIR/install.sh is not the k3s install script\" >&2; exit 1; }\n\
 chmod 0755 \"$K3S_DIR/install.sh\"\n",
     );
-    if plan.cluster.cni == Cni::Calico {
-        let v = calico::version(plan);
-        let _ = writeln!(o, "\n# Calico: the release tarball and calicoctl, checked against the release's SHA256SUMS.");
-        let _ = writeln!(o, "CALICO_VERSION={}\nCALICO_DIR=\"$HERE/\"{}", sh_quote(&v), sh_quote(CALICO_DIR));
-        o.push_str("CALICO_BASE=\"https://github.com/projectcalico/calico/releases/download/$CALICO_VERSION\"\n");
-        o.push_str("mkdir -p \"$CALICO_DIR\"\nTMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
-        o.push_str("fetch \"$CALICO_BASE/SHA256SUMS\" \"$CALICO_DIR/SHA256SUMS\"\n");
-        o.push_str("fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
-        o.push_str(
-            "check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
-        );
-        o.push_str("fetch \"$CALICO_BASE/calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
-        o.push_str("check \"$CALICO_DIR/SHA256SUMS\" \"calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\nchmod 0755 \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
-        o.push_str("tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
-        let mut manifests = Vec::new();
-        if calico::has_separate_crds(&v) {
-            manifests.push("operator-crds.yaml");
-        }
-        manifests.push("tigera-operator.yaml");
-        for m in manifests {
-            let _ = writeln!(o, "cp \"$TMP/release-$CALICO_VERSION/manifests/{m}\" \"$CALICO_DIR/{m}\"");
-        }
-        o.push_str(
-            "# The image tarballs of the release (node, cni, typha, kube-controllers, ...): k3s imports them at start.\n\
-for img in \"$TMP/release-$CALICO_VERSION/images/\"*.tar; do\n  [[ -e \"$img\" ]] || continue\n  cp \"$img\" \"$IMAGES_DIR/\"\ndone\n",
-        );
-    }
-    // The other CNIs' and MetalLB's files, from their own renderers.
-    for steps in [super::cilium::fetch_steps(plan), super::kilo::fetch_steps(plan), super::metallb::fetch_steps(plan)]
-        .into_iter()
-        .flatten()
-    {
+    // The CNI's and the load balancer's files, from the add-ons.
+    for steps in super::addons(plan).into_iter().filter_map(|a| a.fetch_steps(plan)) {
         o.push('\n');
         o.push_str(&steps);
     }
+    o.push_str(&kit::fetch_steps(plan));
+    o.push_str(
+        "\nif (( ${#MISSING[@]} > 0 )); then\n  echo \"error: the kit is incomplete; missing:\" >&2\n  \
+printf '  - %s\\n' \"${MISSING[@]}\" >&2\n  echo \"fix the cause and run this script again: it keeps what it has\" >&2\n  exit 1\nfi\n",
+    );
     o.push_str(
         "\n# What the nodes check the copy against.\n\
 SUMS=\"$(mktemp)\"\n\
@@ -133,8 +117,7 @@ echo \"artifacts ready in $HERE/artifacts ($(wc -l < \"$HERE/artifacts/SHA256SUM
 fn list(plan: &Plan) -> String {
     let mut o =
         header(plan, "#", "The airgap artifacts: what fetch-artifacts.sh downloads and how each file is checked");
-    let kv = k3s_version(plan)
-        .unwrap_or("$K3S_VERSION (not pinned by the topology: set it when running fetch-artifacts.sh)");
+    let kv = k3s_version(plan).unwrap_or(crate::versions::K3S);
     let tag = kv.replace('+', "%2B");
     let _ = writeln!(o, "\nAll files land under {DIR}/ beside this file. ARCH is amd64 unless set (arm64, arm).");
     let _ = writeln!(
@@ -153,40 +136,11 @@ fn list(plan: &Plan) -> String {
     let _ = writeln!(o, "  {K3S_DIR}/install.sh");
     let _ = writeln!(o, "      https://raw.githubusercontent.com/k3s-io/k3s/{tag}/install.sh");
     let _ = writeln!(o, "      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS");
-    if plan.cluster.cni == Cni::Calico {
-        let v = calico::version(plan);
-        let base = format!("https://github.com/projectcalico/calico/releases/download/{v}");
-        let _ = writeln!(o, "\nCalico {v}");
-        let _ = writeln!(o, "  {CALICO_DIR}/SHA256SUMS\n      {base}/SHA256SUMS");
-        let _ = writeln!(o, "  release-{v}.tgz (unpacked, not kept)\n      {base}/release-{v}.tgz\n      sha256 checked against SHA256SUMS");
-        if calico::has_separate_crds(&v) {
-            let _ = writeln!(
-                o,
-                "  {CALICO_DIR}/operator-crds.yaml       from release-{v}.tgz: manifests/operator-crds.yaml"
-            );
-        }
-        let _ =
-            writeln!(o, "  {CALICO_DIR}/tigera-operator.yaml     from release-{v}.tgz: manifests/tigera-operator.yaml");
-        let _ = writeln!(
-            o,
-            "  {IMAGES_DIR}/calico-*.tar             from release-{v}.tgz: images/ (imported by k3s at start)"
-        );
-        let _ = writeln!(o, "  {CALICO_DIR}/calicoctl-linux-$ARCH\n      {base}/calicoctl-linux-$ARCH\n      sha256 checked against SHA256SUMS");
-        let _ = writeln!(
-            o,
-            "\n  Not in the release tarball: the operator image (quay.io/tigera/operator) and the images the\n  \
-operator adds (apiserver, csi, node-driver-registrar). Serve them from a registry the nodes reach:\n  \
-cluster.registry_mirrors for quay.io, or cluster.calico.registry."
-        );
-    }
-    for lines in
-        [super::cilium::artifact_lines(plan), super::kilo::artifact_lines(plan), super::metallb::artifact_lines(plan)]
-            .into_iter()
-            .flatten()
-    {
+    for lines in super::addons(plan).into_iter().filter_map(|a| a.artifact_lines(plan)) {
         o.push('\n');
         o.push_str(&lines);
     }
+    o.push_str(&kit::list_lines(plan));
     let _ = writeln!(o, "\nNo token, key or password is part of the artifacts or the bundle.");
     o
 }

@@ -28,9 +28,10 @@ use crate::plan::{Family, Plan, Session, SessionKind, SessionRole};
 
 /// BGP timers of every generated session (router configs and the lab's nodes):
 /// a dead peer is noticed within 30 s rather than the 240/180 s defaults, which
-/// matters when a route reflector of a site fails over an overlay.
-pub const KEEPALIVE: u32 = 10;
-pub const HOLD: u32 = 30;
+/// matters when a route reflector of a site fails over an overlay. The plan
+/// holds them (`plan::BGP_HOLD`), since its failure analysis states outages with them.
+pub const KEEPALIVE: u32 = crate::plan::BGP_KEEPALIVE;
+pub const HOLD: u32 = crate::plan::BGP_HOLD;
 
 /// One prefix range the routers accept and pass on: `net` and its more-specifics
 /// from `/ge` to `/le`.

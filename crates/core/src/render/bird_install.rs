@@ -72,7 +72,7 @@ has_include() {{
         peers = sh_quote(&peers.join(" ")),
         part_re = PART.replace('.', "\\."),
     );
-    o.push_str(&os::package_step(p, Daemon::Bird, "bird", "BIRD 2"));
+    o.push_str(&os::package_step(p, Daemon::Bird, "bird", "BIRD 2", plan.cluster.airgap));
     let pkg = os::package(p, Daemon::Bird);
     let _ = write!(
         o,

@@ -25,16 +25,152 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::artifacts;
-use super::bootstrap::Step;
-use super::common::{header, k8s_name, require_host, require_root, script_start, servers, sh_quote, yaml_str};
+use super::addon::{port, AddOn, ConfigValue, Kind, Mirror, Port};
+use super::bootstrap::{Provides, Res, Step};
+use super::common::{header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, HERE};
 use super::File;
 use crate::model::{CalicoEncapsulation, Cni};
 use crate::plan::{Plan, SessionRole};
 
-/// The Calico release installed when the topology pins none: the current stable
-/// release (3.32 series) at the time of writing.
-pub const DEFAULT_VERSION: &str = "v3.32.2";
+/// The Calico release installed when the topology pins none ([`crate::versions`]).
+pub const DEFAULT_VERSION: &str = crate::versions::CALICO;
+
+/// The script that deploys Calico from a server, relative to the bundle root.
+pub const APPLY: &str = "cluster/calico/apply.sh";
+/// Where fetch-artifacts.sh puts the operator's manifests and calicoctl in airgap mode.
+pub const ARTIFACTS_DIR: &str = "artifacts/calico";
+
+/// Calico as an add-on of the bundle.
+pub struct Calico;
+
+impl AddOn for Calico {
+    fn kind(&self) -> Kind {
+        Kind::Cni
+    }
+    fn name(&self) -> &'static str {
+        "Calico"
+    }
+    fn in_design(&self, plan: &Plan) -> bool {
+        plan.cluster.cni == Cni::Calico
+    }
+    fn files(&self, plan: &Plan) -> Vec<File> {
+        files(plan)
+    }
+    fn apply_script(&self) -> Option<&'static str> {
+        Some(APPLY)
+    }
+    fn steps(&self) -> &'static [Step] {
+        &[LABELS, OPERATOR, BGP, INSTALLATION, READY, API_SERVER]
+    }
+    fn title_vars(&self, plan: &Plan) -> Vec<(&'static str, String)> {
+        vec![("$CALICO_VERSION", version(plan))]
+    }
+    /// Calico brings its own CNI and policy engine: no flannel, no k3s network policy controller.
+    fn k3s_settings(&self, _plan: &Plan) -> Vec<(&'static str, ConfigValue)> {
+        vec![("flannel-backend", ConfigValue::Str("none".into())), ("disable-network-policy", ConfigValue::Bool(true))]
+    }
+    fn fetch_steps(&self, plan: &Plan) -> Option<String> {
+        Some(fetch_steps(plan))
+    }
+    fn artifact_lines(&self, plan: &Plan) -> Option<String> {
+        Some(artifact_lines(plan))
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[Mirror { var: "CALICO_RELEASES", default: "$GITHUB/projectcalico/calico/releases/download", seeds: "" }]
+    }
+    fn images(&self, plan: &Plan) -> Vec<String> {
+        images(plan)
+    }
+    /// The operator's own image, from the release's manifest (another version's
+    /// operator tag is not in meshplan's data).
+    fn image_steps(&self, _plan: &Plan) -> Option<String> {
+        Some(format!(
+            "manifest_images \"$HERE/\"{}/tigera-operator.yaml >> \"$IMAGES_LIST\"\n",
+            sh_quote(ARTIFACTS_DIR)
+        ))
+    }
+    fn summary(&self, plan: &Plan) -> Option<String> {
+        let enc = match plan.cluster.calico().encapsulation {
+            CalicoEncapsulation::None => "no encapsulation (pods routed by BGP)",
+            CalicoEncapsulation::Ipip => "IP-in-IP",
+            CalicoEncapsulation::Vxlan => "VXLAN",
+            CalicoEncapsulation::IpipCrossSubnet => "IP-in-IP across subnets",
+            CalicoEncapsulation::VxlanCrossSubnet => "VXLAN across subnets",
+        };
+        Some(format!("Calico {} (Tigera operator), {enc}", version(plan)))
+    }
+    /// Calico's "Network requirements".
+    fn ports(&self, plan: &Plan) -> Vec<Port> {
+        let cal = plan.cluster.calico();
+        let mut v = Vec::new();
+        if cal.node_mesh {
+            v.push(port("179/tcp", "nodes ↔ nodes", "BGP, Calico's node mesh"));
+        }
+        if super::addon::bgp_to_routers(plan) {
+            v.push(port("179/tcp", "nodes ↔ routers", "BGP to the route reflectors / peers"));
+        }
+        v.push(port("5473/tcp", "nodes → nodes", "Typha (calico-node's datastore cache)"));
+        match cal.encapsulation {
+            CalicoEncapsulation::Vxlan | CalicoEncapsulation::VxlanCrossSubnet => {
+                v.push(port("4789/udp", "nodes ↔ nodes", "Calico VXLAN"));
+            }
+            CalicoEncapsulation::Ipip | CalicoEncapsulation::IpipCrossSubnet => {
+                v.push(port("IP protocol 4", "nodes ↔ nodes", "Calico IP-in-IP"));
+            }
+            CalicoEncapsulation::None => {}
+        }
+        v
+    }
+    fn check_undo(&self) -> (&'static str, &'static str) {
+        (
+            "kubectl get tigerastatus; kubectl get bgppeers.crd.projectcalico.org",
+            "kubectl delete -f cluster/calico/installation.yaml -f cluster/calico/bgp.yaml   # then the operator's manifest",
+        )
+    }
+    fn verify_node_sessions(&self) -> Option<&'static str> {
+        Some(VERIFY_SESSIONS)
+    }
+    fn verify_pod_ranges(&self) -> Option<&'static str> {
+        Some(VERIFY_RANGES)
+    }
+}
+
+/// The steps of apply.sh, in its order: the BGP resources are stored as the CRDs
+/// the operator's manifest brings (no aggregated API), before calico-node starts.
+const LABELS: Step = Step {
+    title: "node labels: region (the BGPPeer selectors match on it)",
+    needs: &[Res::KubeApi],
+    provides: Provides::Always(&[Res::NodeMarks]),
+};
+const OPERATOR: Step = Step {
+    title: "Tigera operator for Calico $CALICO_VERSION",
+    needs: &[Res::KubeApi, Res::Upstream],
+    provides: Provides::Always(&[Res::Operator, Res::CniCrds]),
+};
+const BGP: Step = Step {
+    title: "BGP configuration and peers (crd.projectcalico.org/v1, no API server needed)",
+    needs: &[Res::CniCrds],
+    provides: Provides::Always(&[Res::BgpConfig]),
+};
+/// calico-node reads the BGP configuration when it starts; where the design
+/// routes pods through routers, its pod routes come from those peers.
+const INSTALLATION: Step = Step {
+    title: "Installation: calico-node on every node",
+    needs: &[Res::Operator, Res::BgpConfig, Res::Underlay],
+    provides: Provides::Always(&[Res::CniAgents, Res::PodRoutes]),
+};
+/// calico-kube-controllers is a pod that must reach the API server.
+const READY: Step = Step {
+    title: "Calico ready (calico-kube-controllers runs on the pod network)",
+    needs: &[Res::CniAgents, Res::PodRoutes],
+    provides: Provides::Always(&[]),
+};
+/// kube-apiserver reaches calico-apiserver at its pod address.
+const API_SERVER: Step = Step {
+    title: "Calico API server (projectcalico.org/v3, reached over the pod network)",
+    needs: &[Res::PodRoutes],
+    provides: Provides::Always(&[Res::CalicoApi]),
+};
 
 /// The Calico version in force.
 pub fn version(plan: &Plan) -> String {
@@ -51,14 +187,48 @@ pub fn has_separate_crds(version: &str) -> bool {
     }
 }
 
-pub fn files(plan: &Plan) -> Vec<File> {
-    if plan.cluster.cni != Cni::Calico {
-        return Vec::new();
+/// The images of the Calico components the operator deploys for this design: the
+/// `Component`s of tigera/operator v1.42.3 `pkg/components/calico.go` that
+/// `pkg/render` uses on Linux without Calico Enterprise: calico-node with its
+/// `cni` and `pod2daemon-flexvol` init containers (k3s keeps the default
+/// FlexVolume path, `core_controller.go`), typha, kube-controllers, the CSI
+/// driver and its registrar, and the API server of `installation.yaml`'s
+/// `APIServer`. Not deployed: goldmane and whisker (no such resources), the
+/// webhooks (only with the v3 CRDs), key-cert-provisioner (only with certificate
+/// management), the Windows and FIPS variants, istio and the gateway's envoy.
+pub const OPERATOR_COMPONENTS: [&str; 8] =
+    ["apiserver", "cni", "csi", "kube-controllers", "node", "node-driver-registrar", "pod2daemon-flexvol", "typha"];
+
+/// The registry the operator prefixes its components with: `registry` as
+/// written, or the operator's default `quay.io` (`pkg/components/images.go`).
+pub fn image_registry(plan: &Plan) -> String {
+    match plan.cluster.calico().registry {
+        Some(r) => r.trim_end_matches('/').to_string(),
+        None => "quay.io".to_string(),
     }
+}
+
+/// Every image Calico runs, under the names the pods use: the operator's own
+/// (`manifests/tigera-operator.yaml` of the pinned release; another version's is
+/// read from its manifest by fetch-artifacts.sh) and its components under the
+/// `registry` of `installation.yaml` (`path.Join(registry, "calico/", image)`,
+/// `GetReference` in `pkg/components/references.go`).
+pub fn images(plan: &Plan) -> Vec<String> {
+    let v = version(plan);
+    let mut out = Vec::new();
+    if v == crate::versions::CALICO {
+        out.push(format!("quay.io/tigera/operator:{}", crate::versions::TIGERA_OPERATOR));
+    }
+    let reg = image_registry(plan);
+    out.extend(OPERATOR_COMPONENTS.iter().map(|c| format!("{reg}/calico/{c}:{v}")));
+    out
+}
+
+fn files(plan: &Plan) -> Vec<File> {
     vec![
         File::text("cluster/calico/installation.yaml", installation(plan)),
         File::text("cluster/calico/bgp.yaml", bgp(plan)),
-        File::script("cluster/calico/apply.sh", apply(plan)),
+        File::script(APPLY, apply(plan)),
     ]
 }
 
@@ -203,23 +373,13 @@ fn apply(plan: &Plan) -> String {
         "Installs Calico (Tigera operator) and the plan's BGP peering. Run on a server, after every node is installed.",
     );
     o.push_str("# Usage: sudo ./cluster/calico/apply.sh\n\n");
-    o.push_str(&require_root());
-    let names: Vec<&str> = servers(plan).into_iter().map(String::as_str).collect();
-    let addrs: Vec<IpAddr> =
-        servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
-    o.push_str(&require_host(&names, &addrs));
+    o.push_str(&on_a_server(plan));
     let _ = writeln!(o, "\nCALICO_VERSION={}", sh_quote(&v));
-    o.push_str("HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n");
-    o.push_str("export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n");
-    o.push_str("KUBECTL=(kubectl)\nif ! command -v kubectl >/dev/null 2>&1; then\n  KUBECTL=(k3s kubectl)\nfi\n");
-    o.push_str("kc() {\n  \"${KUBECTL[@]}\" \"$@\"\n}\n");
-    o.push_str(
-        "# Polls a command until it succeeds, for at most $1 seconds.\nwait_until() {\n  local limit=$1 waited=0\n  shift\n  \
-until \"$@\" >/dev/null 2>&1; do\n    if (( waited >= limit )); then\n      echo \"error: timed out after ${limit}s waiting for: $*\" >&2\n      return 1\n    fi\n    \
-sleep 5\n    waited=$((waited + 5))\n  done\n}\n\n",
-    );
+    o.push_str(HERE);
+    o.push_str(kube_prologue());
+    o.push('\n');
 
-    o.push_str(&Step::CalicoLabels.header());
+    o.push_str(&LABELS.header());
     for (name, n) in &plan.nodes {
         let _ = writeln!(
             o,
@@ -230,7 +390,7 @@ sleep 5\n    waited=$((waited + 5))\n  done\n}\n\n",
     }
 
     o.push('\n');
-    o.push_str(&Step::CalicoOperator.header());
+    o.push_str(&OPERATOR.header());
     let mut manifests: Vec<&str> = Vec::new();
     if has_separate_crds(&v) {
         manifests.push("operator-crds.yaml");
@@ -238,7 +398,7 @@ sleep 5\n    waited=$((waited + 5))\n  done\n}\n\n",
     manifests.push("tigera-operator.yaml");
     for m in &manifests {
         if airgap {
-            let path = format!("{}/{m}", artifacts::CALICO_DIR);
+            let path = format!("{}/{m}", ARTIFACTS_DIR);
             let _ = writeln!(
                 o,
                 "MANIFEST=\"$HERE/../../\"{path}\nif [[ ! -f \"$MANIFEST\" ]]; then\n  echo \"error: $MANIFEST is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ beside this bundle\" >&2\n  exit 1\nfi\n\
@@ -261,12 +421,12 @@ crd/bgpconfigurations.crd.projectcalico.org crd/bgppeers.crd.projectcalico.org\n
     );
 
     o.push('\n');
-    o.push_str(&Step::CalicoBgp.header());
+    o.push_str(&BGP.header());
     o.push_str("kc apply -f \"$HERE/bgp.yaml\"\n");
     o.push_str("kc get bgpconfigurations.crd.projectcalico.org,bgppeers.crd.projectcalico.org\n");
 
     o.push('\n');
-    o.push_str(&Step::CalicoInstallation.header());
+    o.push_str(&INSTALLATION.header());
     o.push_str("kc apply -f \"$HERE/installation.yaml\"\n");
     // calico-node runs in the host network; it is ready once its BGP sessions are up.
     o.push_str(
@@ -275,11 +435,11 @@ kc -n calico-system rollout status daemonset/calico-node --timeout=900s\n",
     );
 
     o.push('\n');
-    o.push_str(&Step::CalicoReady.header());
+    o.push_str(&READY.header());
     o.push_str("wait_until 300 kc get tigerastatus calico\nkc wait --for=condition=Available --timeout=900s tigerastatus/calico\n");
 
     o.push('\n');
-    o.push_str(&Step::CalicoApiServer.header());
+    o.push_str(&API_SERVER.header());
     o.push_str("wait_until 300 kc get tigerastatus apiserver\nkc wait --for=condition=Available --timeout=600s tigerastatus/apiserver\n");
     o.push_str("# The projectcalico.org/v3 API answers once the API server is registered: the same peers, seen through it.\nwait_until 300 kc get bgpconfigurations.projectcalico.org\n");
     o.push_str("kc get bgpconfigurations.projectcalico.org,bgppeers.projectcalico.org\n");
@@ -287,9 +447,116 @@ kc -n calico-system rollout status daemonset/calico-node --timeout=900s\n",
     o
 }
 
+/// fetch-artifacts.sh's Calico step: the release tarball (manifests and image
+/// tarballs) and calicoctl, each checked against the release's SHA256SUMS.
+fn fetch_steps(plan: &Plan) -> String {
+    let v = version(plan);
+    let mut o = String::new();
+    let _ = writeln!(o, "# Calico: the release tarball and calicoctl, checked against the release's SHA256SUMS.");
+    let _ = writeln!(o, "CALICO_VERSION={}\nCALICO_DIR=\"$HERE/\"{}", sh_quote(&v), sh_quote(ARTIFACTS_DIR));
+    o.push_str("CALICO_BASE=\"$CALICO_RELEASES/$CALICO_VERSION\"\n");
+    o.push_str("mkdir -p \"$CALICO_DIR\"\nTMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
+    o.push_str("fetch \"$CALICO_BASE/SHA256SUMS\" \"$CALICO_DIR/SHA256SUMS\"\n");
+    o.push_str("fetch \"$CALICO_BASE/calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
+    o.push_str("check \"$CALICO_DIR/SHA256SUMS\" \"calicoctl-linux-$ARCH\" \"$CALICO_DIR/calicoctl-linux-$ARCH\"\nchmod 0755 \"$CALICO_DIR/calicoctl-linux-$ARCH\"\n");
+    // The manifests come out of the release tarball, which is not kept: a run
+    // that has them (tigera-operator.yaml is copied last) fetches it no more.
+    // Its images/ are amd64 only and named docker.io/calico/*: the kit saves the
+    // names the operator really uses instead (`images`).
+    o.push_str("if [[ ! -s \"$CALICO_DIR/tigera-operator.yaml\" ]]; then\n");
+    o.push_str("  fetch \"$CALICO_BASE/release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n");
+    o.push_str(
+        "  check \"$CALICO_DIR/SHA256SUMS\" \"release-$CALICO_VERSION.tgz\" \"$TMP/release-$CALICO_VERSION.tgz\"\n",
+    );
+    o.push_str("  tar -xzf \"$TMP/release-$CALICO_VERSION.tgz\" -C \"$TMP\"\n");
+    let mut manifests = Vec::new();
+    if has_separate_crds(&v) {
+        manifests.push("operator-crds.yaml");
+    }
+    manifests.push("tigera-operator.yaml");
+    for m in manifests {
+        let _ = writeln!(o, "  cp \"$TMP/release-$CALICO_VERSION/manifests/{m}\" \"$CALICO_DIR/{m}\"");
+    }
+    o.push_str("fi\n");
+    o
+}
+
+/// ARTIFACTS.txt's Calico lines.
+fn artifact_lines(plan: &Plan) -> String {
+    let v = version(plan);
+    let mut o = String::new();
+    let base = format!("https://github.com/projectcalico/calico/releases/download/{v}");
+    let _ = writeln!(o, "Calico {v}");
+    let _ = writeln!(o, "  {ARTIFACTS_DIR}/SHA256SUMS\n      {base}/SHA256SUMS");
+    let _ = writeln!(
+        o,
+        "  release-{v}.tgz (unpacked, not kept)\n      {base}/release-{v}.tgz\n      sha256 checked against SHA256SUMS"
+    );
+    if has_separate_crds(&v) {
+        let _ = writeln!(
+            o,
+            "  {ARTIFACTS_DIR}/operator-crds.yaml       from release-{v}.tgz: manifests/operator-crds.yaml"
+        );
+    }
+    let _ =
+        writeln!(o, "  {ARTIFACTS_DIR}/tigera-operator.yaml     from release-{v}.tgz: manifests/tigera-operator.yaml");
+    let _ = writeln!(o, "  {ARTIFACTS_DIR}/calicoctl-linux-$ARCH\n      {base}/calicoctl-linux-$ARCH\n      sha256 checked against SHA256SUMS");
+    o
+}
+
+/// verify.sh's `check_sessions NODE`: each of the node's sessions, from BIRD in
+/// its calico-node pod, asked once per family (BIRD names the protocol
+/// `<kind>_<peer address with . and : as _>`).
+const VERIFY_SESSIONS: &str = "\necho \"== BGP sessions (BIRD in calico-node)\"\n\
+if command -v calicoctl >/dev/null 2>&1; then\n  calicoctl node status || true\nfi\n\
+# $1 node: each of its sessions, from BIRD in its calico-node pod, asked once per\n\
+# family (BIRD names the protocol <kind>_<peer address with . and : as _>).\n\
+check_sessions() {\n  local node=$1 pod peer fam addr name line sock want4=0 want6=0\n  local -A up=()\n  peers_of \"$node\"\n  \
+pod=\"$(kc -n calico-system get pods -l k8s-app=calico-node --field-selector \"spec.nodeName=$node\" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)\"\n  \
+if [[ -z \"$pod\" ]]; then\n    fail \"BGP sessions of $node (${#PEER_LIST[@]}): no calico-node pod on $node\"\n    return\n  fi\n  \
+for peer in \"${PEER_LIST[@]}\"; do\n    if [[ \"${peer%% *}\" == 6 ]]; then\n      want6=1\n    else\n      want4=1\n    fi\n  done\n  \
+for fam in 4 6; do\n    if [[ $fam == 4 && $want4 -eq 0 ]] || [[ $fam == 6 && $want6 -eq 0 ]]; then\n      continue\n    fi\n    \
+sock=/var/run/calico/bird.ctl\n    if [[ $fam == 6 ]]; then\n      sock=/var/run/calico/bird6.ctl\n    fi\n    \
+while read -r name line; do\n      if [[ \"$line\" == *Established* ]]; then\n        up[$fam ${name#*_}]=1\n      fi\n    \
+done < <(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s \"$sock\" show protocols 2>/dev/null || true)\n  done\n  \
+for peer in \"${PEER_LIST[@]}\"; do\n    read -r fam addr name <<<\"$peer\"\n    \
+if [[ -n \"${up[$fam ${addr//[.:]/_}]:-}\" ]]; then\n      pass \"BGP $node ↔ $name ($addr) Established\"\n    else\n      \
+fail \"BGP $node ↔ $name ($addr) Established\"\n    fi\n  done\n}\n";
+
+/// verify.sh's `load_ranges`: Calico claims blocks at run time, not the nodes' podCIDRs.
+const VERIFY_RANGES: &str = "# Calico claims blocks at run time: the blocks each node holds now.\n\
+declare -A RANGES=()\nload_ranges() {\n  local res node cidr state\n  \
+for res in blockaffinities.crd.projectcalico.org blockaffinities.projectcalico.org; do\n    \
+if kc get \"$res\" >/dev/null 2>&1; then\n      while read -r node cidr state; do\n        \
+if [[ -n \"$node\" && -n \"$cidr\" && \"$state\" != pending ]]; then\n          RANGES[$node]+=\"$cidr \"\n        fi\n      \
+done < <(kc get \"$res\" -o jsonpath='{range .items[*]}{.spec.node}{\" \"}{.spec.cidr}{\" \"}{.spec.state}{\"\\n\"}{end}' 2>/dev/null || true)\n      \
+return 0\n    fi\n  done\n}\n";
+
 #[cfg(test)]
 mod tests {
-    use super::has_separate_crds;
+    use super::{has_separate_crds, API_SERVER, BGP, INSTALLATION, LABELS, OPERATOR, READY};
+    use crate::render::bootstrap::{check_order, given, routes_via_peers};
+    use crate::test_support::example_and_case_plans;
+
+    /// The order that deadlocked: Installation and the API server waited on
+    /// before the BGP peers the pod network needs.
+    #[test]
+    fn waiting_on_the_calico_api_server_before_the_peers_is_refused() {
+        let plan = example_and_case_plans()
+            .into_iter()
+            .find(|(n, _)| n == "calico-wds-hkg")
+            .map(|(_, p)| p)
+            .unwrap_or_else(|| panic!("no calico-wds-hkg example"));
+        assert!(routes_via_peers(&plan));
+        let old = [LABELS, OPERATOR, INSTALLATION, READY, API_SERVER, BGP];
+        let e = check_order(&plan, given(&[]), &old).err().unwrap_or_default();
+        assert!(e.contains("Installation") && e.contains("BgpConfig") && e.contains("later step"), "{e}");
+        let good = [LABELS, OPERATOR, BGP, INSTALLATION, READY, API_SERVER];
+        assert_eq!(check_order(&plan, given(&[]), &good), Ok(()));
+        // Skipping the step that provides the pod routes leaves the API server wait stranded.
+        let e = check_order(&plan, given(&[]), &[API_SERVER]).err().unwrap_or_default();
+        assert!(e.contains("PodRoutes") && e.contains("no step before it"), "{e}");
+    }
 
     #[test]
     fn operator_crds_split_from_v3_30() {

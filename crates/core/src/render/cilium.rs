@@ -29,17 +29,17 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::bootstrap::Step;
-use super::common::{first_server, header, k8s_name, script_start, sh_quote, yaml_str};
-use super::metallb::{kube_prologue, on_a_server, HERE};
+use super::addon::{port, AddOn, ConfigValue, Kind, Mirror, Port};
+use super::bootstrap::{routes_via_peers, Provides, Res, Step};
+use super::common::{
+    first_server, header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, HERE,
+};
 use super::File;
 use crate::model::{AddrRange, Cni};
 use crate::plan::{Family, Plan, SessionKind, SessionRole};
 
-/// The Cilium release installed when the topology pins none: the newest patch of
-/// the newest stable line (v1.20.2, 2026-09-15, per the stable-release table of
-/// cilium/cilium's README) at the time of writing.
-pub const DEFAULT_VERSION: &str = "1.20.2";
+/// The Cilium release installed when the topology pins none ([`crate::versions`]).
+pub const DEFAULT_VERSION: &str = crate::versions::CILIUM;
 pub const DIR: &str = "cluster/cilium";
 /// The script that deploys Cilium from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/cilium/apply.sh";
@@ -48,7 +48,7 @@ pub const ARTIFACTS_DIR: &str = "artifacts/cilium";
 pub const HELM_REPO: &str = "https://helm.cilium.io";
 /// The helm release fetched for airgapped installs (get.helm.sh publishes a
 /// `.sha256sum` beside each archive).
-pub const HELM_VERSION: &str = "v3.21.4";
+pub const HELM_VERSION: &str = crate::versions::HELM;
 /// The label that ties the peer configs' families to the advertisement (as the
 /// Cilium documentation spells it).
 const ADVERTISE_LABEL: (&str, &str) = ("advertise", "bgp");
@@ -125,10 +125,120 @@ pub fn mtu_value(plan: &Plan) -> u32 {
     }
 }
 
-pub fn files(plan: &Plan) -> Vec<File> {
-    if plan.cluster.cni != Cni::Cilium {
-        return Vec::new();
+/// Cilium as an add-on of the bundle.
+pub struct Cilium;
+
+impl AddOn for Cilium {
+    fn kind(&self) -> Kind {
+        Kind::Cni
     }
+    fn name(&self) -> &'static str {
+        "Cilium"
+    }
+    fn in_design(&self, plan: &Plan) -> bool {
+        plan.cluster.cni == Cni::Cilium
+    }
+    fn files(&self, plan: &Plan) -> Vec<File> {
+        files(plan)
+    }
+    fn apply_script(&self) -> Option<&'static str> {
+        Some(APPLY)
+    }
+    fn steps(&self) -> &'static [Step] {
+        &[LABELS, HELM, LB_POOLS, BGP]
+    }
+    fn title_vars(&self, plan: &Plan) -> Vec<(&'static str, String)> {
+        vec![("$CILIUM_VERSION", version(plan))]
+    }
+    /// Cilium brings its own CNI and policy engine, and replaces kube-proxy when asked
+    /// (`Documentation/installation/k3s.rst`).
+    fn k3s_settings(&self, plan: &Plan) -> Vec<(&'static str, ConfigValue)> {
+        let mut v = vec![
+            ("flannel-backend", ConfigValue::Str("none".into())),
+            ("disable-network-policy", ConfigValue::Bool(true)),
+        ];
+        if plan.cluster.cilium().kube_proxy_replacement {
+            v.push(("disable-kube-proxy", ConfigValue::Bool(true)));
+        }
+        v
+    }
+    /// LB-IPAM hands out service addresses when the topology gives it pools.
+    fn hands_out_service_addresses(&self, plan: &Plan) -> bool {
+        !plan.cluster.cilium().lb_pools.is_empty()
+    }
+    fn fetch_steps(&self, plan: &Plan) -> Option<String> {
+        fetch_steps(plan)
+    }
+    fn artifact_lines(&self, plan: &Plan) -> Option<String> {
+        artifact_lines(plan)
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[
+            Mirror { var: "CILIUM_CHARTS", default: HELM_REPO, seeds: "" },
+            Mirror { var: "HELM_DOWNLOADS", default: "https://get.helm.sh", seeds: "" },
+        ]
+    }
+    /// No image list of the pinned chart is in meshplan's data: they come from
+    /// the chart itself, `helm template` with this bundle's values.
+    fn image_steps(&self, plan: &Plan) -> Option<String> {
+        Some(image_steps(plan))
+    }
+    fn summary(&self, _plan: &Plan) -> Option<String> {
+        Some("cilium".to_string())
+    }
+    /// Cilium's "Firewall rules".
+    fn ports(&self, plan: &Plan) -> Vec<Port> {
+        let mut v = Vec::new();
+        if super::addon::bgp_to_routers(plan) {
+            v.push(port("179/tcp", "nodes ↔ routers", "BGP (Cilium's BGP control plane)"));
+        }
+        if !plan.cluster.cilium().native_routing {
+            v.push(port("8472/udp", "nodes ↔ nodes", "Cilium VXLAN"));
+        }
+        v.push(port("4240/tcp", "nodes ↔ nodes", "cilium-health"));
+        v
+    }
+    fn check_undo(&self) -> (&'static str, &'static str) {
+        ("kubectl -n kube-system rollout status daemonset/cilium", "helm uninstall cilium -n kube-system")
+    }
+    fn runbook_section(&self, plan: &Plan) -> Option<String> {
+        runbook_section(plan)
+    }
+    fn verify_checks(&self, plan: &Plan) -> Option<String> {
+        verify_checks(plan)
+    }
+}
+
+/// The steps of apply.sh. The agents and the operator run in the host network.
+const LABELS: Step = Step {
+    title: "node labels (the BGP node selectors match on them)",
+    needs: &[Res::KubeApi],
+    provides: Provides::Always(&[Res::NodeMarks]),
+};
+const HELM: Step = Step {
+    title: "Cilium $CILIUM_VERSION (helm)",
+    needs: &[Res::KubeApi, Res::Upstream],
+    provides: Provides::Depends(helm_provides),
+};
+const LB_POOLS: Step =
+    Step { title: "LoadBalancer IP pools", needs: &[Res::CniCrds], provides: Provides::Always(&[Res::LbPools]) };
+/// The agents already run: with the peers the routers learn the pod ranges.
+const BGP: Step = Step {
+    title: "BGP peering",
+    needs: &[Res::CniCrds, Res::NodeMarks],
+    provides: Provides::Always(&[Res::BgpConfig, Res::PodRoutes]),
+};
+
+/// Without peers to routers (one L2, or the VXLAN tunnel) the agents route pods themselves.
+fn helm_provides(plan: &Plan) -> Vec<Res> {
+    let mut v = vec![Res::CniAgents, Res::CniCrds];
+    if !routes_via_peers(plan) {
+        v.push(Res::PodRoutes);
+    }
+    v
+}
+
+fn files(plan: &Plan) -> Vec<File> {
     let mut out = vec![File::text(format!("{DIR}/values.yaml"), values(plan))];
     if !groups(plan).is_empty() {
         out.push(File::text(format!("{DIR}/bgp.yaml"), bgp(plan)));
@@ -238,6 +348,17 @@ fn values(plan: &Plan) -> String {
     );
     // The operator's replicas repel each other: one node holds one replica.
     let _ = writeln!(o, "operator:\n  replicas: {}", plan.nodes.len().clamp(1, 2));
+    if plan.cluster.airgap {
+        // The kit's archives carry tags, and a digest reference would not find them
+        // (values.yaml: `image.useDigest`, `operator.image.useDigest`, `envoy.image.useDigest`,
+        // each beside its `pullPolicy`).
+        // And never `Always`, which asks the registry even for an image the node has.
+        o.push_str(
+            "  image:\n    useDigest: false\n    pullPolicy: IfNotPresent\n\
+# Airgap: images by tag, as the kit's archives name them, and taken from the node.\n\
+image:\n  useDigest: false\n  pullPolicy: IfNotPresent\nenvoy:\n  image:\n    useDigest: false\n    pullPolicy: IfNotPresent\n",
+        );
+    }
     o
 }
 
@@ -519,7 +640,7 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
     }
 
     o.push('\n');
-    o.push_str(&Step::CiliumLabels.header());
+    o.push_str(&LABELS.header());
     for (name, n) in &plan.nodes {
         let mut labels = vec![sh_quote(&format!("region={}", n.region))];
         labels.extend(
@@ -534,7 +655,7 @@ echo \"error: helm is missing: install helm 3 (https://helm.sh/docs/intro/instal
     }
 
     o.push('\n');
-    o.push_str(&Step::CiliumHelm.header());
+    o.push_str(&HELM.header());
     if airgap {
         o.push_str(
             "\"${HELM[@]}\" upgrade --install cilium \"$CHART\" \\\n  --namespace kube-system --values \"$HERE/values.yaml\"\n",
@@ -560,13 +681,13 @@ kc wait --for=condition=Ready node --all --timeout=600s\n",
     };
     if has_pools {
         o.push('\n');
-        o.push_str(&Step::CiliumLbPools.header());
+        o.push_str(&LB_POOLS.header());
         crd(&mut o, "ciliumloadbalancerippools.cilium.io");
         o.push_str("kc apply -f \"$HERE/lb-pools.yaml\"\nkc get ciliumloadbalancerippools.cilium.io\n");
     }
     if has_bgp {
         o.push('\n');
-        o.push_str(&Step::CiliumBgp.header());
+        o.push_str(&BGP.header());
         for n in ["ciliumbgppeerconfigs", "ciliumbgpadvertisements", "ciliumbgpclusterconfigs"] {
             crd(&mut o, &format!("{n}.cilium.io"));
         }
@@ -579,7 +700,7 @@ kc wait --for=condition=Ready node --all --timeout=600s\n",
 }
 
 /// The runbook's Cilium section (markdown), for README.md.
-pub fn runbook_section(plan: &Plan) -> Option<String> {
+fn runbook_section(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
@@ -681,8 +802,8 @@ then applies{}{}.",
     );
     if plan.cluster.airgap {
         o.push_str(
-            "\nAirgap: the chart and helm come from `artifacts/cilium/`; the images (quay.io/cilium/cilium, \
-operator-generic, cilium-envoy, …) must come from a registry the nodes reach (`cluster.registry_mirrors` for quay.io).\n",
+            "\nAirgap: the chart and helm come from `artifacts/cilium/`, the images the chart names from the kit \
+(`artifacts/images/`, imported by k3s; `values.yaml` names them by tag, not digest, so the archives match).\n",
         );
     }
     Some(o)
@@ -691,7 +812,7 @@ operator-generic, cilium-envoy, …) must come from a registry the nodes reach (
 /// verify.sh's Cilium checks (bash), run inside verify.sh after its prologue: they
 /// use its `kc`, `pass` and `fail`. Every agent ready, every planned BGP session
 /// established (from each node's `CiliumBGPNodeConfig` status), no pool in conflict.
-pub fn verify_checks(plan: &Plan) -> Option<String> {
+fn verify_checks(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
@@ -740,20 +861,21 @@ if [[ \"$conflict\" == False ]]; then\n  pass \"LB pool {n} is in use without co
 /// `fetch`, `check`, `$HERE` and `$ARCH`. The chart tarball from helm.cilium.io
 /// (whose index publishes no checksum file: it lands in SHA256SUMS), and helm
 /// itself, checked against get.helm.sh's `.sha256sum`.
-pub fn fetch_steps(plan: &Plan) -> Option<String> {
+fn fetch_steps(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
     let v = version(plan);
     let mut o = String::from("\n# Cilium: the Helm chart, and helm to install it.\n");
     let _ = writeln!(o, "CILIUM_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$CILIUM_DIR\"");
-    let _ = writeln!(o, "fetch {} \"$CILIUM_DIR/cilium-{v}.tgz\"", sh_quote(&format!("{HELM_REPO}/cilium-{v}.tgz")));
+    let _ =
+        writeln!(o, "fetch \"$CILIUM_CHARTS/\"{} \"$CILIUM_DIR/cilium-{v}.tgz\"", sh_quote(&format!("cilium-{v}.tgz")));
     let _ = writeln!(o, "HELM_VERSION={}", sh_quote(HELM_VERSION));
     o.push_str(
         "HELM_TGZ=\"helm-$HELM_VERSION-linux-$ARCH.tar.gz\"\n\
 HELM_TMP=\"$(mktemp -d)\"\n\
-fetch \"https://get.helm.sh/$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
-fetch \"https://get.helm.sh/$HELM_TGZ.sha256sum\" \"$HELM_TMP/$HELM_TGZ.sha256sum\"\n\
+fetch \"$HELM_DOWNLOADS/$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
+fetch \"$HELM_DOWNLOADS/$HELM_TGZ.sha256sum\" \"$HELM_TMP/$HELM_TGZ.sha256sum\"\n\
 check \"$HELM_TMP/$HELM_TGZ.sha256sum\" \"$HELM_TGZ\" \"$HELM_TMP/$HELM_TGZ\"\n\
 tar -xzf \"$HELM_TMP/$HELM_TGZ\" -C \"$HELM_TMP\"\n\
 install -m 0755 \"$HELM_TMP/linux-$ARCH/helm\" \"$CILIUM_DIR/helm\"\n\
@@ -762,8 +884,29 @@ rm -rf \"$HELM_TMP\"\n",
     Some(o)
 }
 
+/// fetch-artifacts.sh's lines that add the images the chart renders with this
+/// bundle's values (`helm template` runs offline) to the kit's list; a chart
+/// that still pulls `Always` is named as a fault, for the nodes cannot pull.
+fn image_steps(plan: &Plan) -> String {
+    let v = version(plan);
+    format!(
+        "# Cilium: the images the chart renders with this bundle's values (helm template runs offline).\n\
+HELM_BIN=\"$HERE/{dir}/helm\"\n\
+if ! \"$HELM_BIN\" version >/dev/null 2>&1; then\n  HELM_BIN=helm\nfi\n\
+if command -v \"$HELM_BIN\" >/dev/null 2>&1; then\n  \
+\"$HELM_BIN\" template cilium \"$HERE/{dir}/cilium-{v}.tgz\" --namespace kube-system \\\n    \
+--values \"$HERE/{DIR}/values.yaml\" > \"$IMAGES_LIST.cilium\"\n  \
+manifest_images \"$IMAGES_LIST.cilium\" >> \"$IMAGES_LIST\"\n  \
+if grep -q 'imagePullPolicy: Always' \"$IMAGES_LIST.cilium\"; then\n    \
+MISSING+=(\"Cilium's chart pulls an image Always with these values, which fails offline: set its pullPolicy to IfNotPresent in {DIR}/values.yaml\")\n  fi\n  \
+rm -f \"$IMAGES_LIST.cilium\"\nelse\n  \
+MISSING+=(\"Cilium's images: no helm runs on this machine to read them from the chart (install helm 3, run again)\")\nfi\n",
+        dir = ARTIFACTS_DIR,
+    )
+}
+
 /// ARTIFACTS.txt's Cilium lines.
-pub fn artifact_lines(plan: &Plan) -> Option<String> {
+fn artifact_lines(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Cilium {
         return None;
     }
@@ -772,8 +915,8 @@ pub fn artifact_lines(plan: &Plan) -> Option<String> {
         "\nCilium {v}\n  {ARTIFACTS_DIR}/cilium-{v}.tgz\n      {HELM_REPO}/cilium-{v}.tgz\n      \
 no checksum file upstream: recorded in artifacts/SHA256SUMS\n  {ARTIFACTS_DIR}/helm (helm {HELM_VERSION})\n      \
 https://get.helm.sh/helm-{HELM_VERSION}-linux-$ARCH.tar.gz\n      sha256 checked against the .sha256sum beside it\n  \
-Images (not downloaded): quay.io/cilium/cilium:v{v}, quay.io/cilium/operator-generic:v{v}, quay.io/cilium/cilium-envoy\n  \
-and the others the chart names; serve them from a registry the nodes reach (cluster.registry_mirrors for quay.io).\n"
+The chart's images: those `helm template` of the chart names with cluster/cilium/values.yaml (the fetched\n  \
+helm must run on the connected machine, or that machine's own helm 3 is used).\n"
     ))
 }
 

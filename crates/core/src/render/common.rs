@@ -1,12 +1,12 @@
 //! Pieces every renderer shares, written once: header comments, quoting for shell
 //! and YAML, Kubernetes names, the script prologue (root and host checks), and the
-//! facts several renderers need alike (first server, server URL, which script
-//! deploys the CNI and each router).
+//! facts several renderers need alike (first server, server URL, each router's
+//! files, where the airgap artifacts land).
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::model::{Cni, Daemon, Role};
+use crate::model::{Daemon, Role};
 use crate::plan::Plan;
 
 /// The first comment of every generated file, with the comment leader of its language.
@@ -102,6 +102,45 @@ exit 1\nfi\n",
     )
 }
 
+/// The folder of the running script.
+pub const HERE: &str = "HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n";
+
+/// The opening every cluster script shares after its root and host checks:
+/// kubeconfig, `kc` (kubectl or `k3s kubectl`) and `wait_until SECONDS CMD...`.
+pub fn kube_prologue() -> &'static str {
+    "export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n\
+KUBECTL=(kubectl)\nif ! command -v kubectl >/dev/null 2>&1; then\n  KUBECTL=(k3s kubectl)\nfi\n\
+kc() {\n  \"${KUBECTL[@]}\" \"$@\"\n}\n\
+# Polls a command until it succeeds, for at most $1 seconds.\nwait_until() {\n  local limit=$1 waited=0\n  shift\n  \
+until \"$@\" >/dev/null 2>&1; do\n    if (( waited >= limit )); then\n      echo \"error: timed out after ${limit}s waiting for: $*\" >&2\n      return 1\n    fi\n    \
+sleep 5\n    waited=$((waited + 5))\n  done\n}\n"
+}
+
+/// Root and server-host checks of a script that runs on any server.
+pub fn on_a_server(plan: &Plan) -> String {
+    let mut o = require_root();
+    let names: Vec<&str> = servers(plan).into_iter().map(String::as_str).collect();
+    let addrs: Vec<IpAddr> =
+        servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
+    o.push_str(&require_host(&names, &addrs));
+    o
+}
+
+/// Where the airgap artifacts land, relative to the bundle's top folder
+/// (`fetch-artifacts.sh` fills it; the scripts install from it).
+pub const ARTIFACTS_DIR: &str = "artifacts";
+pub const ARTIFACTS_K3S_DIR: &str = "artifacts/k3s";
+/// Image tarballs that k3s imports at start (copied to /var/lib/rancher/k3s/agent/images/).
+pub const ARTIFACTS_IMAGES_DIR: &str = "artifacts/images";
+
+/// Where the first server's k3s writes the cluster's token, in the secure format
+/// (the node scripts, the runbook and the playbook name it).
+pub const SERVER_TOKEN: &str = "/var/lib/rancher/k3s/server/token";
+
+/// verify.sh's probe image: iputils `ping` (for `-M do`) and iproute2; overridable
+/// with VERIFY_IMAGE, named by the runbook too.
+pub const PROBE_IMAGE: &str = "docker.io/nicolaka/netshoot:v0.13";
+
 /// Servers in sorted name order; the first one starts the cluster.
 pub fn servers(plan: &Plan) -> Vec<&String> {
     plan.nodes.iter().filter(|(_, n)| n.role == Role::Server).map(|(name, _)| name).collect()
@@ -124,23 +163,6 @@ pub fn server_url(plan: &Plan) -> Option<String> {
     let first = first_server(plan)?;
     let addr = plan.nodes.get(first)?.addresses.first()?;
     Some(format!("https://{}", host_port(addr, 6443)))
-}
-
-/// The script that deploys the CNI from a server, relative to the bundle root, for
-/// the CNIs whose renderer writes one.
-pub fn cni_apply_script(plan: &Plan) -> Option<&'static str> {
-    match plan.cluster.cni {
-        Cni::Calico => Some("cluster/calico/apply.sh"),
-        Cni::Cilium => Some(super::cilium::APPLY),
-        Cni::Kilo => Some(super::kilo::APPLY),
-        // Flannel is built into k3s: nothing to apply.
-        Cni::Flannel => None,
-    }
-}
-
-/// Scripts that run after the CNI, in order: the load balancer when one is set.
-pub fn addon_apply_scripts(plan: &Plan) -> Vec<&'static str> {
-    plan.cluster.metallb.iter().map(|_| super::metallb::APPLY).collect()
 }
 
 /// The install script of a router, relative to the bundle root (routers whose

@@ -77,9 +77,9 @@ pub fn part(plan: &Plan, router: &str) -> String {
     part_with(plan, router, &bird::sides(plan, router))
 }
 
-/// The complete config: FRR's defaults, hostname and log, meshplan's part, then
-/// the router-wide BGP settings the part leaves to the operator (they would
-/// change the operator's own sessions): IPv4 not activated by default, ECMP.
+/// The complete config: FRR's defaults, hostname and log, the router-wide BGP
+/// setting the part leaves to the operator (it would change the operator's own
+/// sessions: IPv4 not activated by default), then meshplan's part.
 fn standalone(plan: &Plan, router: &str, sides: &[Side]) -> String {
     let mut o = common::header(
         plan,
@@ -99,21 +99,8 @@ fn standalone(plan: &Plan, router: &str, sides: &[Side]) -> String {
     if let Some(asn) = plan.routers.get(router).and_then(|r| r.asn).or_else(|| sides.first().map(|s| s.my_asn)) {
         // Before the sessions: `no bgp default ipv4-unicast` applies to neighbours
         // configured after it.
-        let _ = writeln!(o, "! Router-wide settings, for a router where meshplan's sessions are the only ones.");
-        let _ = writeln!(o, "router bgp {asn}\n no bgp default ipv4-unicast\n bgp bestpath as-path multipath-relax");
-        // Between two eBGP routes FRR otherwise keeps the older one (RFC 5004),
-        // so the route a router uses would depend on which session came up
-        // first: compare router ids as BIRD does, and as the plan predicts.
-        let _ = writeln!(o, " bgp bestpath compare-routerid");
-        for f in bird::families(plan, sides) {
-            let _ = writeln!(o, " !\n address-family {} unicast", f.as_str());
-            // iBGP ECMP only among paths of equal cluster-list length: a reflector must
-            // not spread its own clients' routes over a backbone peer that announces
-            // itself as next hop for them (that peer would send the packets back).
-            let _ = writeln!(o, "  maximum-paths {MAXIMUM_PATHS}");
-            let _ = writeln!(o, "  maximum-paths ibgp {MAXIMUM_PATHS} equal-cluster-length\n exit-address-family");
-        }
-        let _ = writeln!(o, "exit\n!");
+        let _ = writeln!(o, "! Router-wide, for a router where meshplan's sessions are the only ones.");
+        let _ = writeln!(o, "router bgp {asn}\n no bgp default ipv4-unicast\nexit\n!");
     }
     o.push_str(&body);
     o.push_str("end\n");
@@ -122,9 +109,10 @@ fn standalone(plan: &Plan, router: &str, sides: &[Side]) -> String {
 
 /// `routers/<router>/meshplan.conf`, given the router's sides: prefix-lists and
 /// route-maps named `MESHPLAN-…`, and the `router bgp` stanza with one peer-group
-/// per kind of session (`MP-…`), their timers and policies. Nothing router-wide
-/// but the AS, the router id and, on a reflector, the cluster id: merged into a
-/// running FRR it leaves the operator's sessions as they are.
+/// per kind of session (`MP-…`), their timers and policies. Router-wide only the
+/// AS, the router id, on a reflector the cluster id, and the best-path and ECMP
+/// settings the plan's predictions rest on: merged into a running FRR it leaves
+/// the operator's sessions as they are.
 fn part_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
     let mut o = common::header(plan, "!", &format!("meshplan's part of the FRR config of router `{router}`"));
     let Some(r) = plan.routers.get(router) else {
@@ -193,6 +181,12 @@ fn part_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
     if let Some(id) = r.router_id {
         let _ = writeln!(o, " bgp router-id {id}");
     }
+    // Best path and ECMP as the plan predicts them (`plan::propagate`): without
+    // these FRR keeps the older of two eBGP routes (RFC 5004), so the route in
+    // use would depend on which session came up first, and spreads eBGP routes
+    // only over one neighbouring AS. Router-wide: they apply to the operator's
+    // own BGP routes too, which install.sh lists before it merges.
+    let _ = writeln!(o, " bgp bestpath as-path multipath-relax\n bgp bestpath compare-routerid");
     if sides.iter().any(|s| s.rr_client) {
         if let Some(cid) = r.cluster_id.or(r.router_id) {
             let _ = writeln!(o, " bgp cluster-id {cid}");
@@ -257,6 +251,11 @@ fn part_with(plan: &Plan, router: &str, sides: &[Side]) -> String {
             let _ = writeln!(o, "  neighbor {pg} route-map {} in", policy_name(f));
             let _ = writeln!(o, "  neighbor {pg} route-map {} out", policy_name(f));
         }
+        // iBGP ECMP only among paths of equal cluster-list length: a reflector must
+        // not spread its own clients' routes over a backbone peer that announces
+        // itself as next hop for them (that peer would send the packets back).
+        let _ = writeln!(o, "  maximum-paths {MAXIMUM_PATHS}");
+        let _ = writeln!(o, "  maximum-paths ibgp {MAXIMUM_PATHS} equal-cluster-length");
         // Where FRR activates every neighbour for IPv4 by default (`bgp default
         // ipv4-unicast`, the traditional profile), the IPv6 groups stay out of it.
         if f == Family::Ipv4 {

@@ -67,7 +67,7 @@ vtysh_() {{
         rid = sh_quote(&rid),
         cid = sh_quote(&cid),
     );
-    o.push_str(&os::package_step(p, Daemon::Frr, "vtysh", "FRR"));
+    o.push_str(&os::package_step(p, Daemon::Frr, "vtysh", "FRR", plan.cluster.airgap));
     o.push_str("RESTART=no\n");
     if p != Platform::Freebsd {
         // FreeBSD's rc.d starts bgpd by default (`frr_daemons`); Linux packages

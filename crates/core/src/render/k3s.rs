@@ -15,17 +15,18 @@
 //! "k3s token"), so a join across the Internet refuses one unless
 //! `ALLOW_SHORT_TOKEN=1`.
 //!
-//! What a CNI needs from k3s (flannel backend, network policy, kube-proxy) is one
-//! table, [`cni_settings`]: a new CNI renderer adds its row there.
+//! What a CNI needs from k3s (flannel backend, network policy, kube-proxy) comes
+//! from its add-on (`AddOn::k3s_settings`).
 
 use std::fmt::Write as _;
 
-use super::artifacts;
+use super::addon::ConfigValue as Value;
 use super::common::{
     first_server, header, host_port, require_host, require_root, script_start, server_url, servers, sh_quote, yaml_str,
+    ARTIFACTS_DIR, SERVER_TOKEN,
 };
 use super::File;
-use crate::model::{Cni, Role};
+use crate::model::Role;
 use crate::plan::addressing::k8s_node_mask;
 use crate::plan::{NodePlan, Plan};
 
@@ -34,21 +35,12 @@ const INSTALL_URL: &str = "https://get.k3s.io";
 const INSTALL_URL_CN: &str = "https://rancher-mirror.rancher.cn/k3s/k3s-install.sh";
 /// Where a joining node keeps the token it was given (k3s reads it via `token-file`).
 pub const JOIN_TOKEN: &str = "/etc/rancher/k3s/join-token";
-/// Where the first server's k3s writes the cluster's token, in the secure format.
-pub const SERVER_TOKEN: &str = "/var/lib/rancher/k3s/server/token";
 
 pub fn files(plan: &Plan) -> Vec<File> {
     plan.nodes
         .iter()
         .map(|(name, n)| File::script(format!("nodes/{name}/install.sh"), install(plan, name, n)))
         .collect()
-}
-
-/// One value of the k3s config file.
-enum Value {
-    Str(String),
-    Bool(bool),
-    List(Vec<String>),
 }
 
 fn push(o: &mut String, key: &str, v: &Value) {
@@ -68,31 +60,10 @@ fn push(o: &mut String, key: &str, v: &Value) {
     }
 }
 
-/// The server settings the chosen CNI needs from k3s. Agents receive them from the
+/// The server settings the design's add-ons need from k3s. Agents receive them from the
 /// server (k3s hands its flannel, network-policy and kube-proxy settings to agents).
-fn cni_settings(plan: &Plan) -> Vec<(&'static str, Value)> {
-    let none = || ("flannel-backend", Value::Str("none".into()));
-    match plan.cluster.cni {
-        // Calico brings its own CNI and policy engine: no flannel, no k3s network policy controller.
-        Cni::Calico => vec![none(), ("disable-network-policy", Value::Bool(true))],
-        Cni::Cilium => {
-            let mut v = vec![none(), ("disable-network-policy", Value::Bool(true))];
-            if plan.cluster.cilium().kube_proxy_replacement {
-                v.push(("disable-kube-proxy", Value::Bool(true)));
-            }
-            v
-        }
-        Cni::Kilo => vec![none()],
-        Cni::Flannel => {
-            let backend = match plan.cluster.flannel().backend {
-                crate::model::FlannelBackend::Vxlan => "vxlan",
-                crate::model::FlannelBackend::HostGw => "host-gw",
-                crate::model::FlannelBackend::WireguardNative => "wireguard-native",
-                crate::model::FlannelBackend::None => "none",
-            };
-            vec![("flannel-backend", Value::Str(backend.into()))]
-        }
-    }
+fn addon_settings(plan: &Plan) -> Vec<(&'static str, Value)> {
+    super::addons(plan).into_iter().flat_map(|a| a.k3s_settings(plan)).collect()
 }
 
 fn joined(items: impl IntoIterator<Item = String>) -> String {
@@ -147,7 +118,7 @@ fn config(plan: &Plan, name: &str, n: &NodePlan, first: bool) -> String {
             // Nodes in other sites join through the public address: it must be in the certificate.
             entries.push(("tls-san", Value::List(vec![p.ip().to_string()])));
         }
-        entries.extend(cni_settings(plan));
+        entries.extend(addon_settings(plan));
         let disable = disabled(plan);
         if !disable.is_empty() {
             entries.push(("disable", Value::List(disable)));
@@ -165,7 +136,7 @@ fn config(plan: &Plan, name: &str, n: &NodePlan, first: bool) -> String {
 fn disabled(plan: &Plan) -> Vec<String> {
     let c = &plan.cluster;
     let mut out = c.disable.clone();
-    let other_lb = c.metallb.is_some() || (c.cni == Cni::Cilium && !c.cilium().lb_pools.is_empty());
+    let other_lb = super::addons(plan).iter().any(|a| a.hands_out_service_addresses(plan));
     if other_lb && !out.iter().any(|d| d == "servicelb") {
         out.push("servicelb".to_string());
     }
@@ -303,7 +274,7 @@ echo \"k3s ($SERVICE) already runs on $NODE as planned: nothing to do\"\n  exit 
     }
     if c.airgap {
         env.push("INSTALL_K3S_SKIP_DOWNLOAD=true".into());
-        let _ = writeln!(o, "ART=\"$HERE/../../\"{}", sh_quote(artifacts::DIR));
+        let _ = writeln!(o, "ART=\"$HERE/../../\"{}", sh_quote(ARTIFACTS_DIR));
         o.push_str(
             "if [[ ! -f \"$ART/SHA256SUMS\" ]]; then\n  \
 echo \"error: $ART/SHA256SUMS is missing: run fetch-artifacts.sh on a machine with Internet and copy artifacts/ with the bundle\" >&2\n  exit 1\nfi\n\
@@ -315,6 +286,9 @@ install -m 0755 \"$ART/k3s/$BIN\" /usr/local/bin/k3s\n\
 mkdir -p /var/lib/rancher/k3s/agent/images\n\
 for f in \"$ART/images/\"*; do\n  [[ -f \"$f\" ]] || continue\n  case \"$(basename \"$f\")\" in\n    \
 k3s-airgap-images-\"$ARCH\".*) ;;\n    k3s-airgap-images-*) continue ;;\n  esac\n  \
+install -m 0644 \"$f\" /var/lib/rancher/k3s/agent/images/\ndone\n\
+# The add-ons' images, saved for this architecture under the names their pods use.\n\
+for f in \"$ART/images/$ARCH/\"*.tar; do\n  [[ -f \"$f\" ]] || continue\n  \
 install -m 0644 \"$f\" /var/lib/rancher/k3s/agent/images/\ndone\n",
         );
         let _ = writeln!(o, "env {} sh \"$ART/k3s/install.sh\"", env.join(" "));

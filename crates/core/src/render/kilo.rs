@@ -31,16 +31,18 @@ use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
-use super::bootstrap::Step;
-use super::common::{ident, require_host, require_root, script_start, servers, sh_quote};
-use super::metallb::{kube_prologue, on_a_server, HERE};
+use super::addon::{port, AddOn, ConfigValue, Kind, Mirror, NodeStep, Port, Reader};
+use super::bootstrap::{Provides, Res, Step};
+use super::common::{
+    ident, kube_prologue, on_a_server, require_host, require_root, script_start, servers, sh_quote, HERE,
+};
 use super::File;
 use crate::model::{Cni, KiloEncapsulation, KiloGranularity, MetallbMode, Role};
 use crate::plan::{NodePlan, Plan};
 
-/// The Kilo release installed: the newest release tag of squat/kilo (0.7.0,
-/// 2026-03-03) at the time of writing. Its manifests pin the image `squat/kilo:0.7.0`.
-pub const VERSION: &str = "0.7.0";
+/// The Kilo release installed ([`crate::versions`]). Its manifests pin the image
+/// `squat/kilo:0.7.0`.
+pub const VERSION: &str = crate::versions::KILO;
 pub const DIR: &str = "cluster/kilo";
 /// The script that deploys Kilo from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/kilo/apply.sh";
@@ -48,6 +50,13 @@ pub const APPLY: &str = "cluster/kilo/apply.sh";
 pub const ARTIFACTS_DIR: &str = "artifacts/kilo";
 /// The manifests of the release that apply.sh installs, in order.
 pub const MANIFESTS: [&str; 2] = ["crds.yaml", "kilo-k3s.yaml"];
+/// The sha256 of [`MANIFESTS`] at the pinned tag (the files in
+/// `tests/data/upstream/kilo-0.7.0/`; a test recomputes them): Kilo publishes
+/// none, and a mirror (Gitee) must serve the same bytes.
+pub const MANIFEST_SHA256: [(&str, &str); 2] = [
+    ("crds.yaml", "4d377db1ad0bc3aed7d4b75e643615b97ea251871b715e1356994faf739ff1fc"),
+    ("kilo-k3s.yaml", "f4683a1905a1cd1c1040e3d48af7da51429a9e53735aab0ee7a5382fc42100c9"),
+];
 /// The nftables table of the firewall scripts.
 const TABLE: &str = "meshplan";
 /// Annotation keys (pkg/k8s/backend.go).
@@ -55,6 +64,11 @@ const A_LOCATION: &str = "kilo.squat.ai/location";
 const A_ENDPOINT: &str = "kilo.squat.ai/force-endpoint";
 const A_KEEPALIVE: &str = "kilo.squat.ai/persistent-keepalive";
 const A_LEADER: &str = "kilo.squat.ai/leader";
+
+/// The image `kilo-k3s.yaml` of the pinned release runs (`squat/kilo`, on Docker Hub).
+fn images() -> Vec<String> {
+    vec![format!("docker.io/squat/kilo:{VERSION}")]
+}
 
 fn manifest_url(file: &str) -> String {
     format!("https://raw.githubusercontent.com/squat/kilo/{VERSION}/manifests/{file}")
@@ -64,10 +78,117 @@ fn kgctl_url() -> String {
     format!("https://github.com/squat/kilo/releases/download/{VERSION}/kgctl-linux-$ARCH")
 }
 
-pub fn files(plan: &Plan) -> Vec<File> {
-    if plan.cluster.cni != Cni::Kilo {
-        return Vec::new();
+/// Kilo as an add-on of the bundle.
+pub struct Kilo;
+
+impl AddOn for Kilo {
+    fn kind(&self) -> Kind {
+        Kind::Cni
     }
+    fn name(&self) -> &'static str {
+        "Kilo"
+    }
+    fn in_design(&self, plan: &Plan) -> bool {
+        plan.cluster.cni == Cni::Kilo
+    }
+    fn files(&self, plan: &Plan) -> Vec<File> {
+        files(plan)
+    }
+    fn apply_script(&self) -> Option<&'static str> {
+        Some(APPLY)
+    }
+    fn steps(&self) -> &'static [Step] {
+        &[MANIFESTS_STEP, ANNOTATIONS, ARGS, KILO]
+    }
+    fn title_vars(&self, _plan: &Plan) -> Vec<(&'static str, String)> {
+        vec![("$KILO_VERSION", VERSION.to_string())]
+    }
+    /// Kilo is the CNI; k3s's network policy controller stays.
+    fn k3s_settings(&self, _plan: &Plan) -> Vec<(&'static str, ConfigValue)> {
+        vec![("flannel-backend", ConfigValue::Str("none".into()))]
+    }
+    fn fetch_steps(&self, plan: &Plan) -> Option<String> {
+        fetch_steps(plan)
+    }
+    fn artifact_lines(&self, plan: &Plan) -> Option<String> {
+        artifact_lines(plan)
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[
+            Mirror { var: "KILO_RELEASES", default: "$GITHUB/squat/kilo/releases/download", seeds: "" },
+            Mirror {
+                var: "KILO_RAW",
+                default: "$GITHUB_RAW/squat/kilo",
+                seeds: "`https://gitee.com/mirrors/squat/raw` (seed 004's Gitee mirror)",
+            },
+        ]
+    }
+    fn images(&self, _plan: &Plan) -> Vec<String> {
+        images()
+    }
+    fn image_steps(&self, _plan: &Plan) -> Option<String> {
+        Some(format!("manifest_images \"$HERE/{ARTIFACTS_DIR}/kilo-k3s.yaml\" >> \"$IMAGES_LIST\"\n"))
+    }
+    fn summary(&self, _plan: &Plan) -> Option<String> {
+        Some("kilo".to_string())
+    }
+    /// Each node opens WireGuard and the k3s ports on its own firewall before k3s.
+    fn node_step(&self) -> Option<NodeStep> {
+        Some(NodeStep {
+            title: "Node firewalls (Kilo)",
+            file: "firewall.sh",
+            runbook: "Before k3s, open on each node exactly the ports it needs (WireGuard; the API and etcd on servers; the kubelet):\n\n```sh\nsudo ./nodes/<node>/firewall.sh                 # SSH_PORT=2222 ... when sshd listens elsewhere\n```\n\n",
+            check: "nft list table inet meshplan",
+            undo: "systemctl disable --now meshplan-firewall.service; nft delete table inet meshplan",
+        })
+    }
+    fn prerequisites(&self, _plan: &Plan) -> Vec<&'static str> {
+        vec!["- Every node has the WireGuard kernel module (in Linux 5.6 and later).\n"]
+    }
+    fn ports(&self, plan: &Plan) -> Vec<Port> {
+        let k = plan.cluster.kilo();
+        let mut v = vec![port(format!("{}/udp", k.port), "location leaders ↔ leaders", "Kilo WireGuard")];
+        if k.encapsulate != KiloEncapsulation::Never {
+            v.push(port("IP protocol 4", "nodes of one location", "Kilo IP-in-IP"));
+        }
+        v
+    }
+    fn variables(&self) -> Vec<(Reader, &'static str)> {
+        vec![
+            (Reader::Nodes, "| `SSH_PORT` | `nodes/*/firewall.sh` | `22` | the SSH port the firewall keeps open, so it never locks you out |\n"),
+            (Reader::Verify, "| `KGCTL` | `verify.sh` | `kgctl` | Kilo's CLI |\n"),
+        ]
+    }
+    fn check_undo(&self) -> (&'static str, &'static str) {
+        (
+            "kubectl -n kube-system rollout status daemonset/kilo",
+            "kubectl -n kube-system delete daemonset kilo   # nodes keep kilo0 until they reboot",
+        )
+    }
+    fn runbook_section(&self, plan: &Plan) -> Option<String> {
+        runbook_section(plan)
+    }
+    fn verify_checks(&self, plan: &Plan) -> Option<String> {
+        verify_checks(plan)
+    }
+}
+
+/// The steps of apply.sh.
+const MANIFESTS_STEP: Step =
+    Step { title: "Kilo $KILO_VERSION manifests", needs: &[Res::Upstream], provides: Provides::Always(&[]) };
+const ANNOTATIONS: Step = Step {
+    title: "node annotations: location, endpoint, keepalive, leader",
+    needs: &[Res::KubeApi],
+    provides: Provides::Always(&[Res::NodeMarks]),
+};
+const ARGS: Step = Step { title: "kg arguments and pod MTU", needs: &[Res::Upstream], provides: Provides::Always(&[]) };
+const KILO: Step = Step {
+    title: "Kilo",
+    needs: &[Res::KubeApi, Res::Underlay, Res::NodeMarks],
+    provides: Provides::Always(&[Res::CniCrds, Res::CniAgents, Res::PodRoutes]),
+};
+
+fn files(plan: &Plan) -> Vec<File> {
     let mut out = vec![File::script(APPLY, apply(plan))];
     for (name, n) in &plan.nodes {
         out.push(File::script(format!("nodes/{name}/firewall.sh"), firewall(plan, name, n)));
@@ -179,7 +300,7 @@ fn apply(plan: &Plan) -> String {
     o.push_str("TMP=\"$(mktemp -d)\"\ntrap 'rm -rf \"$TMP\"' EXIT\n");
 
     o.push('\n');
-    o.push_str(&Step::KiloManifests.header());
+    o.push_str(&MANIFESTS_STEP.header());
     let list = MANIFESTS.join(" ");
     if airgap {
         let _ = writeln!(
@@ -197,7 +318,7 @@ cp \"$src\" \"$TMP/$m\"\ndone",
     }
 
     o.push('\n');
-    o.push_str(&Step::KiloAnnotations.header());
+    o.push_str(&ANNOTATIONS.header());
     o.push_str(
         "# $1 node, then key=value pairs to set.\nannotate() {\n  local node=$1\n  shift\n  \
 if kc get node \"$node\" >/dev/null 2>&1; then\n    kc annotate node \"$node\" --overwrite \"$@\" >/dev/null\n    echo \"annotated $node\"\n  else\n    \
@@ -216,7 +337,7 @@ unannotate() {\n  kc annotate node \"$1\" \"$2-\" >/dev/null 2>&1 || true\n}\n",
     }
 
     o.push('\n');
-    o.push_str(&Step::KiloArgs.header());
+    o.push_str(&ARGS.header());
     o.push_str(
         "# Drops any earlier copy of our flags, adds them after --hostname, and sets the CNI MTU.\n\
 awk -v args=\"${KILO_ARGS[*]}\" -v mtu=\"$POD_MTU\" '\n  \
@@ -228,9 +349,20 @@ for a in \"${KILO_ARGS[@]}\"; do\n  if ! grep -qF -- \"- $a\" \"$TMP/kilo.yaml\"
 echo \"error: kilo-k3s.yaml of $KILO_VERSION has no '- --hostname=' argument to add $a after\" >&2\n    exit 1\n  fi\ndone\n\
 if ! grep -qF \"\\\"mtu\\\": $POD_MTU\" \"$TMP/kilo.yaml\"; then\n  echo \"error: kilo-k3s.yaml of $KILO_VERSION has no CNI mtu to set\" >&2\n  exit 1\nfi\n",
     );
+    if airgap {
+        // kilo-k3s.yaml pulls its init container with `imagePullPolicy: Always`,
+        // which asks the registry even when the image is present: offline, the
+        // pod would never start. The kit's image is on every node.
+        o.push_str(
+            "# Airgap: the kit's image is on every node; Always would ask a registry the nodes cannot reach.\n\
+sed -i 's/imagePullPolicy: Always/imagePullPolicy: IfNotPresent/' \"$TMP/kilo.yaml\"\n\
+if grep -q 'imagePullPolicy: Always' \"$TMP/kilo.yaml\"; then\n  \
+echo \"error: kilo.yaml still pulls an image Always\" >&2\n  exit 1\nfi\n",
+        );
+    }
 
     o.push('\n');
-    o.push_str(&Step::Kilo.header());
+    o.push_str(&KILO.header());
     o.push_str(
         "# Server-side apply: safe to repeat, and takes over fields an earlier apply set.\n\
 kc apply --server-side --force-conflicts -f \"$TMP/crds.yaml\"\n\
@@ -469,7 +601,7 @@ fn expected_edges(plan: &Plan) -> Vec<(String, String, String)> {
 /// The runbook's Kilo section (markdown), for README.md: settings, the expected
 /// WireGuard layout (table and mermaid diagram), firewall and security groups,
 /// the node annotations, and how to compare with kgctl.
-pub fn runbook_section(plan: &Plan) -> Option<String> {
+fn runbook_section(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Kilo {
         return None;
     }
@@ -620,7 +752,9 @@ rendered; add them with `kubectl apply` and `kgctl showconf peer <name>`.\n",
         if plan.cluster.airgap { ", or `artifacts/kilo/kgctl`" } else { "" }
     );
     if plan.cluster.airgap {
-        o.push_str("\nAirgap: the image `docker.io/squat/kilo` must come from a registry the nodes reach (`cluster.registry_mirrors`).\n");
+        o.push_str(
+            "\nAirgap: the image `docker.io/squat/kilo` comes from the kit (`artifacts/images/`, imported by k3s).\n",
+        );
     }
     Some(o)
 }
@@ -629,7 +763,7 @@ rendered; add them with `kubectl apply` and `kgctl showconf peer <name>`.\n",
 /// folder) after its prologue: they use its `kc`, `pass` and `fail`, and kgctl
 /// (on PATH, `$KGCTL`, or `artifacts/kilo/kgctl`). The links of `kgctl graph` and
 /// each leader's `kgctl showconf node` must match the plan's layout.
-pub fn verify_checks(plan: &Plan) -> Option<String> {
+fn verify_checks(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Kilo {
         return None;
     }
@@ -707,36 +841,39 @@ pass \"$1 is not a leader: it reaches other locations through $2\"\n  else\n    
 /// fetch-artifacts.sh's Kilo step (bash), run inside that script: it uses its
 /// `fetch`, `$HERE` and `$ARCH`. Kilo publishes no checksums: the files come from
 /// the immutable release tag and land in artifacts/SHA256SUMS.
-pub fn fetch_steps(plan: &Plan) -> Option<String> {
+fn fetch_steps(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Kilo {
         return None;
     }
     let mut o = String::from(
-        "\n# Kilo: the manifests of the release tag and kgctl (no upstream checksums; recorded in SHA256SUMS).\n",
+        "\n# Kilo: the manifests of the release tag, checked against the sha256 meshplan pinned from them,\n\
+# and kgctl (no upstream checksum; recorded in SHA256SUMS).\n",
     );
     let _ = writeln!(o, "KILO_DIR=\"$HERE/{ARTIFACTS_DIR}\"\nmkdir -p \"$KILO_DIR\"");
-    for m in MANIFESTS {
-        let _ = writeln!(o, "fetch {} \"$KILO_DIR/{m}\"", sh_quote(&manifest_url(m)));
+    // VERSION is a constant of plain characters: no quoting needed inside the URLs.
+    for (m, sum) in MANIFEST_SHA256 {
+        let _ = writeln!(
+            o,
+            "fetch \"$KILO_RAW/{VERSION}/manifests/{m}\" \"$KILO_DIR/{m}\"\npinned {sum} \"$KILO_DIR/{m}\""
+        );
     }
-    // VERSION is a constant of plain characters: no quoting needed inside the URL.
-    let _ = writeln!(o, "fetch \"{}\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\"", kgctl_url());
+    let _ = writeln!(
+        o,
+        "fetch \"$KILO_RELEASES/{VERSION}/kgctl-linux-$ARCH\" \"$KILO_DIR/kgctl\"\nchmod 0755 \"$KILO_DIR/kgctl\""
+    );
     Some(o)
 }
 
 /// ARTIFACTS.txt's Kilo lines.
-pub fn artifact_lines(plan: &Plan) -> Option<String> {
+fn artifact_lines(plan: &Plan) -> Option<String> {
     if plan.cluster.cni != Cni::Kilo {
         return None;
     }
     let mut o = format!("\nKilo {VERSION}\n");
-    for m in MANIFESTS {
-        let _ = writeln!(o, "  {ARTIFACTS_DIR}/{m}\n      {}", manifest_url(m));
+    for (m, sum) in MANIFEST_SHA256 {
+        let _ = writeln!(o, "  {ARTIFACTS_DIR}/{m}\n      {}\n      sha256 {sum}", manifest_url(m));
     }
     let _ = writeln!(o, "  {ARTIFACTS_DIR}/kgctl\n      {}", kgctl_url());
-    o.push_str("      no upstream checksums: taken from the release tag, recorded in artifacts/SHA256SUMS\n");
-    let _ = writeln!(
-        o,
-        "  Image (not downloaded): docker.io/squat/kilo:{VERSION}; serve it from a registry the nodes reach (cluster.registry_mirrors)."
-    );
+    o.push_str("      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n");
     Some(o)
 }

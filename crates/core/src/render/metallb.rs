@@ -17,15 +17,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::bootstrap::Step;
-use super::common::{header, k8s_name, require_host, require_root, script_start, servers, sh_quote, yaml_str};
+use super::addon::{port, AddOn, Kind, Mirror, Port};
+use super::bootstrap::{Provides, Res, Step};
+use super::common::{header, k8s_name, kube_prologue, on_a_server, script_start, sh_quote, yaml_str, HERE};
 use super::File;
 use crate::model::{AddrRange, Metallb, MetallbMode};
 use crate::plan::{Plan, SessionKind, SessionRole};
 
-/// The MetalLB release installed: the newest release tag of metallb/metallb
-/// (v0.16.1, 2026-05-27) at the time of writing.
-pub const VERSION: &str = "v0.16.1";
+/// The MetalLB release installed ([`crate::versions`]).
+pub const VERSION: &str = crate::versions::METALLB;
 pub const DIR: &str = "cluster/metallb";
 /// The script that deploys MetalLB from a server, relative to the bundle root.
 pub const APPLY: &str = "cluster/metallb/apply.sh";
@@ -34,15 +34,90 @@ pub const ARTIFACTS_DIR: &str = "artifacts/metallb";
 /// MetalLB's own namespace; every configuration object lives in it.
 const NS: &str = "metallb-system";
 
-/// The folder of the running script.
-pub(crate) const HERE: &str = "HERE=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n";
-
 /// Native mode: MetalLB's own BGP speaker (L2, and IPv4-only BGP). FRR-K8s mode:
 /// what upstream recommends, and the only one that speaks BGP over IPv6.
 const NATIVE: &str = "metallb-native.yaml";
 const FRR_K8S: &str = "metallb-frr-k8s.yaml";
 
-pub fn files(plan: &Plan) -> Vec<File> {
+/// MetalLB as an add-on of the bundle.
+pub struct MetalLb;
+
+impl AddOn for MetalLb {
+    fn kind(&self) -> Kind {
+        Kind::LoadBalancer
+    }
+    fn name(&self) -> &'static str {
+        "MetalLB"
+    }
+    fn in_design(&self, plan: &Plan) -> bool {
+        plan.cluster.metallb.is_some()
+    }
+    fn files(&self, plan: &Plan) -> Vec<File> {
+        files(plan)
+    }
+    fn apply_script(&self) -> Option<&'static str> {
+        Some(APPLY)
+    }
+    fn steps(&self) -> &'static [Step] {
+        &[INSTALL, POOLS, L2, BGP]
+    }
+    fn hands_out_service_addresses(&self, _plan: &Plan) -> bool {
+        true
+    }
+    fn fetch_steps(&self, plan: &Plan) -> Option<String> {
+        fetch_steps(plan)
+    }
+    fn artifact_lines(&self, plan: &Plan) -> Option<String> {
+        artifact_lines(plan)
+    }
+    fn mirrors(&self) -> &'static [Mirror] {
+        &[Mirror { var: "METALLB_RAW", default: "$GITHUB_RAW/metallb/metallb", seeds: "" }]
+    }
+    fn images(&self, plan: &Plan) -> Vec<String> {
+        images(plan)
+    }
+    fn image_steps(&self, plan: &Plan) -> Option<String> {
+        Some(format!("manifest_images \"$HERE/\"{} >> \"$IMAGES_LIST\"\n", sh_quote(&artifact_manifest(plan))))
+    }
+    fn ports(&self, plan: &Plan) -> Vec<Port> {
+        let mut v = vec![port("7946/tcp+udp", "nodes ↔ nodes", "MetalLB speakers (memberlist)")];
+        if plan.cluster.metallb.as_ref().is_some_and(|m| m.mode == MetallbMode::Bgp) {
+            v.push(port("179/tcp", "nodes ↔ routers", "MetalLB BGP"));
+        }
+        v
+    }
+    fn check_undo(&self) -> (&'static str, &'static str) {
+        (
+            "kubectl -n metallb-system get pods,ipaddresspools.metallb.io",
+            "kubectl delete -f cluster/metallb/   # the pools and advertisements, then the MetalLB manifest",
+        )
+    }
+    fn runbook_section(&self, plan: &Plan) -> Option<String> {
+        runbook_section(plan)
+    }
+    fn verify_checks(&self, plan: &Plan) -> Option<String> {
+        verify_checks(plan)
+    }
+}
+
+/// The steps of apply.sh. Installing waits for the controller's webhook, a pod
+/// kube-apiserver calls: it needs the pod routes.
+const INSTALL: Step = Step {
+    title: "MetalLB $METALLB_VERSION ($MANIFEST)",
+    needs: &[Res::KubeApi, Res::Upstream, Res::PodRoutes],
+    provides: Provides::Always(&[Res::MetallbWebhook]),
+};
+const POOLS: Step =
+    Step { title: "address pools", needs: &[Res::MetallbWebhook], provides: Provides::Always(&[Res::LbPools]) };
+const L2: Step =
+    Step { title: "layer 2 advertisement", needs: &[Res::MetallbWebhook], provides: Provides::Always(&[]) };
+const BGP: Step = Step {
+    title: "BGP peers and advertisement",
+    needs: &[Res::MetallbWebhook, Res::LbPools],
+    provides: Provides::Always(&[]),
+};
+
+fn files(plan: &Plan) -> Vec<File> {
     let Some(m) = &plan.cluster.metallb else { return Vec::new() };
     let mut out = vec![File::text(format!("{DIR}/pools.yaml"), pools(plan, m))];
     match m.mode {
@@ -64,6 +139,37 @@ pub fn manifest(plan: &Plan) -> &'static str {
     } else {
         NATIVE
     }
+}
+
+/// The images of the manifest this plan installs (`config/manifests/` of the
+/// pinned tag: `image:` of the controller and speaker, and in FRR-K8s mode of
+/// the frr-k8s daemon set and its FRR containers).
+fn images(plan: &Plan) -> Vec<String> {
+    let mut out = vec![format!("quay.io/metallb/controller:{VERSION}"), format!("quay.io/metallb/speaker:{VERSION}")];
+    if manifest(plan) == FRR_K8S {
+        out.extend(FRR_K8S_IMAGES.iter().map(|i| i.to_string()));
+    }
+    out
+}
+
+/// What `metallb-frr-k8s.yaml` of v0.16.1 adds to the controller and speaker.
+const FRR_K8S_IMAGES: [&str; 2] = ["quay.io/frrouting/frr:10.4.3", "quay.io/metallb/frr-k8s:v0.0.25"];
+
+/// The manifest file apply.sh applies, relative to the bundle root (airgap).
+fn artifact_manifest(plan: &Plan) -> String {
+    format!("{ARTIFACTS_DIR}/{}", manifest(plan))
+}
+
+/// The sha256 of the upstream manifests at the pinned tag (the files in
+/// `tests/data/upstream/metallb-v0.16.1/`; a test recomputes them): upstream
+/// publishes none, and a mirror must serve the same bytes.
+pub const MANIFEST_SHA256: [(&str, &str); 2] = [
+    (FRR_K8S, "19313e5031714cc1489b3b0ed0ae6e58be0e92538b4a5ed9c529c847ef2bac62"),
+    (NATIVE, "bf25feebb7582ca7df845efd52ffbc2960d6cbf4cfc972f47fded9f788b67f0b"),
+];
+
+fn manifest_sha256(file: &str) -> Option<&'static str> {
+    MANIFEST_SHA256.iter().find(|(f, _)| *f == file).map(|(_, s)| *s)
 }
 
 fn manifest_url(file: &str) -> String {
@@ -224,28 +330,6 @@ fn bgp(plan: &Plan, m: &Metallb) -> String {
     o
 }
 
-/// The opening every apply script of a CNI shares after its root and host checks:
-/// kubeconfig, `kc` (kubectl or `k3s kubectl`), `wait_until SECONDS CMD...`, and
-/// `$HERE` (the script's folder).
-pub(crate) fn kube_prologue() -> &'static str {
-    "export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n\
-KUBECTL=(kubectl)\nif ! command -v kubectl >/dev/null 2>&1; then\n  KUBECTL=(k3s kubectl)\nfi\n\
-kc() {\n  \"${KUBECTL[@]}\" \"$@\"\n}\n\
-# Polls a command until it succeeds, for at most $1 seconds.\nwait_until() {\n  local limit=$1 waited=0\n  shift\n  \
-until \"$@\" >/dev/null 2>&1; do\n    if (( waited >= limit )); then\n      echo \"error: timed out after ${limit}s waiting for: $*\" >&2\n      return 1\n    fi\n    \
-sleep 5\n    waited=$((waited + 5))\n  done\n}\n"
-}
-
-/// Root and server-host checks of a script that runs on any server.
-pub(crate) fn on_a_server(plan: &Plan) -> String {
-    let mut o = require_root();
-    let names: Vec<&str> = servers(plan).into_iter().map(String::as_str).collect();
-    let addrs: Vec<IpAddr> =
-        servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
-    o.push_str(&require_host(&names, &addrs));
-    o
-}
-
 fn apply(plan: &Plan, m: &Metallb) -> String {
     let file = manifest(plan);
     let mut o = script_start(
@@ -266,7 +350,7 @@ echo \"warning: the topology does not disable k3s's servicelb (cluster.disable: 
     }
 
     o.push('\n');
-    o.push_str(&Step::Metallb.header());
+    o.push_str(&INSTALL.header());
     if plan.cluster.airgap {
         let _ = writeln!(
             o,
@@ -301,16 +385,16 @@ echo \"MetalLB's webhook refused $file (attempt $try); retrying in 5s\" >&2\n   
 echo \"error: MetalLB's webhook kept refusing $file: see kubectl -n metallb-system logs deployment/controller\" >&2\n  return 1\n}\n",
     );
     o.push('\n');
-    o.push_str(&Step::MetallbPools.header());
+    o.push_str(&POOLS.header());
     o.push_str("apply_config \"$HERE/pools.yaml\"\n");
     match m.mode {
         MetallbMode::L2 => {
-            o.push_str(&Step::MetallbL2.header());
+            o.push_str(&L2.header());
             o.push_str("apply_config \"$HERE/l2.yaml\"\n");
             o.push_str("kc -n metallb-system get ipaddresspools.metallb.io,l2advertisements.metallb.io\n");
         }
         MetallbMode::Bgp => {
-            o.push_str(&Step::MetallbBgp.header());
+            o.push_str(&BGP.header());
             o.push_str("apply_config \"$HERE/bgp.yaml\"\n");
             o.push_str(
                 "kc -n metallb-system get ipaddresspools.metallb.io,bgppeers.metallb.io,bgpadvertisements.metallb.io\n",
@@ -322,7 +406,7 @@ echo \"error: MetalLB's webhook kept refusing $file: see kubectl -n metallb-syst
 }
 
 /// The runbook's MetalLB section (markdown), for README.md after the CNI's section.
-pub fn runbook_section(plan: &Plan) -> Option<String> {
+fn runbook_section(plan: &Plan) -> Option<String> {
     let m = plan.cluster.metallb.as_ref()?;
     let mut o = String::new();
     let _ = writeln!(o, "## MetalLB {VERSION}\n");
@@ -369,9 +453,8 @@ the speakers and the validating webhook, then applies `pools.yaml` and `{}`.",
     );
     if plan.cluster.airgap {
         o.push_str(
-            "\nAirgap: the manifest comes from `artifacts/metallb/`; the images (quay.io/metallb/controller, \
-quay.io/metallb/speaker, and for FRR-K8s mode quay.io/frrouting/frr and quay.io/metallb/frr-k8s) must come \
-from a registry the nodes reach (`cluster.registry_mirrors`).\n",
+            "\nAirgap: the manifest comes from `artifacts/metallb/`, its images (controller, speaker, and in FRR-K8s \
+mode frr-k8s and FRR) from the kit (`artifacts/images/`, imported by k3s).\n",
         );
     }
     Some(o)
@@ -380,7 +463,7 @@ from a registry the nodes reach (`cluster.registry_mirrors`).\n",
 /// verify.sh's MetalLB checks (bash), run inside verify.sh after its prologue: they
 /// use its `kc`, `pass` and `fail`. A probe LoadBalancer service must get an
 /// address from a pool.
-pub fn verify_checks(plan: &Plan) -> Option<String> {
+fn verify_checks(plan: &Plan) -> Option<String> {
     let m = plan.cluster.metallb.as_ref()?;
     let mut o = String::from("\necho \"== MetalLB\"\n");
     o.push_str(
@@ -420,26 +503,28 @@ kc -n default delete service meshplan-lb-probe --ignore-not-found >/dev/null 2>&
 /// fetch-artifacts.sh's MetalLB step (bash), run inside that script: it uses its
 /// `fetch` and `$HERE`. MetalLB publishes no checksum for the manifest; it comes
 /// from the immutable release tag and lands in artifacts/SHA256SUMS.
-pub fn fetch_steps(plan: &Plan) -> Option<String> {
+fn fetch_steps(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
-    let mut o =
-        String::from("\n# MetalLB: the manifest of the release tag (no upstream checksum; recorded in SHA256SUMS).\n");
+    let mut o = String::from(
+        "\n# MetalLB: the manifest of the release tag, checked against the sha256 meshplan pinned from it.\n",
+    );
     let _ = writeln!(o, "mkdir -p \"$HERE/{ARTIFACTS_DIR}\"");
-    let _ = writeln!(o, "fetch {} \"$HERE/{ARTIFACTS_DIR}/{file}\"", sh_quote(&manifest_url(file)));
+    let _ = writeln!(o, "fetch \"$METALLB_RAW/{VERSION}/config/manifests/{file}\" \"$HERE/{ARTIFACTS_DIR}/{file}\"");
+    if let Some(sum) = manifest_sha256(file) {
+        let _ = writeln!(o, "pinned {sum} \"$HERE/{ARTIFACTS_DIR}/{file}\"");
+    }
     Some(o)
 }
 
 /// ARTIFACTS.txt's MetalLB lines.
-pub fn artifact_lines(plan: &Plan) -> Option<String> {
+fn artifact_lines(plan: &Plan) -> Option<String> {
     plan.cluster.metallb.as_ref()?;
     let file = manifest(plan);
     Some(format!(
-        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      no upstream checksum: taken from the release tag, recorded in artifacts/SHA256SUMS\n  \
-Images (not downloaded): quay.io/metallb/controller:{VERSION}, quay.io/metallb/speaker:{VERSION}{}; serve them from a\n  \
-registry the nodes reach (cluster.registry_mirrors for quay.io).\n",
+        "\nMetalLB {VERSION}\n  {ARTIFACTS_DIR}/{file}\n      {}\n      sha256 {}\n",
         manifest_url(file),
-        if file == FRR_K8S { ", and the FRR-K8s images the manifest names" } else { "" }
+        manifest_sha256(file).unwrap_or("not pinned: recorded in artifacts/SHA256SUMS"),
     ))
 }
 

@@ -209,10 +209,55 @@ fi
     o
 }
 
+/// The commands that install the kit's packages of the platform from `$PKGS`
+/// (`artifacts/routers/<platform>/`), never from the network: apt and dnf with
+/// downloads off, apk with `--no-network`, FreeBSD's `pkg add` of the fetched
+/// file (it looks for the dependencies beside it).
+fn kit_install_command(p: Platform, pkg: &str) -> String {
+    match p {
+        Platform::Debian => {
+            "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download \"$PKGS\"/*.deb".to_string()
+        }
+        Platform::Rhel => "dnf install -y --disablerepo='*' \"$PKGS\"/*.rpm".to_string(),
+        Platform::Alpine => "apk add --no-network \"$PKGS\"/*.apk".to_string(),
+        // `pkg fetch -o` keeps the repository's layout (All/, or All/Hashed/ with
+        // newer pkg): find the file wherever it landed.
+        Platform::Freebsd => format!(
+            "PKGFILE=\"$(find \"$PKGS\" -name '{pkg}-[0-9]*.pkg' | head -n 1)\"\n    \
+[ -n \"$PKGFILE\" ] || die \"no {pkg} package in $PKGS\"\n    \
+env ASSUME_ALWAYS_YES=yes pkg add \"$PKGFILE\""
+        ),
+    }
+}
+
 /// Installs the daemon's package when its command is missing (the index first),
-/// setting `INSTALLED=yes`; with `--check` says what it would run.
-pub fn package_step(p: Platform, d: Daemon, command: &str, title: &str) -> String {
+/// setting `INSTALLED=yes`; with `--check` says what it would run. In airgap mode
+/// the package comes from the kit beside the bundle, and a missing kit stops it.
+pub fn package_step(p: Platform, d: Daemon, command: &str, title: &str, airgap: bool) -> String {
     let pkg = package(p, d);
+    if airgap {
+        let install = kit_install_command(p, pkg);
+        let platform = p.as_str();
+        return format!(
+            r#"
+INSTALLED=no
+if ! command -v {command} >/dev/null 2>&1; then
+  # Airgap: from the kit fetch-artifacts.sh built, never from the network.
+  PKGS="$HERE/../../artifacts/routers/{platform}"
+  if [ ! -f "$PKGS/PACKAGES" ]; then
+    die "{title} is not installed and $PKGS holds no packages: run fetch-artifacts.sh on a connected {platform} machine and copy artifacts/ here"
+  fi
+  if [ "$CHECK" = yes ]; then
+    say "would install {title} from the kit: package {pkg} and its dependencies in $PKGS"
+  else
+    say "installing {title} (package {pkg}) from $PKGS"
+    {install}
+    INSTALLED=yes
+  fi
+fi
+"#
+        );
+    }
     let (update, install) = install_commands(p, pkg);
     format!(
         r#"

@@ -9,11 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::common::{addon_apply_scripts, cni_apply_script, first_server, ident, router_config, router_script};
-use super::{calico, router_os, File};
+use super::addon::{port, Kind, Port, Reader};
+use super::common::{first_server, ident, router_config, router_script};
+use super::{addons, apply_scripts, router_os, File};
 use crate::diag::Severity;
-use crate::model::{CalicoEncapsulation, Cni, Daemon, FlannelBackend, Role};
-use crate::plan::report::{sample, MISSING_SHOWN};
+use crate::model::{Daemon, Role};
+use crate::plan::report::{rows, sample, MISSING_SHOWN};
 use crate::plan::{Plan, SessionKind};
 
 pub fn files(plan: &Plan) -> Vec<File> {
@@ -21,20 +22,7 @@ pub fn files(plan: &Plan) -> Vec<File> {
 }
 
 fn cni_line(plan: &Plan) -> String {
-    let c = &plan.cluster;
-    match c.cni {
-        Cni::Calico => {
-            let enc = match c.calico().encapsulation {
-                CalicoEncapsulation::None => "no encapsulation (pods routed by BGP)",
-                CalicoEncapsulation::Ipip => "IP-in-IP",
-                CalicoEncapsulation::Vxlan => "VXLAN",
-                CalicoEncapsulation::IpipCrossSubnet => "IP-in-IP across subnets",
-                CalicoEncapsulation::VxlanCrossSubnet => "VXLAN across subnets",
-            };
-            format!("Calico {} (Tigera operator), {enc}", calico::version(plan))
-        }
-        other => other.as_str().to_string(),
-    }
+    super::cni(plan).and_then(|c| c.summary(plan)).unwrap_or_else(|| plan.cluster.cni.as_str().to_string())
 }
 
 fn join<T: ToString>(items: &[T]) -> String {
@@ -53,18 +41,14 @@ fn readme(plan: &Plan) -> String {
     where_(plan, &mut o);
     prerequisites(plan, &mut o);
     variables(plan, &mut o);
+    if let Some(kit) = super::kit::runbook_section(plan) {
+        o.push_str(&kit);
+    }
     steps(plan, &mut o);
     diagram(plan, &mut o);
     mtu(plan, &mut o);
     // The CNI's and the load balancer's own sections (peer layout, cloud firewalls, pools).
-    for section in [
-        super::cilium::runbook_section(plan),
-        super::kilo::runbook_section(plan),
-        super::metallb::runbook_section(plan),
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for section in addons(plan).into_iter().filter_map(|a| a.runbook_section(plan)) {
         o.push_str(&section);
         if !section.ends_with('\n') {
             o.push('\n');
@@ -208,11 +192,11 @@ fn where_(plan: &Plan, o: &mut String) {
     for (name, n) in &plan.nodes {
         let role = if n.role == Role::Server { "k3s server" } else { "k3s agent" };
         let mut files = format!("`nodes/{name}/install.sh`");
-        if plan.cluster.cni == Cni::Kilo {
-            let _ = write!(files, ", `nodes/{name}/firewall.sh`");
+        for step in addons(plan).into_iter().filter_map(|a| a.node_step()) {
+            let _ = write!(files, ", `nodes/{name}/{}`", step.file);
         }
         if first == Some(name) {
-            for s in cni_apply_script(plan).into_iter().chain(addon_apply_scripts(plan)) {
+            for s in apply_scripts(plan) {
                 let _ = write!(files, ", `{s}`");
             }
             files.push_str(", `verify.sh`");
@@ -233,7 +217,7 @@ fn steps(plan: &Plan, o: &mut String) {
     if plan.cluster.airgap {
         next(o, "Fetch the artifacts (once, on a machine with Internet)");
         o.push_str("```sh\n./fetch-artifacts.sh            # ARCH=arm64 ./fetch-artifacts.sh for arm64 nodes\n```\n\n");
-        o.push_str("It downloads the pinned files listed in `ARTIFACTS.txt` into `artifacts/` and checks each against its upstream sha256 list. Copy the folder, `artifacts/` included, to every node.\n\n");
+        o.push_str("It downloads the pinned files and every image and router package listed in `ARTIFACTS.txt` into `artifacts/` (see *The offline kit* above), checks each, and fails naming what is missing. Copy the folder, `artifacts/` included, to every node and router.\n\n");
         check_undo(o, "sha256sum -c artifacts/SHA256SUMS", "rm -rf artifacts/");
     }
     let routers: Vec<(&String, String)> =
@@ -257,15 +241,13 @@ fn steps(plan: &Plan, o: &mut String) {
         }
         check_undo(o, &check.join("\n"), &undo.join("\n"));
     }
-    if plan.cluster.cni == Cni::Kilo {
-        next(o, "Node firewalls (Kilo)");
-        o.push_str("Before k3s, open on each node exactly the ports it needs (WireGuard; the API and etcd on servers; the kubelet):\n\n```sh\nsudo ./nodes/<node>/firewall.sh                 # SSH_PORT=2222 ... when sshd listens elsewhere\n```\n\n");
-        check_undo(
-            o,
-            "nft list table inet meshplan",
-            "systemctl disable --now meshplan-firewall.service; nft delete table inet meshplan",
-        );
+    for step in addons(plan).into_iter().filter_map(|a| a.node_step()) {
+        next(o, step.title);
+        o.push_str(step.runbook);
+        check_undo(o, step.check, step.undo);
     }
+    // A CNI without a cluster script runs inside k3s (Flannel): the nodes are Ready at once.
+    let cni_in_k3s = super::cni(plan).filter(|c| c.apply_script().is_none());
     let first = first_server(plan);
     if let Some(f) = first {
         next(o, "First server");
@@ -278,15 +260,21 @@ fn steps(plan: &Plan, o: &mut String) {
 that lets a joining node check the server's certificate authority before it sends anything. It is never in this \
 folder and never goes on a command line (shell history, `ps`). Copy it to each node that joins, for example:\n\n\
 ```sh\nfor NODE in {joining}; do\n  ssh root@{f} cat {tok} | ssh root@\"$NODE\" 'umask 077; cat > /root/k3s-token'\ndone\n```\n",
-                tok = super::k3s::SERVER_TOKEN,
+                tok = super::common::SERVER_TOKEN,
             );
         }
         check_undo(
             o,
-            if plan.cluster.cni == Cni::Flannel {
-                "systemctl is-active k3s && k3s kubectl get nodes -o wide   # Ready: Flannel runs inside k3s"
-            } else {
-                "systemctl is-active k3s && k3s kubectl get nodes -o wide   # NotReady until the CNI step"
+            &match cni_in_k3s {
+                Some(c) => {
+                    format!(
+                        "systemctl is-active k3s && k3s kubectl get nodes -o wide   # Ready: {} runs inside k3s",
+                        c.name()
+                    )
+                }
+                None => {
+                    "systemctl is-active k3s && k3s kubectl get nodes -o wide   # NotReady until the CNI step".into()
+                }
             },
             "/usr/local/bin/k3s-uninstall.sh; rm -f /etc/sysctl.d/90-meshplan.conf",
         );
@@ -322,36 +310,23 @@ folder and never goes on a command line (shell history, `ps`). Copy it to each n
             "/usr/local/bin/k3s-agent-uninstall.sh; rm -f /etc/sysctl.d/90-meshplan.conf   # then, on the first server: kubectl delete node <node>",
         );
     }
-    if let (Some(f), Some(s)) = (first, cni_apply_script(plan)) {
-        next(o, "CNI");
-        let _ = writeln!(o, "Nodes stay NotReady until the CNI runs. On **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
-        cni_steps(plan, o);
-        let (check, undo) = match plan.cluster.cni {
-            Cni::Calico => (
-                "kubectl get tigerastatus; kubectl get bgppeers.crd.projectcalico.org",
-                "kubectl delete -f cluster/calico/installation.yaml -f cluster/calico/bgp.yaml   # then the operator's manifest",
-            ),
-            Cni::Cilium => ("kubectl -n kube-system rollout status daemonset/cilium", "helm uninstall cilium -n kube-system"),
-            Cni::Kilo => (
-                "kubectl -n kube-system rollout status daemonset/kilo",
-                "kubectl -n kube-system delete daemonset kilo   # nodes keep kilo0 until they reboot",
-            ),
-            Cni::Flannel => ("", ""),
-        };
-        check_undo(o, check, undo);
-    }
-    for s in addon_apply_scripts(plan) {
-        if let Some(f) = first {
-            next(o, "Load balancer");
-            // Flannel is k3s's own CNI: it came up with the nodes, there is no CNI step before this one.
-            let after = if plan.cluster.cni == Cni::Flannel { "Once every node is Ready" } else { "After the CNI" };
-            let _ = writeln!(o, "{after}, on **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
-            check_undo(
-                o,
-                "kubectl -n metallb-system get pods,ipaddresspools.metallb.io",
-                "kubectl delete -f cluster/metallb/   # the pools and advertisements, then the MetalLB manifest",
-            );
+    for a in addons(plan) {
+        let (Some(f), Some(s)) = (first, a.apply_script()) else { continue };
+        match a.kind() {
+            Kind::Cni => {
+                next(o, "CNI");
+                let _ = writeln!(o, "Nodes stay NotReady until the CNI runs. On **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
+                cni_steps(plan, a, s, o);
+            }
+            Kind::LoadBalancer => {
+                next(o, "Load balancer");
+                // A CNI inside k3s came up with the nodes: there is no CNI step before this one.
+                let after = if cni_in_k3s.is_some() { "Once every node is Ready" } else { "After the CNI" };
+                let _ = writeln!(o, "{after}, on **{f}**:\n\n```sh\nsudo ./{s}\n```\n");
+            }
         }
+        let (check, undo) = a.check_undo();
+        check_undo(o, check, undo);
     }
     if let Some(f) = first {
         next(o, "Verify");
@@ -359,8 +334,9 @@ folder and never goes on a command line (shell history, `ps`). Copy it to each n
             o,
             "On **{f}**:\n\n```sh\nsudo ./verify.sh                  # VERIFY_ROUTERS=1 also asks the routers over ssh\n```\n\n\
 It prints one PASS or FAIL line per check (nodes Ready, BGP sessions, routes, pod MTU) and exits non-zero on any failure. \
-Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); in airgap mode load one into the nodes first.\n",
-            super::verify::PROBE_IMAGE
+Its probe pods use an image with iputils `ping` (`VERIFY_IMAGE`, default `{}`); {}.\n",
+            super::common::PROBE_IMAGE,
+            if plan.cluster.airgap { "the airgap kit carries that one" } else { "in airgap mode load one into the nodes first" }
         );
         check_undo(
             o,
@@ -387,7 +363,7 @@ fn joiners(plan: &Plan, first: &str) -> String {
 fn join_command(script: &str) -> String {
     format!(
         "sudo K3S_TOKEN_FILE=/root/k3s-token {script}   # the copy of {} from the first server\nsudo rm /root/k3s-token",
-        super::k3s::SERVER_TOKEN
+        super::common::SERVER_TOKEN
     )
 }
 
@@ -675,7 +651,7 @@ fn routes(plan: &Plan, o: &mut String) {
         let d = plan.nodes.len() + i;
         let _ = writeln!(o, "### {r}\n");
         if summarized {
-            let rows = all.rows(d);
+            let rows = rows(&all, d);
             let missing: Vec<usize> = all.missing(d).collect();
             if rows.is_empty() && missing.is_empty() {
                 o.push_str("No pod routes (this router is not on a routed pod path).\n\n");
@@ -743,53 +719,33 @@ fn check_undo(o: &mut String, check: &str, undo: &str) {
     }
 }
 
-/// What the CNI script does, step by step, from the bootstrap table: each step
+/// What the CNI script does, step by step, from the add-on's steps: each step
 /// waits only on what an earlier one provided.
-fn cni_steps(plan: &Plan, o: &mut String) {
-    let Some(script) = cni_apply_script(plan) else { return };
-    // The CNI's own renderer (not the whole bundle: this runbook is part of it).
-    let files = match plan.cluster.cni {
-        Cni::Calico => calico::files(plan),
-        Cni::Cilium => super::cilium::files(plan),
-        Cni::Kilo => super::kilo::files(plan),
-        Cni::Flannel => Vec::new(),
-    };
-    let titles: Vec<&str> = files
+fn cni_steps(plan: &Plan, cni: &dyn super::addon::AddOn, script: &str, o: &mut String) {
+    // The add-on's own files (not the whole bundle: this runbook is part of it).
+    let titles: Vec<&str> = cni
+        .files(plan)
         .into_iter()
         .filter(|f| f.path == script)
-        .flat_map(|f| super::bootstrap::steps_in(&f.contents).unwrap_or_default())
-        .map(super::bootstrap::Step::title)
+        .flat_map(|f| super::bootstrap::steps_in(&f.contents, cni.steps()).unwrap_or_default())
+        .map(|s| s.title())
         .collect();
     if titles.is_empty() {
         return;
     }
+    let vars = cni.title_vars(plan);
     o.push_str("It runs, in this order (none waits on the pod network before the step that builds it):\n\n");
     for (i, t) in titles.iter().enumerate() {
-        let t = t
-            .replace("$CALICO_VERSION", &calico::version(plan))
-            .replace("$CILIUM_VERSION", &super::cilium::version(plan))
-            .replace("$KILO_VERSION", super::kilo::VERSION);
+        let t = vars.iter().fold(t.to_string(), |t, (name, value)| t.replace(name, value));
         let _ = writeln!(o, "{}. {t}", i + 1);
     }
     o.push('\n');
-}
-
-/// One row of the ports table.
-struct Port {
-    port: String,
-    between: &'static str,
-    what: &'static str,
-}
-
-fn port(port: impl Into<String>, between: &'static str, what: &'static str) -> Port {
-    Port { port: port.into(), between, what }
 }
 
 /// The ports the design needs open between machines, from k3s's inbound rules
 /// (docs.k3s.io, installation/requirements "Networking") and the CNI's own
 /// (Calico "Network requirements", Cilium "Firewall rules", Kilo, MetalLB).
 fn ports(plan: &Plan) -> Vec<Port> {
-    let c = &plan.cluster;
     let servers = plan.nodes.values().filter(|n| n.role == Role::Server).count();
     let mut v = vec![
         port("6443/tcp", "nodes → servers", "Kubernetes API and k3s supervisor"),
@@ -798,56 +754,7 @@ fn ports(plan: &Plan) -> Vec<Port> {
     if servers > 1 {
         v.push(port("2379-2380/tcp", "servers ↔ servers", "embedded etcd"));
     }
-    let bgp_to_routers = plan.sessions.iter().any(|s| plan.nodes.contains_key(&s.a) && plan.routers.contains_key(&s.b));
-    match c.cni {
-        Cni::Calico => {
-            let cal = c.calico();
-            if cal.node_mesh {
-                v.push(port("179/tcp", "nodes ↔ nodes", "BGP, Calico's node mesh"));
-            }
-            if bgp_to_routers {
-                v.push(port("179/tcp", "nodes ↔ routers", "BGP to the route reflectors / peers"));
-            }
-            v.push(port("5473/tcp", "nodes → nodes", "Typha (calico-node's datastore cache)"));
-            match cal.encapsulation {
-                CalicoEncapsulation::Vxlan | CalicoEncapsulation::VxlanCrossSubnet => {
-                    v.push(port("4789/udp", "nodes ↔ nodes", "Calico VXLAN"));
-                }
-                CalicoEncapsulation::Ipip | CalicoEncapsulation::IpipCrossSubnet => {
-                    v.push(port("IP protocol 4", "nodes ↔ nodes", "Calico IP-in-IP"));
-                }
-                CalicoEncapsulation::None => {}
-            }
-        }
-        Cni::Cilium => {
-            if bgp_to_routers {
-                v.push(port("179/tcp", "nodes ↔ routers", "BGP (Cilium's BGP control plane)"));
-            }
-            if !c.cilium().native_routing {
-                v.push(port("8472/udp", "nodes ↔ nodes", "Cilium VXLAN"));
-            }
-            v.push(port("4240/tcp", "nodes ↔ nodes", "cilium-health"));
-        }
-        Cni::Flannel => match c.flannel().backend {
-            FlannelBackend::Vxlan => v.push(port("8472/udp", "nodes ↔ nodes", "flannel VXLAN")),
-            FlannelBackend::WireguardNative => {
-                v.push(port("51820/udp (51821 for IPv6)", "nodes ↔ nodes", "flannel WireGuard"));
-            }
-            FlannelBackend::HostGw | FlannelBackend::None => {}
-        },
-        Cni::Kilo => {
-            v.push(port(format!("{}/udp", c.kilo().port), "location leaders ↔ leaders", "Kilo WireGuard"));
-            if c.kilo().encapsulate != crate::model::KiloEncapsulation::Never {
-                v.push(port("IP protocol 4", "nodes of one location", "Kilo IP-in-IP"));
-            }
-        }
-    }
-    if let Some(m) = &c.metallb {
-        v.push(port("7946/tcp+udp", "nodes ↔ nodes", "MetalLB speakers (memberlist)"));
-        if m.mode == crate::model::MetallbMode::Bgp {
-            v.push(port("179/tcp", "nodes ↔ routers", "MetalLB BGP"));
-        }
-    }
+    v.extend(addons(plan).into_iter().flat_map(|a| a.ports(plan)));
     v
 }
 
@@ -862,8 +769,8 @@ fn prerequisites(plan: &Plan, o: &mut String) {
 (the routers' own protocols, OSPF or static routes, do that today): meshplan adds only the pod routes.\n",
     );
     o.push_str("- Every node runs Linux with systemd (the node scripts set IP forwarding), and curl unless the bundle is airgapped.\n");
-    if plan.cluster.cni == Cni::Kilo {
-        o.push_str("- Every node has the WireGuard kernel module (in Linux 5.6 and later).\n");
+    for line in addons(plan).into_iter().flat_map(|a| a.prerequisites(plan)) {
+        o.push_str(line);
     }
     o.push_str("\nPorts to open between the machines (host firewalls and cloud security groups):\n\n| port | between | for |\n|---|---|---|\n");
     for p in ports(plan) {
@@ -875,11 +782,8 @@ fn prerequisites(plan: &Plan, o: &mut String) {
 line (`/boot/firmware/cmdline.txt`, or `/boot/cmdline.txt` on older Raspberry Pi OS) and reboot, as k3s's \
 requirements say.\n",
     );
-    if matches!(plan.cluster.cni, Cni::Flannel) && plan.cluster.flannel().backend == FlannelBackend::Vxlan {
-        o.push_str(
-            "- Raspberry Pi with Ubuntu: flannel's VXLAN needs the `vxlan` module, packaged in \
-`linux-modules-extra-raspi` there (`apt install linux-modules-extra-raspi`, then reboot).\n",
-        );
+    for line in addons(plan).into_iter().flat_map(|a| a.platform_notes(plan)) {
+        o.push_str(line);
     }
     o.push('\n');
 }
@@ -896,10 +800,11 @@ None is needed for a default run; the topology fixes everything else (mirrors in
         o.push_str("| `K3S_TOKEN_FILE` | `nodes/*/install.sh` of joining nodes | standard input, then the copy a previous run kept | the file with the join token (a copy of the first server's `/var/lib/rancher/k3s/server/token`) |\n");
         o.push_str("| `ALLOW_SHORT_TOKEN` | the same | `0` | `1` accepts a short token where the join crosses the Internet (no CA check) |\n");
     }
-    if plan.cluster.cni == Cni::Kilo {
-        o.push_str("| `SSH_PORT` | `nodes/*/firewall.sh` | `22` | the SSH port the firewall keeps open, so it never locks you out |\n");
+    let rows: Vec<(Reader, &str)> = addons(plan).into_iter().flat_map(|a| a.variables()).collect();
+    for (_, row) in rows.iter().filter(|(r, _)| *r == Reader::Nodes) {
+        o.push_str(row);
     }
-    if cni_apply_script(plan).is_some() || !addon_apply_scripts(plan).is_empty() {
+    if !apply_scripts(plan).is_empty() {
         o.push_str("| `KUBECONFIG` | `cluster/*/apply.sh`, `verify.sh` | `/etc/rancher/k3s/k3s.yaml` | the cluster to talk to |\n");
     } else {
         o.push_str("| `KUBECONFIG` | `verify.sh` | `/etc/rancher/k3s/k3s.yaml` | the cluster to talk to |\n");
@@ -908,8 +813,8 @@ None is needed for a default run; the topology fixes everything else (mirrors in
     if plan.routers.values().any(|r| r.daemon != Daemon::None) {
         o.push_str("| `VERIFY_ROUTERS`, `ROUTER_SSH` | `verify.sh` | `0`, `ssh -o BatchMode=yes -o ConnectTimeout=5` | `1` also asks the routers over ssh, with this command |\n");
     }
-    if plan.cluster.cni == Cni::Kilo {
-        o.push_str("| `KGCTL` | `verify.sh` | `kgctl` | Kilo's CLI |\n");
+    for (_, row) in rows.iter().filter(|(r, _)| *r == Reader::Verify) {
+        o.push_str(row);
     }
     if plan.cluster.airgap {
         o.push_str("| `ARCH` | `fetch-artifacts.sh` | `amd64` | the nodes' architecture (`arm64` for a Raspberry Pi 4 or 5) |\n");
@@ -940,17 +845,17 @@ mod shape_tests {
             let steps = r.split("### ").skip(1).filter(|s| s.starts_with(|c: char| c.is_ascii_digit()));
             for s in steps {
                 let title = s.lines().next().unwrap_or_default();
-                if title.contains("CNI") && plan.cluster.cni == Cni::Flannel {
+                if title.contains("CNI") && super::super::cni(&plan).is_some_and(|c| c.apply_script().is_none()) {
                     continue;
                 }
                 assert!(s.contains("Check:\n") && s.contains("Undo:\n"), "{name}: step {title} lacks Check or Undo");
             }
             if first_server(&plan).is_some() {
-                for s in cni_apply_script(&plan).into_iter().chain(addon_apply_scripts(&plan)) {
+                for s in apply_scripts(&plan) {
                     assert!(r.contains(&format!(", `{s}`")), "{name}: the file table lacks {s}");
                 }
             }
-            if plan.cluster.cni == Cni::Flannel {
+            if plan.cluster.cni == crate::model::Cni::Flannel {
                 assert!(!r.contains("After the CNI"), "{name}: Flannel has no CNI step to come after");
             }
         }

@@ -11,14 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::common::{require_host, require_root, script_start, servers, sh_quote};
+use super::common::{on_a_server, script_start, sh_quote, PROBE_IMAGE};
 use super::File;
-use crate::model::{Cni, Daemon};
-use crate::plan::report::Sym;
+use crate::model::Daemon;
+use crate::plan::reach::Sym;
 use crate::plan::{Family, Plan, SessionRole};
 
-/// An image with iputils `ping` (for `-M do`) and iproute2; overridable with VERIFY_IMAGE.
-pub const PROBE_IMAGE: &str = "docker.io/nicolaka/netshoot:v0.13";
 const NS: &str = "meshplan-verify";
 
 pub fn files(plan: &Plan) -> Vec<File> {
@@ -45,11 +43,7 @@ fn script(plan: &Plan) -> String {
 # VERIFY_IMAGE: probe image with iputils ping and iproute2 (default below; set it in airgap mode).\n\
 # VERIFY_ROUTERS=1: also ask each router's daemon over ssh (ROUTER_SSH, default `ssh -o BatchMode=yes`).\n\n",
     );
-    o.push_str(&require_root());
-    let names: Vec<&str> = servers(plan).into_iter().map(String::as_str).collect();
-    let addrs: Vec<IpAddr> =
-        servers(plan).iter().filter_map(|s| plan.nodes.get(*s)).flat_map(|n| n.addresses.iter().copied()).collect();
-    o.push_str(&require_host(&names, &addrs));
+    o.push_str(&on_a_server(plan));
     let _ = writeln!(o, "\nIMAGE=\"${{VERIFY_IMAGE:-{PROBE_IMAGE}}}\"\nNS={NS}\nPOD_MTU={}", plan.pod_mtu);
     o.push_str("export KUBECONFIG=\"${KUBECONFIG:-/etc/rancher/k3s/k3s.yaml}\"\n");
     o.push_str("KUBECTL=(kubectl)\nif ! command -v kubectl >/dev/null 2>&1; then\n  KUBECTL=(k3s kubectl)\nfi\n");
@@ -94,11 +88,7 @@ if [[ \"$2\" == 6 && \"$ip\" == *:* ]] || [[ \"$2\" == 4 && \"$ip\" != *:* ]]; t
 
     bgp_checks(plan, &mut o);
     // The CNI's and the load balancer's own checks (Cilium BGP, Kilo's WireGuard peers, MetalLB).
-    for checks in
-        [super::cilium::verify_checks(plan), super::kilo::verify_checks(plan), super::metallb::verify_checks(plan)]
-            .into_iter()
-            .flatten()
-    {
+    for checks in super::addons(plan).into_iter().filter_map(|a| a.verify_checks(plan)) {
         o.push_str(&checks);
         if !checks.ends_with('\n') {
             o.push('\n');
@@ -183,7 +173,9 @@ fn bgp_checks(plan: &Plan, o: &mut String) {
         speakers.insert(&s.a);
         speakers.insert(&s.b);
     }
-    let nodes: Vec<&String> = if plan.cluster.cni == Cni::Calico {
+    // Node speakers are asked only where the CNI's agents can be (Calico's BIRD).
+    let cni = super::cni(plan);
+    let nodes: Vec<&String> = if cni.is_some_and(|c| c.verify_node_sessions().is_some()) {
         plan.nodes.keys().filter(|n| speakers.contains(n.as_str())).collect()
     } else {
         Vec::new()
@@ -222,24 +214,8 @@ add_peer \"${w[j]}\" \"${w[0]}\" \"${w[i + 1]}\" \"${w[i]}\"\n    done\n  done\n
 peers_of() {\n  PEER_LIST=()\n  if [[ -n \"${PEERS[$1]:-}\" ]]; then\n    mapfile -t PEER_LIST <<<\"${PEERS[$1]%$'\\n'}\"\n  fi\n}\n",
     );
 
-    if !nodes.is_empty() {
-        o.push_str(
-            "\necho \"== BGP sessions (BIRD in calico-node)\"\n\
-if command -v calicoctl >/dev/null 2>&1; then\n  calicoctl node status || true\nfi\n\
-# $1 node: each of its sessions, from BIRD in its calico-node pod, asked once per\n\
-# family (BIRD names the protocol <kind>_<peer address with . and : as _>).\n\
-check_sessions() {\n  local node=$1 pod peer fam addr name line sock want4=0 want6=0\n  local -A up=()\n  peers_of \"$node\"\n  \
-pod=\"$(kc -n calico-system get pods -l k8s-app=calico-node --field-selector \"spec.nodeName=$node\" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)\"\n  \
-if [[ -z \"$pod\" ]]; then\n    fail \"BGP sessions of $node (${#PEER_LIST[@]}): no calico-node pod on $node\"\n    return\n  fi\n  \
-for peer in \"${PEER_LIST[@]}\"; do\n    if [[ \"${peer%% *}\" == 6 ]]; then\n      want6=1\n    else\n      want4=1\n    fi\n  done\n  \
-for fam in 4 6; do\n    if [[ $fam == 4 && $want4 -eq 0 ]] || [[ $fam == 6 && $want6 -eq 0 ]]; then\n      continue\n    fi\n    \
-sock=/var/run/calico/bird.ctl\n    if [[ $fam == 6 ]]; then\n      sock=/var/run/calico/bird6.ctl\n    fi\n    \
-while read -r name line; do\n      if [[ \"$line\" == *Established* ]]; then\n        up[$fam ${name#*_}]=1\n      fi\n    \
-done < <(kc -n calico-system exec \"$pod\" -c calico-node -- birdcl -s \"$sock\" show protocols 2>/dev/null || true)\n  done\n  \
-for peer in \"${PEER_LIST[@]}\"; do\n    read -r fam addr name <<<\"$peer\"\n    \
-if [[ -n \"${up[$fam ${addr//[.:]/_}]:-}\" ]]; then\n      pass \"BGP $node ↔ $name ($addr) Established\"\n    else\n      \
-fail \"BGP $node ↔ $name ($addr) Established\"\n    fi\n  done\n}\n",
-        );
+    if let Some(check_sessions) = cni.and_then(|c| c.verify_node_sessions()).filter(|_| !nodes.is_empty()) {
+        o.push_str(check_sessions);
         for n in &nodes {
             let _ = writeln!(o, "check_sessions {}", sh_quote(n));
         }
@@ -269,7 +245,7 @@ if [[ \"${VERIFY_ROUTERS:-0}\" == 1 ]]; then\n  echo \"== BGP sessions on the ro
 
 /// Each node's routes to the other nodes' pod ranges, via the plan's next hops.
 /// The expectations are written compactly, as the plan's route tables summarize
-/// ([`crate::plan::report::Reaches::summarize`]): groups of nodes whose ranges
+/// ([`crate::plan::reach::Reaches::summarize`]): groups of nodes whose ranges
 /// are routed alike, patterns of next hops per group, and per node its pattern
 /// and the routes where it departs from it. The script expands them, asks each
 /// node for its whole table once, and prints one PASS per node whose routes all
@@ -335,16 +311,8 @@ fn route_checks(plan: &Plan, o: &mut String) {
     );
     array(o, "ROUTE_PATTERNS", &pattern_lines);
 
-    if plan.cluster.cni == Cni::Calico {
-        o.push_str(
-            "# Calico claims blocks at run time: the blocks each node holds now.\n\
-declare -A RANGES=()\nload_ranges() {\n  local res node cidr state\n  \
-for res in blockaffinities.crd.projectcalico.org blockaffinities.projectcalico.org; do\n    \
-if kc get \"$res\" >/dev/null 2>&1; then\n      while read -r node cidr state; do\n        \
-if [[ -n \"$node\" && -n \"$cidr\" && \"$state\" != pending ]]; then\n          RANGES[$node]+=\"$cidr \"\n        fi\n      \
-done < <(kc get \"$res\" -o jsonpath='{range .items[*]}{.spec.node}{\" \"}{.spec.cidr}{\" \"}{.spec.state}{\"\\n\"}{end}' 2>/dev/null || true)\n      \
-return 0\n    fi\n  done\n}\n",
-        );
+    if let Some(load_ranges) = super::cni(plan).and_then(|c| c.verify_pod_ranges()) {
+        o.push_str(load_ranges);
     } else {
         o.push_str(
             "# The pod ranges each node holds.\ndeclare -A RANGES=()\nload_ranges() {\n  local node cidrs\n  while read -r node cidrs; do\n    \

@@ -21,6 +21,8 @@ pub(super) const TOP_NODES: u32 = 4;
 pub(super) const TOP_LINKS: u32 = 5;
 pub(super) const TOP_BACKBONE: u32 = 6;
 pub(super) const TOP_VERSION: u32 = 7;
+/// Version 3: `resilience.survive_single_failures`.
+pub(super) const TOP_SURVIVE: u32 = 8;
 
 // Cluster flags; bits 0-1 are the CNI.
 pub(super) const CL_K3S_VERSION: u32 = 2;

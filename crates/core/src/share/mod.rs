@@ -38,6 +38,9 @@
 //! have those bits, its routers have no second byte, and it means the defaults
 //! (every router on Debian, on a machine of its own).
 //!
+//! Version `3` is version `2` with topology flag 8,
+//! `resilience.survive_single_failures`; it is written only when that is set.
+//!
 //! Three-state fields are absent, present with the value the context implies (the
 //! kind's default MTU, the site's own name, the router's first IPv4 address), or
 //! present with another value, so `Some(default)` and `None` stay distinct and every
@@ -61,12 +64,18 @@ pub use error::ShareError;
 
 use crate::model::Topology;
 
-/// The share format this build writes. A future format gets another character,
-/// and this build refuses it by name instead of misreading it.
+/// The share format this build writes for a topology without
+/// `resilience.survive_single_failures`. A future format gets another
+/// character, and this build refuses it by name instead of misreading it.
 pub const VERSION_CHAR: char = '2';
 
+/// The format that carries `resilience.survive_single_failures` (topology flag
+/// 8). It is written only for a topology that sets it, so every other link
+/// stays a `2` link that pages built before it still open.
+pub const VERSION_CHAR_RESILIENCE: char = '3';
+
 /// Every format this build reads: the older ones keep opening forever.
-pub const READS: &[char] = &['1', '2'];
+pub const READS: &[char] = &['1', '2', '3'];
 
 /// The most bytes a link's payload may inflate to.
 pub const MAX_INFLATED: usize = 1 << 20;
@@ -87,7 +96,7 @@ pub fn encode(t: &Topology) -> String {
     let deflated = deflate::deflate(&pack::pack(t));
     let mut out = String::with_capacity(3 + deflated.len() / 3 * 4 + 4);
     out.push_str("t=");
-    out.push(VERSION_CHAR);
+    out.push(if t.resilience.survive_single_failures { VERSION_CHAR_RESILIENCE } else { VERSION_CHAR });
     base64url::encode_into(&deflated, &mut out);
     out
 }

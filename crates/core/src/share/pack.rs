@@ -74,7 +74,8 @@ impl<'t> Packer<'t> {
             | bit(!t.nodes.is_empty(), TOP_NODES)
             | bit(!t.links.is_empty(), TOP_LINKS)
             | bit(t.bgp.backbone.is_some(), TOP_BACKBONE)
-            | bit(t.version != FORMAT_VERSION, TOP_VERSION);
+            | bit(t.version != FORMAT_VERSION, TOP_VERSION)
+            | bit(t.resilience.survive_single_failures, TOP_SURVIVE);
         self.w.varint(flags);
         if t.version != FORMAT_VERSION {
             self.w.varint(u64::from(t.version));

@@ -158,7 +158,7 @@ impl Unpacker<'_> {
     }
 
     fn topology(&mut self) -> Result<Topology> {
-        let f = self.flags(8, "topology flags")?;
+        let f = self.flags(if self.version >= '3' { TOP_SURVIVE + 1 } else { TOP_SURVIVE }, "topology flags")?;
         let version = match self.u32_if(has(f, TOP_VERSION), "format version")? {
             Some(v) => v,
             None => FORMAT_VERSION,
@@ -183,7 +183,19 @@ impl Unpacker<'_> {
         } else {
             None
         };
-        Ok(Topology { version, name, description, cluster, sites, routers, hosts, nodes, links, bgp: Bgp { backbone } })
+        Ok(Topology {
+            version,
+            name,
+            description,
+            cluster,
+            sites,
+            routers,
+            hosts,
+            nodes,
+            links,
+            bgp: Bgp { backbone },
+            resilience: Resilience { survive_single_failures: has(f, TOP_SURVIVE) },
+        })
     }
 
     fn map_if<V>(

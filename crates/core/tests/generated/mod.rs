@@ -286,10 +286,23 @@ pub fn topology() -> impl Strategy<Value = Topology> {
         btree_map(text(), node(), 0..5),
         vec(link(), 0..4),
         of(vec((text(), text()).prop_map(|(a, b)| [a, b]), 0..3)),
+        any::<bool>(),
     )
-        .prop_map(|(version, name, description, cluster, sites, routers, hosts, nodes, links, backbone)| {
-            Topology { version, name, description, cluster, sites, routers, hosts, nodes, links, bgp: Bgp { backbone } }
-        })
+        .prop_map(
+            |(version, name, description, cluster, sites, routers, hosts, nodes, links, backbone, survive)| Topology {
+                version,
+                name,
+                description,
+                cluster,
+                sites,
+                routers,
+                hosts,
+                nodes,
+                links,
+                bgp: Bgp { backbone },
+                resilience: Resilience { survive_single_failures: survive },
+            },
+        )
 }
 
 /// Runs a property on a thread with a large stack: the nested strategies for a
