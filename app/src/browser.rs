@@ -64,6 +64,30 @@ pub fn now() -> f64 {
     js_sys::Date::now()
 }
 
+/// Focuses the first element `selector` matches once the page has drawn what
+/// the current change shows (a new panel, a dialog).
+pub fn focus_later(selector: &str) {
+    let selector = selector.to_string();
+    // After the reactive updates of this change have redrawn (they run after
+    // the event), not in the same turn.
+    leptos::prelude::set_timeout(
+        move || {
+            use wasm_bindgen::JsCast;
+            let el =
+                web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten());
+            // Drawing elements are SVG elements, fields HTML ones: both take the focus.
+            if let Some(el) = el {
+                if let Some(h) = el.dyn_ref::<web_sys::HtmlElement>() {
+                    let _ = h.focus();
+                } else if let Some(s) = el.dyn_ref::<web_sys::SvgElement>() {
+                    let _ = s.focus();
+                }
+            }
+        },
+        std::time::Duration::from_millis(30),
+    );
+}
+
 /// A fine clock for timing the analysis.
 pub fn perf_now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(now)

@@ -237,7 +237,7 @@ pub fn Canvas() -> impl IntoView {
             match first {
                 None => {
                     app.mode.set(Mode::Link(Some(name.clone())));
-                    app.sel.set(Some(target));
+                    app.set_sel(Some(target));
                 }
                 Some(a) => {
                     app.mode.set(Mode::Normal);
@@ -335,7 +335,7 @@ pub fn Canvas() -> impl IntoView {
         if let Some(p) = pan.try_update_value(|p| p.take()).flatten() {
             // A click on the background (no pan): clear the selection.
             if !p.moved && app.mode.get_untracked() == Mode::Normal {
-                app.sel.set(None);
+                app.set_sel(None);
                 app.highlight.set(None);
             }
             return;
@@ -367,11 +367,48 @@ pub fn Canvas() -> impl IntoView {
             let _ = svg.set_pointer_capture(ev.pointer_id());
         }
     };
+    // Pans by screen pixels.
+    let pan_by = move |dx: f64, dy: f64| {
+        let v = vb.get_untracked();
+        let s = scale();
+        app.zoom.set(Some(Rect { x: v.x + dx / s, y: v.y + dy / s, ..v }));
+    };
+    // As map and diagram tools do: the wheel (or a trackpad's two fingers)
+    // pans, Ctrl+wheel (a trackpad's pinch) zooms at the pointer.
     let on_wheel = move |ev: web_sys::WheelEvent| {
         ev.prevent_default();
-        let at = to_svg(ev.client_x() as f64, ev.client_y() as f64);
-        zoom_by((ev.delta_y() * 0.0015).exp(), Some(at));
+        if ev.ctrl_key() || ev.meta_key() {
+            let at = to_svg(ev.client_x() as f64, ev.client_y() as f64);
+            zoom_by((ev.delta_y() * 0.0015).exp(), Some(at));
+        } else {
+            pan_by(ev.delta_x(), ev.delta_y());
+        }
     };
+    // Zoom and pan keys, when no field, drawing element or dialog has the focus.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        use wasm_bindgen::JsCast;
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let free = target.as_ref().is_none_or(|t| {
+            let tag = t.tag_name().to_ascii_lowercase();
+            tag == "body" || t.get_attribute("data-testid").as_deref() == Some("canvas")
+        });
+        if !free || ev.ctrl_key() || ev.meta_key() || ev.alt_key() || app.help.get_untracked() {
+            return;
+        }
+        let step = if ev.shift_key() { 200.0 } else { 60.0 };
+        match ev.key().as_str() {
+            "+" | "=" => zoom_by(0.8, None),
+            "-" | "_" => zoom_by(1.25, None),
+            "0" => app.zoom.set(None),
+            "ArrowLeft" => pan_by(-step, 0.0),
+            "ArrowRight" => pan_by(step, 0.0),
+            "ArrowUp" => pan_by(0.0, -step),
+            "ArrowDown" => pan_by(0.0, step),
+            _ => return,
+        }
+        ev.prevent_default();
+    });
+    on_cleanup(move || keys.remove());
 
     // Keyboard: Enter selects, arrows move a device.
     let on_key = move |target: Sel, ev: web_sys::KeyboardEvent| {
@@ -615,9 +652,9 @@ pub fn Canvas() -> impl IntoView {
                 </div>
             </Show>
             <div class="zoom" role="group" aria-label="Zoom">
-                <button title="Zoom in" aria-label="Zoom in" on:click=move |_| zoom_by(0.8, None)>"+"</button>
-                <button title="Zoom out" aria-label="Zoom out" on:click=move |_| zoom_by(1.25, None)>"−"</button>
-                <button title="Show everything" data-testid="zoom-fit" class:active=move || app.zoom.with(Option::is_none)
+                <button title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom_by(0.8, None)>"+"</button>
+                <button title="Zoom out (−)" aria-label="Zoom out" on:click=move |_| zoom_by(1.25, None)>"−"</button>
+                <button title="Show everything (0)" data-testid="zoom-fit" class:active=move || app.zoom.with(Option::is_none)
                     on:click=move |_| app.zoom.set(None)>"Fit"</button>
             </div>
             <Show when=stale>

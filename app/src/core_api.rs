@@ -46,15 +46,17 @@ pub fn write(t: &Topology) -> String {
     meshplan_core::write(t)
 }
 
-/// The topology as YAML after an edit of `old`: the comments `old` had stay
-/// beside the elements they describe (canvas and panel edits).
+/// The topology as YAML after an edit of `old` (canvas and panel edits): only
+/// the lines of what changed are rewritten, the person's order, style and
+/// comments stay (`meshplan_core::parse::write_edit`).
 pub fn rewrite(old: &str, t: &Topology) -> String {
-    meshplan_core::write_keeping_comments(old, t)
+    meshplan_core::parse::write_edit(old, t, None)
 }
 
-/// As [`rewrite`], after one site or device was renamed: its comments follow it.
+/// As [`rewrite`], after one site or device was renamed: its lines and
+/// comments stay, under its new name.
 pub fn rewrite_renamed(old: &str, t: &Topology, renamed: Renamed<'_>) -> String {
-    meshplan_core::parse::write_renamed_keeping_comments(old, t, renamed)
+    meshplan_core::parse::write_edit(old, t, Some(renamed))
 }
 
 /// A device's route table: learned routes and the prefixes it lacks.

@@ -32,6 +32,8 @@ enum FieldKind {
         optional: bool,
     },
     Check,
+    /// Several of `options` (a list in the file), one checkbox each.
+    Checklist(Vec<String>),
 }
 
 fn spec(label: &'static str, path: &[&str], kind: FieldKind) -> Spec {
@@ -90,7 +92,7 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
         Sel::Router(n) => {
             let r = t.routers.get(n).cloned().unwrap_or_default();
             vec![
-                names_choice("Site", &["routers", n, "site"], sites, true),
+                names_choice("Site", &["routers", n, "site"], sites.clone(), true),
                 choice("Daemon", &["routers", n, "daemon"], &["bird", "frr", "none"], false),
                 text("Address", &["routers", n, "address"], Input::List),
                 text("Router id", &["routers", n, "router_id"], Input::Text)
@@ -98,9 +100,8 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                 text("AS number", &["routers", n, "asn"], Input::Scalar)
                     .placeholder(t.cluster.asn.map(|a| a.to_string()).unwrap_or_default())
                     .help("another AS than the cluster's makes its sessions eBGP"),
-                text("Serves sites", &["routers", n, "serves"], Input::Seq)
-                    .placeholder("none")
-                    .help("nodes of these sites peer with it, separated by commas"),
+                spec("Route reflector for sites (serves)", &["routers", n, "serves"], FieldKind::Checklist(sites))
+                    .help("the nodes of each site ticked peer with this router by BGP; it reflects their pod routes"),
             ]
         }
         Sel::Host(n) => vec![names_choice("Site", &["hosts", n, "site"], sites, true)],
@@ -168,6 +169,37 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
     }
 }
 
+/// What the panel shows for a selection, derived from the topology and the
+/// selection alone on every change: the title, the Name field and each field's
+/// text all name the same element.
+pub struct PanelModel {
+    pub sel: Sel,
+    pub title: String,
+    /// The Name field's text (sites and devices).
+    pub name: Option<String>,
+    /// Each field's path in the file and its text.
+    pub fields: Vec<(Vec<String>, String)>,
+}
+
+/// The panel for `sel` (the cluster settings when nothing that exists is selected).
+pub fn panel_model(t: &Topology, sel: Option<&Sel>) -> PanelModel {
+    let sel = sel.filter(|s| crate::state::exists(t, s)).cloned().unwrap_or(Sel::Cluster);
+    let doc = edit::document(t).unwrap_or_else(|_| yaml::Node::plain(""));
+    let fields = fields(t, &sel).into_iter().map(|s| (s.path.clone(), current(&doc, &s))).collect();
+    PanelModel { title: title(t, &sel), name: sel.name().map(str::to_string), fields, sel }
+}
+
+fn title(t: &Topology, sel: &Sel) -> String {
+    match sel {
+        Sel::Link(i) => match t.links.get(*i) {
+            Some(l) => format!("Link {i}: {} – {}", l.between[0], l.between[1]),
+            None => format!("Link {i}"),
+        },
+        Sel::Cluster => "Cluster settings".to_string(),
+        other => format!("{} {}", capital(other.noun()), other.name().unwrap_or_default()),
+    }
+}
+
 /// The current text of a field, as the form shows it.
 fn current(doc: &yaml::Node, s: &Spec) -> String {
     let path: Vec<&str> = s.path.iter().map(String::as_str).collect();
@@ -199,6 +231,7 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
         let path: Vec<&str> = path.iter().map(String::as_str).collect();
         let input = match &kind {
             FieldKind::Text(i) => *i,
+            FieldKind::Checklist(_) => Input::Seq,
             FieldKind::Choice { .. } | FieldKind::Check => Input::Scalar,
         };
         let result = edit::field_value(input, &raw).and_then(|v| edit::set_field(&topology, &path, v));
@@ -212,11 +245,15 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
             Err(e) => error.set(Some(e)),
         }
     };
+    let options_order: Vec<String> = match &spec.kind {
+        FieldKind::Checklist(o) => o.clone(),
+        _ => Vec::new(),
+    };
     let control = match spec.kind.clone() {
         FieldKind::Text(_) => {
             let apply = apply.clone();
             view! {
-                <input id=id.clone() type="text" spellcheck="false" autocomplete="off" value=value.clone()
+                <input id=id.clone() type="text" spellcheck="false" autocomplete="off" prop:value=value.clone()
                     placeholder=spec.placeholder.clone()
                     class:invalid=move || error.with(Option::is_some)
                     on:change=move |ev| apply(event_target_value(&ev)) />
@@ -235,7 +272,7 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
                 <select id=id.clone() on:change=move |ev| apply(event_target_value(&ev))>
                     {opts.into_iter().map(|(v, l)| {
                         let selected = v == value;
-                        view! { <option value=v selected=selected>{l}</option> }
+                        view! { <option value=v selected=selected prop:selected=selected>{l}</option> }
                     }).collect_view()}
                 </select>
             }
@@ -244,10 +281,44 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
         FieldKind::Check => {
             let checked = value == "true";
             view! {
-                <input id=id.clone() type="checkbox" checked=checked
+                <input id=id.clone() type="checkbox" prop:checked=checked
                     on:change=move |ev| apply(event_target_checked(&ev).to_string()) />
             }
             .into_any()
+        }
+        FieldKind::Checklist(options) => {
+            // The list is the ticked boxes, in the order of the sites.
+            let chosen: Vec<String> =
+                value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let ticked = RwSignal::new(chosen);
+            let boxes = options
+                .into_iter()
+                .map(|o| {
+                    let on = ticked.with_untracked(|t| t.contains(&o));
+                    let apply = apply.clone();
+                    let all = options_order.clone();
+                    let name = o.clone();
+                    view! {
+                        <label class="check-item">
+                            <input type="checkbox" prop:checked=on data-serves=o.clone()
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    ticked.update(|t| {
+                                        t.retain(|x| *x != name);
+                                        if on {
+                                            t.push(name.clone());
+                                        }
+                                    });
+                                    let list: Vec<String> =
+                                        all.iter().filter(|s| ticked.with_untracked(|t| t.contains(s))).cloned().collect();
+                                    apply(list.join(", "));
+                                } />
+                            {o.clone()}
+                        </label>
+                    }
+                })
+                .collect_view();
+            view! { <div id=id.clone() class="checklist" role="group">{boxes}</div> }.into_any()
         }
     };
     let is_check = matches!(spec.kind, FieldKind::Check);
@@ -270,7 +341,7 @@ fn NameRow(sel: Sel) -> impl IntoView {
     view! {
         <div class="field">
             <label for="f-name">"Name"</label>
-            <input id="f-name" type="text" spellcheck="false" autocomplete="off" value=name
+            <input id="f-name" type="text" spellcheck="false" autocomplete="off" prop:value=name
                 class:invalid=move || error.with(Option::is_some)
                 on:change=move |ev| apply(event_target_value(&ev)) />
             {move || error.get().map(|e| view! { <div class="field-error" role="alert">{e}</div> })}
@@ -278,9 +349,20 @@ fn NameRow(sel: Sel) -> impl IntoView {
     }
 }
 
+/// The side panel, built afresh whenever the selection becomes another element
+/// (`App::panel`), and updated in place while the same element changes.
 #[component]
 pub fn Inspector() -> impl IntoView {
     let app = expect_context::<App>();
+    // Keyed by `App::panel`: a new element gets new controls (the closure runs
+    // again and its view replaces the old one), not the old ones patched.
+    move || {
+        app.panel.track();
+        untrack(|| panel(app)).into_any()
+    }
+}
+
+fn panel(app: App) -> impl IntoView {
     move || {
         let d = app.derived.get();
         let Some(t) = d.topology.clone() else {
@@ -288,14 +370,7 @@ pub fn Inspector() -> impl IntoView {
                 .into_any();
         };
         let sel = app.sel.get().filter(|s| crate::state::exists(&t, s)).unwrap_or(Sel::Cluster);
-        let title = match &sel {
-            Sel::Link(i) => match t.links.get(*i) {
-                Some(l) => format!("Link {i}: {} – {}", l.between[0], l.between[1]),
-                None => format!("Link {i}"),
-            },
-            Sel::Cluster => "Cluster settings".to_string(),
-            other => format!("{} {}", capital(other.noun()), other.name().unwrap_or_default()),
-        };
+        let title = title(&t, &sel);
         let own: Vec<_> = d.diagnostics.iter().filter(|x| sel.owns_path(&x.path)).cloned().collect();
         let specs = fields(&t, &sel);
         let doc = Arc::new(edit::document(&t).unwrap_or_else(|_| yaml::Node::plain("")));
@@ -304,9 +379,9 @@ pub fn Inspector() -> impl IntoView {
         let stale = d.stale;
         let sel2 = sel.clone();
         view! {
-            <section class="inspector" aria-label="Selected element">
+            <section class="inspector" aria-label="Selected element" data-sel=sel.path()>
                 <header class="panel-head">
-                    <h2>{title}</h2>
+                    <h2 data-testid="panel-title">{title}</h2>
                     {deletable.then(|| view! {
                         <button class="danger small" data-testid="delete" title="Delete (Del)"
                             on:click=move |_| app.delete_selected()>"Delete"</button>
@@ -335,5 +410,271 @@ fn capital(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The panel and the edits it makes, without a browser: the panel is built
+    //! from the selection alone, and an edit changes only the selected element.
+    use std::collections::BTreeSet;
+
+    use meshplan_core::parse::{write_edit, Renamed};
+    use meshplan_core::{parse, Topology};
+
+    use super::*;
+    use crate::state::exists;
+
+    const EXAMPLE: &str = include_str!("../../examples/calico-wds-hkg.yaml");
+
+    fn topo(text: &str) -> Topology {
+        parse(text).topology.expect("the text reads")
+    }
+
+    /// The panel names one element: its title, Name field and every field's path.
+    fn assert_panel_is(t: &Topology, sel: &Sel) {
+        let p = panel_model(t, Some(sel));
+        assert_eq!(&p.sel, sel);
+        assert_eq!(p.name.as_deref(), sel.name());
+        if let Some(n) = sel.name() {
+            assert!(p.title.ends_with(&format!(" {n}")), "title {} for {sel:?}", p.title);
+        }
+        let own: Vec<String> = match sel {
+            Sel::Link(i) => vec!["links".into(), i.to_string()],
+            Sel::Cluster => vec![],
+            s => vec![s.kind().expect("a kind").section().to_string(), s.name().expect("a name").to_string()],
+        };
+        for (path, _) in &p.fields {
+            if *sel != Sel::Cluster {
+                assert!(path.starts_with(&own), "{sel:?} shows a field of {path:?}");
+            } else {
+                assert!(!["sites", "nodes", "routers", "hosts", "links"].contains(&path[0].as_str()), "{path:?}");
+            }
+        }
+    }
+
+    /// The sequence: rename host hfe-nas, "Link", click router gateway.
+    #[test]
+    fn the_panel_follows_the_selection_after_a_rename_and_a_link_click() {
+        let mut text = EXAMPLE.to_string();
+        let mut t = topo(&text);
+        let sel = Sel::Host("hfe-nas".into());
+        assert_panel_is(&t, &sel);
+        let renamed = crate::edit::rename(&mut t, &sel, "nas").expect("renamed");
+        text =
+            write_edit(&text, &t, Some(Renamed { kind: meshplan_core::model::Kind::Host, from: "hfe-nas", to: "nas" }));
+        assert_eq!(topo(&text), t);
+        assert!(text.contains("  nas: {site: zt-domestic}\n"), "{text}");
+        assert_panel_is(&t, &renamed);
+        // "Link", then the router: the selection is the router.
+        let gw = Sel::Router("gateway".into());
+        assert_panel_is(&t, &gw);
+        let p = panel_model(&t, Some(&gw));
+        assert_eq!(p.title, "Router gateway");
+        assert_eq!(p.name.as_deref(), Some("gateway"));
+        let site = p.fields.iter().find(|(path, _)| path.last().map(String::as_str) == Some("site"));
+        assert_eq!(site.map(|(_, v)| v.as_str()), Some("WDS"));
+    }
+
+    /// A tiny deterministic generator (xorshift), so a failure replays.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+        fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
+            (!v.is_empty()).then(|| &v[self.below(v.len())])
+        }
+    }
+
+    fn every_sel(t: &Topology) -> Vec<Sel> {
+        let mut v = vec![Sel::Cluster];
+        v.extend(t.sites.keys().map(|n| Sel::Site(n.clone())));
+        v.extend(t.nodes.keys().map(|n| Sel::Node(n.clone())));
+        v.extend(t.routers.keys().map(|n| Sel::Router(n.clone())));
+        v.extend(t.hosts.keys().map(|n| Sel::Host(n.clone())));
+        v.extend((0..t.links.len()).map(Sel::Link));
+        v
+    }
+
+    /// Each element as text, by its path (`nodes.a`, `links[2]`, `cluster`…).
+    fn elements(t: &Topology) -> std::collections::BTreeMap<String, String> {
+        let doc = yaml::to_value(t).expect("a topology writes");
+        let mut out = std::collections::BTreeMap::new();
+        for (k, v) in &doc.as_map().expect("a mapping").entries {
+            let key = k.as_scalar().expect("a key").text.clone();
+            match (&v.value, key.as_str()) {
+                (yaml::Value::Map(m), "sites" | "nodes" | "routers" | "hosts") => {
+                    for (n, e) in &m.entries {
+                        out.insert(format!("{key}.{}", n.as_scalar().expect("a name").text), yaml::emit(e));
+                    }
+                }
+                (yaml::Value::Seq(items), "links") => {
+                    for (i, e) in items.iter().enumerate() {
+                        out.insert(format!("links[{i}]"), yaml::emit(e));
+                    }
+                }
+                _ => {
+                    out.insert(key, yaml::emit(v));
+                }
+            }
+        }
+        out
+    }
+
+    /// The element paths whose text differs between `a` and `b`.
+    fn changed(a: &Topology, b: &Topology) -> BTreeSet<String> {
+        let (ea, eb) = (elements(a), elements(b));
+        ea.keys().chain(eb.keys()).filter(|k| ea.get(*k) != eb.get(*k)).cloned().collect()
+    }
+
+    /// Values a field may take in the random sequence.
+    fn candidate(rng: &mut Rng, t: &Topology, path: &[String], cur: &str) -> String {
+        let sites: Vec<String> = t.sites.keys().cloned().collect();
+        match path.last().map(String::as_str) {
+            Some("site") => rng.pick(&sites).cloned().unwrap_or_default(),
+            Some("role") => ["server", "agent"][rng.below(2)].into(),
+            Some("mtu" | "lan_mtu") => ["1400", "1500", "", "9000"][rng.below(4)].into(),
+            Some("address") => format!("10.9.{}.{}", rng.below(200), 1 + rng.below(200)),
+            Some("kind") => ["lan", "vpc", "zerotier", "wireguard"][rng.below(4)].into(),
+            Some("label") => ["", "Somewhere", "X"][rng.below(3)].into(),
+            Some("serves") => rng.pick(&sites).cloned().unwrap_or_default(),
+            _ => cur.to_string(),
+        }
+    }
+
+    /// Random select / field edit / rename / add / delete / undo sequences: an
+    /// edit changes only the selected element (a rename also the references to
+    /// it, a delete drops them), the panel always names the selection, and the
+    /// text written in place always reads back as the edited topology.
+    #[test]
+    fn random_edit_sequences_change_only_the_selected_element() {
+        for seed in 1..=12u64 {
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x1000_0000_01b3));
+            let mut text = EXAMPLE.to_string();
+            let mut undo: Vec<String> = Vec::new();
+            let mut sel: Option<Sel> = None;
+            let mut edits = 0;
+            for step in 0..60 {
+                let t = topo(&text);
+                let op = rng.below(10);
+                let ctx = format!("seed {seed} step {step} op {op} sel {sel:?}");
+                let mut commit = |after: &Topology, renamed: Option<Renamed<'_>>, text: &mut String| {
+                    let new = write_edit(text, after, renamed);
+                    assert_eq!(&topo(&new), after, "{ctx}: the text does not read back:\n{new}");
+                    undo.push(std::mem::replace(text, new));
+                    edits += 1;
+                };
+                match op {
+                    // Select anything.
+                    0 | 1 => sel = rng.pick(&every_sel(&t)).cloned(),
+                    // A field of the panel for the selection.
+                    2..=4 => {
+                        let Some(s) = sel.clone() else { continue };
+                        let p = panel_model(&t, Some(&s));
+                        let Some((path, cur)) = rng.pick(&p.fields).cloned() else { continue };
+                        let value = candidate(&mut rng, &t, &path, &cur);
+                        let input =
+                            if path.last().map(String::as_str) == Some("serves") { Input::Seq } else { Input::Scalar };
+                        let paths: Vec<&str> = path.iter().map(String::as_str).collect();
+                        let Ok(after) = edit::field_value(input, &value).and_then(|v| edit::set_field(&t, &paths, v))
+                        else {
+                            continue;
+                        };
+                        let own = match &s {
+                            Sel::Cluster => path[0].clone(),
+                            other => other.path(),
+                        };
+                        let own = if own == "cluster" && path[0] != "cluster" { path[0].clone() } else { own };
+                        for c in changed(&t, &after) {
+                            assert_eq!(c, own, "{ctx}: setting {path:?} to {value:?} changed {c}");
+                        }
+                        commit(&after, None, &mut text);
+                    }
+                    // Rename the selection (sometimes to a name in use: refused).
+                    5 => {
+                        let Some(s) = sel.clone().filter(|s| s.name().is_some()) else { continue };
+                        let taken: Vec<String> =
+                            every_sel(&t).iter().filter_map(|x| x.name().map(str::to_string)).collect();
+                        let new = if rng.below(4) == 0 {
+                            rng.pick(&taken).cloned().unwrap_or_default()
+                        } else {
+                            format!("n{seed}-{step}")
+                        };
+                        let mut after = t.clone();
+                        let Ok(renamed) = edit::rename(&mut after, &s, &new) else {
+                            assert!(taken.contains(&new), "{ctx}: a fresh name refused");
+                            continue;
+                        };
+                        let (old, kind) = (s.name().expect("named"), s.kind().expect("a kind"));
+                        // Every other element is the same once the name is swapped back.
+                        let mut back = after.clone();
+                        edit::rename(&mut back, &renamed, old).expect("renamed back");
+                        assert_eq!(back, t, "{ctx}: the rename changed more than the name");
+                        commit(&after, Some(Renamed { kind, from: old, to: &new }), &mut text);
+                        sel = Some(renamed);
+                    }
+                    // Add something where the selection is.
+                    6 | 7 => {
+                        let mut after = t.clone();
+                        let added = match rng.below(4) {
+                            0 => edit::add_site(&mut after),
+                            1 => edit::add_node(&mut after, sel.as_ref()),
+                            2 => edit::add_router(&mut after, sel.as_ref()),
+                            _ => edit::add_host(&mut after, sel.as_ref()),
+                        };
+                        let c = changed(&t, &after);
+                        assert!(c.contains(&added.path()), "{ctx}");
+                        // A node in a design without sites brings its site.
+                        assert!(
+                            c.iter().all(|p| *p == added.path() || p.starts_with("sites.")) && c.len() <= 2,
+                            "{ctx}: {c:?}"
+                        );
+                        commit(&after, None, &mut text);
+                        sel = Some(added);
+                    }
+                    // Delete the selection.
+                    8 => {
+                        let Some(s) = sel.clone().filter(|s| *s != Sel::Cluster) else { continue };
+                        let mut after = t.clone();
+                        if edit::delete(&mut after, &s).is_none() {
+                            continue;
+                        }
+                        for (k, v) in elements(&after) {
+                            if k.starts_with("links[") || k == "bgp" {
+                                continue;
+                            }
+                            let was = elements(&t).remove(&k);
+                            // Only a router's `serves` may lose the deleted site.
+                            if was.as_deref() != Some(v.as_str()) {
+                                assert!(k.starts_with("routers.") && matches!(s, Sel::Site(_)), "{ctx}: {k} changed");
+                            }
+                        }
+                        assert!(after.links.iter().all(|l| t.links.contains(l)), "{ctx}: a link changed");
+                        commit(&after, None, &mut text);
+                        sel = None;
+                    }
+                    // Undo: the text before; a selection that is gone is dropped.
+                    _ => {
+                        if let Some(prev) = undo.pop() {
+                            text = prev;
+                            let t = topo(&text);
+                            sel = sel.filter(|s| exists(&t, s));
+                        }
+                    }
+                }
+                let t = topo(&text);
+                if let Some(s) = sel.as_ref().filter(|s| exists(&t, s)) {
+                    assert_panel_is(&t, s);
+                }
+            }
+            assert!(edits >= 15, "seed {seed}: only {edits} edits made");
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod canvas;
 pub mod core_api;
 pub mod edit;
 pub mod export_worker;
+pub mod help;
 pub mod history;
 pub mod inspector;
 pub mod layout;

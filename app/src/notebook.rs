@@ -120,7 +120,7 @@ pub fn Notebook() -> impl IntoView {
                     </p>
                 </section>
                 <section>
-                    <h3>"Findings"{(infos > 0).then(|| view! { <span class="muted small">{format!(" (and {infos} notes)")}</span> })}</h3>
+                    <h3>"Findings"{(infos > 0).then(|| view! { <span class="muted small">{format!(" (and {infos} {})", if infos == 1 { "note" } else { "notes" })}</span> })}</h3>
                     {if diags.is_empty() {
                         view! { <p class="good">"The design checks clean."</p> }.into_any()
                     } else {
@@ -322,8 +322,10 @@ fn paths_section(p: &Plan) -> impl IntoView {
                     <div class="path-head">
                         <b>{x.from_site.clone()}" → "{x.to_site.clone()}</b>
                         <span class="muted small">{format!(
-                            " path MTU {} · pod MTU {}{}{}",
+                            " path MTU {} · pod MTU {} (this path allows {}){}{}",
                             x.path_mtu,
+                            // The pods' MTU is the cluster's; the path's own figure is what it would allow.
+                            p.pod_mtu,
                             x.pod_mtu,
                             if x.overhead > 0 { format!(" (−{} encapsulation)", x.overhead) } else { String::new() },
                             if x.routed { " · routed" } else { " · encapsulated" },

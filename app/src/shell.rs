@@ -61,10 +61,12 @@ pub fn Shell() -> impl IntoView {
             <Toolbar />
             <main class="main">
                 <Canvas />
+                <crate::help::FirstRun />
                 <SidePanel />
             </main>
             <Messages />
             <DialogView />
+            <crate::help::HelpOverlay />
         </div>
     }
 }
@@ -94,17 +96,23 @@ fn on_key(app: App, ev: web_sys::KeyboardEvent) {
         return;
     }
     match key.as_str() {
+        "?" => {
+            ev.prevent_default();
+            app.help.update(|h| *h = !*h);
+        }
         "Delete" | "Backspace" if app.sel.get_untracked().is_some() => {
             ev.prevent_default();
             app.delete_selected();
         }
         "Escape" => {
-            if app.mode.get_untracked() != Mode::Normal {
+            if app.help.get_untracked() {
+                app.help.set(false);
+            } else if app.mode.get_untracked() != Mode::Normal {
                 app.mode.set(Mode::Normal);
             } else if app.dialog.get_untracked().is_some() {
                 app.dialog.set(None);
             } else {
-                app.sel.set(None);
+                app.set_sel(None);
                 app.highlight.set(None);
             }
         }
@@ -147,6 +155,8 @@ fn Header() -> impl IntoView {
     };
     let new_design = move |_| {
         app.load(edit::NEW_DESIGN.to_string());
+        // Where a new design starts: its settings.
+        app.select(Some(crate::sel::Sel::Cluster));
         app.say("A new design. Ctrl+Z brings back what you had.");
     };
     let example_chosen = move |ev: leptos::ev::Event| {
@@ -187,6 +197,8 @@ fn Header() -> impl IntoView {
                 <button data-testid="undo" disabled=move || !can_undo() on:click=move |_| app.undo() title="Undo (Ctrl+Z)">"Undo"</button>
                 <button data-testid="redo" disabled=move || !can_redo() on:click=move |_| app.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
             </nav>
+            <button class="help-button" data-testid="help-open" aria-label="Help" title="Help: concepts, legend, keys (?)"
+                on:click=move |_| app.help.set(true)>"?"</button>
             <nav class="out-actions" aria-label="Share and export">
                 <button data-testid="share" on:click=share title="Copy a link that carries the whole design">"Share link"</button>
                 <button class="primary" data-testid="export" on:click=export title="Download the deploy bundle (.zip)">"Export bundle"</button>
@@ -237,6 +249,7 @@ fn export(app: App) {
 }
 
 fn refuse(app: App, errors: Vec<meshplan_core::Diagnostic>) {
+    browser::focus_later("[data-testid=\"dialog-close\"]");
     let n = errors.len();
     app.dialog.set(Some(Dialog {
         title: "Export refused".into(),
@@ -264,6 +277,7 @@ fn Toolbar() -> impl IntoView {
                     _ => edit::add_host(t, sel.as_ref()),
                 }))
             });
+            app.focus_name();
         }
     };
     let add_link = move |_| {
@@ -302,6 +316,8 @@ fn Toolbar() -> impl IntoView {
                 <button data-testid="delete-selected" on:click=move |_| app.delete_selected()
                     disabled=move || app.sel.with(|s| s.is_none()) title="Delete the selection (Del)">"Delete"</button>
                 <button on:click=relayout title="Lay the drawing out again">"Auto-layout"</button>
+                <button data-testid="cluster-settings" on:click=move |_| app.select(Some(crate::sel::Sel::Cluster))
+                    title="Cluster settings: name, CNI, ranges, AS, MTU, versions, mirrors">"Cluster…"</button>
                 <label class="toggle" title=move || if has_plan() { "Show the BGP sessions of the plan" } else { "Needs the core's plan" }>
                     <input type="checkbox" data-testid="bgp-toggle" disabled=move || !has_plan()
                         prop:checked=move || app.show_bgp.get()
@@ -392,7 +408,7 @@ fn DialogView() -> impl IntoView {
                             <DiagList diagnostics=d.diagnostics />
                         </div>
                         <div class="dialog-actions">
-                            <button class="primary" on:click=move |_| app.dialog.set(None)>"Close"</button>
+                            <button class="primary" data-testid="dialog-close" on:click=move |_| app.dialog.set(None)>"Close"</button>
                         </div>
                     </div>
                 </div>

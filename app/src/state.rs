@@ -106,6 +106,10 @@ pub struct App {
     pub history: RwSignal<History>,
     pub derived: Memo<Derived>,
     pub sel: RwSignal<Option<Sel>>,
+    /// Which element the side panel is about: changes whenever the selection
+    /// becomes another element (not when the selected one is renamed), and the
+    /// panel is built afresh for it, so no field keeps an old element's value.
+    pub panel: RwSignal<u64>,
     /// The element a clicked diagnostic names.
     pub highlight: RwSignal<Option<Sel>>,
     pub mode: RwSignal<Mode>,
@@ -119,12 +123,18 @@ pub struct App {
     pub goto: RwSignal<Option<(usize, usize)>>,
     /// The part of the drawing in view, when zoomed or panned; `None` fits everything.
     pub zoom: RwSignal<Option<crate::layout::Rect>>,
+    /// The help overlay (`?`) is open.
+    pub help: RwSignal<bool>,
+    /// A first visit: the note saying the design is an example is shown.
+    pub first_run: RwSignal<bool>,
 }
 
 impl App {
     /// The state at page load: the saved work, or the default example on a first visit.
     pub fn new() -> App {
-        let (doc, history) = match browser::load_doc() {
+        let saved = browser::load_doc();
+        let first_run = saved.is_none();
+        let (doc, history) = match saved {
             Some(doc) => (doc, browser::load_history()),
             None => (fresh_doc(DEFAULT_EXAMPLE), History::default()),
         };
@@ -136,6 +146,7 @@ impl App {
             history: RwSignal::new(history),
             derived,
             sel: RwSignal::new(None),
+            panel: RwSignal::new(0),
             highlight: RwSignal::new(None),
             mode: RwSignal::new(Mode::Normal),
             tab: RwSignal::new(Tab::Plan),
@@ -145,6 +156,8 @@ impl App {
             dragging: RwSignal::new(false),
             goto: RwSignal::new(None),
             zoom: RwSignal::new(None),
+            help: RwSignal::new(false),
+            first_run: RwSignal::new(first_run),
         };
         // A saved layout may predate the text (an older build): place what has no place.
         if let Some(t) = app.derived.get_untracked().editable() {
@@ -216,6 +229,7 @@ impl App {
             renamed_in_text = Some(Renamed { kind, from: old, to: new });
         }
         self.commit_renamed(&t, layout, renamed_in_text);
+        // The same element under its new name: the panel stays (and keeps focus).
         self.sel.set(Some(renamed));
         Ok(())
     }
@@ -231,7 +245,8 @@ impl App {
 
     /// A whole new design (new, open, example, share link): laid out afresh.
     pub fn load(&self, text: String) {
-        self.sel.set(None);
+        self.first_run.set(false);
+        self.set_sel(None);
         self.highlight.set(None);
         self.mode.set(Mode::Normal);
         self.zoom.set(None);
@@ -284,7 +299,7 @@ impl App {
         // The selection may name something that is gone.
         if let (Some(s), Some(t)) = (self.sel.get_untracked(), self.derived.get_untracked().topology) {
             if !exists(&t, &s) {
-                self.sel.set(None);
+                self.set_sel(None);
             }
         }
         self.highlight.set(None);
@@ -293,9 +308,17 @@ impl App {
     pub fn select(&self, sel: Option<Sel>) {
         self.highlight.set(None);
         let inspect = sel.is_some();
-        self.sel.set(sel);
+        self.set_sel(sel);
         if inspect {
             self.tab.set(Tab::Inspect);
+        }
+    }
+
+    /// Makes `sel` the selection; another element than before gets a new panel.
+    pub fn set_sel(&self, sel: Option<Sel>) {
+        if self.sel.with_untracked(|cur| *cur != sel) {
+            self.sel.set(sel);
+            self.panel.update(|k| *k += 1);
         }
     }
 
@@ -303,8 +326,14 @@ impl App {
     pub fn show_path(&self, path: &str) {
         let Some(t) = self.derived.get_untracked().topology else { return };
         let s = Sel::from_path(&t, path);
-        self.sel.set(s.clone());
+        self.set_sel(s.clone());
         self.highlight.set(s);
+    }
+
+    /// After Add: the new element's Name field takes the focus (the panel is
+    /// drawn first).
+    pub fn focus_name(&self) {
+        browser::focus_later("#f-name");
     }
 
     pub fn delete_selected(&self) {
@@ -315,6 +344,12 @@ impl App {
         if sel == Sel::Cluster {
             return;
         }
+        // The focus goes to a neighbour on the drawing after the delete: the
+        // site the device was in, else the drawing itself (never the page's body).
+        let site = self.derived.get_untracked().editable().and_then(|t| {
+            let name = sel.name().filter(|_| sel.is_device())?;
+            t.site_of(name).map(str::to_string)
+        });
         let mut what = None;
         self.edit(|t| {
             what = crate::edit::delete(t, &sel);
@@ -324,9 +359,13 @@ impl App {
             }
         });
         if let Some(w) = what {
-            self.sel.set(None);
+            self.set_sel(None);
             self.highlight.set(None);
             self.say(format!("Deleted {w}. Ctrl+Z brings it back."));
+            match site {
+                Some(s) => browser::focus_later(&format!("[data-site=\"{}\"]", s.replace('"', ""))),
+                None => browser::focus_later("[data-testid=\"canvas\"]"),
+            }
         }
     }
 

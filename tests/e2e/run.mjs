@@ -405,11 +405,12 @@ await test('share link round trip in a second page', async () => {
   const p2 = await newPage(other);
   await p2.goto(link);
   await p2.waitForSelector('[data-node="node-1"]');
-  const a = await saved(page);
-  const b = await saved(p2);
-  // A link carries the topology, not the file's comments (nor its blank lines).
-  const bare = (t) => t.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).map((l) => l.replace(/\s+#.*$/, '')).join('\n');
-  assert(bare(a.text) === bare(b.text), 'the second page opened a different design');
+  // A link carries the topology, not the file's text (its comments, order and
+  // style): the same topology shares as the same link.
+  await p2.click(tid('share'));
+  await waitFor(async () => (await p2.evaluate(() => location.hash)).startsWith('#t='), 'no #t= in the second page');
+  const again = await p2.evaluate(() => location.hash);
+  assert(again === new URL(link).hash, 'the second page opened a different design');
   // Opening a link keeps the previous work (here: the default design) behind undo.
   assert(await p2.isEnabled(tid('undo')), 'undo is not offered after opening a link');
   // And the other way: a link to another design opened over this page's work.
@@ -448,7 +449,8 @@ await test('edit a link MTU in the panel and see the pod MTU change', async () =
   // The panel rewrote the text; the file's own comments are still in it.
   const text = (await saved(page)).text;
   assert(text.startsWith('# Calico without encapsulation over an existing'), `the header comment is gone:\n${text.slice(0, 200)}`);
-  assert(/\n  mtu: 1400\n/.test(text), 'the link MTU is not in the text');
+  // Written in place: the link keeps its indentation and its other lines.
+  assert(/\n  - between: \[gateway, zt-domestic\]\n    kind: zerotier\n    mtu: 1400\n/.test(text), `the link MTU is not in the text:\n${text}`);
   return 'the header comment survived two panel edits';
 });
 
@@ -614,6 +616,117 @@ async function measureReplan(sites, rounds, shotName) {
   const note = `median of ${rounds}: parse ${parse.toFixed(1)} ms + check and plan ${plan.toFixed(1)} ms = ${(parse + plan).toFixed(1)} ms; edit to redrawn page ${page.toFixed(0)} ms`;
   return { parse, plan, page, note };
 }
+
+// The issue's sequence (issue 17): rename host hfe-nas, click "Link", click router
+// gateway. The panel must name the gateway in its title and its Name field, and
+// typing there renames the gateway; the file changes only where it must.
+await test('the panel follows the selection: rename, Link, another element; the file keeps its lines', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await open(p);
+  const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
+  await waitFor(async () => (await saved(p))?.text === example, 'the first visit is not the example');
+  const panel = async () => ({
+    title: (await p.textContent('[data-testid="panel-title"]')).trim(),
+    name: await p.inputValue('#f-name'),
+  });
+  const expectPanel = async (title, name, step) => {
+    await waitFor(async () => {
+      const s = await panel();
+      return s.title === title && s.name === name;
+    }, `${step}: the panel shows ${JSON.stringify(await panel())}, not ${title} / ${name}`);
+  };
+  await p.click('[data-host="hfe-nas"]');
+  await expectPanel('Host hfe-nas', 'hfe-nas', 'select hfe-nas');
+  assert((await saved(p)).text === example, 'selecting changed the file');
+  await p.fill('#f-name', 'nas');
+  await p.press('#f-name', 'Enter');
+  await p.waitForSelector('[data-host="nas"]');
+  await expectPanel('Host nas', 'nas', 'rename to nas');
+  const renamed = example.replace('  hfe-nas: {site: zt-domestic}', '  nas: {site: zt-domestic}');
+  assert((await saved(p)).text === renamed, `the rename rewrote more than its line:\n${(await saved(p)).text}`);
+  await p.click(tid('add-link'));
+  await expectPanel('Host nas', 'nas', 'Link pressed');
+  await p.click('[data-router="gateway"]');
+  await expectPanel('Router gateway', 'gateway', 'gateway clicked as the first end');
+  assert((await saved(p)).text === renamed, 'choosing a link end changed the file');
+  await p.keyboard.press('Escape');
+  await expectPanel('Router gateway', 'gateway', 'Escape');
+  await shot(p, '10-panel-follows-selection');
+  // Typing in the Name field renames what the panel names: the gateway.
+  await p.fill('#f-name', 'gw');
+  await p.press('#f-name', 'Enter');
+  await p.waitForSelector('[data-router="gw"]');
+  await expectPanel('Router gw', 'gw', 'rename gateway to gw');
+  const text = (await saved(p)).text;
+  assert(text.includes('  nas: {site: zt-domestic}\n'), 'the host lost its new name');
+  assert(/^  gw:$/m.test(text) && !/\bgateway:/.test(text), 'the router is not renamed');
+  assert(text.includes('- between: [gw, zt-domestic]') && text.includes('    - [gw, cn-ns]'), `references not renamed in place:\n${text}`);
+  // Every other line is the person's.
+  const other = (t) => t.split('\n').filter((l) => !/\bgw\b|\bgateway\b/.test(l));
+  assert(JSON.stringify(other(text)) === JSON.stringify(other(renamed)), 'lines without the router changed');
+  // Another element: the Name field is built for it.
+  await p.click('[data-node="kubemaster"]');
+  await expectPanel('Node kubemaster', 'kubemaster', 'select kubemaster');
+  await p.click(tid('undo'));
+  await p.waitForSelector('[data-router="gateway"]');
+  await expectPanel('Node kubemaster', 'kubemaster', 'undo');
+  await c.close();
+});
+
+await test('first run says the design is an example; ? opens the help with the legend; keys and focus', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await open(p);
+  await p.waitForSelector(tid('first-run'));
+  const note = await p.textContent(tid('first-run'));
+  assert(/example/i.test(note) && /New/.test(note), `the first-run note does not say what it is: ${note}`);
+  await shot(p, '11-first-run');
+  await p.click('.canvas-bg', { position: { x: 5, y: 5 } });
+  await p.keyboard.press('?');
+  await p.waitForSelector(tid('help'));
+  await waitFor(async () => p.evaluate(() => document.activeElement?.dataset?.testid === 'help-close'), 'the help did not take the focus');
+  const help = await p.textContent(tid('help'));
+  for (const w of ['Route reflector', 'Backbone', 'Pod MTU vs budget', 'Site', 'Host', 'Link']) assert(help.includes(w), `the help lacks ${w}`);
+  assert(await p.isVisible(tid('legend')), 'no legend');
+  await shot(p, '12-help');
+  await p.keyboard.press('Escape');
+  await p.waitForSelector(tid('help'), { state: 'detached' });
+  await p.click(tid('first-run-close'));
+  await p.waitForSelector(tid('first-run'), { state: 'detached' });
+  // Cluster settings from the toolbar, whatever is selected.
+  await p.click('[data-node="kubemaster"]');
+  await p.click(tid('cluster-settings'));
+  await waitFor(async () => (await p.textContent(tid('panel-title'))).trim() === 'Cluster settings', 'Cluster… did not open the settings');
+  // Route reflection as a checklist of sites, written in place.
+  const before = (await saved(p)).text;
+  await p.click('[data-router="gateway"]');
+  assert(await p.isChecked('[data-serves="WDS"]'), 'gateway serves WDS but its box is not ticked');
+  await p.check('[data-serves="zt-global"]');
+  await waitFor(async () => (await saved(p)).text.includes('serves: [WDS, zt-global]'), 'ticking a site did not add it to serves');
+  assert((await saved(p)).text === before.replace('serves: [WDS]', 'serves: [WDS, zt-global]'), 'serves rewrote other lines');
+  // Add: the focus is in the new element's Name; Delete: the focus stays on the drawing.
+  // The gateway is selected: a node added now goes to its site, WDS.
+  await p.click(tid('add-node'));
+  await waitFor(async () => p.evaluate(() => document.activeElement?.id === 'f-name'), 'Add left the focus outside the Name field');
+  await p.keyboard.press('Control+a');
+  await p.keyboard.type('kubenode-wds-2');
+  await p.keyboard.press('Enter');
+  await p.waitForSelector('[data-node="kubenode-wds-2"]');
+  await p.click('[data-node="kubenode-wds-2"]');
+  await p.keyboard.press('Delete');
+  await p.waitForSelector('[data-node="kubenode-wds-2"]', { state: 'detached' });
+  await waitFor(async () => p.evaluate(() => document.activeElement && document.activeElement !== document.body), 'the focus fell to the body after Delete');
+  const focused = await p.evaluate(() => document.activeElement.dataset.site || document.activeElement.dataset.testid);
+  // Zoom keys: + zooms in, 0 fits.
+  await p.evaluate(() => document.activeElement.blur());
+  await p.keyboard.press('+');
+  await p.waitForSelector(`${tid('zoom-fit')}:not(.active)`);
+  await p.keyboard.press('0');
+  await p.waitForSelector(`${tid('zoom-fit')}.active`);
+  await c.close();
+  return `focus after Delete: ${focused}`;
+});
 
 await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-plan after an edit under 100 ms', async () => {
   const m = await measureReplan(60, 5, '08-600-nodes');

@@ -7,9 +7,11 @@ use crate::text::did_you_mean;
 use crate::yaml::{self, DeErrorKind, Node, Resolved};
 
 mod comments;
+mod in_place;
 mod locate;
 
 pub use comments::{write_keeping_comments, write_renamed_keeping_comments, Renamed};
+pub use in_place::{write_edit, write_in_place};
 pub use locate::locate;
 
 /// What parsing a file gives: the topology when the text could be read into one

@@ -166,7 +166,7 @@ fn path_of(stack: &[Open]) -> String {
 
 /// The line without its trailing comment, and the comment: a `#` after a space,
 /// outside quotes.
-fn split_comment(body: &str) -> (&str, Option<&str>) {
+pub(super) fn split_comment(body: &str) -> (&str, Option<&str>) {
     let mut quote: Option<char> = None;
     let mut prev = ' ';
     for (i, c) in body.char_indices() {
