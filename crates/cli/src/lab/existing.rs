@@ -94,8 +94,11 @@ pub fn frr_config(plan: &Plan, s: &Router, interfaces: &[String]) -> String {
         dev = s.device,
     );
     for i in interfaces {
+        // A link's /30 is point-to-point to BIRD (`ospf_iface_classify`): both
+        // ends must agree, or the adjacency stays in Loading.
+        let ptp = if i.starts_with('l') { " ip ospf network point-to-point\n" } else { "" };
         o.push_str(&format!(
-            "interface {i}\n ip ospf hello-interval 2\n ip ospf dead-interval 8\n ip ospf cost 10\nexit\n!\n"
+            "interface {i}\n{ptp} ip ospf hello-interval 2\n ip ospf dead-interval 8\n ip ospf cost 10\nexit\n!\n"
         ));
     }
     o.push_str(&format!(
