@@ -306,7 +306,9 @@ pub fn trace(layout: &Layout, start: usize, dst: IpAddr, arrive: usize) -> Resul
             return Ok(Some(space.name.clone()));
         }
         let next = match r.get("gateway").and_then(|g| g.as_str()).and_then(|g| g.parse::<IpAddr>().ok()) {
-            Some(gw) => layout.owner.get(&gw).copied(),
+            // FRR's IPv6 eBGP routes go via the peer's link-local address,
+            // which the layout does not know: ask the kernels whose it is.
+            Some(gw) => layout.owner.get(&gw).copied().or_else(|| link_local_owners(layout).get(&gw).copied()),
             None => layout.owner.get(&dst).copied(),
         };
         let Some(next) = next else { return Ok(Some(space.name.clone())) };
