@@ -571,9 +571,7 @@ fn print_table(plan: &Plan, o: &Outcome) -> bool {
                 "{}: the plan says only some flows die at {plan_dev} (ECMP: the kernel's hash picks the branch)",
                 if p.pod.passed { "passes" } else { "dies" }
             ),
-            (Some(plan_dev), Some(lab_dev)) if plan_dev == lab_dev => {
-                format!("blackhole at {lab_dev}, as the plan says")
-            }
+            (Some(_), Some(lab_dev)) if ok => format!("blackhole at {lab_dev}, as the plan says"),
             (Some(plan_dev), lab) => {
                 format!("MISMATCH: plan says blackhole at {plan_dev}, lab: {}", lab.as_deref().unwrap_or("none"))
             }
