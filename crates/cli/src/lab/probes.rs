@@ -286,6 +286,8 @@ fn neighbours(spaces: &[&str]) -> String {
 pub fn trace(layout: &Layout, start: usize, dst: IpAddr, arrive: usize) -> Result<Option<String>, String> {
     let mut cur = start;
     let mut seen = BTreeSet::new();
+    // Asked of the kernels once per trace, and only when a gateway needs it.
+    let mut link_local: Option<BTreeMap<IpAddr, usize>> = None;
     for _ in 0..32 {
         if cur == arrive {
             return Ok(None);
@@ -308,7 +310,11 @@ pub fn trace(layout: &Layout, start: usize, dst: IpAddr, arrive: usize) -> Resul
         let next = match r.get("gateway").and_then(|g| g.as_str()).and_then(|g| g.parse::<IpAddr>().ok()) {
             // FRR's IPv6 eBGP routes go via the peer's link-local address,
             // which the layout does not know: ask the kernels whose it is.
-            Some(gw) => layout.owner.get(&gw).copied().or_else(|| link_local_owners(layout).get(&gw).copied()),
+            Some(gw) => layout
+                .owner
+                .get(&gw)
+                .copied()
+                .or_else(|| link_local.get_or_insert_with(|| link_local_owners(layout)).get(&gw).copied()),
             None => layout.owner.get(&dst).copied(),
         };
         let Some(next) = next else { return Ok(Some(space.name.clone())) };
