@@ -53,7 +53,7 @@ fn inputs() -> Vec<(String, Topology)> {
     let mut out = Vec::new();
     for (name, path, must_export) in srcs {
         let src = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let a = meshplan_core::analyze(&src);
+        let a = meshplan_core::analyze_with_failures(&src);
         let errors = diag::has_errors(&a.diagnostics);
         assert!(!(must_export && errors), "{name} has errors: {:#?}", a.diagnostics);
         let t = match parse(&src).topology {

@@ -107,7 +107,6 @@ pub fn paths(
         if !locs.iter().any(|to| wanted(from, to)) {
             continue;
         }
-        let tree = u.tree(from.vertex);
         for to in &locs {
             if !wanted(from, to) {
                 continue;
@@ -116,7 +115,8 @@ pub fn paths(
             if same && from.nodes.len() < 2 && u.vertex(from.vertex).kind == Kind::Node {
                 continue;
             }
-            let Some(steps) = tree.path(to.vertex) else { continue };
+            // The resolver's tree from this location: walks from here use it too.
+            let Some(steps) = resolver.tree(from.vertex).and_then(|t| t.path(to.vertex)) else { continue };
             let mode = pair_mode(t, from.site == to.site, v6_underlay);
             let (hops, path_mtu, limiting) = describe(t, u, &steps, from, to);
             if t.cluster.cni == Cni::Flannel

@@ -11,27 +11,48 @@
 //! device and kept (`Resolver`), so a large plan pays one shortest-path tree per
 //! device that forwards, not one per packet.
 
+use std::collections::HashMap;
+
 use petgraph::graph::NodeIndex;
 
 use super::types::{Ref, Routing, Speakers};
 use crate::model::Kind;
 use crate::underlay::{Step, Tree, Underlay};
 
-/// Shortest-path trees per source vertex, built on first use.
+/// Shortest-path trees per source vertex, built on first use, and the segments
+/// read from them (every pair's walks ask the same few again and again).
 pub struct Resolver<'a> {
     u: &'a Underlay,
     trees: Vec<Option<Tree>>,
+    segments: HashMap<(NodeIndex, NodeIndex), Option<Vec<Step>>>,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(u: &'a Underlay) -> Resolver<'a> {
-        Resolver { u, trees: (0..u.graph.node_count()).map(|_| None).collect() }
+        Resolver { u, trees: (0..u.graph.node_count()).map(|_| None).collect(), segments: HashMap::new() }
+    }
+
+    /// The shortest-path tree from `root`, built once.
+    pub fn tree(&mut self, root: NodeIndex) -> Option<&Tree> {
+        let u = self.u;
+        Some(self.trees.get_mut(root.index())?.get_or_insert_with(|| u.tree(root)))
+    }
+
+    /// [`Self::find_segment`], remembered (a lookup only: the output's order
+    /// never depends on the map).
+    fn segment(&mut self, from: NodeIndex, to: NodeIndex) -> Option<Vec<Step>> {
+        if let Some(s) = self.segments.get(&(from, to)) {
+            return s.clone();
+        }
+        let s = self.find_segment(from, to);
+        self.segments.insert((from, to), s.clone());
+        s
     }
 
     /// The underlay steps from `from` to the first device after it on the way
     /// to `to` (networks crossed included, `from` itself left out), or `None`
     /// when the underlay does not reach `to`.
-    fn segment(&mut self, from: NodeIndex, to: NodeIndex) -> Option<Vec<Step>> {
+    fn find_segment(&mut self, from: NodeIndex, to: NodeIndex) -> Option<Vec<Step>> {
         let u = self.u;
         // A node whose one edge is its site network leaves by it: the network's
         // tree gives the same paths (every distance is one more, every tie the
@@ -46,8 +67,7 @@ impl<'a> Resolver<'a> {
             _ => None,
         };
         let root = lone_net.map_or(from, |(n, _)| n);
-        let tree = self.trees.get_mut(root.index())?.get_or_insert_with(|| u.tree(root));
-        let mut steps = tree.path(to)?;
+        let mut steps = self.tree(root)?.path(to)?;
         if let Some((net, e)) = lone_net {
             // From the node: the step onto its network, then the network's path.
             steps[0] = Step { vertex: net, edge: Some(e) };
