@@ -137,8 +137,11 @@ proptest! {
         let a = analyze(&src);
         if let Some(t) = a.topology {
             let p = plan::build(&t);
-            let _ = p.to_json();
             let _ = p.to_text();
+            // plan.json is JSON whatever the plan holds (a count past 2^64 once
+            // emptied it).
+            let json = p.to_json_text();
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "plan.json is not JSON: {json:.200}");
             // Every single failure of what was read, broken references and all.
             let f = plan::failures::analyze(&t, &p);
             let _ = (f.to_text(), f.to_json_text(), f.findings());
@@ -172,4 +175,24 @@ fn examples_round_trip_through_write() {
         // Writing is stable: a second round gives the same text.
         assert_eq!(write(&parse(&text).topology.expect("reparses")), text);
     }
+}
+
+/// A dual-stack Calico pool of a /56 in /122 blocks has 2^66 blocks: plan.json
+/// carries the count as digits instead of coming out empty (fuzz seed 4006).
+#[test]
+fn plan_json_carries_counts_past_two_to_the_64() {
+    let src = examples()
+        .into_iter()
+        .find(|s| s.contains("cni: calico"))
+        .unwrap_or_default()
+        .replace("pod_cidr: [10.42.0.0/16]", "pod_cidr: [10.42.0.0/16, fd42:42::/56]");
+    let a = analyze(&src);
+    let plan = a.plan.unwrap_or_else(|| panic!("no plan: {:?}", a.diagnostics));
+    let json: serde_json::Value =
+        serde_json::from_str(&plan.to_json_text()).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    let counts: Vec<String> = json["calico_blocks"]["blocks"]
+        .as_array()
+        .map(|b| b.iter().map(|b| b["block_count"].to_string()).collect())
+        .unwrap_or_default();
+    assert_eq!(counts, ["1024", "\"73786976294838206464\""], "{src}");
 }

@@ -348,6 +348,9 @@ pub struct PairResult {
     pub plan_blackhole: Option<String>,
     /// When the plan's blackhole is a forwarding loop: the devices on it.
     pub plan_loop: Vec<String>,
+    /// Where the plan's other failing ECMP branches end (a device, or a loop's
+    /// devices): the kernel's hash may send the lab's packets down any of them.
+    pub plan_other_ends: Vec<Vec<String>>,
     /// The device the lab found dropping them.
     pub lab_blackhole: Option<String>,
     /// The plan says only some flows die (ECMP): the ping may pass or fail.
@@ -363,9 +366,17 @@ impl PairResult {
     /// The lab's packets die where the plan says: at its device, or, for a
     /// forwarding loop, anywhere on the loop's ring (which device a trace
     /// reaches twice first depends on where it enters the ring).
+    /// Where ECMP branches fail differently, the end of any of them will do.
     fn dies_where_planned(&self, planned: &str) -> bool {
         let Some(lab) = self.lab_blackhole.as_deref() else { return false };
-        lab == planned || lab.strip_suffix(" (routing loop)").is_some_and(|d| self.plan_loop.iter().any(|x| x == d))
+        let looped = lab.strip_suffix(" (routing loop)");
+        let on = |ring: &[String]| looped.is_some_and(|d| ring.iter().any(|x| x == d));
+        lab == planned
+            || on(&self.plan_loop)
+            || self.plan_other_ends.iter().any(|e| match e.as_slice() {
+                [one] => one == lab,
+                ring => on(ring),
+            })
     }
 
     /// Why the lab does not agree with the plan on this pair, if it does not.
@@ -449,6 +460,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
         let planned = path.blackhole.as_ref().or(reverse.and_then(|r| r.blackhole.as_ref()));
         let plan_blackhole = planned.map(as_traced);
         let plan_loop = planned.map(|b| b.looped.clone()).unwrap_or_default();
+        let plan_other_ends = planned.map(|b| b.other_branches.clone()).unwrap_or_default();
         let some_flows = planned.is_some_and(|b| b.some_flows);
         let (Some(sp), Some(dp)) = (layout.pod(&src), layout.pod(&dst)) else { continue };
         let (Some(src_node), Some(dst_node)) = (layout.device(&src), layout.device(&dst)) else { continue };
@@ -507,6 +519,7 @@ pub fn run_pings(plan: &Plan, layout: &Layout, log: &mut dyn FnMut(String)) -> R
                 path: path_probe,
                 plan_blackhole: plan_blackhole.clone(),
                 plan_loop: plan_loop.clone(),
+                plan_other_ends: plan_other_ends.clone(),
                 lab_blackhole,
                 some_flows,
             };
@@ -584,6 +597,7 @@ mod tests {
             path,
             plan_blackhole: plan.map(str::to_string),
             plan_loop: vec!["r0".into(), "r2".into()],
+            plan_other_ends: Vec::new(),
             lab_blackhole: lab.map(str::to_string),
             some_flows: false,
         }
@@ -628,5 +642,16 @@ mod tests {
         let off_ring =
             pair(ping_of(false, "lost", 1), too_long(), None, Some("r0 (routing loop)"), Some("r5 (routing loop)"));
         assert!(!off_ring.matches());
+        // Where ECMP branches fail differently (fuzz seed 4006: a loop on one,
+        // a router without routes on the other), the end of any branch will do,
+        // and only those.
+        let mut branches = pair(ping_of(false, "lost", 1), too_long(), None, Some("r0 (routing loop)"), Some("r3b"));
+        assert!(!branches.matches());
+        branches.plan_other_ends = vec![vec!["r3b".into()], vec!["r7".into(), "r8".into()]];
+        assert!(branches.matches());
+        branches.lab_blackhole = Some("r8 (routing loop)".into());
+        assert!(branches.matches());
+        branches.lab_blackhole = Some("r9".into());
+        assert!(!branches.matches());
     }
 }

@@ -161,18 +161,32 @@ pub fn paths(
                         }
                     }
                 }
+                let ends = |f: &Failure| -> Vec<String> {
+                    match f {
+                        Failure::NoRoute { device, .. } => vec![u.vertex(*device).name.clone()],
+                        Failure::Loop { cycle, .. } => cycle.iter().map(|v| u.vertex(*v).name.clone()).collect(),
+                    }
+                };
+                let mut other_branches: Vec<Vec<String>> = Vec::new();
+                for e in found.failures.iter().skip(1).map(ends) {
+                    if !other_branches.contains(&e) {
+                        other_branches.push(e);
+                    }
+                }
                 blackhole = found.failures.first().map(|f| match f {
                     Failure::NoRoute { device, missing, .. } => Blackhole {
                         device: u.vertex(*device).name.clone(),
                         missing: missing_nets(routing, missing),
                         looped: Vec::new(),
                         some_flows: found.some_flows,
+                        other_branches: other_branches.clone(),
                     },
                     Failure::Loop { cycle, prefix } => Blackhole {
                         device: u.vertex(cycle[0]).name.clone(),
                         missing: missing_nets(routing, &[*prefix]),
                         looped: cycle.iter().map(|v| u.vertex(*v).name.clone()).collect(),
                         some_flows: found.some_flows,
+                        other_branches,
                     },
                 });
                 // Described in words only where pods leave the underlay's path
@@ -211,6 +225,7 @@ pub fn paths(
                             missing: nets,
                             looped: Vec::new(),
                             some_flows: false,
+                            other_branches: Vec::new(),
                         });
                     }
                 }

@@ -59,10 +59,24 @@ pub struct CalicoBlocks {
 pub struct BlockPool {
     pub cidr: IpNet,
     pub block_size: u8,
+    #[serde(serialize_with = "count")]
     pub block_count: u128,
+    #[serde(serialize_with = "count")]
     pub addresses_per_block: u128,
     /// Blocks each node could claim if the pool were shared evenly.
+    #[serde(serialize_with = "count")]
     pub blocks_per_node: u128,
+}
+
+/// A count as a JSON number, or as its decimal digits in a string when it
+/// passes 2^64 (an IPv6 pool's blocks: a /56 in /122 blocks is 2^66), which a
+/// JSON number cannot carry to most readers (serde_json refuses to write it,
+/// and the whole plan.json came out empty).
+fn count<S: serde::Serializer>(n: &u128, s: S) -> Result<S::Ok, S::Error> {
+    match u64::try_from(*n) {
+        Ok(small) => s.serialize_u64(small),
+        Err(_) => s.serialize_str(&n.to_string()),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -340,6 +354,12 @@ pub struct Blackhole {
     /// hash, so a test may see them pass or fail.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub some_flows: bool,
+    /// Where the other failing branches end when a device on the way spreads
+    /// flows over equal-cost routes (ECMP) that fail differently: per branch,
+    /// the device without a route, or a loop's devices in order. The kernel's
+    /// hash decides which one a flow meets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_branches: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -127,7 +127,8 @@ impl Plan {
                         format!(", BLACKHOLE at {}", b.device)
                     } else {
                         format!(", LOOP {} → {}", b.looped.join(" → "), b.device)
-                    } + if b.some_flows { " (some flows: ECMP)" } else { "" })
+                    } + if b.some_flows { " (some flows: ECMP)" } else { "" }
+                        + &other_branches(&b.other_branches))
                     .unwrap_or_default()
             );
             let _ = writeln!(o, "    {}", line(&p.hops));
@@ -144,4 +145,15 @@ impl Plan {
     fn prefix_net(&self, p: usize) -> String {
         self.routing.prefixes.get(p).map(|x| x.net.to_string()).unwrap_or_default()
     }
+}
+
+/// The other ECMP branches' ends, after the first: "; other flows: BLACKHOLE
+/// at r3b" (one device) or "LOOP a → b → a" (a loop).
+fn other_branches(ends: &[Vec<String>]) -> String {
+    ends.iter()
+        .map(|e| match e.as_slice() {
+            [one] => format!("; other flows: BLACKHOLE at {one}"),
+            ring => format!("; other flows: LOOP {} → {}", ring.join(" → "), ring.first().map_or("", |s| s.as_str())),
+        })
+        .collect()
 }
