@@ -204,6 +204,32 @@ pub fn analyze(t: &Topology, plan: &Plan) -> Failures {
 /// `reuse: false` recomputes every pair of every failure: what the tests
 /// compare the reuse with.
 fn analyze_reusing<'a>(t: &'a Topology, plan: &'a Plan, reuse: bool) -> Failures {
+    let base = base(t, plan, reuse);
+    let mut failures: Vec<Failure> = elements::elements(t, &base.u).into_iter().map(|e| one(&base, e)).collect();
+    crate::sort::sort_by(&mut failures, |a, b| {
+        (a.severity_key(), &a.element.kind, &a.element.path).cmp(&(b.severity_key(), &b.element.kind, &b.element.path))
+    });
+    Failures {
+        pod_mtu: plan.pod_mtu,
+        required: t.resilience.survive_single_failures,
+        pairs: plan.paths.len(),
+        failures,
+    }
+}
+
+/// The one failure of the element at `path` (`routers.gw`, `hosts.nas`,
+/// `links[3]`, `sites.WDS`: [`Element::path`]), exactly as [`analyze`] finds
+/// it, without planning the others: what the app's What-if mode shows for a
+/// click. `None` when nothing at `path` can fail alone (a node, a site without
+/// a network of its own, a link the underlay left out, a name not in the design).
+pub fn single(t: &Topology, plan: &Plan, path: &str) -> Option<Failure> {
+    let base = base(t, plan, true);
+    let element = elements::elements(t, &base.u).into_iter().find(|e| e.path == path)?;
+    Some(one(&base, element))
+}
+
+/// What every failure reads of the intact design, computed once.
+fn base<'a>(t: &'a Topology, plan: &'a Plan, reuse: bool) -> Base<'a> {
     let u = Underlay::new(t);
     let speaker_vertex: Vec<_> = plan.speakers.list.iter().map(|s| u.device(&s.name)).collect();
     let reach = elements::Reach::new(&u);
@@ -229,7 +255,7 @@ fn analyze_reusing<'a>(t: &'a Topology, plan: &'a Plan, reuse: bool) -> Failures
         }
     }
     let speaker_at = u.graph.node_indices().map(|v| plan.speakers.get(&u.vertex(v).name)).collect();
-    let base = Base {
+    Base {
         reuse,
         t,
         plan,
@@ -241,16 +267,6 @@ fn analyze_reusing<'a>(t: &'a Topology, plan: &'a Plan, reuse: bool) -> Failures
         speaker_vertex,
         up,
         u,
-    };
-    let mut failures: Vec<Failure> = elements::elements(t, &base.u).into_iter().map(|e| one(&base, e)).collect();
-    crate::sort::sort_by(&mut failures, |a, b| {
-        (a.severity_key(), &a.element.kind, &a.element.path).cmp(&(b.severity_key(), &b.element.kind, &b.element.path))
-    });
-    Failures {
-        pod_mtu: plan.pod_mtu,
-        required: t.resilience.survive_single_failures,
-        pairs: plan.paths.len(),
-        failures,
     }
 }
 

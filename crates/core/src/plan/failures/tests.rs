@@ -42,3 +42,31 @@ fn a_failure_report_is_the_same_twice() {
     let plan = crate::plan::build(&t);
     assert_eq!(super::analyze(&t, &plan).to_json_text(), super::analyze(&t, &plan).to_json_text());
 }
+
+#[test]
+fn one_failure_alone_is_the_same_as_in_the_whole_analysis() {
+    for (name, t) in designs() {
+        let plan = crate::plan::build(&t);
+        let all = super::analyze(&t, &plan);
+        for f in &all.failures {
+            let alone = super::single(&t, &plan, &f.element.path)
+                .unwrap_or_else(|| panic!("{name}: {} is not found alone", f.element.path));
+            assert_eq!(alone.element, f.element, "{name}");
+            let json = |f: &super::Failure| serde_json::to_string(f).expect("a failure serializes");
+            assert_eq!(json(&alone), json(f), "{name}: {}", f.element.path);
+        }
+    }
+}
+
+#[test]
+fn what_cannot_fail_alone_has_no_single_failure() {
+    let t = crate::parse(include_str!("../../../../../examples/calico-wds-hkg.yaml")).topology.expect("the example parses");
+    let plan = crate::plan::build(&t);
+    let f = super::single(&t, &plan, "links[2]").expect("the IEPL link can fail");
+    assert_eq!((f.element.kind, f.element.name.as_str()), ("link", "cn-ns ↔ global-ns (iepl)"));
+    assert!(!f.broken.is_empty());
+    // A node fails with its site's network or not at all; a name not in the design.
+    for path in ["nodes.kubemaster", "routers.nowhere", "links[99]", "sites.nowhere", ""] {
+        assert!(super::single(&t, &plan, path).is_none(), "{path}");
+    }
+}
