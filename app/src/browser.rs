@@ -88,6 +88,22 @@ pub fn focus_later(selector: &str) {
     );
 }
 
+/// Scrolls the first element `selector` matches into view once the page has
+/// drawn the current change (What-if's section at the top of the notebook).
+pub fn show_later(selector: &str) {
+    let selector = selector.to_string();
+    leptos::prelude::set_timeout(
+        move || {
+            let el =
+                web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten());
+            if let Some(el) = el {
+                el.scroll_into_view();
+            }
+        },
+        std::time::Duration::from_millis(30),
+    );
+}
+
 /// A fine clock for timing the analysis.
 pub fn perf_now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(now)

@@ -1,8 +1,10 @@
 //! The drawing: sites as areas, devices as icons by kind, links as labelled lines,
 //! BGP sessions as an overlay. Drag to move (layout only), click to select, pick
-//! two ends to add a link.
+//! two ends to add a link; in What-if mode a click fails an element, and the
+//! drawing marks what its failure costs (`WhatIfMarks`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use leptos::prelude::*;
 use meshplan_core::model::{Daemon, Role};
@@ -11,7 +13,7 @@ use meshplan_core::Topology;
 use crate::core_api::Plan;
 use crate::layout::{self, Pt, Rect};
 use crate::sel::Sel;
-use crate::state::{App, Mode};
+use crate::state::{App, Failed, Mode};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SiteItem {
@@ -185,6 +187,70 @@ fn marks(plan: Option<&Plan>) -> Marks {
     Marks { blackholes, limiting_link }
 }
 
+/// What-if's overlay as SVG text (one write per toggle, however many pairs):
+/// the paths that moved (location to device to location), the site pairs cut,
+/// the BGP sessions lost.
+fn whatif_svg(w: &Failed, g: &Geo) -> String {
+    let at = |n: &str| g.dev.get(n).copied().or_else(|| g.site.get(n).map(Rect::center));
+    let esc = crate::failure_report::esc;
+    // The path names the element: `routers.gw`, `hosts.nas`, `sites.WDS`, `links[2]`.
+    let (attr, name) = match w.path.split_once('.') {
+        Some(("routers", n)) => ("router", n),
+        Some(("hosts", n)) => ("host", n),
+        Some(("sites", n)) => ("site", n),
+        _ => ("link", w.path.trim_start_matches("links[").trim_end_matches(']')),
+    };
+    let mut o = format!("<style>.canvas [data-{attr}=\"{}\"] {{ opacity: 0.35; filter: grayscale(1); }}", esc(name));
+    for (a, b) in &w.cut {
+        let _ = write!(o, ".canvas [data-site=\"{}\"] .site-area, .canvas [data-site=\"{}\"] .site-area {{ stroke: #b42318; stroke-width: 2.4; }}", esc(a), esc(b));
+    }
+    o.push_str("</style>");
+    for (class, pairs) in [("moved-path", &w.moved), ("cut-pair", &w.cut)] {
+        for (a, b) in pairs {
+            if let (Some(p), Some(q)) = (at(a), at(b)) {
+                let _ = write!(
+                    o,
+                    "<line class=\"{class}\" data-ends=\"{}|{}\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>",
+                    esc(a),
+                    esc(b),
+                    p.x,
+                    p.y,
+                    q.x,
+                    q.y
+                );
+            }
+        }
+    }
+    for (a, b) in &w.lost {
+        if let (Some(p), Some(q)) = (at(a), at(b)) {
+            let (a, b) = (esc(a), esc(b));
+            let _ = write!(
+                o,
+                "<path class=\"session lost\" data-lost=\"{a}|{b}\" d=\"{}\"><title>BGP session lost: {a} – {b}</title></path>",
+                session_curve(p, q)
+            );
+        }
+    }
+    o
+}
+
+/// The BGP overlay's legend (static markup as text: no view code for it).
+const BGP_LEGEND: &str = r#"<div class="legend" aria-label="BGP session styles">
+<svg viewBox="0 0 34 8" class="swatch"><path class="session role-backbone" d="M1,4 H33"/></svg>backbone
+<svg viewBox="0 0 34 8" class="swatch"><path class="session role-rr-client" d="M1,4 H33"/></svg>route-reflector client
+<svg viewBox="0 0 34 8" class="swatch"><path class="session role-mesh" d="M1,4 H33"/></svg>node mesh
+<svg viewBox="0 0 34 8" class="swatch"><path class="session role-ebgp" d="M1,4 H33"/></svg>eBGP</div>"#;
+
+/// A BGP session's curve, bowed so that it does not hide the link beneath.
+fn session_curve(a: Pt, b: Pt) -> String {
+    let (mx, my) = ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let bow = 26.0 + len * 0.08;
+    let (cx, cy) = (mx - dy / len * bow, my + dx / len * bow);
+    format!("M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}", a.x, a.y, cx, cy, b.x, b.y)
+}
+
 #[component]
 pub fn Canvas() -> impl IntoView {
     let app = expect_context::<App>();
@@ -232,6 +298,10 @@ pub fn Canvas() -> impl IntoView {
 
     // A click (or Enter) on a site or device: select it, or pick it as a link end.
     let activate = move |target: Sel| {
+        if app.mode.get_untracked() == Mode::WhatIf {
+            crate::whatif::click(app, target);
+            return;
+        }
         if let Mode::Link(first) = app.mode.get_untracked() {
             let Some(name) = target.name().map(str::to_string) else { return };
             match first {
@@ -254,7 +324,8 @@ pub fn Canvas() -> impl IntoView {
         if ev.button() != 0 {
             return;
         }
-        if matches!(app.mode.get_untracked(), Mode::Link(_)) {
+        // Picking a link end or failing an element: no drag.
+        if app.mode.get_untracked() != Mode::Normal {
             ev.prevent_default();
             activate(target);
             return;
@@ -552,10 +623,17 @@ pub fn Canvas() -> impl IntoView {
                 aria-label=format!("link {} between {} and {}", it.label, it.ends[0], it.ends[1])
                 on:pointerdown=move |ev: web_sys::PointerEvent| {
                     ev.stop_propagation();
-                    if app.mode.get_untracked() == Mode::Normal { app.select(Some(s3.clone())); }
+                    match app.mode.get_untracked() {
+                        Mode::Normal => app.select(Some(s3.clone())),
+                        Mode::WhatIf => crate::whatif::click(app, s3.clone()),
+                        Mode::Link(_) => {}
+                    }
                 }
                 on:keydown=move |ev: web_sys::KeyboardEvent| {
-                    if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); app.select(Some(s4.clone())); }
+                    if ev.key() == "Enter" || ev.key() == " " {
+                        ev.prevent_default();
+                        if app.mode.get_untracked() == Mode::WhatIf { crate::whatif::click(app, s4.clone()) } else { app.select(Some(s4.clone())) }
+                    }
                 }
             >
                 <line class="link-hit" x1=coord(|g| g.a.x) y1=coord(|g| g.a.y) x2=coord(|g| g.b.x) y2=coord(|g| g.b.y) />
@@ -569,48 +647,60 @@ pub fn Canvas() -> impl IntoView {
         }
     };
 
-    let bgp_view = move || {
+    // The BGP overlay as SVG text: one write however many sessions (the
+    // 600-node design has thousands).
+    let bgp_overlay = move || {
         if !app.show_bgp.get() {
-            return None;
+            return String::new();
         }
-        let sessions = app.derived.with(|d| d.plan.as_ref().map(|p| p.sessions.clone())).unwrap_or_default();
-        let mut seen = BTreeSet::new();
-        let curves: Vec<_> = sessions
-            .into_iter()
-            .filter(|s| seen.insert((s.a.clone(), s.b.clone(), s.role.as_str())))
-            .filter_map(|s| {
-                let (a, b) = geo.with(|g| (g.dev.get(&s.a).copied(), g.dev.get(&s.b).copied()));
-                let (a, b) = (a?, b?);
-                // Bow the curve so it does not hide the link beneath.
-                let (mx, my) = ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
-                let (dx, dy) = (b.x - a.x, b.y - a.y);
-                let len = (dx * dx + dy * dy).sqrt().max(1.0);
-                let bow = 26.0 + len * 0.08;
-                let (cx, cy) = (mx - dy / len * bow, my + dx / len * bow);
-                let d = format!("M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}", a.x, a.y, cx, cy, b.x, b.y);
+        let esc = crate::failure_report::esc;
+        let mut o = String::new();
+        app.derived.with(|d| {
+            let mut seen = BTreeSet::new();
+            for s in d.plan.iter().flat_map(|p| &p.sessions) {
+                if !seen.insert((&s.a, &s.b, s.role.as_str())) {
+                    continue;
+                }
+                let Some(d) = geo.with(|g| Some(session_curve(*g.dev.get(&s.a)?, *g.dev.get(&s.b)?))) else { continue };
                 let ebgp = s.kind == meshplan_core::plan::SessionKind::Ebgp;
                 let role = if ebgp { "ebgp" } else { s.role.as_str() };
                 let kind = if ebgp { "eBGP" } else { "iBGP" };
-                Some(view! {
-                    <path class=format!("session role-{role}") d=d data-session=format!("{}-{}", s.a, s.b)>
-                        <title>{format!("{} session ({kind}): {} – {}", s.role.as_str(), s.a, s.b)}</title>
-                    </path>
-                })
-            })
-            .collect();
-        Some(view! { <g class="bgp-overlay">{curves}</g> })
+                let (a, b) = (esc(&s.a), esc(&s.b));
+                let _ = write!(
+                    o,
+                    "<path class=\"session role-{role}\" d=\"{d}\" data-session=\"{a}-{b}\"><title>{} session ({kind}): {a} – {b}</title></path>",
+                    s.role.as_str()
+                );
+            }
+        });
+        o
+    };
+
+    // What-if's overlay: the element down greyed and the sites cut outlined
+    // (a style rule naming them, rather than a reactive class on each element
+    // of a 600-node drawing), the paths that moved, the site pairs cut, the
+    // BGP sessions lost.
+    let whatif_overlay = move || {
+        let Some(w) = crate::whatif::shown(app) else { return String::new() };
+        geo.with(|g| whatif_svg(&w, g))
     };
 
     let stale = move || app.derived.with(|d| d.stale);
     let linking = move || app.mode.with(|m| matches!(m, Mode::Link(_)));
-    let link_hint = move || match app.mode.get() {
+    let link_hint = move || {
+        match app.mode.get() {
         Mode::Link(None) => Some("Adding a link: click its first end (a site or a device). Esc cancels.".to_string()),
         Mode::Link(Some(a)) => Some(format!("Adding a link from {a}: click its other end. Esc cancels.")),
+        Mode::WhatIf => Some(
+            "What-if: click a router, host, link or site to fail it, again to bring it back (one at a time). Esc leaves."
+                .to_string(),
+        ),
         Mode::Normal => None,
+    }
     };
 
     view! {
-        <div class="canvas-wrap" class:linking=linking class:stale=stale>
+        <div class="canvas-wrap" class:linking=linking class:whatif=move || app.mode.with(|m| *m == Mode::WhatIf) class:stale=stale>
             <svg
                 node_ref=svg_ref
                 data-testid="canvas"
@@ -638,19 +728,13 @@ pub fn Canvas() -> impl IntoView {
                 <g class="links">
                     <For each=move || items.with(|i| i.links.clone()) key=|l| l.clone() children=move |l| link_view(l) />
                 </g>
-                {bgp_view}
+                <g class="bgp-overlay" inner_html=bgp_overlay></g>
+                <g class="whatif-overlay" inner_html=whatif_overlay></g>
                 <g class="devices">
                     <For each=move || items.with(|i| i.devs.clone()) key=|d| d.clone() children=move |d| dev_view(d) />
                 </g>
             </svg>
-            <Show when=move || app.show_bgp.get()>
-                <div class="legend" aria-label="BGP session styles">
-                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-backbone" d="M1,4 H33" /></svg>"backbone"
-                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-rr-client" d="M1,4 H33" /></svg>"route-reflector client"
-                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-mesh" d="M1,4 H33" /></svg>"node mesh"
-                    <svg viewBox="0 0 34 8" class="swatch"><path class="session role-ebgp" d="M1,4 H33" /></svg>"eBGP"
-                </div>
-            </Show>
+            <div inner_html=move || if app.show_bgp.get() { BGP_LEGEND } else { "" }></div>
             <div class="zoom" role="group" aria-label="Zoom">
                 <button title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom_by(0.8, None)>"+"</button>
                 <button title="Zoom out (−)" aria-label="Zoom out" on:click=move |_| zoom_by(1.25, None)>"−"</button>
@@ -662,7 +746,7 @@ pub fn Canvas() -> impl IntoView {
                     "The YAML has an error, so the drawing shows the last version that could be read. Fix the text (YAML tab) to edit the drawing again."
                 </div>
             </Show>
-            {move || link_hint().map(|h| view! { <div class="canvas-hint" role="status">{h}</div> })}
+            {move || link_hint().map(|h| view! { <div class="canvas-hint" role="status" data-testid="canvas-hint">{h}</div> })}
             {move || items.with(|i| i.sites.is_empty() && i.devs.is_empty()).then(|| view! {
                 <div class="canvas-empty">"An empty design. Add a site, then nodes and routers in it, then link them."</div>
             })}

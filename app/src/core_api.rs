@@ -5,6 +5,7 @@
 use meshplan_core::{Diagnostic, Topology};
 
 pub use meshplan_core::parse::Renamed;
+pub use meshplan_core::plan::failures::{Failure, Failures};
 pub use meshplan_core::plan::reach::Reach;
 pub use meshplan_core::plan::Plan;
 
@@ -62,6 +63,19 @@ pub fn rewrite_renamed(old: &str, t: &Topology, renamed: Renamed<'_>) -> String 
 /// A device's route table: learned routes and the prefixes it lacks.
 pub fn reach(plan: &Plan, device: &str) -> Reach {
     plan.reach(device)
+}
+
+/// The design with one element down (`routers.gw`, `hosts.nas`, `links[2]`,
+/// `sites.WDS`): sessions lost, pairs cut and why, MTU drops, moved paths,
+/// outage. `None` when that element cannot fail alone. What-if mode's click,
+/// run in the worker (`failure_report`), like [`failures`].
+pub fn failure(t: &Topology, plan: &Plan, path: &str) -> Option<Failure> {
+    meshplan_core::plan::failures::single(t, plan, path)
+}
+
+/// Every single failure, worst first: the notebook's failure table (in the worker).
+pub fn failures(t: &Topology, plan: &Plan) -> Failures {
+    meshplan_core::plan::failures::analyze(t, plan)
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! The page's side of the export worker (`src/bin/export_worker.rs`): started
-//! on the first export, then kept for the next ones. One export at a time.
+//! on the first export (or What-if request), then kept for the next ones.
+//! Requests queue; the worker answers them in order.
 
 use std::cell::RefCell;
 
@@ -22,15 +23,16 @@ fn worker_files() -> Result<(String, String), String> {
     }
 }
 
-type Done = Box<dyn FnOnce(Result<Vec<u8>, String>)>;
+/// Who waits for an answer: the worker's reply (a JS array), or why there is none.
+pub type Done = Box<dyn FnOnce(Result<js_sys::Array, String>)>;
 
 struct Slot {
     worker: web_sys::Worker,
     ready: bool,
-    /// The text to send once the worker says it listens, and who waits for it.
-    waiting: Option<(String, Done)>,
-    /// Who waits for the answer to the text sent.
-    busy: Option<Done>,
+    /// Requests to send once the worker says it listens, and who waits for each.
+    waiting: Vec<(js_sys::Array, Done)>,
+    /// Who waits for each request sent, in order: the worker answers in order.
+    busy: Vec<Done>,
     // Kept alive as long as the worker.
     _on_message: Closure<dyn Fn(web_sys::MessageEvent)>,
     _on_error: Closure<dyn Fn(web_sys::ErrorEvent)>,
@@ -43,11 +45,13 @@ thread_local! {
 /// Writes the bundle of the topology in `text` in the worker; `done` gets the
 /// zip or why there is none.
 pub fn export(text: String, done: impl FnOnce(Result<Vec<u8>, String>) + 'static) {
-    let done: Done = Box::new(done);
+    let msg = js_sys::Array::of2(&"export".into(), &JsValue::from_str(&text));
+    ask(msg, Box::new(move |r| done(r.map(|a| js_sys::Uint8Array::new(&a.get(1)).to_vec()))));
+}
+
+/// Sends `msg` to the worker (started on the first request); `done` gets its answer.
+pub fn ask(msg: js_sys::Array, done: Done) {
     let refused = SLOT.with_borrow_mut(|slot| {
-        if slot.as_ref().is_some_and(|s| s.waiting.is_some() || s.busy.is_some()) {
-            return Some((done, "an export is already under way".to_string()));
-        }
         if slot.is_none() {
             match spawn() {
                 Ok(s) => *slot = Some(s),
@@ -58,12 +62,12 @@ pub fn export(text: String, done: impl FnOnce(Result<Vec<u8>, String>) + 'static
             return Some((done, "the export worker could not be started".to_string()));
         };
         if s.ready {
-            if let Err(e) = s.worker.post_message(&JsValue::from_str(&text)) {
+            if let Err(e) = s.worker.post_message(&msg) {
                 return Some((done, format!("the export worker refused the design: {e:?}")));
             }
-            s.busy = Some(done);
+            s.busy.push(done);
         } else {
-            s.waiting = Some((text, done));
+            s.waiting.push((msg, done));
         }
         None
     });
@@ -99,46 +103,48 @@ fn spawn() -> Result<Slot, String> {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Ok(Slot { worker, ready: false, waiting: None, busy: None, _on_message: on_message, _on_error: on_error })
+    Ok(Slot {
+        worker,
+        ready: false,
+        waiting: Vec::new(),
+        busy: Vec::new(),
+        _on_message: on_message,
+        _on_error: on_error,
+    })
 }
 
 fn on_message(data: JsValue) {
     let msg = js_sys::Array::from(&data);
     let kind = msg.get(0).as_string().unwrap_or_default();
-    match kind.as_str() {
-        "ready" => {
-            let failed = SLOT.with_borrow_mut(|slot| {
-                let s = slot.as_mut()?;
-                s.ready = true;
-                let (text, done) = s.waiting.take()?;
-                match s.worker.post_message(&JsValue::from_str(&text)) {
-                    Ok(()) => {
-                        s.busy = Some(done);
-                        None
-                    }
-                    Err(e) => Some((done, format!("the export worker refused the design: {e:?}"))),
+    if kind == "ready" {
+        let mut failed = Vec::new();
+        SLOT.with_borrow_mut(|slot| {
+            let Some(s) = slot.as_mut() else { return };
+            s.ready = true;
+            for (m, done) in std::mem::take(&mut s.waiting) {
+                match s.worker.post_message(&m) {
+                    Ok(()) => s.busy.push(done),
+                    Err(e) => failed.push((done, format!("the export worker refused the design: {e:?}"))),
                 }
-            });
-            if let Some((done, why)) = failed {
-                done(Err(why));
             }
+        });
+        for (done, why) in failed {
+            done(Err(why));
         }
-        "zip" => {
-            let bytes = js_sys::Uint8Array::new(&msg.get(1)).to_vec();
-            if let Some(done) = SLOT.with_borrow_mut(|slot| slot.as_mut().and_then(|s| s.busy.take())) {
-                done(Ok(bytes));
-            }
-        }
-        _ => {
-            let why =
-                msg.get(1).as_string().unwrap_or_else(|| format!("unexpected answer from the export worker: {kind}"));
-            // A worker that never became ready is dropped, so the next export starts afresh.
-            let busy = SLOT.with_borrow_mut(|slot| slot.as_mut().and_then(|s| s.busy.take()));
-            match busy {
-                Some(done) => done(Err(why)),
-                None => fail_all(why),
-            }
-        }
+        return;
+    }
+    // A worker that never became ready is dropped, so the next request starts afresh.
+    let Some(done) =
+        SLOT.with_borrow_mut(|slot| slot.as_mut().filter(|s| !s.busy.is_empty()).map(|s| s.busy.remove(0)))
+    else {
+        let why = msg.get(1).as_string().unwrap_or_else(|| format!("unexpected answer from the export worker: {kind}"));
+        fail_all(why);
+        return;
+    };
+    if kind == "error" {
+        done(Err(msg.get(1).as_string().unwrap_or_else(|| "the export worker failed".to_string())));
+    } else {
+        done(Ok(msg));
     }
 }
 
@@ -152,7 +158,7 @@ fn fail_all(why: String) {
         // break wasm-bindgen, and a dead worker's two closures are small.
         std::mem::forget(_on_message);
         std::mem::forget(_on_error);
-        for done in [waiting.map(|(_, d)| d), busy].into_iter().flatten() {
+        for done in waiting.into_iter().map(|(_, d)| d).chain(busy) {
             done(Err(why.clone()));
         }
     }

@@ -32,11 +32,13 @@ const HELP: &str = r#"<h3>Concepts</h3><dl class="concepts">
 <svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-mesh" d="M1 5 H39"/></svg> node mesh ·
 <svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-ebgp" d="M1 5 H39"/></svg> eBGP</li>
 <li>A dashed site box: its members do not share one network (lan: false).</li>
+<li>What-if: the failed element greyed; red dashes: BGP sessions lost and site pairs cut; orange: paths that moved.</li>
 </ul><h3>Keyboard</h3><dl class="shortcuts">
 <dt><kbd>?</kbd></dt><dd>this help</dd>
 <dt><kbd>Ctrl+Z / Ctrl+Shift+Z</kbd></dt><dd>undo / redo</dd>
 <dt><kbd>Del</kbd></dt><dd>delete the selection</dd>
-<dt><kbd>Esc</kbd></dt><dd>leave link mode, close a dialog, clear the selection</dd>
+<dt><kbd>W</kbd></dt><dd>What-if mode: click (or Enter on) a router, host, link or site to fail it, again to bring it back; one failure at a time</dd>
+<dt><kbd>Esc</kbd></dt><dd>leave link or What-if mode, close a dialog, clear the selection</dd>
 <dt><kbd>Tab / Enter</kbd></dt><dd>walk the drawing's elements, select one</dd>
 <dt><kbd>+ / − / 0</kbd></dt><dd>zoom in / out / show everything</dd>
 <dt><kbd>Arrow keys</kbd></dt><dd>pan the drawing (a focused device: move it)</dd>

@@ -11,6 +11,7 @@ pub mod canvas;
 pub mod core_api;
 pub mod edit;
 pub mod export_worker;
+pub mod failure_report;
 pub mod help;
 pub mod history;
 pub mod inspector;
@@ -19,6 +20,7 @@ pub mod notebook;
 pub mod sel;
 pub mod shell;
 pub mod state;
+pub mod whatif;
 pub mod yaml;
 
 /// Mounts the app on the page's body.

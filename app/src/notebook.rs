@@ -127,6 +127,7 @@ pub fn Notebook() -> impl IntoView {
                         view! { <DiagList diagnostics=diags /> }.into_any()
                     }}
                 </section>
+                {plan.is_some().then(|| view! { <crate::whatif::WhatIfNotebook /> })}
                 {match plan {
                     Some(p) => plan_sections(&p).into_any(),
                     None => view! {

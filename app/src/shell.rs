@@ -100,6 +100,10 @@ fn on_key(app: App, ev: web_sys::KeyboardEvent) {
             ev.prevent_default();
             app.help.update(|h| *h = !*h);
         }
+        "w" | "W" if !ctrl && !ev.alt_key() => {
+            ev.prevent_default();
+            crate::whatif::toggle_mode(app);
+        }
         "Delete" | "Backspace" if app.sel.get_untracked().is_some() => {
             ev.prevent_default();
             app.delete_selected();
@@ -288,6 +292,7 @@ fn Toolbar() -> impl IntoView {
         }
     };
     let linking = move || app.mode.with(|m| matches!(m, Mode::Link(_)));
+    let whatif = move || app.mode.with(|m| *m == Mode::WhatIf);
     let relayout = move |_| {
         if let Some(t) = app.derived.get_untracked().topology {
             app.begin_layout_change();
@@ -324,6 +329,9 @@ fn Toolbar() -> impl IntoView {
                         on:change=move |ev| app.show_bgp.set(event_target_checked(&ev)) />
                     "BGP sessions"
                 </label>
+                <button data-testid="whatif-toggle" class:active=whatif aria-pressed=move || whatif().to_string()
+                    on:click=move |_| crate::whatif::toggle_mode(app)
+                    title="What if it breaks: click a router, host, link or site to fail it, one at a time (W)">"What if…"</button>
             </div>
             <div class="status" role="status">
                 <span class="timing" data-testid="timing"

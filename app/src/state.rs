@@ -74,6 +74,22 @@ pub enum Mode {
     Normal,
     /// Adding a link: waiting for its first end, then its second.
     Link(Option<String>),
+    /// What-if: a click fails an element (a view of the plan; the design is not edited).
+    WhatIf,
+}
+
+/// The element failed in What-if mode, and what the core says its failure
+/// costs (written by the worker: `failure_report`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failed {
+    /// The element's path (`routers.gw`, `links[2]`: `Sel::path`).
+    pub path: String,
+    /// The notebook's What-if section, as HTML.
+    pub html: String,
+    /// BGP sessions lost, site pairs cut, segments of the paths that moved (name pairs).
+    pub lost: Vec<(String, String)>,
+    pub cut: Vec<(String, String)>,
+    pub moved: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +143,10 @@ pub struct App {
     pub help: RwSignal<bool>,
     /// A first visit: the note saying the design is an example is shown.
     pub first_run: RwSignal<bool>,
+    /// What-if mode's failed element; cleared when the mode ends or the text changes.
+    pub failed: RwSignal<Option<Arc<Failed>>>,
+    /// The failure table of the current text (HTML from the worker), once asked for (else empty).
+    pub failure_table: RwSignal<String>,
 }
 
 impl App {
@@ -158,6 +178,8 @@ impl App {
             zoom: RwSignal::new(None),
             help: RwSignal::new(false),
             first_run: RwSignal::new(first_run),
+            failed: RwSignal::new(None),
+            failure_table: RwSignal::new(String::new()),
         };
         // A saved layout may predate the text (an older build): place what has no place.
         if let Some(t) = app.derived.get_untracked().editable() {
@@ -178,13 +200,20 @@ impl App {
         }
         self.history.update(|h| h.record(&before, step, browser::now()));
         if before.text != doc.text {
-            self.text.set(doc.text);
+            self.set_text(doc.text);
         }
         self.layout.set(doc.layout);
         // A share link in the address bar no longer matches the work.
         if core_api::is_share_fragment(&browser::location_hash()) {
             browser::replace_hash(None);
         }
+    }
+
+    /// Another text: what-if failures computed for the old one no longer hold.
+    fn set_text(&self, text: String) {
+        self.text.set(text);
+        self.failed.set(None);
+        self.failure_table.set(String::new());
     }
 
     /// A move on the canvas begins: the layout before it becomes an undo step.
@@ -293,7 +322,7 @@ impl App {
 
     fn restore(&self, doc: Doc) {
         if self.text.get_untracked() != doc.text {
-            self.text.set(doc.text);
+            self.set_text(doc.text);
         }
         self.layout.set(doc.layout);
         // The selection may name something that is gone.

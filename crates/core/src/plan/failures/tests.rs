@@ -60,7 +60,8 @@ fn one_failure_alone_is_the_same_as_in_the_whole_analysis() {
 
 #[test]
 fn what_cannot_fail_alone_has_no_single_failure() {
-    let t = crate::parse(include_str!("../../../../../examples/calico-wds-hkg.yaml")).topology.expect("the example parses");
+    let t =
+        crate::parse(include_str!("../../../../../examples/calico-wds-hkg.yaml")).topology.expect("the example parses");
     let plan = crate::plan::build(&t);
     let f = super::single(&t, &plan, "links[2]").expect("the IEPL link can fail");
     assert_eq!((f.element.kind, f.element.name.as_str()), ("link", "cn-ns ↔ global-ns (iepl)"));
