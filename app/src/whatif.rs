@@ -104,7 +104,10 @@ fn fail(app: App, path: String) {
             moved: pairs(4),
         };
         app.failed.set(Some(Arc::new(failed)));
-        app.tab.set(Tab::Plan);
+        // Setting the tab, even to itself, would build the whole notebook again.
+        if app.tab.get_untracked() != Tab::Plan {
+            app.tab.set(Tab::Plan);
+        }
         browser::show_later("[data-testid=\"whatif\"]");
     };
     ask(app, msg, text.clone(), Box::new(then));

@@ -572,6 +572,157 @@ await test('BGP session overlay and keyboard: Tab reaches the drawing, arrows mo
   await page.waitForSelector('[data-node="kubemaster"].selected', { state: 'detached' });
 });
 
+// What-if (issue 18): one element down at a time, as `meshplan plan --failures`
+// reports it. The page must say what the CLI says, from the same core.
+
+const cliPath = path.join(root, 'target', 'debug', 'meshplan');
+
+/// `meshplan plan FILE --failures --format json` of `text`: failures by element path.
+function cliFailures(text, name) {
+  const file = path.join(shots, `${name}.yaml`);
+  fs.writeFileSync(file, text);
+  const out = execFileSync(cliPath, ['plan', file, '--failures', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const doc = JSON.parse(out.toString());
+  return { doc, by: new Map(doc.failures.map((f) => [f.element.path, f])) };
+}
+
+/// What the page's What-if section says, by the hooks the worker writes.
+async function whatIfShown(p) {
+  return p.evaluate(() => {
+    const s = document.querySelector('[data-testid="whatif"]');
+    const keys = (l) => [...s.querySelectorAll(`[data-list="${l}"] li[data-key]`)].map((li) => li.dataset.key).sort();
+    return {
+      element: s?.dataset.element,
+      lost: Number(s?.dataset.sessionsLost),
+      broken: Number(s?.dataset.broken),
+      mtu: Number(s?.dataset.mtuDrops),
+      moved: Number(s?.dataset.moved),
+      brokenKeys: s ? keys('broken') : [],
+      lostKeys: s ? keys('lost') : [],
+      movedKeys: s ? keys('moved') : [],
+      text: s?.textContent || '',
+      drawnLost: [...document.querySelectorAll('.whatif-overlay .session.lost')].map((e) => e.dataset.lost).sort(),
+      drawnCut: [...document.querySelectorAll('.whatif-overlay .cut-pair')].map((e) => e.dataset.ends).sort(),
+      drawnMoved: document.querySelectorAll('.whatif-overlay .moved-path').length,
+    };
+  });
+}
+
+/// The page's What-if section against the CLI's entry for the same element.
+function sameAsCli(got, f) {
+  const sorted = (xs) => [...xs].sort();
+  assert(got.element === f.element.path, `shows ${got.element}, not ${f.element.path}`);
+  assert(got.lost === f.sessions_lost.length, `${got.lost} sessions lost, the CLI says ${f.sessions_lost.length}`);
+  assert(got.broken === f.broken.length, `${got.broken} pairs cut, the CLI says ${f.broken.length}`);
+  assert(got.mtu === f.mtu_drops.length, `${got.mtu} MTU drops, the CLI says ${f.mtu_drops.length}`);
+  assert(got.moved === f.moved.length, `${got.moved} paths moved, the CLI says ${f.moved.length}`);
+  const want = (xs) => JSON.stringify(sorted(xs.slice(0, 200)));
+  assert(JSON.stringify(got.brokenKeys) === want(f.broken.map((b) => `${b.from}|${b.to}`)), `pairs cut differ: ${got.brokenKeys}`);
+  assert(JSON.stringify(got.lostKeys) === want(f.sessions_lost.map((s) => `${s.a}|${s.b}|${s.family}`)), `sessions lost differ: ${got.lostKeys}`);
+  assert(JSON.stringify(got.movedKeys) === want(f.moved.map((m) => `${m.from}|${m.to}`)), `paths moved differ: ${got.movedKeys}`);
+  for (const b of f.broken) assert(got.text.includes(`${b.from} → ${b.to}: `), `the why of ${b.from} → ${b.to} is not said`);
+  assert(got.text.includes(f.outage.words), `the outage is not the CLI's: ${f.outage.words}`);
+  // Drawn: every lost session between two drawn devices, every site pair cut.
+  const lostPairs = new Set(f.sessions_lost.map((s) => `${s.a}|${s.b}`));
+  for (const l of lostPairs) assert(got.drawnLost.includes(l), `session ${l} is not marked lost on the drawing`);
+  for (const [a, b] of f.broken_site_pairs) assert(got.drawnCut.includes(`${a}|${b}`), `site pair ${a}|${b} is not marked cut`);
+  if (f.moved.length) assert(got.drawnMoved > 0, 'paths moved but none is drawn');
+}
+
+const opacity = (p, sel) => p.$eval(sel, (e) => getComputedStyle(e).opacity);
+
+await test('What-if: fail the IEPL link of calico-wds-hkg, the page says what `plan --failures` says; the text and history stay', async () => {
+  if (!fs.existsSync(cliPath)) throw new Error('target/debug/meshplan is missing: `cargo build -p meshplan`');
+  await loadExample(page, 'calico-wds-hkg');
+  const text = (await saved(page)).text;
+  const { by } = cliFailures(text, 'whatif-calico');
+  const iepl = [...by.values()].find((f) => f.element.kind === 'link' && f.element.name.includes('(iepl)'));
+  assert(iepl, 'the CLI lists no IEPL link failure');
+  assert(iepl.broken.length > 0, 'the CLI says the IEPL link cuts nothing: the test would prove little');
+  const store = () => page.evaluate(() => JSON.stringify(Object.entries(localStorage).sort()));
+  const before = await store();
+  await page.click('.canvas-bg', { position: { x: 5, y: 5 } });
+  await page.keyboard.press('w');
+  await page.waitForSelector(`${tid('whatif-toggle')}[aria-pressed="true"]`);
+  await page.click(`[data-link="${iepl.element.path.match(/\d+/)[0]}"] .link-label`);
+  await page.waitForSelector(`${tid('whatif')}[data-element="${iepl.element.path}"]`, { timeout: 20000 });
+  sameAsCli(await whatIfShown(page), iepl);
+  assert((await opacity(page, `[data-link="${iepl.element.path.match(/\d+/)[0]}"]`)) === '0.35', 'the failed link is not greyed');
+  await page.locator(tid('whatif')).scrollIntoViewIfNeeded();
+  await shot(page, '13-whatif-iepl');
+  assert((await store()) === before, 'What-if changed the saved text, layout or undo history');
+  return `${iepl.element.name}: ${iepl.sessions_lost.length} sessions lost, ${iepl.broken.length} pairs cut (${iepl.broken_site_pairs.map((p) => p.join(' ↔ ')).join(', ')}), ${iepl.moved.length} moved, as the CLI says`;
+});
+
+await test('What-if: fail a route reflector, click again to bring it back, Esc leaves the mode', async () => {
+  const text = (await saved(page)).text;
+  const { by } = cliFailures(text, 'whatif-calico');
+  const rr = by.get('routers.global-ns');
+  assert(rr, 'the CLI lists no failure of routers.global-ns');
+  await page.click('[data-router="global-ns"]');
+  await page.waitForSelector(`${tid('whatif')}[data-element="routers.global-ns"]`, { timeout: 20000 });
+  sameAsCli(await whatIfShown(page), rr);
+  assert((await opacity(page, '[data-router="global-ns"]')) === '0.35', 'the failed router is not greyed');
+  assert((await opacity(page, '[data-link="2"]')) === '1', 'the link failed before is still greyed');
+  await shot(page, '14-whatif-reflector');
+  await page.click('[data-router="global-ns"]');
+  await page.waitForSelector(`${tid('whatif')}:not([data-element])`);
+  assert((await page.locator('.whatif-overlay > *').count()) === 0, 'the overlay stayed after the restore');
+  assert((await opacity(page, '[data-router="global-ns"]')) === '1', 'the restored router is still greyed');
+  // A node does not fail alone: said, nothing failed.
+  await page.click('[data-node="kubemaster"]');
+  await page.waitForSelector(`${tid('message')}.error:has-text("does not fail alone")`);
+  await page.click(`${tid('message')} .close`);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector(`${tid('whatif-toggle')}[aria-pressed="false"]`);
+  await page.waitForSelector(tid('whatif'), { state: 'detached' });
+  return `${rr.sessions_lost.length} sessions lost, ${rr.broken.length} pairs cut, as the CLI says`;
+});
+
+await test('failure table: computed on request (timed), rows in the CLI order, a row shows its failure', async () => {
+  const text = (await saved(page)).text;
+  const { doc } = cliFailures(text, 'whatif-calico');
+  await page.click(tid('tab-plan'));
+  await page.click(tid('compute-failures'));
+  await page.waitForSelector(tid('failures-took'), { timeout: 60000 });
+  const rows = await page.$$eval('[data-failure]', (els) => els.map((e) => e.dataset.failure));
+  const want = doc.failures.map((f) => f.element.path);
+  assert(JSON.stringify(rows) === JSON.stringify(want), `rows ${rows} are not the CLI's ${want}`);
+  const ms = await page.$eval(tid('failures-took'), (e) => Number(e.dataset.ms));
+  await page.click('[data-failure="routers.cn-ns"]');
+  await page.waitForSelector(`${tid('whatif-toggle')}[aria-pressed="true"]`);
+  await page.waitForSelector(`${tid('whatif')}[data-element="routers.cn-ns"]`, { timeout: 20000 });
+  sameAsCli(await whatIfShown(page), doc.failures.find((f) => f.element.path === 'routers.cn-ns'));
+  await shot(page, '15-failure-table');
+  await page.keyboard.press('Escape');
+  return `${rows.length} failures planned in ${ms} ms (in the worker)`;
+});
+
+await test('What-if by keyboard: W, Enter on a router and on a table row, ? lists W', async () => {
+  await page.click('.canvas-bg', { position: { x: 5, y: 5 } });
+  await page.keyboard.press('w');
+  await page.waitForSelector(`${tid('whatif-toggle')}[aria-pressed="true"]`);
+  await page.focus('[data-router="gateway"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${tid('whatif')}[data-element="routers.gateway"]`, { timeout: 20000 });
+  assert(await page.evaluate(() => document.activeElement?.dataset?.router === 'gateway'), 'the focus left the router');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${tid('whatif')}:not([data-element])`);
+  await page.focus('[data-failure="links[0]"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${tid('whatif')}[data-element="links[0]"]`, { timeout: 20000 });
+  // Editing the design ends the failure (What-if is a view, not an edit).
+  await page.click(tid('add-site'));
+  await page.waitForSelector(`${tid('whatif-toggle')}[aria-pressed="false"]`);
+  await page.click(tid('undo'));
+  await page.click('.canvas-bg', { position: { x: 5, y: 5 } });
+  await page.keyboard.press('?');
+  await page.waitForSelector(tid('help'));
+  const help = await page.textContent(tid('help'));
+  assert(/What-if/.test(help) && help.includes('W'), 'the help does not list What-if and its key');
+  await page.keyboard.press('Escape');
+});
+
 /// Pastes the generated design of `sites` × 10 nodes, then changes one link MTU
 /// in the text `rounds` times; returns the medians of the core's own timing
 /// (parse; checks and plan) and of the whole update, from the input event until
@@ -738,6 +889,55 @@ await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-plan a
   const took = m.parse + m.plan;
   assert(took < 300, `re-planning took ${took.toFixed(1)} ms: over three times the 100 ms goal`);
   return `${m.note}; goal under 100 ms: ${took < 100 ? 'met' : 'NOT met on this machine'}`;
+});
+
+// Issue 18: toggling one failure on the 600-node design, from the click to the
+// redrawn page (the worker plans the failure; the page draws it). The goal is
+// under 100 ms; reported, not asserted (wall-clock goals flake by runner): what
+// fails here is ten times the goal.
+await test('600-node design: What-if, one failure toggled to the redrawn page, measured against the 100 ms goal', async () => {
+  const p = await newPage(ctx);
+  await open(p);
+  await pasteYaml(p, scaleDesign(60));
+  await p.waitForSelector('[data-node="site059-n09"]', { timeout: 60000 });
+  await p.click(tid('tab-plan'));
+  await p.click(tid('whatif-toggle'));
+  await p.waitForSelector(`${tid('whatif-toggle')}[aria-pressed="true"]`);
+  const toggle = (sel, element) =>
+    p.evaluate(
+      ([sel, element]) =>
+        new Promise((done) => {
+          const t0 = performance.now();
+          document.querySelector(sel).dispatchEvent(new PointerEvent('pointerdown', { bubbles: true, button: 0 }));
+          const drawn = () =>
+            element
+              ? document.querySelector(`[data-testid="whatif"][data-element="${element}"]`) && document.querySelector('.whatif-overlay style')
+              : document.querySelector('[data-testid="whatif"]:not([data-element])') && !document.querySelector('.whatif-overlay style');
+          const poll = () => (drawn() ? requestAnimationFrame(() => done(performance.now() - t0)) : requestAnimationFrame(poll));
+          poll();
+        }),
+      [sel, element],
+    );
+  // The first asks the worker to load and plan the design.
+  const first = await toggle('[data-router="site000-rr1"]', 'routers.site000-rr1');
+  await toggle('[data-router="site000-rr1"]', null);
+  const times = [];
+  const back = [];
+  const core = [];
+  for (let s = 1; s <= 5; s++) {
+    const r = `site${String(s).padStart(3, '0')}-rr1`;
+    times.push(await toggle(`[data-router="${r}"]`, `routers.${r}`));
+    core.push(await p.$eval(tid('whatif'), (e) => Number(e.dataset.ms)));
+    back.push(await toggle(`[data-router="${r}"]`, null));
+  }
+  const link = await toggle('[data-link="0"]', 'links[0]');
+  const lost = await p.$eval(tid('whatif'), (e) => Number(e.dataset.sessionsLost));
+  await shot(p, '16-whatif-600-nodes');
+  await p.close();
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const m = median(times);
+  assert(m < 1000, `toggling a failure took ${m.toFixed(0)} ms: over ten times the 100 ms goal`);
+  return `a reflector down, click to redrawn page: median of ${times.length} ${m.toFixed(0)} ms, of which the worker's analysis (failures::single) ${median(core).toFixed(0)} ms; back up ${median(back).toFixed(0)} ms; a link down ${link.toFixed(0)} ms (${lost} sessions lost); the first toggle, loading the worker and planning the design there, ${first.toFixed(0)} ms; goal under 100 ms: ${m < 100 ? 'met' : 'NOT met on this machine'}`;
 });
 
 // Measured and reported, not held to a time: the 2,000-node design's backbone
