@@ -75,3 +75,27 @@ pub fn build(t: &Topology) -> Plan {
         diagnostics,
     }
 }
+
+/// The plan as the network is when the classes `choose` picks settled the
+/// other way (`Routing::otherwise`, W103): their routes swapped in, forwarding
+/// and the MTU budget followed again. What the lab compares with where the
+/// daemons took the other answer; the diagnostics stay those of `plan`.
+pub fn settled(t: &Topology, plan: &Plan, choose: impl Fn(usize) -> bool) -> Plan {
+    let mut p = plan.clone();
+    let r = &mut p.routing;
+    for c in 0..r.classes.len().min(r.otherwise.len()) {
+        if choose(c) {
+            if let (Some(first), Some(Some(alt))) = (r.classes.get_mut(c), r.otherwise.get_mut(c)) {
+                std::mem::swap(first, alt);
+            }
+        }
+    }
+    let underlay = Underlay::new(t);
+    let addressing = addressing::plan(t);
+    let mut scratch = Vec::new();
+    p.paths =
+        forwarding::paths(t, &underlay, &p.speakers, &addressing, &p.routing, forwarding::Pairs::All, &mut scratch);
+    let mtu = mtu::budget(t, &p.paths, &mut scratch);
+    (p.mtu_budget, p.pod_mtu, p.limiting, p.mtu_notes) = (mtu.budget, mtu.pod_mtu, mtu.limiting, mtu.notes);
+    p
+}

@@ -141,13 +141,28 @@ pub fn run_without(
         crate::sort::map([Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f, &up))));
     let mut scratch = Scratch::new(sp.list.len());
     let env = Env { t, sp, sessions, home: home_networks(t, underlay, sp) };
-    let results = classes
-        .iter()
-        .map(|&(fam, rep)| match adj.get(&fam) {
-            Some(a) => simulate(&env, a, rep, &mut loops, &mut scratch),
-            None => ClassRoutes::default(),
-        })
+    let mut run_in = |order: Order| -> Vec<ClassRoutes> {
+        classes
+            .iter()
+            .map(|&(fam, rep)| match adj.get(&fam) {
+                Some(a) => simulate(&env, a, rep, &mut loops, &mut scratch, order),
+                None => ClassRoutes::default(),
+            })
+            .collect()
+    };
+    let results = run_in(Order::AsWritten);
+    // The same sessions coming up in the other order: where a class settles
+    // otherwise, which way the network goes is a matter of timing (W103).
+    let otherwise: Vec<Option<ClassRoutes>> = run_in(Order::Reversed)
+        .into_iter()
+        .zip(&results)
+        .map(|(alt, first)| (!alt.installs_as(first, sp.list.len())).then_some(alt))
         .collect();
+    for (c, alt) in otherwise.iter().enumerate() {
+        if let (Some(alt), Some(first), Some(&(fam, rep))) = (alt, results.get(c), classes.get(c)) {
+            diags.push(timing_diag(t, sp, fam, rep, first, alt));
+        }
+    }
     for (asn, from, to) in loops {
         diags.push(
             Diagnostic::new(
@@ -159,7 +174,70 @@ pub fn run_without(
         );
     }
 
-    Routing { prefixes, classes: results, direct_group: direct_groups(t, underlay), routed: pods_routed_anywhere(t) }
+    Routing {
+        prefixes,
+        classes: results,
+        otherwise,
+        direct_group: direct_groups(t, underlay),
+        routed: pods_routed_anywhere(t),
+    }
+}
+
+/// The order in which a speaker offers its route to its peers, which decides
+/// which of two advertisements a peer hears first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    AsWritten,
+    Reversed,
+}
+
+/// W103: a class of pod prefixes settles in one of two ways. The usual cause:
+/// two reflectors of a node each prefer the other's copy of its route, whose next
+/// hop (the other reflector, next hop self) is on their own network while the
+/// node's is not (BIRD ranks a connected next hop first); whichever reflector
+/// hears the node first keeps the node's route, and the other takes its copy.
+fn timing_diag(t: &Topology, sp: &Speakers, fam: Family, rep: usize, a: &ClassRoutes, b: &ClassRoutes) -> Diagnostic {
+    let n = sp.list.len();
+    let name = |r: Ref| match r {
+        Ref::Origin => sp.list[rep].name.clone(),
+        Ref::Speaker(i) => sp.list[i].name.clone(),
+    };
+    let hops = |c: &ClassRoutes, i: usize| -> String {
+        let v = c.next_hops_of(i);
+        if v.is_empty() {
+            "no route".to_string()
+        } else {
+            format!("via {}", v.into_iter().map(name).collect::<Vec<_>>().join(" + "))
+        }
+    };
+    let mut differ: Vec<usize> = (0..n).filter(|&i| i != rep && a.next_hops_of(i) != b.next_hops_of(i)).collect();
+    // Where the two answers come from first: the speakers that take the
+    // node's own route in one of them (the two reflectors), then routers.
+    let own = |i: usize| a.next_hops_of(i).contains(&Ref::Origin) || b.next_hops_of(i).contains(&Ref::Origin);
+    crate::sort::sort_by_key(&mut differ, |&i| (!own(i), sp.list[i].kind != Kind::Router));
+    let shown: Vec<String> =
+        differ.iter().take(4).map(|&i| format!("`{}` {} or {}", sp.list[i].name, hops(a, i), hops(b, i))).collect();
+    let more = if differ.len() > 4 { format!(" and {} more", differ.len() - 4) } else { String::new() };
+    let site = site_of(t, sp, rep);
+    let path = differ
+        .iter()
+        .find(|&&i| sp.list[i].kind == Kind::Router)
+        .map_or_else(|| format!("nodes.{}", sp.list[rep].name), |&i| format!("routers.{}", sp.list[i].name));
+    Diagnostic::new(
+        Code::W103,
+        path,
+        format!(
+            "routes to the pods of `{}` ({}, and the nodes of site `{site}` that peer alike) settle in one of two ways, \
+             depending on which BGP session comes up first: {}{more}",
+            sp.list[rep].name,
+            if fam == Family::Ipv4 { "IPv4" } else { "IPv6" },
+            shown.join(", "),
+        ),
+    )
+    .hint(
+        "two routers each prefer the other's copy of a route (its next hop is on their own network, the node's is not); \
+         have the node's site served by routers on its own network, or by one router, so that one answer holds",
+    )
 }
 
 fn is_mesh(t: &Topology) -> bool {
@@ -256,6 +334,7 @@ fn simulate(
     rep: usize,
     loops: &mut BTreeSet<(u32, String, String)>,
     scratch: &mut Scratch,
+    order: Order,
 ) -> ClassRoutes {
     let Env { t, sp, sessions, .. } = *env;
     let n = sp.list.len();
@@ -291,7 +370,11 @@ fn simulate(
         let visit_ibgp = wide || offered_widely[s];
         offered_widely[s] = wide;
         let ibgp: &[(usize, usize)] = if visit_ibgp { &adj.ibgp[s] } else { &[] };
-        for &(si, p) in adj.clients[s].iter().chain(ibgp).chain(&adj.ebgp[s]) {
+        let mut peers: Vec<(usize, usize)> = adj.clients[s].iter().chain(ibgp).chain(&adj.ebgp[s]).copied().collect();
+        if order == Order::Reversed {
+            peers.reverse();
+        }
+        for (si, p) in peers {
             let offer = best[s]
                 .as_ref()
                 .and_then(|r| export(t, sp, &sessions[si], si, s, p, r, rep, &refer, loops))
