@@ -141,23 +141,25 @@ pub fn run_without(
         crate::sort::map([Family::Ipv4, Family::Ipv6].into_iter().map(|f| (f, Adjacency::new(sp, sessions, f, &up))));
     let mut scratch = Scratch::new(sp.list.len());
     let env = Env { t, sp, sessions, home: home_networks(t, underlay, sp) };
-    let mut run_in = |order: Order| -> Vec<ClassRoutes> {
-        classes
-            .iter()
-            .map(|&(fam, rep)| match adj.get(&fam) {
-                Some(a) => simulate(&env, a, rep, &mut loops, &mut scratch, order),
-                None => ClassRoutes::default(),
-            })
-            .collect()
+    let mut run_in = |c: usize, order: Order| -> (ClassRoutes, bool) {
+        match classes.get(c).and_then(|&(fam, rep)| Some((adj.get(&fam)?, rep))) {
+            Some((a, rep)) => simulate(&env, a, rep, &mut loops, &mut scratch, order),
+            None => (ClassRoutes::default(), false),
+        }
     };
-    let results = run_in(Order::AsWritten);
-    // The same sessions coming up in the other order: where a class settles
-    // otherwise, which way the network goes is a matter of timing (W103).
-    let otherwise: Vec<Option<ClassRoutes>> = run_in(Order::Reversed)
-        .into_iter()
-        .zip(&results)
-        .map(|(alt, first)| (!alt.installs_as(first, sp.list.len())).then_some(alt))
+    let first: Vec<(ClassRoutes, bool)> = (0..classes.len()).map(|c| run_in(c, Order::AsWritten)).collect();
+    // The same sessions coming up in the other order, where a speaker chose by
+    // IGP metric: where a class settles otherwise, which way the network goes
+    // is a matter of timing (W103).
+    let otherwise: Vec<Option<ClassRoutes>> = first
+        .iter()
+        .enumerate()
+        .map(|(c, (routes, by_igp))| {
+            let (alt, _) = by_igp.then(|| run_in(c, Order::Reversed))?;
+            (!alt.installs_as(routes, sp.list.len())).then_some(alt)
+        })
         .collect();
+    let results: Vec<ClassRoutes> = first.into_iter().map(|(r, _)| r).collect();
     for (c, alt) in otherwise.iter().enumerate() {
         if let (Some(alt), Some(first), Some(&(fam, rep))) = (alt, results.get(c), classes.get(c)) {
             diags.push(timing_diag(t, sp, fam, rep, first, alt));
@@ -306,6 +308,8 @@ struct Scratch {
     rib_in: Vec<Vec<(usize, Route)>>,
     best: Vec<Option<Route>>,
     queued: Vec<bool>,
+    /// The peers a speaker offers its route to, in the run's order.
+    peers: Vec<(usize, usize)>,
 }
 
 impl Scratch {
@@ -315,6 +319,7 @@ impl Scratch {
             rib_in: vec![Vec::new(); n],
             best: vec![None; n],
             queued: vec![false; n],
+            peers: Vec::new(),
         }
     }
 
@@ -335,11 +340,11 @@ fn simulate(
     loops: &mut BTreeSet<(u32, String, String)>,
     scratch: &mut Scratch,
     order: Order,
-) -> ClassRoutes {
+) -> (ClassRoutes, bool) {
     let Env { t, sp, sessions, .. } = *env;
     let n = sp.list.len();
     scratch.reset();
-    let Scratch { offered_widely, rib_in, best, queued } = scratch;
+    let Scratch { offered_widely, rib_in, best, queued, peers } = scratch;
     let refer = |s: usize| if s == rep { Ref::Origin } else { Ref::Speaker(s) };
     best[rep] = Some(Route {
         peer: Ref::Origin,
@@ -370,11 +375,12 @@ fn simulate(
         let visit_ibgp = wide || offered_widely[s];
         offered_widely[s] = wide;
         let ibgp: &[(usize, usize)] = if visit_ibgp { &adj.ibgp[s] } else { &[] };
-        let mut peers: Vec<(usize, usize)> = adj.clients[s].iter().chain(ibgp).chain(&adj.ebgp[s]).copied().collect();
+        peers.clear();
+        peers.extend(adj.clients[s].iter().chain(ibgp).chain(&adj.ebgp[s]));
         if order == Order::Reversed {
             peers.reverse();
         }
-        for (si, p) in peers {
+        for &(si, p) in peers.iter() {
             let offer = best[s]
                 .as_ref()
                 .and_then(|r| export(t, sp, &sessions[si], si, s, p, r, rep, &refer, loops))
@@ -433,12 +439,23 @@ fn simulate(
         }
     }
     extra_start.push(u32::try_from(extra.len()).unwrap_or(u32::MAX));
-    ClassRoutes {
+    // Whether some speaker chose its best by its IGP metric to the next hop
+    // over a route equal before that step: the one preference local to each
+    // speaker, so the one that lets two speakers each prefer a route through
+    // the other (RFC 3345). Without it every speaker ranks routes alike (AS
+    // path, eBGP first, ids, cluster list) and any order gives this answer.
+    let by_igp = best.iter().zip(rib_in.iter()).any(|(b, rib)| {
+        b.is_some_and(|b| {
+            !b.local && rib.iter().any(|(_, r)| (r.as_path.len(), r.ebgp) == (b.as_path.len(), b.ebgp) && r.igp > b.igp)
+        })
+    });
+    let routes = ClassRoutes {
         representative: rep,
         best: best.iter().enumerate().map(|(i, r)| r.filter(|r| !r.local && i != rep).map(|r| entry(&r))).collect(),
         extra_start,
         extra,
-    }
+    };
+    (routes, by_igp)
 }
 
 /// What speaker `s` sends peer `p` over session `sess` when its best route is `r`.

@@ -282,7 +282,13 @@ impl ClassRoutes {
 
     /// Both results install the same next hops at every one of `n` speakers.
     pub fn installs_as(&self, other: &ClassRoutes, n: usize) -> bool {
-        self.representative == other.representative && (0..n).all(|i| self.next_hops_of(i) == other.next_hops_of(i))
+        let hop = |c: &ClassRoutes, i: usize| c.best.get(i).copied().flatten().map(|e| e.next_hop);
+        let same_order = |i: usize| {
+            hop(self, i) == hop(other, i)
+                && self.extras(i).iter().map(|e| e.next_hop).eq(other.extras(i).iter().map(|e| e.next_hop))
+        };
+        self.representative == other.representative
+            && (0..n).all(|i| same_order(i) || self.next_hops_of(i) == other.next_hops_of(i))
     }
 
     /// The equal-cost routes speaker `i` installs beside its best.
