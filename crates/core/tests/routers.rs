@@ -453,6 +453,9 @@ fn reflectors_preferring_each_others_copy_settle_either_way() {
         "{}",
         w103[0].message
     );
+    // Only the other answer loops (the lab saw it there): the warning says so.
+    assert!(w103[0].message.contains("the other way adds E100: forwarding loop"), "{}", w103[0].message);
+    assert!(!first.diagnostics.iter().any(|d| d.code == diag::Code::E100), "this way does not loop");
     let other = plan::settled(&t, &first, |_| true);
     let via = |p: &Plan, device: &str| -> Vec<String> {
         p.reach(device)
