@@ -125,6 +125,10 @@ codes! {
     W102 = Warning, "backup path below the pod MTU: after one failure, large pod packets are dropped silently";
     E101 = Error, "single point of failure where surviving single failures is required";
     E102 = Error, "backup path below the pod MTU where surviving single failures is required";
+    // Route propagation run in two session orders (plan/propagate.rs): BGP with
+    // route reflection can have two stable outcomes (RFC 3345's oscillation
+    // conditions); the lab saw BIRD settle either way (fuzz seed 4113).
+    W103 = Warning, "routing depends on timing: pod routes settle in one of two ways";
 }
 
 /// Codes no longer given, and what took their place (`meshplan explain` says so).

@@ -435,3 +435,40 @@ fn frr_keeps_only_connected_next_hops_beside_a_single_hop_ebgp_best() {
     }
     assert_eq!(checked, 4, "the s1 and s2 blocks");
 }
+
+/// Two reflectors that each prefer the other's copy of a node's route (fuzz
+/// seed 4113; tests/data/check/timing-dependent says why): the plan gives both
+/// answers, W103 names the pair, and `plan::settled` is the network that took
+/// the other one, forwarding followed again.
+#[test]
+fn reflectors_preferring_each_others_copy_settle_either_way() {
+    let p = root().join("tests/data/check/timing-dependent/topology.yaml");
+    let src = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let t = parse(&src).topology.unwrap_or_else(|| panic!("{} does not parse", p.display()));
+    let first = plan::build(&t);
+    let w103: Vec<_> = first.diagnostics.iter().filter(|d| d.code == diag::Code::W103).collect();
+    assert_eq!(w103.len(), 1, "{w103:?}");
+    assert!(
+        w103[0].message.contains("`rr-b1` via n-a or via rr-b2, `rr-b2` via rr-b1 or via n-a"),
+        "{}",
+        w103[0].message
+    );
+    // Only the other answer loops (the lab saw it there): the warning says so.
+    assert!(w103[0].message.contains("the other way adds E100: forwarding loop"), "{}", w103[0].message);
+    assert!(!first.diagnostics.iter().any(|d| d.code == diag::Code::E100), "this way does not loop");
+    let other = plan::settled(&t, &first, |_| true);
+    let via = |p: &Plan, device: &str| -> Vec<String> {
+        p.reach(device)
+            .learned
+            .iter()
+            .filter(|l| l.prefix.to_string() == "10.42.0.0/26") // n-a's block
+            .map(|l| l.via.clone())
+            .collect()
+    };
+    assert_eq!((via(&first, "rr-b1"), via(&first, "rr-b2")), (vec!["n-a".to_string()], vec!["rr-b1".to_string()]));
+    assert_eq!((via(&other, "rr-b1"), via(&other, "rr-b2")), (vec!["rr-b2".to_string()], vec!["n-a".to_string()]));
+    // Settling back gives the first answer again; choosing nothing changes nothing.
+    let back = plan::settled(&t, &other, |_| true);
+    assert_eq!((via(&back, "rr-b1"), via(&back, "rr-b2")), (via(&first, "rr-b1"), via(&first, "rr-b2")));
+    assert_eq!(plan::settled(&t, &first, |_| false).to_json_text(), first.to_json_text());
+}

@@ -395,15 +395,43 @@ fn lab(
     println!("[7] route tables against the plan's reach");
     let t1 = Instant::now();
     let underlay = meshplan_core::underlay::Underlay::new(topology);
-    let mut next = meshplan_core::plan::nexthop::NextDevices::new(plan, &underlay);
     let link_local = probes::link_local_owners(layout);
+    // Where the plan says routes may settle either way (W103), the other answer,
+    // and the plan as the daemons settled: what the rest is compared with.
+    let other = plan
+        .routing
+        .otherwise
+        .iter()
+        .any(Option::is_some)
+        .then(|| meshplan_core::plan::settled(topology, plan, |_| true));
+    let mut settled: Option<Plan> = None;
+    let mut chosen: Vec<usize> = Vec::new();
     let routes = loop {
-        let r = probes::check_routes(plan, layout, &speakers, &mut next, &link_local);
+        let current = settled.as_ref().unwrap_or(plan);
+        let mut next = meshplan_core::plan::nexthop::NextDevices::new(current, &underlay);
+        let r = probes::check_routes(current, layout, &speakers, &mut next, &link_local);
         if r.iter().all(|c| c.problems.is_empty()) || t1.elapsed() > ROUTES_WITHIN {
             break r;
         }
+        if let Some(other) = &other {
+            chosen = probes::settled_otherwise(plan, other, &speakers);
+            settled =
+                (!chosen.is_empty()).then(|| meshplan_core::plan::settled(topology, plan, |c| chosen.contains(&c)));
+        }
         exec::sleep(Duration::from_secs(1))?;
     };
+    if settled.is_some() {
+        let names: Vec<String> = chosen
+            .iter()
+            .filter_map(|&c| plan.routing.prefixes.iter().find(|x| x.class == c))
+            .map(|x| format!("{} ({})", x.net, x.origin))
+            .collect();
+        log(format!(
+            "routes to {} and the prefixes that propagate alike settled the plan's other way (W103): compared with that answer",
+            names.join(", ")
+        ));
+    }
+    let plan = settled.as_ref().unwrap_or(plan);
     for c in &routes {
         let verdict = if c.problems.is_empty() { "match".to_string() } else { c.problems.join("; ") };
         log(format!("{:<20} {}/{} routes: {verdict}", c.device, c.found, c.expected));

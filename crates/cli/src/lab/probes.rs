@@ -132,6 +132,38 @@ pub fn check_routes(
     out
 }
 
+/// The classes of pod prefixes (`plan.routing.classes`) whose routes the
+/// daemons hold as `other` (the plan's other answer, W103) has them at every
+/// device, and not as `plan` has them: where the network settled the other way.
+pub fn settled_otherwise(plan: &Plan, other: &Plan, speakers: &[Speaker]) -> Vec<usize> {
+    let observed: BTreeMap<&str, BTreeMap<IpNet, Option<IpAddr>>> =
+        speakers.iter().map(|s| (s.device.as_str(), daemons::bgp_routes(s))).collect();
+    let learned = |p: &Plan, device: &str| -> BTreeMap<IpNet, Option<IpAddr>> {
+        p.reach(device).learned.into_iter().filter(|l| l.session.is_some()).map(|l| (l.prefix, l.next_hop)).collect()
+    };
+    let (first, second): (BTreeMap<&str, _>, BTreeMap<&str, _>) = (
+        observed.keys().map(|&d| (d, learned(plan, d))).collect(),
+        observed.keys().map(|&d| (d, learned(other, d))).collect(),
+    );
+    let agrees = |answer: &BTreeMap<&str, BTreeMap<IpNet, Option<IpAddr>>>, nets: &[IpNet]| {
+        observed.iter().all(|(d, seen)| {
+            let want = answer.get(d);
+            nets.iter().all(|n| seen.get(n) == want.and_then(|w| w.get(n)))
+        })
+    };
+    let mut out = Vec::new();
+    for (c, alt) in plan.routing.otherwise.iter().enumerate() {
+        if alt.is_none() {
+            continue;
+        }
+        let nets: Vec<IpNet> = plan.routing.prefixes.iter().filter(|p| p.class == c).map(|p| p.net).collect();
+        if agrees(&second, &nets) && !agrees(&first, &nets) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Every device's IPv6 link-local addresses (the kernel makes them; the layout
 /// does not know them): whose is a link-local gateway.
 pub fn link_local_owners(layout: &Layout) -> BTreeMap<IpAddr, usize> {

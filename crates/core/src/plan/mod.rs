@@ -44,6 +44,11 @@ pub fn build(t: &Topology) -> Plan {
     //    over the underlay): blackholes and forwarding loops.
     let paths =
         forwarding::paths(t, &underlay, &speakers, &addressing, &routing, forwarding::Pairs::All, &mut diagnostics);
+    // 6b. Where routes settle one way or the other (W103), what packets meet
+    //     the other way that they do not meet this way.
+    if routing.otherwise.iter().any(Option::is_some) {
+        other_way(t, &underlay, &speakers, &addressing, &routing, &mut diagnostics);
+    }
     // 7. MTU budget: smallest path MTU less the CNI's overhead per path.
     let mtu = mtu::budget(t, &paths, &mut diagnostics);
     // 8. Advice a designer wants: scale, redundancy, isolated reflectors.
@@ -73,5 +78,57 @@ pub fn build(t: &Topology) -> Plan {
         paths,
         links: t.links.clone(),
         diagnostics,
+    }
+}
+
+/// The plan as the network is when the classes `choose` picks settled the
+/// other way (`Routing::otherwise`, W103): their routes swapped in, forwarding
+/// and the MTU budget followed again. What the lab compares with where the
+/// daemons took the other answer; the diagnostics stay those of `plan`.
+pub fn settled(t: &Topology, plan: &Plan, choose: impl Fn(usize) -> bool) -> Plan {
+    let mut p = plan.clone();
+    let r = &mut p.routing;
+    for c in 0..r.classes.len().min(r.otherwise.len()) {
+        if choose(c) {
+            if let (Some(first), Some(Some(alt))) = (r.classes.get_mut(c), r.otherwise.get_mut(c)) {
+                std::mem::swap(first, alt);
+            }
+        }
+    }
+    let underlay = Underlay::new(t);
+    let addressing = addressing::plan(t);
+    let mut scratch = Vec::new();
+    p.paths =
+        forwarding::paths(t, &underlay, &p.speakers, &addressing, &p.routing, forwarding::Pairs::All, &mut scratch);
+    let mtu = mtu::budget(t, &p.paths, &mut scratch);
+    (p.mtu_budget, p.pod_mtu, p.limiting, p.mtu_notes) = (mtu.budget, mtu.pod_mtu, mtu.limiting, mtu.notes);
+    p
+}
+
+/// Adds to each W103 what forwarding finds only in the other answer (the
+/// blackholes and loops of `plan::settled`'s routes that this answer has not).
+fn other_way(
+    t: &Topology,
+    underlay: &Underlay,
+    speakers: &Speakers,
+    addressing: &addressing::Addressing,
+    routing: &Routing,
+    diagnostics: &mut [Diagnostic],
+) {
+    let mut other = routing.clone();
+    for (first, alt) in other.classes.iter_mut().zip(other.otherwise.iter_mut()) {
+        if let Some(alt) = alt {
+            std::mem::swap(first, alt);
+        }
+    }
+    let mut found = Vec::new();
+    forwarding::paths(t, underlay, speakers, addressing, &other, forwarding::Pairs::All, &mut found);
+    let already = |d: &Diagnostic| diagnostics.iter().any(|x| x.code == d.code && x.message == d.message);
+    let only: Vec<String> =
+        found.iter().filter(|d| !already(d)).map(|d| format!("{}: {}", d.code, d.message)).collect();
+    let Some(first) = only.first() else { return };
+    let more = if only.len() > 1 { format!(" (and {} more)", only.len() - 1) } else { String::new() };
+    for d in diagnostics.iter_mut().filter(|d| d.code == diag::Code::W103) {
+        d.message.push_str(&format!("; the other way adds {first}{more}"));
     }
 }

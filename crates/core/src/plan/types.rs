@@ -237,6 +237,10 @@ pub struct Routing {
     pub prefixes: Vec<PodPrefix>,
     #[serde(skip)]
     pub classes: Vec<ClassRoutes>,
+    /// Per class: how it settles when the sessions come up in another order,
+    /// where that installs other next hops (W103); `None` where it does not.
+    #[serde(skip)]
+    pub otherwise: Vec<Option<ClassRoutes>>,
     /// Per speaker: the L2 group whose members install direct routes to each other
     /// (Cilium auto-direct-node-routes, flannel host-gw, Kilo within a location).
     #[serde(skip)]
@@ -268,6 +272,25 @@ pub struct ClassRoutes {
 }
 
 impl ClassRoutes {
+    /// The next hops speaker `i` installs (its best, then ECMP), sorted.
+    pub fn next_hops_of(&self, i: usize) -> Vec<Ref> {
+        let mut v: Vec<Ref> = self.best.get(i).copied().flatten().map(|e| e.next_hop).into_iter().collect();
+        v.extend(self.extras(i).iter().map(|e| e.next_hop));
+        crate::sort::sort(&mut v);
+        v
+    }
+
+    /// Both results install the same next hops at every one of `n` speakers.
+    pub fn installs_as(&self, other: &ClassRoutes, n: usize) -> bool {
+        let hop = |c: &ClassRoutes, i: usize| c.best.get(i).copied().flatten().map(|e| e.next_hop);
+        let same_order = |i: usize| {
+            hop(self, i) == hop(other, i)
+                && self.extras(i).iter().map(|e| e.next_hop).eq(other.extras(i).iter().map(|e| e.next_hop))
+        };
+        self.representative == other.representative
+            && (0..n).all(|i| same_order(i) || self.next_hops_of(i) == other.next_hops_of(i))
+    }
+
     /// The equal-cost routes speaker `i` installs beside its best.
     pub fn extras(&self, i: usize) -> &[Entry] {
         let at = |k: usize| self.extra_start.get(k).map(|&x| x as usize);

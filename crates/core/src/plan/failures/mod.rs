@@ -289,7 +289,7 @@ fn one(base: &Base, element: Element) -> Failure {
     // 1. Sessions lost: the failed device's own, and those whose ends no longer meet.
     let reach = elements::Reach::new(&u);
     let mut lost = Vec::new();
-    let mut survivors: Vec<Session> = Vec::with_capacity(plan.sessions.len());
+    let mut down = vec![false; plan.sessions.len()];
     for (i, s) in plan.sessions.iter().enumerate() {
         let (va, vb) = (base.speaker_vertex[s.sa], base.speaker_vertex[s.sb]);
         let own = failed_vertex.is_some() && (va == failed_vertex || vb == failed_vertex);
@@ -301,8 +301,7 @@ fn one(base: &Base, element: Element) -> Failure {
             };
         if own || cut {
             lost.push((i, cut));
-        } else {
-            survivors.push(s.clone());
+            down[i] = true;
         }
     }
 
@@ -312,7 +311,8 @@ fn one(base: &Base, element: Element) -> Failure {
     let routing = if lost.is_empty() {
         &plan.routing
     } else {
-        rerouted = propagate::run(t, &u, &plan.speakers, &survivors, &base.addressing, &mut scratch_diags);
+        rerouted =
+            propagate::run_without(t, &u, &plan.speakers, &plan.sessions, &down, &base.addressing, &mut scratch_diags);
         &rerouted
     };
 
