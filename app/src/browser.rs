@@ -64,44 +64,40 @@ pub fn now() -> f64 {
     js_sys::Date::now()
 }
 
-/// Focuses the first element `selector` matches once the page has drawn what
-/// the current change shows (a new panel, a dialog).
-pub fn focus_later(selector: &str) {
+/// Runs `f` on the first element `selector` matches once the page has drawn
+/// what the current change shows (a new panel, a dialog, a notebook section):
+/// after the reactive updates of this change have redrawn, which run after the
+/// event, not in the same turn.
+fn after_redraw(selector: &str, f: impl FnOnce(web_sys::Element) + 'static) {
     let selector = selector.to_string();
-    // After the reactive updates of this change have redrawn (they run after
-    // the event), not in the same turn.
     leptos::prelude::set_timeout(
         move || {
-            use wasm_bindgen::JsCast;
             let el =
                 web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten());
-            // Drawing elements are SVG elements, fields HTML ones: both take the focus.
             if let Some(el) = el {
-                if let Some(h) = el.dyn_ref::<web_sys::HtmlElement>() {
-                    let _ = h.focus();
-                } else if let Some(s) = el.dyn_ref::<web_sys::SvgElement>() {
-                    let _ = s.focus();
-                }
+                f(el);
             }
         },
         std::time::Duration::from_millis(30),
     );
 }
 
+/// Focuses the first element `selector` matches once the page has drawn it.
+pub fn focus_later(selector: &str) {
+    after_redraw(selector, |el| {
+        // Drawing elements are SVG elements, fields HTML ones: both take the focus.
+        if let Some(h) = el.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = h.focus();
+        } else if let Some(s) = el.dyn_ref::<web_sys::SvgElement>() {
+            let _ = s.focus();
+        }
+    });
+}
+
 /// Scrolls the first element `selector` matches into view once the page has
-/// drawn the current change (What-if's section at the top of the notebook).
+/// drawn it (What-if's section at the top of the notebook).
 pub fn show_later(selector: &str) {
-    let selector = selector.to_string();
-    leptos::prelude::set_timeout(
-        move || {
-            let el =
-                web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&selector).ok().flatten());
-            if let Some(el) = el {
-                el.scroll_into_view();
-            }
-        },
-        std::time::Duration::from_millis(30),
-    );
+    after_redraw(selector, |el| el.scroll_into_view());
 }
 
 /// A fine clock for timing the analysis.

@@ -318,6 +318,48 @@ pub enum Input {
     List,
     /// Comma-separated; always a list.
     Seq,
+    /// One `key = a, b` a line: a map of lists (`registry_mirrors`, pools).
+    Entries,
+    /// One `key = value` a line: a map of strings (node labels).
+    Labels,
+    /// One `a, b` a line: a list of pairs (`bgp.backbone`).
+    Pairs,
+}
+
+impl Input {
+    /// Typed over several lines, one entry a line.
+    pub fn multiline(self) -> bool {
+        matches!(self, Input::Entries | Input::Labels | Input::Pairs)
+    }
+}
+
+/// `a, b` as its items, as strings.
+fn items(text: &str) -> Vec<yaml::Node> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(yaml::Node::string).collect()
+}
+
+/// The non-empty lines of a multi-line field, each with its number from 1.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty()).map(|(i, l)| (i + 1, l))
+}
+
+/// `key = rest` lines as a map, each `rest` made by `value`.
+fn entries(text: &str, value: impl Fn(&str) -> yaml::Node) -> Result<yaml::Node, String> {
+    let mut m = Map::default();
+    for (n, line) in lines(text) {
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(format!("line {n}: write `name = value`"));
+        };
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(format!("line {n}: the name before `=` is missing"));
+        }
+        if m.get(k).is_some() {
+            return Err(format!("line {n}: `{k}` is already on an earlier line"));
+        }
+        m.insert(k, value(v.trim()));
+    }
+    Ok(yaml::Node::new(Value::Map(m)))
 }
 
 /// The YAML value for a field's text; `None` removes the field (its default applies).
@@ -326,21 +368,31 @@ pub fn field_value(input: Input, text: &str) -> Result<Option<yaml::Node>, Strin
     if text.is_empty() {
         return Ok(None);
     }
-    let items = || -> Vec<yaml::Node> {
-        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(yaml::Node::string).collect()
-    };
     Ok(Some(match input {
         Input::Text => yaml::Node::string(text),
         Input::Scalar => yaml::read(text).map_err(|e| format!("not a value: {}", e.message))?,
         Input::List => {
-            let mut v = items();
+            let mut v = items(text);
             if v.len() == 1 {
                 v.remove(0)
             } else {
                 yaml::Node::new(Value::Seq(v))
             }
         }
-        Input::Seq => yaml::Node::new(Value::Seq(items())),
+        Input::Seq => yaml::Node::new(Value::Seq(items(text))),
+        Input::Entries => entries(text, |v| yaml::Node::new(Value::Seq(items(v))))?,
+        Input::Labels => entries(text, |v| yaml::Node::string(v))?,
+        Input::Pairs => {
+            let mut pairs = Vec::new();
+            for (n, line) in lines(text) {
+                let v = items(line);
+                if v.len() != 2 {
+                    return Err(format!("line {n}: write two names, `a, b`"));
+                }
+                pairs.push(yaml::Node::new(Value::Seq(v)));
+            }
+            yaml::Node::new(Value::Seq(pairs))
+        }
     }))
 }
 
@@ -353,6 +405,11 @@ pub fn set_field(t: &Topology, path: &[&str], value: Option<yaml::Node>) -> Resu
     };
     let mut cur = &mut doc;
     for seg in parents {
+        // Emptying a field inside a section the file does not have: nothing to do
+        // (no empty section made, which could mean something: `metallb: {}`).
+        if value.is_none() && matches!(&cur.value, Value::Map(m) if m.get(seg).is_none()) {
+            return Ok(t.clone());
+        }
         cur = match &mut cur.value {
             Value::Seq(s) => seg.parse::<usize>().ok().and_then(|i| s.get_mut(i)).ok_or("no such element")?,
             Value::Map(m) => {
@@ -411,8 +468,18 @@ fn scalar_text(v: &yaml::Node) -> String {
     match &v.value {
         _ if v.is_null() => String::new(),
         Value::Scalar(s) => s.text.clone(),
-        Value::Seq(s) => s.iter().map(scalar_text).collect::<Vec<_>>().join(", "),
-        Value::Map(_) => yaml::emit(v).trim().to_string(),
+        // A list of lists (`bgp.backbone`): one a line, as `Input::Pairs` reads it.
+        Value::Seq(s) => {
+            let nested = s.iter().any(|i| matches!(i.value, Value::Seq(_)));
+            s.iter().map(scalar_text).collect::<Vec<_>>().join(if nested { "\n" } else { ", " })
+        }
+        // A map: `key = value` a line, as `Input::Entries` and `Input::Labels` read it.
+        Value::Map(m) => m
+            .entries
+            .iter()
+            .map(|(k, v)| format!("{} = {}", scalar_text(k), scalar_text(v)))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 

@@ -21,6 +21,10 @@ struct Spec {
     kind: FieldKind,
     placeholder: String,
     help: &'static str,
+    /// Values the seeds' authors used, offered as suggestions (a datalist).
+    examples: &'static [&'static str],
+    /// Emptying the field removes its whole section (MetalLB's mode: "(none)" is no MetalLB).
+    empty_removes_section: bool,
 }
 
 #[derive(Clone)]
@@ -37,7 +41,15 @@ enum FieldKind {
 }
 
 fn spec(label: &'static str, path: &[&str], kind: FieldKind) -> Spec {
-    Spec { label, path: path.iter().map(|s| s.to_string()).collect(), kind, placeholder: String::new(), help: "" }
+    Spec {
+        label,
+        path: path.iter().map(|s| s.to_string()).collect(),
+        kind,
+        placeholder: String::new(),
+        help: "",
+        examples: &[],
+        empty_removes_section: false,
+    }
 }
 
 impl Spec {
@@ -47,6 +59,10 @@ impl Spec {
     }
     fn help(mut self, h: &'static str) -> Spec {
         self.help = h;
+        self
+    }
+    fn examples(mut self, e: &'static [&'static str]) -> Spec {
+        self.examples = e;
         self
     }
 }
@@ -88,6 +104,9 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
             text("Address", &["nodes", n, "address"], Input::List)
                 .help("one address, or IPv4 and IPv6 separated by a comma"),
             text("Public endpoint", &["nodes", n, "public"], Input::Text).placeholder("none").help("address:port"),
+            text("Labels", &["nodes", n, "labels"], Input::Labels)
+                .placeholder("bgp-enabled = true")
+                .help("extra node labels, one `key = value` a line"),
         ],
         Sel::Router(n) => {
             let r = t.routers.get(n).cloned().unwrap_or_default();
@@ -102,6 +121,12 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                     .help("another AS than the cluster's makes its sessions eBGP"),
                 spec("Route reflector for sites (serves)", &["routers", n, "serves"], FieldKind::Checklist(sites))
                     .help("the nodes of each site ticked peer with this router by BGP; it reflects their pod routes"),
+                choice("Platform", &["routers", n, "platform"], &["debian", "rhel", "alpine", "freebsd"], false),
+                text("Machine", &["routers", n, "machine"], Input::Text)
+                    .placeholder("its own")
+                    .help("routers naming one machine share a box; each then needs a network namespace")
+                    .examples(&["iepl-box"]),
+                text("Network namespace", &["routers", n, "netns"], Input::Text).placeholder("none"),
             ]
         }
         Sel::Host(n) => vec![names_choice("Site", &["hosts", n, "site"], sites, true)],
@@ -136,7 +161,24 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                 text("Pod MTU", &["cluster", "mtu"], Input::Scalar)
                     .placeholder("auto")
                     .help("auto: the computed budget"),
-                text("k3s version", &["cluster", "k3s_version"], Input::Text).placeholder("latest stable"),
+                text("Cluster DNS", &["cluster", "cluster_dns"], Input::Scalar)
+                    .placeholder("k3s's default")
+                    .help("inside the service CIDR"),
+                text("k3s version", &["cluster", "k3s_version"], Input::Text)
+                    .placeholder("latest stable")
+                    .examples(&[meshplan_core::versions::K3S, "v1.22.5+k3s1"]),
+                text("Install mirror", &["cluster", "install_mirror"], Input::Text)
+                    .placeholder("none")
+                    .help("INSTALL_K3S_MIRROR: `cn` installs from the China mirror")
+                    .examples(&["cn"]),
+                text("Registry mirrors", &["cluster", "registry_mirrors"], Input::Entries)
+                    .placeholder("docker.io = https://docker.m.daocloud.io\nquay.io = https://quay.m.daocloud.io")
+                    .help("one `registry = mirror URL, …` a line; written to every node's registries.yaml"),
+                spec("Airgap install", &["cluster", "airgap"], FieldKind::Check)
+                    .help("the scripts install from files fetched once beside them"),
+                text("Disable in k3s", &["cluster", "disable"], Input::Seq)
+                    .placeholder("none")
+                    .examples(&["traefik, servicelb", "servicelb"]),
             ];
             match t.cluster.cni {
                 meshplan_core::model::Cni::Calico => {
@@ -147,9 +189,58 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                         false,
                     ));
                     v.push(spec("Calico node mesh", &["cluster", "calico", "node_mesh"], FieldKind::Check));
+                    v.push(
+                        text("Calico version", &["cluster", "calico", "version"], Input::Text)
+                            .placeholder(meshplan_core::versions::CALICO)
+                            .examples(&["v3.26.1"]),
+                    );
+                    v.push(
+                        text("Calico block size", &["cluster", "calico", "block_size"], Input::Scalar)
+                            .placeholder("26"),
+                    );
+                    if t.cluster.has_ipv6() {
+                        v.push(
+                            text("Calico IPv6 block size", &["cluster", "calico", "block_size_v6"], Input::Scalar)
+                                .placeholder("122"),
+                        );
+                    }
+                    v.push(spec("Calico NAT outgoing", &["cluster", "calico", "nat_outgoing"], FieldKind::Check));
+                    v.push(
+                        text("Calico image registry", &["cluster", "calico", "registry"], Input::Text)
+                            .placeholder("quay.io")
+                            .examples(&["quay.m.daocloud.io"]),
+                    );
                 }
                 meshplan_core::model::Cni::Cilium => {
-                    v.push(spec("Cilium native routing", &["cluster", "cilium", "native_routing"], FieldKind::Check));
+                    let c = ["cluster", "cilium"];
+                    v.push(spec("Cilium native routing", &[c[0], c[1], "native_routing"], FieldKind::Check));
+                    v.push(
+                        text("Cilium version", &[c[0], c[1], "version"], Input::Text)
+                            .placeholder(meshplan_core::versions::CILIUM)
+                            .examples(&["1.18.0"]),
+                    );
+                    v.push(spec(
+                        "Cilium replaces kube-proxy",
+                        &[c[0], c[1], "kube_proxy_replacement"],
+                        FieldKind::Check,
+                    ));
+                    v.push(
+                        text("Cilium IPv4 mask size", &[c[0], c[1], "mask_size_v4"], Input::Scalar).placeholder("24"),
+                    );
+                    v.push(
+                        text("Cilium IPv6 mask size", &[c[0], c[1], "mask_size_v6"], Input::Scalar).placeholder("120"),
+                    );
+                    v.push(
+                        text("Cilium load-balancer pools", &[c[0], c[1], "lb_pools"], Input::Entries)
+                            .placeholder("public = 192.0.2.240/29")
+                            .help("one `name = range, …` a line"),
+                    );
+                    v.push(
+                        text("Pools without first and last", &[c[0], c[1], "lb_reserve_first_last"], Input::Seq)
+                            .placeholder("none")
+                            .help("pool names"),
+                    );
+                    v.push(spec("Cilium external IPs", &[c[0], c[1], "external_ips"], FieldKind::Check));
                 }
                 meshplan_core::model::Cni::Flannel => v.push(choice(
                     "Flannel backend",
@@ -157,13 +248,47 @@ fn fields(t: &Topology, sel: &Sel) -> Vec<Spec> {
                     &["vxlan", "host-gw", "wireguard-native", "none"],
                     false,
                 )),
-                meshplan_core::model::Cni::Kilo => v.push(choice(
-                    "Kilo granularity",
-                    &["cluster", "kilo", "granularity"],
-                    &["location", "full"],
-                    false,
-                )),
+                meshplan_core::model::Cni::Kilo => {
+                    let k = ["cluster", "kilo"];
+                    v.push(choice("Kilo granularity", &[k[0], k[1], "granularity"], &["location", "full"], false));
+                    v.push(
+                        text("Kilo WireGuard CIDR", &[k[0], k[1], "wireguard_cidr"], Input::Scalar)
+                            .placeholder("10.4.0.0/16"),
+                    );
+                    v.push(text("Kilo port", &[k[0], k[1], "port"], Input::Scalar).placeholder("51820"));
+                    v.push(
+                        text("Kilo keepalive (s)", &[k[0], k[1], "keepalive"], Input::Scalar)
+                            .placeholder("none")
+                            .examples(&["20"]),
+                    );
+                    v.push(choice(
+                        "Kilo encapsulate",
+                        &[k[0], k[1], "encapsulate"],
+                        &["always", "crosssubnet", "never"],
+                        false,
+                    ));
+                }
             }
+            let mut lb = choice("MetalLB", &["cluster", "metallb", "mode"], &["l2", "bgp"], true)
+                .help("(none): no MetalLB; bgp peers with the routers serving each node's site");
+            lb.empty_removes_section = true;
+            v.push(lb);
+            if t.cluster.metallb.is_some() {
+                v.push(
+                    text("MetalLB pools", &["cluster", "metallb", "pools"], Input::Entries)
+                        .placeholder("picluster-pool = 10.0.0.100-10.0.0.200")
+                        .help("one `name = range, …` a line"),
+                );
+            }
+            v.push(
+                text("BGP backbone", &["bgp", "backbone"], Input::Pairs)
+                    .placeholder("full mesh")
+                    .help("router pairs with a session, one `a, b` a line; empty: every pair of routers with a daemon"),
+            );
+            v.push(
+                spec("Must survive any single failure", &["resilience", "survive_single_failures"], FieldKind::Check)
+                    .help("What-if's failures become errors"),
+            );
             v
         }
     }
@@ -212,7 +337,7 @@ fn current(doc: &yaml::Node, s: &Spec) -> String {
     if let FieldKind::Check = s.kind {
         // `lan` is left out of the file when true; node_mesh and nat_outgoing default to true too.
         if v.is_empty() {
-            let defaults_true = matches!(path.last(), Some(&"lan") | Some(&"node_mesh"));
+            let defaults_true = matches!(path.last(), Some(&"lan") | Some(&"node_mesh") | Some(&"nat_outgoing"));
             return defaults_true.to_string();
         }
     }
@@ -227,14 +352,20 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
     let id = format!("f-{}", spec.path.join("-"));
     let path = spec.path.clone();
     let kind = spec.kind.clone();
+    let removes_section = spec.empty_removes_section;
     let apply = move |raw: String| {
-        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        let mut path: Vec<&str> = path.iter().map(String::as_str).collect();
         let input = match &kind {
             FieldKind::Text(i) => *i,
             FieldKind::Checklist(_) => Input::Seq,
             FieldKind::Choice { .. } | FieldKind::Check => Input::Scalar,
         };
-        let result = edit::field_value(input, &raw).and_then(|v| edit::set_field(&topology, &path, v));
+        let result = edit::field_value(input, &raw).and_then(|v| {
+            if v.is_none() && removes_section {
+                path.pop();
+            }
+            edit::set_field(&topology, &path, v)
+        });
         match result {
             Ok(t) => {
                 error.set(None);
@@ -250,13 +381,29 @@ fn FieldRow(spec: Spec, topology: Arc<Topology>, doc: Arc<yaml::Node>) -> impl I
         _ => Vec::new(),
     };
     let control = match spec.kind.clone() {
-        FieldKind::Text(_) => {
+        FieldKind::Text(input) if input.multiline() => {
             let apply = apply.clone();
+            let rows = value.lines().count().max(spec.placeholder.lines().count()).max(2);
             view! {
-                <input id=id.clone() type="text" spellcheck="false" autocomplete="off" prop:value=value.clone()
+                <textarea id=id.clone() spellcheck="false" autocomplete="off" rows=rows prop:value=value.clone()
                     placeholder=spec.placeholder.clone()
                     class:invalid=move || error.with(Option::is_some)
+                    on:change=move |ev| apply(event_target_value(&ev))></textarea>
+            }
+            .into_any()
+        }
+        FieldKind::Text(_) => {
+            let apply = apply.clone();
+            // The seeds' values, offered as the field's suggestions.
+            let list = (!spec.examples.is_empty()).then(|| format!("{id}-examples"));
+            view! {
+                <input id=id.clone() type="text" spellcheck="false" autocomplete="off" prop:value=value.clone()
+                    placeholder=spec.placeholder.clone() list=list.clone()
+                    class:invalid=move || error.with(Option::is_some)
                     on:change=move |ev| apply(event_target_value(&ev)) />
+                {list.map(|l| view! {
+                    <datalist id=l>{spec.examples.iter().map(|e| view! { <option value=*e /> }).collect_view()}</datalist>
+                })}
             }
             .into_any()
         }
@@ -474,6 +621,103 @@ mod tests {
         assert_eq!(p.name.as_deref(), Some("gateway"));
         let site = p.fields.iter().find(|(path, _)| path.last().map(String::as_str) == Some("site"));
         assert_eq!(site.map(|(_, v)| v.as_str()), Some("WDS"));
+    }
+
+    /// Every field of docs/format.md's field reference has a place in the panel
+    /// (`version` excepted: this build writes only 1; the collections are the
+    /// drawing's): the table headings name where each lives, and one of the
+    /// examples (one per CNI; the flannel one has MetalLB) shows it.
+    #[test]
+    fn every_format_field_is_in_the_panel() {
+        let examples = [
+            include_str!("../../examples/calico-wds-hkg.yaml"),
+            include_str!("../../examples/cilium-dualstack-frr.yaml"),
+            include_str!("../../examples/flannel-metallb-pi.yaml"),
+            include_str!("../../examples/kilo-multicloud.yaml"),
+        ]
+        .map(topo);
+        // Calico's IPv6 block size shows on a cluster with IPv6 pods.
+        let mut dual = examples[0].clone();
+        dual.cluster.pod_cidr.push("fd42::/104".parse().expect("a prefix"));
+        let examples = [examples.as_slice(), &[dual]].concat();
+        let format = include_str!("../../docs/format.md");
+        let reference = &format[format.find("## Field reference").expect("the field reference")..];
+        let reference = &reference[..reference[3..].find("\n## ").map_or(reference.len(), |i| i + 3)];
+        let mut section = String::new();
+        let mut checked = 0;
+        for line in reference.lines() {
+            if let Some(h) = line.strip_prefix("### ") {
+                section = h.trim_matches('`').to_string();
+                continue;
+            }
+            let Some(first) = line.strip_prefix("| `") else { continue };
+            let field = first.split('`').next().expect("a field name");
+            let (sel, prefix): (fn(&Topology) -> Sel, Vec<&str>) = match section.as_str() {
+                "Top level" if ["name", "description"].contains(&field) => (|_| Sel::Cluster, vec![]),
+                "Top level" => continue,
+                // The CNIs' and MetalLB's blocks have headings of their own.
+                "cluster" if ["calico", "metallb"].contains(&field) => continue,
+                "cluster" | "bgp" | "resilience" => (|_| Sel::Cluster, vec![section.as_str()]),
+                s if s.starts_with("cluster.") => (|_| Sel::Cluster, vec!["cluster", &s[8..]]),
+                "sites.<name>" => (|t| Sel::Site(t.sites.keys().next().cloned().unwrap_or_default()), vec!["sites"]),
+                "routers.<name>" => {
+                    (|t| Sel::Router(t.routers.keys().next().cloned().unwrap_or_default()), vec!["routers"])
+                }
+                "hosts.<name>" => (|t| Sel::Host(t.hosts.keys().next().cloned().unwrap_or_default()), vec!["hosts"]),
+                "nodes.<name>" => (|t| Sel::Node(t.nodes.keys().next().cloned().unwrap_or_default()), vec!["nodes"]),
+                "links[]" => (|_| Sel::Link(0), vec!["links"]),
+                other => panic!("a table under an unknown heading: {other}"),
+            };
+            let shown = examples.iter().any(|t| {
+                let sel = sel(t);
+                fields(t, &sel).iter().any(|s| {
+                    // The element's own name or index sits after the section for elements.
+                    let skip = if matches!(sel, Sel::Cluster) { 0 } else { 1 };
+                    let rest = &s.path[prefix.len().min(s.path.len())..];
+                    s.path.starts_with(&prefix.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+                        && rest.get(skip).map(String::as_str) == Some(field)
+                })
+            });
+            assert!(shown, "`{section}` field `{field}` has no place in the panel");
+            checked += 1;
+        }
+        assert!(checked > 50, "only {checked} fields read from docs/format.md");
+    }
+
+    /// The multi-line fields read what they show: mirrors, labels, the backbone.
+    #[test]
+    fn multiline_fields_round_trip() {
+        let t = topo(EXAMPLE);
+        let doc = edit::document(&t).expect("a document");
+        for (path, input) in
+            [(&["cluster", "registry_mirrors"][..], Input::Entries), (&["bgp", "backbone"][..], Input::Pairs)]
+        {
+            let shown = edit::field_text(&doc, path);
+            let v = edit::field_value(input, &shown).expect("reads");
+            assert_eq!(edit::set_field(&t, path, v).expect("set"), t, "{path:?} from {shown:?}");
+        }
+        assert_eq!(
+            edit::field_text(&doc, &["cluster", "registry_mirrors"]),
+            "docker.io = https://docker.m.daocloud.io\nquay.io = https://quay.m.daocloud.io"
+        );
+        assert_eq!(
+            edit::field_text(&doc, &["bgp", "backbone"]),
+            "gateway, cn-ns\ncn-ns, global-ns\ngateway, global-ns"
+        );
+        let labelled = edit::set_field(
+            &t,
+            &["nodes", "kubemaster", "labels"],
+            edit::field_value(Input::Labels, "bgp-enabled = true\n\n zone = a ").expect("reads"),
+        )
+        .expect("set");
+        let labels = &labelled.nodes["kubemaster"].labels;
+        assert_eq!(labels.get("bgp-enabled").map(String::as_str), Some("true"));
+        assert_eq!(labels.get("zone").map(String::as_str), Some("a"));
+        assert!(edit::field_value(Input::Entries, "docker.io https://x").unwrap_err().contains("line 1"));
+        assert!(edit::field_value(Input::Pairs, "a, b\na").unwrap_err().contains("line 2"));
+        // Empty: the field goes, the default (full mesh) applies.
+        let mesh = edit::set_field(&t, &["bgp", "backbone"], edit::field_value(Input::Pairs, " ").expect("reads"));
+        assert_eq!(mesh.expect("set").bgp.backbone, None);
     }
 
     /// A tiny deterministic generator (xorshift), so a failure replays.

@@ -187,7 +187,7 @@ fn Header() -> impl IntoView {
             </div>
             <div class="design-name" title="The plan's name (edit it in Cluster settings)">{name}</div>
             <nav class="file-actions" aria-label="File">
-                <button on:click=new_design title="Start an empty design">"New"</button>
+                <button data-testid="new" on:click=new_design title="Start an empty design">"New"</button>
                 <button on:click=open_file title="Open a topology .yaml file">"Open…"</button>
                 <input node_ref=file_input type="file" accept=".yaml,.yml,application/yaml,text/yaml" hidden=true
                     data-testid="open-file" on:change=file_chosen />
