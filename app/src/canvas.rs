@@ -144,6 +144,18 @@ fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
 }
 
 /// The drawing's viewBox: everything, with a margin, never smaller than a screenful.
+/// The site whose box a dragged device was dropped in, when it is not the
+/// device's own (the own box stretches to follow it; the others do not).
+fn drop_site(t: &Topology, d: &Drag, g: &Geo) -> Option<String> {
+    let name = d.target.name().filter(|_| !matches!(d.target, Sel::Site(_)))?;
+    let at = *g.dev.get(name)?;
+    let own = t.site_of(name);
+    g.site
+        .iter()
+        .find(|(s, r)| Some(s.as_str()) != own && at.x > r.x && at.x < r.right() && at.y > r.y && at.y < r.bottom())
+        .map(|(s, _)| s.clone())
+}
+
 fn view_box(bounds: Option<Rect>) -> Rect {
     let b = bounds.unwrap_or(Rect { x: 0.0, y: 0.0, w: 800.0, h: 500.0 }).grow(28.0);
     let (min_w, min_h) = (760.0, 480.0);
@@ -415,6 +427,10 @@ pub fn Canvas() -> impl IntoView {
         if d.moved {
             if let Some(t) = app.derived.get_untracked().topology {
                 app.layout.update(|l| l.normalize(&t));
+                // A device dropped on another site's box moves into that site.
+                if let Some(site) = geo.with_untracked(|g| drop_site(&t, &d, g)) {
+                    app.edit(|t| crate::edit::move_to_site(t, &d.target, &site));
+                }
             }
             app.dragging.set(false);
             frozen.set(None);

@@ -152,6 +152,22 @@ pub fn add_host(t: &mut Topology, sel: Option<&Sel>) -> Sel {
     Sel::Host(name)
 }
 
+/// Moves a device into `site` (dropped on its box in the drawing): only its
+/// `site` changes.
+pub fn move_to_site(t: &mut Topology, sel: &Sel, site: &str) -> Result<Option<Sel>, String> {
+    if !t.sites.contains_key(site) {
+        return Err(format!("there is no site `{site}`"));
+    }
+    let name = sel.name().unwrap_or_default();
+    match sel {
+        Sel::Node(_) => t.nodes.get_mut(name).ok_or("no such node")?.site = site.to_string(),
+        Sel::Router(_) => t.routers.get_mut(name).ok_or("no such router")?.site = Some(site.to_string()),
+        Sel::Host(_) => t.hosts.get_mut(name).ok_or("no such host")?.site = Some(site.to_string()),
+        _ => return Err("only a device moves into a site".into()),
+    }
+    Ok(Some(sel.clone()))
+}
+
 /// The kind a new link between `a` and `b` most likely is.
 fn guess_link_kind(t: &Topology, a: &str, b: &str) -> LinkKind {
     let site_kind = |n: &str| t.sites.get(n).map(|s| s.kind);
@@ -489,6 +505,29 @@ mod tests {
 
     fn example() -> Topology {
         meshplan_core::parse(include_str!("../../examples/calico-wds-hkg.yaml")).topology.unwrap()
+    }
+
+    #[test]
+    fn a_device_dropped_on_a_site_moves_there_and_nothing_else_changes() {
+        let t = example();
+        for (sel, to) in [
+            (Sel::Node("kubemaster".into()), "zt-global"),
+            (Sel::Router("gateway".into()), "IEPL"),
+            (Sel::Host("ngb".into()), "WDS"),
+        ] {
+            let mut after = t.clone();
+            assert_eq!(move_to_site(&mut after, &sel, to), Ok(Some(sel.clone())));
+            let name = sel.name().unwrap();
+            assert_eq!(after.site_of(name), Some(to));
+            // Put back, it is the example again: only `site` changed.
+            let was = t.site_of(name).unwrap().to_string();
+            move_to_site(&mut after, &sel, &was).unwrap();
+            assert_eq!(after, t);
+        }
+        let mut after = t.clone();
+        assert!(move_to_site(&mut after, &Sel::Node("kubemaster".into()), "nowhere").is_err());
+        assert!(move_to_site(&mut after, &Sel::Site("WDS".into()), "IEPL").is_err());
+        assert_eq!(after, t);
     }
 
     #[test]

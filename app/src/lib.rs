@@ -12,6 +12,7 @@ pub mod core_api;
 pub mod edit;
 pub mod export_worker;
 pub mod failure_report;
+pub mod find;
 pub mod help;
 pub mod history;
 pub mod inspector;

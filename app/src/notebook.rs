@@ -16,47 +16,107 @@ use crate::state::{App, Tab};
 /// Rows shown per table before "and N more" (large designs stay readable and fast).
 const ROWS: usize = 200;
 
+/// One finding's card; a click selects the element it names (or the text's place).
+fn diag_item(app: App, d: Diagnostic) -> impl IntoView {
+    let sev = d.severity.as_str();
+    let code = d.code.as_str();
+    let path = d.path.clone();
+    let span = d.span;
+    let go = move || match (path.is_empty(), span) {
+        (true, Some(s)) => {
+            app.tab.set(Tab::Yaml);
+            app.goto.set(Some((s.line, s.column)));
+        }
+        _ => app.show_path(&path),
+    };
+    let go2 = go.clone();
+    let place = match (d.path.is_empty(), d.span) {
+        (false, Some(s)) => format!("{} · line {}:{}", d.path, s.line, s.column),
+        (false, None) => d.path.clone(),
+        (true, Some(s)) => format!("line {}, column {}", s.line, s.column),
+        (true, None) => String::new(),
+    };
+    view! {
+        <li class=format!("diag sev-{sev}") data-code=code data-severity=sev data-path=d.path.clone()
+            tabindex="0" role="button"
+            on:click=move |_| go()
+            on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); go2() }>
+            <div class="diag-head">
+                <span class="sev-badge">{sev}</span>
+                <span class="code">{code}</span>
+                <span class="where">{place}</span>
+            </div>
+            <div class="msg">{d.message.clone()}</div>
+            {d.hint.clone().map(|h| view! { <div class="hint">{h}</div> })}
+        </li>
+    }
+}
+
+/// Findings of one code this many times or more show as one card.
+const GROUP_AT: usize = 4;
+/// Element names a grouped card lists before "…".
+const GROUP_NAMES: usize = 6;
+
+/// The findings by code, in the order each code first appears; a code with
+/// fewer than `GROUP_AT` findings stays as single findings, in place.
+pub fn groups(diagnostics: Vec<Diagnostic>) -> Vec<Vec<Diagnostic>> {
+    let mut by_code: Vec<Vec<Diagnostic>> = Vec::new();
+    for d in diagnostics {
+        match by_code.iter_mut().find(|g| g[0].code == d.code) {
+            Some(g) => g.push(d),
+            None => by_code.push(vec![d]),
+        }
+    }
+    by_code
+        .into_iter()
+        .flat_map(|g| if g.len() < GROUP_AT { g.into_iter().map(|d| vec![d]).collect() } else { vec![g] })
+        .collect()
+}
+
+/// The element a path names, as a list shows it: `nodes.a.address` → `a`.
+fn element(path: &str) -> &str {
+    path.split('.').nth(1).unwrap_or(path)
+}
+
+/// Many findings of one code ("60 findings W078 at site000, site001, … [show all]"):
+/// the first's message and hint stand for all; the rest on request.
+fn diag_group(app: App, g: Vec<Diagnostic>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let first = g[0].clone();
+    let sev = first.severity.as_str();
+    let code = first.code.as_str();
+    let n = g.len();
+    let mut names: Vec<&str> = g.iter().map(|d| element(&d.path)).filter(|s| !s.is_empty()).collect();
+    names.dedup();
+    let more = if names.len() > GROUP_NAMES { ", …" } else { "" };
+    let names = names[..names.len().min(GROUP_NAMES)].join(", ") + more;
+    let all = StoredValue::new(g);
+    view! {
+        <li class=format!("diag group sev-{sev}") data-code=code data-group=n>
+            <div class="diag-head">
+                <span class="sev-badge">{sev}</span>
+                <span class="code">{code}</span>
+                <span class="where">{format!("{n} findings: {names}")}</span>
+            </div>
+            <div class="msg">{format!("For example: {}", first.message)}</div>
+            {first.hint.clone().map(|h| view! { <div class="hint">{h}</div> })}
+            <button class="small" data-testid="show-all" aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                {move || if open.get() { "show fewer".to_string() } else { format!("show all {n}") }}
+            </button>
+            {move || open.get().then(|| view! {
+                <ul class="diags">{all.get_value().into_iter().map(|d| diag_item(app, d)).collect_view()}</ul>
+            })}
+        </li>
+    }
+}
+
 #[component]
 pub fn DiagList(diagnostics: Vec<Diagnostic>) -> impl IntoView {
     let app = expect_context::<App>();
-    let items = diagnostics
+    let items = groups(diagnostics)
         .into_iter()
-        .map(|d| {
-            let sev = d.severity.as_str();
-            let code = d.code.as_str();
-            let path = d.path.clone();
-            let span = d.span;
-            let go = move || {
-                match (path.is_empty(), span) {
-                    (true, Some(s)) => {
-                        app.tab.set(Tab::Yaml);
-                        app.goto.set(Some((s.line, s.column)));
-                    }
-                    _ => app.show_path(&path),
-                }
-            };
-            let go2 = go.clone();
-            let place = match (d.path.is_empty(), d.span) {
-                (false, Some(s)) => format!("{} · line {}:{}", d.path, s.line, s.column),
-                (false, None) => d.path.clone(),
-                (true, Some(s)) => format!("line {}, column {}", s.line, s.column),
-                (true, None) => String::new(),
-            };
-            view! {
-                <li class=format!("diag sev-{sev}") data-code=code data-severity=sev data-path=d.path.clone()
-                    tabindex="0" role="button"
-                    on:click=move |_| go()
-                    on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); go2() }>
-                    <div class="diag-head">
-                        <span class="sev-badge">{sev}</span>
-                        <span class="code">{code}</span>
-                        <span class="where">{place}</span>
-                    </div>
-                    <div class="msg">{d.message.clone()}</div>
-                    {d.hint.clone().map(|h| view! { <div class="hint">{h}</div> })}
-                </li>
-            }
-        })
+        .map(|g| if g.len() == 1 { diag_item(app, g[0].clone()).into_any() } else { diag_group(app, g).into_any() })
         .collect_view();
     view! { <ul class="diags">{items}</ul> }
 }
@@ -392,5 +452,25 @@ fn address_section(p: &Plan) -> impl IntoView {
             <tbody>{rows}</tbody></table>
             {more(p.nodes.len())}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use meshplan_core::diag::{Code, Diagnostic};
+
+    use super::{element, groups};
+
+    #[test]
+    fn many_findings_of_one_code_group_and_few_stay_single() {
+        let mut ds: Vec<Diagnostic> =
+            (0..60).map(|i| Diagnostic::new(Code::W078, format!("sites.s{i:03}"), "no router")).collect();
+        ds.insert(1, Diagnostic::new(Code::E070, "nodes.a", "no route"));
+        ds.push(Diagnostic::new(Code::E070, "nodes.b", "no route"));
+        let g = groups(ds);
+        let shape: Vec<(String, usize)> = g.iter().map(|g| (g[0].code.as_str().to_string(), g.len())).collect();
+        assert_eq!(shape, [("W078".to_string(), 60), ("E070".into(), 1), ("E070".into(), 1)]);
+        assert_eq!(element("nodes.a.address"), "a");
+        assert_eq!(element("links[3]"), "links[3]");
     }
 }

@@ -332,6 +332,7 @@ fn Toolbar() -> impl IntoView {
                 <button data-testid="whatif-toggle" class:active=whatif aria-pressed=move || whatif().to_string()
                     on:click=move |_| crate::whatif::toggle_mode(app)
                     title="What if it breaks: click a router, host, link or site to fail it, one at a time (W)">"What if…"</button>
+                <crate::find::FindBox />
             </div>
             <div class="status" role="status">
                 <span class="timing" data-testid="timing"

@@ -234,7 +234,15 @@ function scaleDesign(sites = 60, perSite = 10) {
 
 const results = [];
 const pending = [];
+// E2E_ONLY=<regular expression>: run only the tests whose names match (while
+// working on some; `cargo xtask test` runs them all).
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
+let skipped = 0;
 async function test(name, fn) {
+  if (only && !only.test(name)) {
+    skipped++;
+    return;
+  }
   const t0 = Date.now();
   try {
     const note = await fn();
@@ -248,6 +256,7 @@ async function test(name, fn) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`FAILED  ${name}: ${e.message.split('\n')[0]}`);
+    if (only) console.log(e.message);
   }
 }
 
@@ -879,6 +888,206 @@ await test('first run says the design is an example; ? opens the help with the l
   return `focus after Delete: ${focused}`;
 });
 
+// Issue 17's done-when: the Calico seed's design built from "New" with the panel
+// and the drawing only (never the YAML tab), mirrors and versions included, and
+// its bundle identical to the example's as the CLI exports it.
+await test('the Calico seed built from New by clicks and typing: its bundle equals the example bundle', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  let clicks = 0;
+  let keys = 0;
+  const click = async (sel) => {
+    clicks++;
+    await p.click(sel);
+  };
+  // A field: typed, then left (a field applies when it loses the focus, as on Tab).
+  const type = async (id, value) => {
+    const before = (await saved(p)).text;
+    clicks++;
+    keys += value.length + 1;
+    await p.fill(`#${id}`, value);
+    await p.$eval(`#${id}`, (e) => e.blur());
+    const refused = () => p.$$eval(`#${id} ~ .field-error`, (es) => es.map((e) => e.textContent).join(' '));
+    await waitFor(async () => (await saved(p)).text !== before || (await refused()), `typing ${JSON.stringify(value)} into #${id} changed nothing`);
+    const error = await refused();
+    assert(!error, `#${id} refused ${JSON.stringify(value)}: ${error}`);
+  };
+  const choose = async (id, value) => {
+    const before = (await saved(p)).text;
+    clicks += 2;
+    await p.selectOption(`#${id}`, value);
+    await waitFor(async () => (await saved(p)).text !== before, `choosing ${value} in #${id} changed nothing`);
+  };
+  const rename = async (what, name) => {
+    clicks++;
+    keys += name.length + 1;
+    await p.fill('#f-name', name);
+    await p.press('#f-name', 'Enter');
+    await p.waitForSelector(`[data-${what}="${name}"]`);
+    await waitFor(async () => (await p.textContent(tid('panel-title'))).trim().endsWith(` ${name}`), `the panel is not ${name}'s`);
+  };
+  const selectSite = (s) => click(`[data-site="${s}"] .site-name`);
+  const add = async (what, name) => {
+    await click(tid(`add-${what}`));
+    await waitFor(async () => p.evaluate(() => document.activeElement?.id === 'f-name'), `Add ${what}: the focus is not in Name`);
+    await rename(what, name);
+  };
+
+  await open(p);
+  await click(tid('new'));
+  await waitFor(async () => (await p.textContent('.design-name')) === 'new-design', 'New did not start a design');
+  await waitFor(async () => (await p.textContent(tid('panel-title'))).trim() === 'Cluster settings', 'New did not show the settings');
+
+  // The cluster: name, versions, the China mirrors, Calico's registry.
+  await type('f-name', 'wds-hkg');
+  await type('f-description', 'Cross-region K3s with Calico in no-encapsulation mode, routed by the existing BIRD backbone');
+  await type('f-cluster-k3s_version', 'v1.34.5+k3s1');
+  await type('f-cluster-mtu', '1370');
+  await type('f-cluster-install_mirror', 'cn');
+  await type('f-cluster-registry_mirrors', 'docker.io = https://docker.m.daocloud.io\nquay.io = https://quay.m.daocloud.io');
+  await type('f-cluster-calico-version', 'v3.26.1');
+  await type('f-cluster-calico-registry', 'quay.m.daocloud.io');
+
+  // The sites.
+  for (const [name, label, kind, mtu] of [['WDS', 'WDS', 'lan', '1500'], ['zt-domestic', 'Domestic', 'zerotier', '1420'], ['IEPL'], ['zt-global', 'Global', 'zerotier', '1420']]) {
+    await click(tid('add-site'));
+    await p.waitForSelector('[data-site="site-1"]');
+    await rename('site', name);
+    if (!label) {
+      clicks++;
+      await p.uncheck(`#f-sites-${name}-lan`);
+      await waitFor(async () => (await saved(p)).text.includes('lan: false'), 'unticking "share one network" wrote nothing');
+      continue;
+    }
+    await type(`f-sites-${name}-label`, label);
+    if (kind !== 'lan') await choose(`f-sites-${name}-kind`, kind);
+    await type(`f-sites-${name}-lan_mtu`, mtu);
+  }
+
+  // The routers: addresses, route reflection, the two namespaces of one box.
+  const routers = [
+    ['gateway', 'WDS', '192.168.100.1', 'WDS'],
+    ['cn-ns', 'IEPL', '100.64.0.108', null, 'iepl-box', 'cn-ns'],
+    ['global-ns', 'IEPL', '100.64.1.106', 'zt-global', 'iepl-box', 'global-ns'],
+  ];
+  for (const [name, site, address, serves, machine, netns] of routers) {
+    await selectSite(site);
+    await add('router', name);
+    await type(`f-routers-${name}-address`, address);
+    await type(`f-routers-${name}-router_id`, address);
+    if (serves) {
+      clicks++;
+      const before = (await saved(p)).text;
+      await p.check(`#f-routers-${name}-serves [data-serves="${serves}"]`);
+      await waitFor(async () => (await saved(p)).text !== before, `ticking ${serves} for ${name} wrote nothing`);
+    }
+    if (machine) {
+      await type(`f-routers-${name}-machine`, machine);
+      await type(`f-routers-${name}-netns`, netns);
+    }
+  }
+
+  // The hosts and the nodes.
+  for (const [site, hosts] of [['zt-domestic', ['ngb', 'hfe-nas']], ['zt-global', ['hkg02', 'tyo']]]) {
+    await selectSite(site);
+    for (const h of hosts) await add('host', h);
+  }
+  for (const [name, site, role, address] of [
+    ['kubemaster', 'WDS', 'server', '192.168.100.251'],
+    ['kubenode-wds-1', 'WDS', 'agent', '192.168.100.252'],
+    ['kubenode-hkg04', 'zt-global', 'agent', '10.2.5.7'],
+  ]) {
+    await selectSite(site);
+    await add('node', name);
+    assert((await p.inputValue(`#f-nodes-${name}-role`)) === role, `${name} is not a${role === 'agent' ? 'n' : ''} ${role}`);
+    await type(`f-nodes-${name}-address`, address);
+  }
+
+  // The links, drawn end to end, their kind and MTU set in the panel.
+  const end = (e) => (['WDS', 'zt-domestic', 'IEPL', 'zt-global'].includes(e) ? `[data-site="${e}"] .site-name` : `[data-router="${e}"]`);
+  const links = [
+    ['gateway', 'zt-domestic', 'zerotier', '1420'],
+    ['cn-ns', 'zt-domestic', 'zerotier', '1420'],
+    ['cn-ns', 'global-ns', 'iepl', '1500'],
+    ['global-ns', 'zt-global', 'zerotier', '1420'],
+  ];
+  for (const [i, [a, b, kind, mtu]] of links.entries()) {
+    await click(tid('add-link'));
+    await click(end(a));
+    await click(end(b));
+    await p.waitForSelector(`[data-link="${i}"]`);
+    await waitFor(async () => (await p.textContent(tid('panel-title'))).trim() === `Link ${i}: ${a} – ${b}`, `link ${i} is not selected`);
+    if ((await p.inputValue(`#f-links-${i}-kind`)) !== kind) await choose(`f-links-${i}-kind`, kind);
+    await type(`f-links-${i}-mtu`, mtu);
+  }
+
+  // The backbone as written, from the toolbar's Cluster….
+  await click(tid('cluster-settings'));
+  await type('f-bgp-backbone', 'gateway, cn-ns\ncn-ns, global-ns\ngateway, global-ns');
+  await shot(p, '17-calico-built-from-new');
+  assert((await p.getAttribute(tid('tab-yaml'), 'aria-selected')) !== 'true', 'the YAML tab was opened');
+  const errors = await p.locator('[data-severity="error"]').count();
+  assert(errors === 0, `the built design shows ${errors} errors`);
+
+  // Its bundle, and the CLI's of the example.
+  clicks++;
+  const [download] = await Promise.all([p.waitForEvent('download'), p.click(tid('export'))]);
+  assert(download.suggestedFilename() === 'wds-hkg.zip', `file name ${download.suggestedFilename()}`);
+  const file = path.join(shots, 'built-wds-hkg.zip');
+  await download.saveAs(file);
+  const built = (await saved(p)).text;
+  fs.writeFileSync(path.join(shots, 'built-wds-hkg.yaml'), built);
+  await c.close();
+  const cli = path.join(root, 'target', 'debug', 'meshplan');
+  assert(fs.existsSync(cli), 'target/debug/meshplan is not built: `cargo build -p meshplan`');
+  const out = path.join(shots, 'cli-example-wds-hkg.zip');
+  execFileSync(cli, ['export', path.join(root, 'examples', 'calico-wds-hkg.yaml'), '-o', out], { stdio: 'pipe' });
+  const got = zipEntries(fs.readFileSync(file));
+  const want = zipEntries(fs.readFileSync(out));
+  const names = (m) => [...m.keys()].sort().join('\n');
+  assert(names(got) === names(want), `the built bundle lists other files:\n${names(got)}`);
+  const differ = [...want].filter(([n, e]) => got.get(n).crc !== e.crc || got.get(n).size !== e.size).map(([n]) => n);
+  assert(differ.length === 0, `differs from the example's bundle: ${differ.join(', ')}`);
+  return `${got.size} files equal to the example's; ${clicks} clicks, ${keys} keystrokes typed`;
+});
+
+await test('a node dropped on another site moves there: the file changes its site line only; undo', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await open(p);
+  const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
+  await waitFor(async () => (await saved(p))?.text === example, 'the first visit is not the example');
+  const from = await p.locator('[data-node="kubenode-hkg04"] .icon').boundingBox();
+  const to = await p.locator('[data-site="WDS"] .site-area').boundingBox();
+  await p.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await p.mouse.down();
+  await p.mouse.move(to.x + 40, to.y + to.height - 30, { steps: 8 });
+  await p.mouse.up();
+  const moved = example.replace('  kubenode-hkg04:\n    site: zt-global', '  kubenode-hkg04:\n    site: WDS');
+  await waitFor(async () => (await saved(p)).text === moved, `the file is not the example with kubenode-hkg04 in WDS:\n${(await saved(p)).text}`);
+  await waitFor(async () => (await p.textContent(tid('panel-title'))).trim() === 'Node kubenode-hkg04', 'the moved node is not selected');
+  assert((await p.inputValue('#f-nodes-kubenode-hkg04-site')) === 'WDS', 'the panel does not say WDS');
+  await shot(p, '18-node-dropped-on-wds');
+  // Within its own site, a drag only moves it.
+  const before = (await saved(p)).layout.devices['kubenode-hkg04'];
+  const box = await p.locator('[data-node="kubenode-hkg04"] .icon').boundingBox();
+  await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await p.mouse.down();
+  await p.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2 + 10, { steps: 4 });
+  await p.mouse.up();
+  await waitFor(async () => (await saved(p)).layout.devices['kubenode-hkg04'].x !== before.x, 'the second drag did not move it');
+  assert((await saved(p)).text === moved, 'a drag inside its site changed the file');
+  let undos = 0;
+  while ((await saved(p)).text !== example && undos < 4) {
+    await p.click(tid('undo'));
+    undos++;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert((await saved(p)).text === example, 'undo did not bring it back to zt-global');
+  await c.close();
+  return `back in zt-global after ${undos} undo steps (the drag inside WDS, then the drop)`;
+});
+
 // The goal is under 100 ms; it is reported, not asserted: the same build measured
 // 70 ms on one CI runner and 111 ms on another, so a wall-clock assertion at the
 // goal only says which runner the test got (performance is held by the
@@ -947,6 +1156,82 @@ await test('2000-node design (200 sites × 10 nodes): re-plan after an edit, mea
   return (await measureReplan(200, 3, '09-2000-nodes')).note;
 });
 
+// Issue 17's big design: find a node, findings grouped, and the two figures the
+// issue sets goals for (keystroke to responsive input under 50 ms; edit to
+// redrawn plan under 500 ms), measured and reported, not asserted (wall-clock).
+await test('2000-node design: find a node (select and centre), findings grouped, keystroke and edit timings', async () => {
+  const p = await newPage(ctx);
+  await open(p);
+  await pasteYaml(p, scaleDesign(200));
+  await p.waitForSelector('[data-node="site199-n09"]', { timeout: 120000 });
+  // From a keystroke to the next frame the page can draw: the input is responsive again.
+  const keystroke = (sel, ch) =>
+    p.evaluate(
+      ([sel, ch]) =>
+        new Promise((done) => {
+          const el = document.querySelector(sel);
+          el.focus();
+          const t0 = performance.now();
+          el.value += ch;
+          el.dispatchEvent(new InputEvent('input', { bubbles: true, data: ch, inputType: 'insertText' }));
+          requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));
+        }),
+      [sel, ch],
+    );
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const findKeys = [];
+  for (const ch of 'site150-n0') findKeys.push(await keystroke(tid('find'), ch));
+  await p.waitForSelector(`${tid('find-results')} [data-find="site150-n00"]`);
+  await p.press(tid('find'), 'Enter');
+  await waitFor(async () => (await p.textContent(tid('panel-title'))).trim() === 'Node site150-n00', 'Enter in Find did not select site150-n00');
+  await p.waitForSelector('[data-node="site150-n00"].selected');
+  // Centred: the node is inside the drawing's visible box, near its middle.
+  const svg = await p.locator(tid('canvas')).boundingBox();
+  const node = await p.locator('[data-node="site150-n00"] .icon').boundingBox();
+  const off = Math.hypot(node.x + node.width / 2 - (svg.x + svg.width / 2), node.y + node.height / 2 - (svg.y + svg.height / 2));
+  assert(off < 60, `site150-n00 is ${off.toFixed(0)} px from the drawing's centre`);
+  await shot(p, '19-2000-nodes-found');
+  // Edit to redrawn plan: a rename in the panel until the drawing shows the new name.
+  const renames = [];
+  for (const [i, name] of ['found-a', 'found-b', 'found-c'].entries()) {
+    renames.push(
+      await p.evaluate(
+        (name) =>
+          new Promise((done) => {
+            const el = document.querySelector('#f-name');
+            const t0 = performance.now();
+            el.value = name;
+            el.dispatchEvent(new Event('change', { bubbles: true }));
+            const poll = () => (document.querySelector(`[data-node="${name}"]`) ? requestAnimationFrame(() => done(performance.now() - t0)) : requestAnimationFrame(poll));
+            poll();
+          }),
+        name,
+      ),
+    );
+    assert((await p.textContent(tid('panel-title'))).trim() === `Node ${name}`, `rename ${i}: the panel does not follow`);
+  }
+  // A keystroke in the YAML tab (a comment at the end: the design stays the same).
+  await p.click(tid('tab-yaml'));
+  const yamlKeys = [];
+  for (const ch of '# ab') yamlKeys.push(await keystroke(tid('yaml'), ch));
+  // Findings grouped: without route reflection every site's nodes peer with no router.
+  await pasteYaml(p, scaleDesign(200).replace(/, serves: \[site\d+\]/g, ''));
+  await p.click(tid('tab-plan'));
+  await p.waitForSelector('.diag.group[data-code="W078"]', { timeout: 60000 });
+  const group = await p.textContent('.diag.group[data-code="W078"] .where');
+  assert(/^200 findings: site000, site001, .*, …$/.test(group), `the W078 group says ${group}`);
+  const cards = await p.locator('.diag:not(.group)').count();
+  assert(cards < 20, `${cards} single finding cards beside the groups`);
+  await shot(p, '20-2000-nodes-grouped');
+  await p.click('.diag.group[data-code="W078"] [data-testid="show-all"]');
+  await waitFor(async () => (await p.locator('.diag.group[data-code="W078"] .diag').count()) === 200, 'show all did not list the 200');
+  await p.close();
+  const m = (xs) => `${median(xs).toFixed(0)} ms (max ${Math.max(...xs).toFixed(0)})`;
+  const y = median(yamlKeys);
+  const e = median(renames);
+  return `find: keystroke to next frame median ${m(findKeys)}; YAML keystroke ${m(yamlKeys)} (goal under 50 ms: ${y < 50 ? 'met' : 'NOT met'}); rename in the panel to redrawn drawing ${m(renames)} (goal under 500 ms: ${e < 500 ? 'met' : 'NOT met'})`;
+});
+
 await test('no uncaught page error', async () => {
   assert(pageErrors.length === 0, `${pageErrors.length} page errors, first: ${pageErrors[0]}`);
 });
@@ -966,5 +1251,5 @@ if (pending.length) {
   for (const p of pending) console.log(`  - ${p}`);
 }
 console.log(`screenshots: ${path.relative(root, shots)}/`);
-console.log(`e2e: ${passed} passed, ${failed} failed`);
+console.log(`e2e: ${passed} passed, ${failed} failed${skipped ? ` (${skipped} not run: E2E_ONLY)` : ''}`);
 process.exit(failed ? 1 : 0);
