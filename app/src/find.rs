@@ -1,5 +1,6 @@
 //! Find a site or device by name (big designs): type part of a name, pick a
-//! match, and the drawing selects it and centres on it.
+//! match, and the drawing selects it and centres on it. Names are ASCII (the
+//! name rules), so case is ignored without Unicode tables in the page.
 
 use leptos::prelude::*;
 use meshplan_core::Topology;
@@ -14,7 +15,7 @@ const SHOWN: usize = 8;
 /// Sites and devices whose name contains `query` (case ignored): names that
 /// start with it first, then by name; at most `max`.
 pub fn matches(t: &Topology, query: &str, max: usize) -> Vec<Sel> {
-    let q = query.trim().to_lowercase();
+    let q = query.trim().to_ascii_lowercase();
     if q.is_empty() {
         return Vec::new();
     }
@@ -27,7 +28,7 @@ pub fn matches(t: &Topology, query: &str, max: usize) -> Vec<Sel> {
         .chain(t.hosts.keys().map(|n| Sel::Host(n.clone())));
     let mut found: Vec<(bool, Sel)> = all
         .filter_map(|s| {
-            let name = s.name().unwrap_or_default().to_lowercase();
+            let name = s.name().unwrap_or_default().to_ascii_lowercase();
             name.contains(&q).then(|| (!name.starts_with(&q), s))
         })
         .collect();

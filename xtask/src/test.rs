@@ -81,8 +81,13 @@ fn e2e() -> Result {
 /// 445 KB for issue 18's What-if mode: its analysis runs in the export worker
 /// (12 KB kept off the page), and the page's overlays are written as markup
 /// text, yet the mode's drawing and notebook section with this round's W103
-/// checks took the page from 438.7 to 443.8 KB.
-const PAGE_WASM_BUDGET_GZ: usize = 445_000;
+/// checks took the page from 438.7 to 443.8 KB. Raised to 460 KB for the rest of
+/// issue 17 (443.7 → 457.2 KB, both measured here with the same toolchain):
+/// every format field in the panel (multi-line fields as text areas, the seeds'
+/// values as suggestion lists), Find a node and findings grouped by code are
+/// Leptos views of their own; case-insensitive Find matches ASCII names so the
+/// page carries no Unicode case tables (7.5 KB of the first try).
+const PAGE_WASM_BUDGET_GZ: usize = 460_000;
 
 /// The size of each WebAssembly module the page serves, raw and gzipped (level 9,
 /// as a static server would send it): the page's own module loads with the page,
