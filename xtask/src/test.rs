@@ -55,7 +55,11 @@ fn wasm_core() -> Result {
 }
 
 fn cargo_tests() -> Result {
-    sh::run("cargo", &["test", "--workspace", "--exclude", "meshplan-app"])
+    // The YAML test suite first, with its figures shown (cargo hides a passing
+    // test's output); the workspace run below runs it again, in well under a second.
+    let suite = sh::run("cargo", &["test", "-p", "meshplan-core", "--test", "yaml_suite", "--", "--nocapture"]);
+    let all = sh::run("cargo", &["test", "--workspace", "--exclude", "meshplan-app"]);
+    suite.and(all)
 }
 
 fn e2e() -> Result {

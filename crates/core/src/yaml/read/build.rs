@@ -134,7 +134,9 @@ impl<'s> Builder<'s> {
             _ if props && empty => start,
             _ if props => self.text.skip(start, self.text.len(), false),
             // An absent block value (`key:`) starts just after its `:`.
-            _ if empty && self.text.at(start.i) == Some(':') => Pos { i: start.i + 1, line: start.line, col: start.col + 1 },
+            _ if empty && self.text.at(start.i) == Some(':') => {
+                Pos { i: start.i + 1, line: start.line, col: start.col + 1 }
+            }
             _ => start,
         };
         p.span()
@@ -143,7 +145,10 @@ impl<'s> Builder<'s> {
     fn begin(&mut self, seq: bool, anchor: usize, tag: Option<&Tag>, start: Pos) -> R<()> {
         tag_is_str(tag, start)?;
         if let Some(Open { kind: Kind::Map { key: None, .. }, .. }) = self.open.last() {
-            return err(start.span(), "only scalar keys are supported (a list or mapping as a key is refused on purpose)");
+            return err(
+                start.span(),
+                "only scalar keys are supported (a list or mapping as a key is refused on purpose)",
+            );
         }
         if self.open.len() >= MAX_DEPTH {
             return err(start.span(), format!("the document nests deeper than {MAX_DEPTH} levels; refused"));
@@ -155,7 +160,11 @@ impl<'s> Builder<'s> {
         if block && seq && self.text.at(p.i) != Some('-') {
             p = self.text.dash_before(start).unwrap_or(p);
         }
-        let kind = if seq { Kind::Seq(Vec::new()) } else { Kind::Map { map: Map::default(), seen: HashMap::new(), key: None } };
+        let kind = if seq {
+            Kind::Seq(Vec::new())
+        } else {
+            Kind::Map { map: Map::default(), seen: HashMap::new(), key: None }
+        };
         self.open.push(Open { kind, span: p.span(), block, anchor, nodes: self.nodes - 1 });
         Ok(())
     }
@@ -214,7 +223,10 @@ impl<'s> Builder<'s> {
                         );
                     }
                     let Value::Scalar(s) = &node.value else {
-                        return err(node.span, "only scalar keys are supported (an alias of a list or mapping as a key is refused)");
+                        return err(
+                            node.span,
+                            "only scalar keys are supported (an alias of a list or mapping as a key is refused)",
+                        );
                     };
                     if let Some(first) = seen.insert(s.text.clone(), node.span.line) {
                         return err(node.span, format!("duplicate key `{}` (first at line {first})", s.text));

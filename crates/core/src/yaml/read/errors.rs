@@ -11,7 +11,8 @@ use super::place::{Pos, Text};
 use super::{ReadError, MAX_DEPTH};
 use crate::diag::Span;
 
-pub(super) const NESTED_MAP: &str = "a mapping cannot start on this line: a nested mapping goes on the lines below its \
+pub(super) const NESTED_MAP: &str =
+    "a mapping cannot start on this line: a nested mapping goes on the lines below its \
                                      key, indented (quote a value that holds `: `)";
 const TABS: &str = "tabs are not allowed for indentation in YAML; use spaces";
 
@@ -136,7 +137,10 @@ fn unknown_escape(text: &Text, at: Pos) -> ReadError {
                 if !next.is_some_and(|n| "0abt\tnvfre \"/\\N_LPxuU\n".contains(n)) {
                     let c = next.map(String::from).unwrap_or_default();
                     p.col += i - p.i;
-                    return ReadError { message: format!("unknown escape `\\{c}` in a double-quoted string"), span: p.span() };
+                    return ReadError {
+                        message: format!("unknown escape `\\{c}` in a double-quoted string"),
+                        span: p.span(),
+                    };
                 }
                 i += 2;
                 continue;

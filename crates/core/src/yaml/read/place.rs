@@ -138,7 +138,8 @@ impl Text {
             return None;
         }
         // Its line and column: count back to the line's start.
-        let line = p.line - self.chars.get(i..p.i.min(self.chars.len())).unwrap_or_default().iter().filter(|&&c| c == '\n').count();
+        let line = p.line
+            - self.chars.get(i..p.i.min(self.chars.len())).unwrap_or_default().iter().filter(|&&c| c == '\n').count();
         let col = self.chars.get(..i).unwrap_or_default().iter().rev().take_while(|&&c| c != '\n').count();
         Some(Pos { i, line, col })
     }

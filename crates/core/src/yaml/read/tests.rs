@@ -234,7 +234,14 @@ fn deliberate_differences() {
     // 7.1 "flow styles"; yaml-test-suite 9C9N); libyaml takes `a: [b,\nc]`.
     assert!(read("a: [b,\nc]\n").is_err() && serde_yaml_ng::from_str::<Y>("a: [b,\nc]\n").is_ok());
     // Anchor names are any characters but blanks and flow indicators (yaml-test-suite 2SXE, 8XYN).
-    assert_eq!(ok("a: &b.c:d x\nb: *b.c:d\n").as_map().and_then(|m| m.get("b")).and_then(Node::as_scalar).map(|s| s.text.as_str()), Some("x"));
+    assert_eq!(
+        ok("a: &b.c:d x\nb: *b.c:d\n")
+            .as_map()
+            .and_then(|m| m.get("b"))
+            .and_then(Node::as_scalar)
+            .map(|s| s.text.as_str()),
+        Some("x")
+    );
 }
 
 #[test]
