@@ -13,7 +13,7 @@ use super::{err, errors, ReadError, MAX_DEPTH, MAX_NODES, R};
 use crate::diag::Span;
 use crate::yaml::{Map, Node, Scalar, Style, Value};
 
-pub(super) const MORE_DOCUMENTS: &str =
+const MORE_DOCUMENTS: &str =
     "the file holds more than one YAML document; a topology is one (refused on purpose: a second `---` starts another)";
 
 /// The core schema's tags, taken and not applied: the type asked for decides.
@@ -229,7 +229,9 @@ impl<'s> Builder<'s> {
                         );
                     };
                     if let Some(first) = seen.insert(s.text.clone(), node.span.line) {
-                        return err(node.span, format!("duplicate key `{}` (first at line {first})", s.text));
+                        let (name, why) =
+                            (&s.text, "refused on purpose, where other tools silently keep one of the two");
+                        return err(node.span, format!("duplicate key `{name}` (first at line {first}); {why}"));
                     }
                     *key = Some(node);
                 }

@@ -11,9 +11,8 @@ use super::place::{Pos, Text};
 use super::{ReadError, MAX_DEPTH};
 use crate::diag::Span;
 
-pub(super) const NESTED_MAP: &str =
-    "a mapping cannot start on this line: a nested mapping goes on the lines below its \
-                                     key, indented (quote a value that holds `: `)";
+const NESTED_MAP: &str = "a mapping cannot start on this line: a nested mapping goes on the lines below its key, \
+                          indented (quote a value that holds `: `)";
 const TABS: &str = "tabs are not allowed for indentation in YAML; use spaces";
 
 /// `e` as a [`ReadError`]; `flow`: the innermost open `[` (true) or `{` and where.
