@@ -31,11 +31,13 @@ pub(super) fn word(e: &ScanError, text: &Text, flow: Option<(bool, Span)>) -> Re
             return done(TABS.into(), tab.span());
         }
     }
+    // Inside a `[` or `{`: the end of the text or a `---` means it was never closed.
+    if let Some((seq, open)) = flow.filter(|_| here.is_none() || at_marker(text, at)) {
+        let close = if seq { ']' } else { '}' };
+        return done(format!("unterminated flow collection: the closing `{close}` is missing"), open);
+    }
     if let (true, Some((seq, open))) = (has("flow"), flow) {
         let close = if seq { ']' } else { '}' };
-        if here.is_none() || at_marker(text, at) {
-            return done(format!("unterminated flow collection: the closing `{close}` is missing"), open);
-        }
         let open_char = if seq { '[' } else { '{' };
         if at.line > open.line && first_on_line(text, at) {
             let message = format!(

@@ -177,6 +177,7 @@ fn errors_say_what_and_where() {
         ("a: [x, y\n", "unterminated flow collection: the closing `]` is missing", 1, 4),
         ("a: {x: [1]\n---\n", "the closing `}` is missing", 1, 4),
         ("a: {x: 1\n", "the closing `}` is missing", 1, 4),
+        ("name: Zürich\nx: [1,\n", "the closing `]` is missing", 2, 4),
         ("a: [b,\nc]\n", "indented more than the block it is in", 2, 1),
         ("a: \"\\q\"\n", "unknown escape `\\q`", 1, 5),
         ("a: \"\\uD800\"\n", "hex digits of a Unicode character", 1, 4),
