@@ -23,6 +23,7 @@ mod exec;
 mod existing;
 mod failure;
 pub mod fuzz;
+mod id;
 mod layout;
 mod modes;
 mod netns;
