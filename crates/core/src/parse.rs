@@ -39,6 +39,8 @@ pub fn parse(src: &str) -> Parsed {
         }
     };
 
+    // Where `version` is, or the top mapping that lacks it.
+    let version_place = places::place(&doc, "version");
     let Some(map) = doc.as_map_mut() else {
         diagnostics.push(
             Diagnostic::new(Code::E004, "", "the file must be a YAML mapping (`version: 1`, `name: …`, `cluster: …`)")
@@ -50,7 +52,8 @@ pub fn parse(src: &str) -> Parsed {
         None => {
             diagnostics.push(
                 Diagnostic::new(Code::E001, "version", "the file has no `version`")
-                    .hint(format!("add `version: {FORMAT_VERSION}` as the first line")),
+                    .hint(format!("add `version: {FORMAT_VERSION}` as the first line"))
+                    .at(version_place),
             );
             // Read the rest as version 1 to report what else is wrong.
             map.insert("version", Node::plain(FORMAT_VERSION.to_string()));
