@@ -45,11 +45,43 @@ fn host_links() -> Vec<String> {
     v
 }
 
+/// The lab these tests run: `MESHPLAN_LAB_ID`, read as `meshplan` reads it, so
+/// that the suite can run beside another lab (a fuzz series) or beside itself.
+fn lab_id() -> String {
+    std::env::var("MESHPLAN_LAB_ID").unwrap_or_default()
+}
+
+/// This lab's namespace name for a kind letter and index (`n1`, `p3`).
+fn lab_ns(tag: &str) -> String {
+    match lab_id().as_str() {
+        "" => format!("mpl-{tag}"),
+        id => format!("mpl{id}-{tag}"),
+    }
+}
+
+/// This lab's state folder.
+fn state_dir() -> String {
+    match lab_id().as_str() {
+        "" => "/run/meshplan-lab".to_string(),
+        id => format!("/run/meshplan-lab-{id}"),
+    }
+}
+
+/// Where this lab's test files go (apart from another lab's tests).
+fn scratch() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    match lab_id().as_str() {
+        "" => dir,
+        id => dir.join(format!("lab-{id}")),
+    }
+}
+
 fn lab_namespaces() -> Vec<String> {
+    let prefix = lab_ns("");
     sh("ip", &["netns", "list"])
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with("mpl-"))
+        .filter(|n| n.starts_with(prefix.as_str()))
         .map(str::to_string)
         .collect()
 }
@@ -60,7 +92,7 @@ fn lab_processes() -> Vec<String> {
     for e in fs::read_dir("/proc").into_iter().flatten().flatten() {
         let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
         let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if text.contains("/run/meshplan-lab") {
+        if text.contains(&format!("{}/", state_dir())) {
             found.push(format!("{}: {text}", e.file_name().to_string_lossy()));
         }
     }
@@ -91,7 +123,7 @@ impl Clean {
         assert!(lab_namespaces().is_empty(), "namespaces left behind: {:?}", lab_namespaces());
         assert_eq!(host_links(), self.links, "links left behind in the host's namespace");
         assert!(lab_processes().is_empty(), "processes left behind: {:?}", lab_processes());
-        assert!(!Path::new("/run/meshplan-lab").exists(), "/run/meshplan-lab left behind");
+        assert!(!Path::new(&state_dir()).exists(), "{} left behind", state_dir());
     }
 }
 
@@ -100,7 +132,7 @@ impl Clean {
 fn variant(example: &str, from: &str, to: &str) -> PathBuf {
     let src = fs::read_to_string(root().join(format!("examples/{example}.yaml"))).unwrap_or_default();
     assert!(src.contains(from), "examples/{example}.yaml no longer has `{from}`");
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lab-{example}-{}", to.replace([':', ' '], "")));
+    let dir = scratch().join(format!("lab-{example}-{}", to.replace([':', ' '], "")));
     let _ = fs::create_dir_all(&dir);
     let file = dir.join("topology.yaml");
     fs::write(&file, src.replace(from, to)).unwrap_or_else(|e| panic!("{e}"));
@@ -142,7 +174,7 @@ fn calico_example_converges_and_its_budget_is_tight() {
     // OSPF kept its adjacencies, and a second install run changed nothing.
     for router in ["gateway", "cn-ns", "global-ns"] {
         assert!(
-            out.contains(&format!("{router} (mpl-"))
+            out.contains(&format!("{router} ({}", lab_ns("")))
                 && out.contains(&format!("then routers/{router}/install.sh --root")),
             "{router}: {out}"
         );
@@ -186,7 +218,10 @@ fn cilium_frr_router_and_nodes_converge_in_both_families() {
     // A FreeBSD router's install.sh (sysrc, rc.d) cannot run here: the lab says
     // so and runs the complete config instead.
     assert!(
-        out.contains("freebsd (mpl-r1): FRR (zebra, staticd, ospfd, bgpd) with routers/freebsd/frr.conf, the complete config (its install.sh is FreeBSD's"),
+        out.contains(&format!(
+            "freebsd ({}): FRR (zebra, staticd, ospfd, bgpd) with routers/freebsd/frr.conf, the complete config (its install.sh is FreeBSD's",
+            lab_ns("r1")
+        )),
         "{out}"
     );
     assert!(out.contains("24/24 session ends Established"), "six nodes × two families, both ends: {out}");
@@ -261,7 +296,10 @@ fn two_reflectors_per_site_survive_losing_one() {
     let hold = Duration::from_secs(30);
     let mut back = None;
     while t.elapsed() < hold + Duration::from_secs(15) {
-        if pod_ping("mpl-p1", "10.44.0.129") && pod_ping("mpl-p3", "10.44.0.1") && pod_ping("mpl-p2", "10.44.0.193") {
+        if pod_ping(&lab_ns("p1"), "10.44.0.129")
+            && pod_ping(&lab_ns("p3"), "10.44.0.1")
+            && pod_ping(&lab_ns("p2"), "10.44.0.193")
+        {
             back = Some(t.elapsed());
             break;
         }
@@ -362,7 +400,7 @@ fn fresh_random_designs_agree_with_the_plan() {
     let clean = start();
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
         % 1_000_000;
-    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lab-fuzz");
+    let out_dir = scratch().join("lab-fuzz");
     let (code, out) =
         meshplan(&["lab", "fuzz", "--seed", &seed.to_string(), "--count", "3", "-o", &out_dir.to_string_lossy()]);
     println!("{out}");
@@ -378,7 +416,7 @@ fn fresh_random_designs_agree_with_the_plan() {
 /// The example's bundle as `meshplan export` writes it, unpacked (with `unzip`)
 /// where the test binary keeps its files: the folder that holds the bundle's top folder.
 fn exported(example: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bundle-{example}"));
+    let dir = scratch().join(format!("bundle-{example}"));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let zip = dir.join("bundle.zip");

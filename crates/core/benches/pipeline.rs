@@ -20,6 +20,13 @@ fn parse_text(b: Bencher, sites: usize) {
     b.bench(|| parse(black_box(&src)));
 }
 
+/// The YAML reader alone (text → tree), the first part of `parse_text`.
+#[divan::bench(args = SITES, sample_count = 30)]
+fn read_yaml(b: Bencher, sites: usize) {
+    let src = text(sites);
+    b.bench(|| meshplan_core::yaml::read(black_box(&src)));
+}
+
 #[divan::bench(args = SITES, sample_count = 10)]
 fn check_rules(b: Bencher, sites: usize) {
     let t = scale::design(sites, 10);

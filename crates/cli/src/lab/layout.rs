@@ -1,8 +1,9 @@
 //! The lab's layout, computed before anything is touched: one namespace per
 //! device, site switch and pod, the veth pairs between them, every address, and
-//! the static underlay routes. A pure function of the topology and its plan.
+//! the static underlay routes. A pure function of the topology, its plan and
+//! the lab's id (the namespace prefix).
 //!
-//! - Namespace names are `mpl-` plus a kind letter and an index in name order
+//! - Namespace names are the lab's prefix (`mpl-`, see `id`) plus a kind letter and an index in name order
 //!   (`mpl-n1` node, `mpl-r1` router, `mpl-h1` host, `mpl-s1` site switch,
 //!   `mpl-p1` the pod of node 1); interface names are local to a namespace and
 //!   short (`s1` site 1's network, `l3` link 3, `pod0`/`eth0` the pod pair), so
@@ -23,8 +24,11 @@ use meshplan_core::model::{Kind, Topology};
 use meshplan_core::plan::{Family, Plan};
 use meshplan_core::underlay::Underlay;
 
-/// Every lab namespace name starts with this.
-pub const PREFIX: &str = "mpl-";
+/// Every namespace name of this lab starts with this (`mpl-`, or `mpl<ID>-`
+/// for a lab named by `MESHPLAN_LAB_ID`: see `id`).
+pub fn prefix() -> String {
+    super::id::prefix()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpaceKind {
@@ -231,9 +235,10 @@ pub fn build_on(t: &Topology, plan: &Plan, u: &Underlay) -> Result<Layout, Strin
     }
 
     // Namespaces, in a fixed order: nodes, routers, hosts, site switches, pods.
+    let prefix = prefix();
     let lan_sites: Vec<&String> = t.sites.iter().filter(|(_, s)| s.lan).map(|(n, _)| n).collect();
     let push = |l: &mut Layout, tag: char, i: usize, name: &str, kind: SpaceKind, mtu: Option<u32>| {
-        l.spaces.push(Space { ns: format!("{PREFIX}{tag}{}", i + 1), name: name.to_string(), kind, bridge_mtu: mtu });
+        l.spaces.push(Space { ns: format!("{prefix}{tag}{}", i + 1), name: name.to_string(), kind, bridge_mtu: mtu });
         l.spaces.len() - 1
     };
     for (i, n) in t.nodes.keys().enumerate() {
@@ -250,7 +255,7 @@ pub fn build_on(t: &Topology, plan: &Plan, u: &Underlay) -> Result<Layout, Strin
         push(&mut l, 's', i, s, SpaceKind::Switch, mtu);
     }
     let site_idx = |s: &str| lan_sites.iter().position(|x| x.as_str() == s);
-    let tag_of = |l: &Layout, dev: usize| l.spaces[dev].ns.trim_start_matches(PREFIX).to_string();
+    let tag_of = |l: &Layout, dev: usize| l.spaces[dev].ns.trim_start_matches(prefix.as_str()).to_string();
 
     // L2 domains: site networks joined by site-to-site links.
     let mut domain: Vec<usize> = (0..lan_sites.len()).collect();

@@ -1,7 +1,8 @@
 //! `meshplan lab run FILE [--keep] [--bundle DIR]` and `meshplan lab down NAME`:
 //! the routing lab. Network namespaces on this machine play the nodes, routers and
-//! hosts of a topology; the routers run what `meshplan export` writes (BIRD routers get it
-//! through the bundle's install step, on top of a config of their own),
+//! hosts of a topology; the routers run what `meshplan export` writes (each router gets
+//! it through the bundle's install step, on top of a config of their own; a
+//! FreeBSD router, whose script this machine cannot run, runs the complete config),
 //! the nodes run BIRD in the role of the CNI's BGP agent, configured from the
 //! bundle's manifests as the agent would read them (`deployed`); then the lab
 //! checks that BGP converges to the plan's sessions, that every route table is the
@@ -23,6 +24,7 @@ mod exec;
 mod existing;
 mod failure;
 pub mod fuzz;
+mod id;
 mod layout;
 mod modes;
 mod netns;

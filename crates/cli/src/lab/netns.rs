@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::exec::{self, must, ns_must};
-use super::layout::{Layout, SpaceKind, PREFIX};
+use super::id;
+use super::layout::{self, Layout, SpaceKind};
 
-/// Where a running (or kept) lab keeps its state, configs, sockets and logs.
-pub const STATE_DIR: &str = "/run/meshplan-lab";
-
+/// Where a running (or kept) lab keeps its state, configs, sockets and logs:
+/// `/run/meshplan-lab`, or `/run/meshplan-lab-<ID>` for a lab named by
+/// `MESHPLAN_LAB_ID` (see `id`).
 pub fn state_dir() -> PathBuf {
-    PathBuf::from(STATE_DIR)
+    PathBuf::from(id::state_dir())
 }
 
 /// What `lab down` needs to know about a lab that is up.
@@ -56,6 +57,7 @@ impl State {
 
 /// Takes the one-lab lock, or says which lab holds it.
 pub fn lock(name: &str) -> Result<PathBuf, String> {
+    id::from_env()?;
     let dir = state_dir();
     match fs::create_dir(&dir) {
         Ok(()) => {}
@@ -69,7 +71,10 @@ pub fn lock(name: &str) -> Result<PathBuf, String> {
                 "it was kept or its run ended without cleaning up".to_string()
             };
             return Err(format!(
-                "a lab is already up: `{other}` ({how}); one lab at a time. Remove it with `meshplan lab down {other}`"
+                "a lab is already up: `{other}` ({how}); one lab at a time per `{}`. Remove it with `meshplan lab down {other}`, \
+                 or run this one beside it with another `{}`",
+                id::VAR,
+                id::VAR
             ));
         }
         Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
@@ -91,12 +96,13 @@ pub fn save(dir: &Path, state: &State) -> Result<(), String> {
 
 /// Namespaces on this machine whose names carry the lab's prefix.
 pub fn our_namespaces() -> Vec<String> {
+    let prefix = layout::prefix();
     let Ok(o) = exec::run("ip", &["netns", "list"]) else { return Vec::new() };
     let mut v: Vec<String> = o
         .stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with(PREFIX))
+        .filter(|n| n.starts_with(prefix.as_str()))
         .map(str::to_string)
         .collect();
     v.sort();

@@ -636,7 +636,7 @@ fn routes(plan: &Plan, o: &mut String) {
     if plan.routers.is_empty() {
         return;
     }
-    o.push_str("## Routes per router\n\nWhat each router learns by BGP once everything runs (the node blocks are the plan's reasoning: Calico claims its blocks at run time).\n\n");
+    o.push_str("## Routes per router\n\nWhat each router learns by BGP once everything runs (the node blocks are the plan's reasoning: the CNI's IP address management hands each node its block at run time).\n\n");
     let summarized = plan.summarizes_routes();
     if summarized {
         let _ = writeln!(

@@ -12,15 +12,18 @@
 //!
 //! It runs on demand from a finished `Plan`, not inside `plan::build`: every
 //! failure is a plan of its own, and the export, the renderers and the app's
-//! every keystroke need none of them. `crate::analyze` (what `meshplan check`
-//! and the app's diagnostics call) adds the findings.
+//! every keystroke need none of them. `crate::analyze_with_failures` (what
+//! `meshplan check` calls, and the export when the design asks to survive
+//! single failures) adds the findings.
 //!
 //! Reuse: a failure that takes no session leaves route propagation as it was,
 //! and then only the pairs whose packets crossed the failed element (on the
 //! underlay's path or on any walk, `SitePath::crosses`) can change: the others
 //! keep their least-cost paths (removing an edge off a shortest path changes
 //! neither its length nor its tie-breaks) and their routes, so they are not
-//! recomputed. A failure that takes sessions re-runs propagation and every pair.
+//! recomputed. A failure that takes sessions re-runs propagation, and only
+//! the pairs whose crossed devices got other next hops are followed again
+//! (`Changed::touches`).
 
 mod elements;
 mod findings;

@@ -17,7 +17,7 @@ fn designs() -> Vec<(String, crate::model::Topology)> {
     let mut out: Vec<(String, crate::model::Topology)> = files
         .iter()
         .filter_map(|f| {
-            let text = std::fs::read_to_string(f).ok()?;
+            let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             Some((f.display().to_string(), crate::parse(&text).topology?))
         })
         .collect();

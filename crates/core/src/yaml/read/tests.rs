@@ -2,6 +2,8 @@
 //! where nodes start, what errors say, and the limits on nesting and aliases.
 
 use super::*;
+use crate::diag::Span;
+use crate::yaml::{Scalar, Style, Value};
 use proptest::prelude::*;
 use serde_yaml_ng::Value as Y;
 use std::path::Path;
@@ -39,12 +41,12 @@ fn agree(text: &str) -> Result<(), String> {
 
 /// Hand-written cases, each after a `¦`: every feature and the tricky spots.
 const SNIPPETS: &str = "\
-¦¦# only a comment\n¦  \n\n¦---\n¦---\n...\n¦...\n¦a: 1\n...\n...\n¦--- # c\na: 1\n\
+¦¦# only a comment\n¦  \n\n¦---\n¦---\n...\n¦a: 1\n...\n...\n¦--- # c\na: 1\n\
 ¦a: 1\nb: two\nc: 3.5\nd: true\ne: ~\nf:\ng: null\n¦key: \"a # b\"\n¦a: b#c\n¦url: http://x:80/\n\
 ¦- fd00::1\n- ::1\n- 10.0.0.1/24\n\
 ¦k: -1\nj: +2\nh: 0x1F\ni: 0o17\nb: 0b101\nz: 012\nf: 1e3\nn: .nan\nm: -.inf\nx: .5\ny: +.inf\n\
 ¦a: 1.5e-3\nb: -0.0\nc: 1_000\nd: 0x\ne: .Inf\ng: 1.\nh: .1e2\ni: -012\nj: yes\nk: on\n¦k: - x\n\
-¦a: [b,\n  c,\n  d]\nm: {x: 1,\n  y: [2, 3]}\n¦a: [b,\nc]\n\
+¦a: [b,\n  c,\n  d]\nm: {x: 1,\n  y: [2, 3]}\n\
 ¦- a # one\n# between\n- b\n\n  # indented comment\n- c\n¦a: b   \nc: d \t\ne: 'f'  \n\
 ¦a: 1\r\nb:\r\n  - x\r\n  - y\r\nc: |\r\n  l1\r\n  l2\r\n¦a: 1\rb: 2\r¦--- [a, b]\n¦--- 'x'\n¦--- |\n  lit\n\
 ¦--- a\n¦--- a: b\n¦--- - a\n¦a:\n- b\n- c\nd:\n  - e\n  -   - f\n      - g\n¦- - a\n  - b\n- - c\n¦- - - a\n\
@@ -63,7 +65,7 @@ const SNIPPETS: &str = "\
 ¦a: !!map {b: 1}\nc: !!seq [1]\nd: !!str |\n  x\n¦%YAML 1.2\n---\na: 1\n¦%YAML 1.2\na\n\
 ¦%TAG !e! tag:example.com,2000:\n---\na: 1\n¦a: 1\n---\nb: 2\n¦a\n...\nb\n¦---\na\n---\nb\n¦a: 1\n--- \n\
 ¦a: 1\n...\n# trailing\n¦a: 1\na: 2\n¦a: \"x\n¦a: 'x\n¦a: [x\n¦a: {x: 1\n¦a: \"x\n---\ny\"\n¦a: 1\n  b: 2\n\
-¦a:\n    b: 1\n  c: 2\n¦- a\nb: 1\n¦a:\n  - b\n - c\n¦a:\n\tb: 1\n¦\ta: 1\n¦[a: b, c]\n¦{a: 1, b}\n¦{\"a\":1}\n\
+¦a:\n    b: 1\n  c: 2\n¦- a\nb: 1\n¦a:\n  - b\n - c\n¦a:\n\tb: 1\n¦[a: b, c]\n¦{a: 1, b}\n¦{\"a\":1}\n\
 ¦[a, [b, c], {d: e}]\n¦{a: [x, y], b: {c: d}}\n¦[a, b,]\n¦{a: 1,}\n¦[]\n¦{}\n¦a: []\nb: {}\n¦[a :b]\n\
 ¦{url: http://x:80/}\n¦[ 'a', \"b\" ]\n¦[a\n  , b]\n¦[a # c\n , b]\n¦[a, , b]\n¦{a: 1 b: 2}\n¦[a b]\n¦{a: }\n\
 ¦[a: ]\n¦a: b: c\n¦a: 'x' y\n¦a: [b] c\n¦a: 1 #c\n  b: 2\n¦key:    value   # comment  \n\
@@ -156,10 +158,12 @@ fn scalars_keep_their_text_and_style() {
 
 #[test]
 fn errors_say_what_and_where() {
+    let deep = "- ".repeat(200) + "x";
     let cases: &[(&str, &str, usize, usize)] = &[
         ("a: 1\na: 2\n", "duplicate key `a` (first at line 1)", 2, 1),
         ("x: {a: 1, a: 2}", "duplicate key `a` (first at line 1)", 1, 11),
-        ("? a\n: b\n", "complex keys (`? `) are not supported", 1, 1),
+        ("? a\n: b\n", "complex keys (`? `) are refused on purpose", 1, 1),
+        ("{? a: 1}\n", "complex keys (`? `) are refused on purpose", 1, 2),
         ("[a]: 1\n", "only scalar keys are supported", 1, 1),
         ("{[a]: 1}\n", "only scalar keys are supported", 1, 2),
         ("a: 1\n---\nb: 2\n", "the file holds more than one YAML document; a topology is one", 2, 1),
@@ -167,30 +171,33 @@ fn errors_say_what_and_where() {
         ("a:\n\tb: 1\n", "tabs are not allowed for indentation in YAML; use spaces", 2, 1),
         ("a:\n  b: 1\n  \tc: 2\n", "tabs are not allowed", 3, 3),
         ("a:\n    b: 1\n  c: 2\n", "bad indentation", 3, 3),
-        ("-\n    - a\n  - b\n", "bad indentation", 3, 3),
+        ("-\n    - a\n  - b\n", "expected `- ` here, like the other entries", 3, 3),
         ("a: \"x\nb: 1\n", "unterminated string: the closing `\"` is missing", 1, 4),
         ("a: 'x\n", "unterminated string: the closing `'` is missing", 1, 4),
         ("a: [x, y\n", "unterminated flow collection: the closing `]` is missing", 1, 4),
         ("a: {x: [1]\n---\n", "the closing `}` is missing", 1, 4),
+        ("a: {x: 1\n", "the closing `}` is missing", 1, 4),
+        ("name: Zürich\nx: [1,\n", "the closing `]` is missing", 2, 4),
+        ("a: [b,\nc]\n", "indented more than the block it is in", 2, 1),
         ("a: \"\\q\"\n", "unknown escape `\\q`", 1, 5),
-        ("a: \"\\uD800\"\n", "hex digits of a Unicode character", 1, 5),
+        ("a: \"\\uD800\"\n", "hex digits of a Unicode character", 1, 4),
         ("a: *nope\n", "alias `*nope` has no anchor", 1, 4),
-        ("a: !foo x\n", "tags such as `!foo` are not used by this format", 1, 4),
+        ("a: !foo x\n", "tags such as `!foo` are not used by this format (refused on purpose)", 1, 4),
         ("a: !<tag:x> x\n", "tags such as `!<tag:x>`", 1, 4),
         ("k: - x\n", "cannot start on this line", 1, 4),
         ("a: b: c\n", "a mapping cannot start on this line", 1, 5),
         ("- a\nb: 1\n", "expected `- `", 2, 1),
         ("a: 1\nfoo\n", "expected `: ` after `foo`", 2, 4),
-        ("a: 'x' y\n", "unexpected `y` after the value", 1, 8),
+        ("a: 'x' y\n", "unexpected `y` after the quoted value", 1, 8),
         ("a: \"x\"#c\n", "a comment needs a space", 1, 7),
         ("%YAML 1.2\na: 1\n", "must be followed by a `---` line", 1, 1),
         ("a: [x, 'y' z]\n", "expected `,` or `]`", 1, 12),
-        ("\"a\nb\": 1\n", "a mapping key must be on one line", 1, 1),
-        ("a: |x\n", "unexpected `x` after `|` or `>`", 1, 5),
+        ("\"a\nb\": 1\n", "a quoted key must be on one line", 2, 3),
+        ("a: |x\n", "may follow `|` or `>` on its line", 1, 4),
         ("a: @x\n", "cannot start with `@`", 1, 4),
         ("a: &x y: 1\n", "a mapping cannot start on this line", 1, 8),
-        ("a: &b.c x\n", "anchor and alias names", 1, 4),
-        ("a: &x &y z\n", "a value cannot start with `&`", 1, 7),
+        ("a: &x &y z\n", "a value has two anchors or two tags", 1, 7),
+        (deep.as_str(), "deeper than 128 levels", 1, 257),
     ];
     for (text, fragment, line, column) in cases {
         let e = read(text).unwrap_err();
@@ -219,6 +226,23 @@ fn deliberate_differences() {
     assert_eq!(ok("!!float 1").as_scalar(), Some(&Scalar { text: "1".into(), style: Style::Plain }));
     // YAML 1.2: NEL (U+0085) is an ordinary character; libyaml (YAML 1.1) folds it as a line break.
     assert_eq!(ok("a\u{85}b").as_scalar().unwrap().text, "a\u{85}b");
+    // YAML 1.2: a lone `...` ends a stream of no document (libyaml wants a node).
+    assert!(ok("...\n").is_null() && serde_yaml_ng::from_str::<Y>("...\n").is_err());
+    // A tab may separate the top-level node from the line's start (yaml-test-suite
+    // 6CA3, Q5MG: `\t{}`); libyaml refuses it, and a tab inside indentation stays refused.
+    assert!(ok("\ta: 1\n").as_map().is_some() && serde_yaml_ng::from_str::<Y>("\ta: 1\n").is_err());
+    // A flow collection's lines are indented more than the block it is in (YAML 1.2
+    // 7.1 "flow styles"; yaml-test-suite 9C9N); libyaml takes `a: [b,\nc]`.
+    assert!(read("a: [b,\nc]\n").is_err() && serde_yaml_ng::from_str::<Y>("a: [b,\nc]\n").is_ok());
+    // Anchor names are any characters but blanks and flow indicators (yaml-test-suite 2SXE, 8XYN).
+    assert_eq!(
+        ok("a: &b.c:d x\nb: *b.c:d\n")
+            .as_map()
+            .and_then(|m| m.get("b"))
+            .and_then(Node::as_scalar)
+            .map(|s| s.text.as_str()),
+        Some("x")
+    );
 }
 
 #[test]
