@@ -405,10 +405,10 @@ pub fn Canvas() -> impl IntoView {
         if let Some((devices, anchor)) = update {
             app.layout.update(|l| {
                 for (n, q) in devices {
-                    l.devices.insert(n, q);
+                    l.devices.insert(n, q.rounded());
                 }
                 if let Some((n, q)) = anchor {
-                    l.sites.insert(n, q);
+                    l.sites.insert(n, q.rounded());
                 }
             });
         }

@@ -32,7 +32,7 @@ pub fn analyze(text: &str, clock: impl Fn() -> f64) -> Analyzed {
     let t0 = clock();
     let parsed = meshplan_core::parse(text);
     let t1 = clock();
-    let meshplan_core::Analysis { topology, plan, diagnostics } = meshplan_core::analyze_parsed(text, parsed);
+    let meshplan_core::Analysis { topology, plan, diagnostics } = meshplan_core::analyze_parsed(parsed);
     let t2 = clock();
     Analyzed { topology, diagnostics, plan, parse_ms: t1 - t0, plan_ms: t2 - t1 }
 }

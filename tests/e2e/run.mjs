@@ -375,6 +375,56 @@ await test('reload keeps the work and its undo history', async () => {
   assert(await page.isEnabled(tid('undo')), 'undo is disabled after the reload: the history was lost');
 });
 
+/// The caret the page set, against what the finding says: its "line L, column
+/// C" counts characters (code points), the textarea's selection UTF-16 units.
+async function caretAgainstFinding(p, where) {
+  const m = /line (\d+)[,:] ?(?:column )?(\d+)/.exec(where);
+  assert(m, `no line and column in ${where}`);
+  const [line, column] = [Number(m[1]), Number(m[2])];
+  const { start, end, value } = await p.$eval(tid('yaml'), (el) => ({ start: el.selectionStart, end: el.selectionEnd, value: el.value }));
+  const lines = value.split('\n');
+  const before = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+  const want = before + Array.from(lines[line - 1]).slice(0, column - 1).join('').length;
+  assert(start === want && end === want, `line ${line}, column ${column}: the caret is at ${start}..${end}, not ${want}`);
+  return value.slice(start);
+}
+
+await test('a finding on a line after an emoji or a non-ASCII name puts the caret on its own characters', async () => {
+  // A context of its own: the saved work of the other tests stays as it is.
+  const c = await newContext();
+  const p = await newPage(c);
+  await open(p);
+  const design = [
+    'version: 1',
+    'name: caret',
+    'cluster: {cni: calico, pod_cidr: [10.42.0.0/16], service_cidr: [10.43.0.0/16], asn: 64512}',
+    'sites:',
+    '  zurich: {label: "Zürich 🛰", kind: lan}',
+    'nodes:',
+    '  n1: {site: zurich, role: server, address: 10.0.0.1}',
+    '  n2: {labels: {ort: "🛰Zürich"}, site: zürich, role: agent, address: 10.0.0.2}',
+    '',
+  ].join('\n');
+  await pasteYaml(p, design);
+  // The YAML tab's own list: E020 is about `site` after the emoji.
+  const e020 = '.yaml-errors [data-code="E020"]';
+  await p.waitForSelector(e020);
+  await p.click(e020);
+  const after = await caretAgainstFinding(p, await p.textContent(`${e020} .where`));
+  assert(after.startsWith('site: zürich'), `the caret is before ${JSON.stringify(after.slice(0, 12))}, not \`site: zürich\``);
+  // The notebook's finding without a path (a syntax error) opens the YAML tab at its place.
+  await pasteYaml(p, design.replace('role: agent', 'role: [agent'));
+  await p.click(tid('tab-plan'));
+  const e003 = '.notebook [data-code="E003"]';
+  await p.waitForSelector(e003);
+  const where = await p.textContent(`${e003} .where`);
+  await p.click(e003);
+  await p.waitForSelector('.yaml-tab');
+  await waitFor(async () => (await p.$eval(tid('yaml'), (el) => el.selectionStart)) > 0, 'the caret did not move');
+  await caretAgainstFinding(p, where);
+  await c.close();
+});
+
 await test('a YAML syntax error points at line and column; the drawing follows the text', async () => {
   const good = (await saved(page)).text;
   await setYaml(page, good.replace('cluster:', 'cluster: [oops'));

@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <serve|test|bench|compare-netlab|wasm-co
   serve     install missing build tools, build the app in release, serve it on http://127.0.0.1:8080
   test      install missing test tools, then run every test (fmt, clippy, unit, data, golden,
             real-tool, wasm build, browser end-to-end, routing lab)
-  bench     run the benchmarks and print the table
+  bench     run the benchmarks and print the table (the whole `meshplan check` last)
+  bench-command  only the last row: `meshplan check` of the scale designs as a process
   compare-netlab  time `netlab create` against `meshplan export` on the 600-node design
   wasm-cost [--worker]  what each crate costs in the page's (or the export worker's) .wasm
   fuzz-lab [--count N] [--seed N]  random designs, the plan against real BIRD/FRR, twice each (root)
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Some("serve") => serve::run(),
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("bench-command") => bench::whole_command(),
         Some("install") => tools::ensure_all(),
         Some("compare-netlab") => netlab::run(),
         Some("wasm-cost") => wasm_cost::run(&args[1..]),

@@ -4,6 +4,8 @@ use meshplan_core::{Diagnostic, Severity};
 
 pub fn diagnostics_text(diags: &[Diagnostic], src: Option<&str>, file: &str) -> String {
     let mut out = String::new();
+    // The lines once, not a walk from the top per finding.
+    let lines: Option<Vec<&str>> = src.map(|s| s.lines().collect());
     for d in diags {
         out.push_str(&format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
         let place = match d.span {
@@ -15,8 +17,8 @@ pub fn diagnostics_text(diags: &[Diagnostic], src: Option<&str>, file: &str) -> 
         } else {
             out.push_str(&format!("  --> {place} ({})\n", d.path));
         }
-        if let (Some(span), Some(src)) = (d.span, src) {
-            out.push_str(&snippet(src, span.line, span.column));
+        if let (Some(span), Some(lines)) = (d.span, &lines) {
+            out.push_str(&snippet(lines, span.line, span.column));
         }
         if let Some(h) = &d.hint {
             out.push_str(&format!("  = hint: {h}\n"));
@@ -40,10 +42,10 @@ pub fn diagnostics_json(diags: &[Diagnostic]) -> String {
 
 /// The source line with a caret under the column; past the last line (an error at
 /// the end of the file) it says so.
-fn snippet(src: &str, line: usize, column: usize) -> String {
+fn snippet(lines: &[&str], line: usize, column: usize) -> String {
     let num = line.to_string();
     let pad = " ".repeat(num.len());
-    match src.lines().nth(line.saturating_sub(1)) {
+    match lines.get(line.saturating_sub(1)) {
         Some(text) => {
             let caret_at: String =
                 text.chars().take(column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();

@@ -144,6 +144,9 @@ fn explain_prints_a_code_and_the_format() {
     let o = run(&["explain", "E071"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).starts_with("E071 (") && text(&o).contains("meshplan explain format"), "{}", text(&o));
+    // A code about one field names the section of the format the fix is in.
+    let o = run(&["explain", "e050"]);
+    assert!(text(&o).contains("The fix is in docs/format.md#links (`links[]`)."), "{}", text(&o));
     let o = run(&["explain", "format"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let spec = std::fs::read_to_string(root().join("docs/format.md")).expect("docs/format.md");

@@ -18,6 +18,7 @@
 pub mod bundle;
 pub mod check;
 pub mod diag;
+pub mod explain;
 pub mod model;
 pub mod parse;
 pub mod plan;
@@ -49,12 +50,12 @@ pub struct Analysis {
 
 /// Parse, then check and plan what could be parsed.
 pub fn analyze(src: &str) -> Analysis {
-    analyze_parsed(src, parse(src))
+    analyze_parsed(parse(src))
 }
 
 /// The second half of `analyze`, for a shell that times parsing on its own.
-pub fn analyze_parsed(src: &str, parsed: Parsed) -> Analysis {
-    analyze_inner(src, parsed, false)
+pub fn analyze_parsed(parsed: Parsed) -> Analysis {
+    analyze_inner(parsed, false)
 }
 
 /// [`analyze`] and what single failures break (`plan::failures`: W101/W102,
@@ -62,11 +63,11 @@ pub fn analyze_parsed(src: &str, parsed: Parsed) -> Analysis {
 /// plans the design once per failure (about 100× a plan at 600 nodes), which
 /// the app's every keystroke cannot pay.
 pub fn analyze_with_failures(src: &str) -> Analysis {
-    analyze_inner(src, parse(src), true)
+    analyze_inner(parse(src), true)
 }
 
-fn analyze_inner(src: &str, parsed: Parsed, failures: bool) -> Analysis {
-    let Parsed { topology, mut diagnostics } = parsed;
+fn analyze_inner(parsed: Parsed, failures: bool) -> Analysis {
+    let Parsed { topology, mut diagnostics, places } = parsed;
     // The plan runs the structural checks first, then its own rules.
     let plan = topology.as_ref().map(plan::build);
     if let (Some(t), Some(p)) = (&topology, &plan) {
@@ -74,7 +75,8 @@ fn analyze_inner(src: &str, parsed: Parsed, failures: bool) -> Analysis {
         for d in p.diagnostics.iter().chain(&failures) {
             let mut d = d.clone();
             if d.span.is_none() {
-                d.span = parse::locate(src, &d.path);
+                // Placed from the reader's own spans, by the path.
+                d.span = places.of(&d.path);
             }
             diagnostics.push(d);
         }

@@ -8,11 +8,11 @@ use crate::yaml::{self, DeErrorKind, Node, Resolved};
 
 mod comments;
 mod in_place;
-mod locate;
+mod places;
 
 pub use comments::{write_keeping_comments, write_renamed_keeping_comments, Renamed};
 pub use in_place::{write_edit, write_in_place};
-pub use locate::locate;
+pub use places::Places;
 
 /// What parsing a file gives: the topology when the text could be read into one
 /// (with unknown fields left out when there were some), and what was wrong.
@@ -20,6 +20,8 @@ pub use locate::locate;
 pub struct Parsed {
     pub topology: Option<Topology>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The text's tree, which places every later diagnostic by its path.
+    pub places: Places,
 }
 
 /// Upper bound on parse-repair rounds, so hostile input cannot loop for long.
@@ -33,22 +35,25 @@ pub fn parse(src: &str) -> Parsed {
             diagnostics.push(
                 Diagnostic::new(Code::E003, "", format!("the file is not valid YAML: {}", e.message)).at(Some(e.span)),
             );
-            return Parsed { topology: None, diagnostics };
+            return Parsed { topology: None, diagnostics, places: Places::default() };
         }
     };
 
+    // Where `version` is, or the top mapping that lacks it.
+    let version_place = places::place(&doc, "version");
     let Some(map) = doc.as_map_mut() else {
         diagnostics.push(
             Diagnostic::new(Code::E004, "", "the file must be a YAML mapping (`version: 1`, `name: …`, `cluster: …`)")
                 .at(Some(Span { line: 1, column: 1 })),
         );
-        return Parsed { topology: None, diagnostics };
+        return Parsed { topology: None, diagnostics, places: Places::new(doc) };
     };
     match map.get("version") {
         None => {
             diagnostics.push(
                 Diagnostic::new(Code::E001, "version", "the file has no `version`")
-                    .hint(format!("add `version: {FORMAT_VERSION}` as the first line")),
+                    .hint(format!("add `version: {FORMAT_VERSION}` as the first line"))
+                    .at(version_place),
             );
             // Read the rest as version 1 to report what else is wrong.
             map.insert("version", Node::plain(FORMAT_VERSION.to_string()));
@@ -72,24 +77,26 @@ pub fn parse(src: &str) -> Parsed {
                     .hint("open the file with the meshplan release that wrote it")
                     .at(v.place()),
             );
-            return Parsed { topology: None, diagnostics };
+            return Parsed { topology: None, diagnostics, places: Places::new(doc) };
         }
     }
 
     let mut removed: Vec<Vec<String>> = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let err = match yaml::from_node::<Topology>(&doc) {
-            Ok(t) => return Parsed { topology: Some(t), diagnostics },
+            Ok(t) => return Parsed { topology: Some(t), diagnostics, places: Places::new(doc) },
             Err(e) => e,
         };
         let path = render_path(&err.path);
-        let span = err.span.or_else(|| locate(src, &path));
+        let span = err.span.or_else(|| places::place(&doc, &path));
         match &err.kind {
             DeErrorKind::UnknownField { field, expected } => {
-                // The error is about the mapping; the key is its last segment.
+                // The error is about the mapping; the key is its last segment,
+                // and the key is where it points.
                 let mut segs = err.path.clone();
                 segs.push(field.clone());
                 let path = render_path(&segs);
+                let span = places::place(&doc, &path).or(span);
                 let mut d = Diagnostic::new(Code::E002, &path, err.message.clone());
                 d = match did_you_mean(field, expected) {
                     Some(m) => d.hint(format!("did you mean `{m}`?")),
@@ -108,7 +115,10 @@ pub fn parse(src: &str) -> Parsed {
                 if removed.contains(&segs) {
                     break; // a field we removed for being wrong; already reported
                 }
-                diagnostics.push(Diagnostic::new(Code::E004, join(&path, field), err.message.clone()).at(span));
+                // Placed at the mapping that lacks it.
+                let path = join(&path, field);
+                let span = places::place(&doc, &path).or(span);
+                diagnostics.push(Diagnostic::new(Code::E004, path, err.message.clone()).at(span));
                 break;
             }
             DeErrorKind::UnknownChoice { value, expected } => {
@@ -132,7 +142,7 @@ pub fn parse(src: &str) -> Parsed {
         }
         removed.push(err.path);
     }
-    Parsed { topology: None, diagnostics }
+    Parsed { topology: None, diagnostics, places: Places::new(doc) }
 }
 
 /// Writes a topology back as YAML. `parse(write(t)) == t` for every topology.

@@ -60,6 +60,42 @@ pub fn did_you_mean<'a>(word: &str, known: &'a [String]) -> Option<&'a str> {
         .map(|(_, k)| k.as_str())
 }
 
+/// Where `span` (line and column in characters, as diagnostics give them) is in
+/// `text` counted in UTF-16 code units, as a browser's text selection counts:
+/// a character outside the Basic Multilingual Plane (an emoji) is two units.
+/// Line ends count as one unit whatever they are in the text (`\r\n`, a lone
+/// `\r` or `\n`): the reader counts lines so, and a textarea's value has
+/// them as `\n`. A column past its line's end stops at the end of the line, a
+/// line past the text's end at the end of the text.
+pub fn utf16_offset(text: &str, span: crate::diag::Span) -> usize {
+    let mut offset = 0;
+    let mut chars = text.chars().peekable();
+    for _ in 1..span.line {
+        loop {
+            match chars.next() {
+                None => return offset,
+                Some('\r') => {
+                    chars.next_if_eq(&'\n');
+                    offset += 1;
+                    break;
+                }
+                Some('\n') => {
+                    offset += 1;
+                    break;
+                }
+                Some(c) => offset += c.len_utf16(),
+            }
+        }
+    }
+    for c in chars.take(span.column.saturating_sub(1)) {
+        if c == '\r' || c == '\n' {
+            break;
+        }
+        offset += c.len_utf16();
+    }
+    offset
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -77,6 +113,29 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Span;
+
+    #[test]
+    fn utf16_offsets_count_what_a_browser_selection_counts() {
+        let at = |text, line, column| utf16_offset(text, Span { line, column });
+        // `ü` is one unit, as in the reader's columns.
+        assert_eq!(at("a: 1\nZürich: {site: x}\n", 2, 11), 5 + 10);
+        // 🛰 (U+1F6F0) is two units: what follows it is one further on.
+        let sat = "nodes:\n  🛰-1: {site: x}\n  b: {site: y}\n";
+        assert_eq!(at(sat, 2, 9), 7 + 9);
+        assert_eq!(&sat.encode_utf16().collect::<Vec<_>>()[16..20], &"site".encode_utf16().collect::<Vec<_>>()[..]);
+        assert_eq!(at(sat, 3, 3), 7 + 18 + 2);
+        // CRLF: one unit per line end, as in the textarea's value.
+        let crlf = "a: 1\r\nb: Zürich\r\nc: 🛰\r\n";
+        let lf = crlf.replace("\r\n", "\n");
+        for (line, column) in [(1, 1), (2, 4), (3, 4), (3, 9), (4, 1), (9, 9)] {
+            assert_eq!(at(crlf, line, column), at(&lf, line, column), "{line}:{column}");
+        }
+        assert_eq!(at(crlf, 3, 4), 5 + 10 + 3);
+        // Past the end of a line or of the text.
+        assert_eq!(at("ab\ncd", 1, 9), 2);
+        assert_eq!(at("ab\ncd", 9, 1), 5);
+    }
 
     #[test]
     fn names() {

@@ -79,3 +79,33 @@ fn every_field_of_the_model_has_its_row_in_docs_format_md() {
         .collect();
     assert!(missing.is_empty(), "docs/format.md has no row for: {}", missing.join(", "));
 }
+
+/// `meshplan explain CODE` names the section of docs/format.md the fix is in:
+/// each section named exists as a heading, and each code has its section or
+/// is listed as not about one field (so a new code cannot go without one).
+#[test]
+fn every_code_names_a_section_of_docs_format_md_or_is_listed_as_not_one_field() {
+    use meshplan_core::explain::{anchor, format_section, NOT_ONE_FIELD, SECTIONS};
+    use meshplan_core::Code;
+    let doc = format_doc();
+    let headings: BTreeSet<&str> =
+        doc.lines().filter(|l| l.starts_with('#')).map(|l| l.trim_start_matches('#').trim()).collect();
+    let anchors: BTreeSet<String> = headings.iter().map(|h| anchor(h)).collect();
+    assert_eq!(anchors.len(), headings.len(), "two headings of docs/format.md share an anchor");
+    for (code, heading) in SECTIONS {
+        assert!(headings.contains(heading), "{code}: docs/format.md has no heading {heading:?}");
+        assert!(!NOT_ONE_FIELD.contains(code), "{code} is in both lists");
+    }
+    for code in Code::ALL {
+        let n = SECTIONS.iter().filter(|(c, _)| c == code).count();
+        assert!(n <= 1, "{code} has {n} sections");
+        assert!(
+            format_section(*code).is_some() || NOT_ONE_FIELD.contains(code),
+            "{code}: name its section of docs/format.md in explain::SECTIONS, or list it in NOT_ONE_FIELD"
+        );
+    }
+    // The README points at the format.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+        .unwrap_or_else(|e| panic!("cannot read README.md: {e}"));
+    assert!(readme.contains("](docs/format.md)"), "README.md does not link docs/format.md");
+}

@@ -1,8 +1,10 @@
 //! Where each diagnostic points, as data: `tests/data/places/<case>/topology.yaml`
 //! and, beside it, `expected.txt` with one `CODE path @line:column` per diagnostic
-//! (columns in characters, as the CLI shows them). The cases are the texts that
-//! used to lose the place: non-ASCII names and labels, `#` inside quoted values,
-//! CRLF line ends, flow collections over several lines. `SNAPSHOTS=overwrite`
+//! (columns in characters, as the CLI shows them). Places come from the reader's
+//! tree (`parse::Places`). The cases are the texts that used to lose the place:
+//! non-ASCII names and labels, `#` inside quoted values, CRLF line ends, flow
+//! collections over several lines; and names that hold dots (`ty1.k3s`), and a
+//! required field left out (placed at the mapping that lacks it). `SNAPSHOTS=overwrite`
 //! rewrites the expectations (refused when `CI` is set); review them in the diff.
 
 // Tests are not in the browser's module: std's sorts are fine here (clippy.toml).

@@ -61,6 +61,9 @@ fn explain(code: &str) -> u8 {
     match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(code)) {
         Some(c) => {
             println!("{} ({}): {}", c.as_str(), c.severity().as_str(), c.title());
+            if let Some((heading, anchor)) = meshplan_core::explain::format_section(*c) {
+                println!("The fix is in docs/format.md#{anchor} ({heading}).");
+            }
             println!("Every field of the topology file: `meshplan explain format` (docs/format.md).");
             0
         }

@@ -163,7 +163,9 @@ pub(crate) enum Resolved {
     Bool(bool),
     Unsigned(u64),
     Signed(i64),
-    Float(f64),
+    /// A float by its syntax; its value is computed only for a type that asks
+    /// for one (`float`), which nothing in the format does.
+    Float,
     Str,
 }
 
@@ -179,7 +181,11 @@ pub(crate) fn resolve(text: &str) -> Resolved {
     if let Some(i) = int(text) {
         return i;
     }
-    float(text).map_or(Resolved::Str, Resolved::Float)
+    if float_parts(text).is_some() {
+        Resolved::Float
+    } else {
+        Resolved::Str
+    }
 }
 
 /// Decimal, `0x`, `0o` and `0b` integers with a sign; `0123` is a string (YAML 1.2).
@@ -211,18 +217,22 @@ fn leading_zero(digits: &str) -> bool {
     digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A float's text taken apart: infinity, NaN, or the first 18 significant
+/// digits and a power of ten.
+enum FloatParts {
+    Inf,
+    NaN,
+    Finite { mantissa: u64, exp10: i32 },
+}
+
 /// YAML 1.2's floats: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`,
-/// `.inf` and `.nan`. The value is computed from the first 18 significant digits
-/// and a power of ten, within some ulps of the exact value, then made exact for
-/// every text the writer writes (see `exact`): nothing in the topology format is
-/// a fraction (the app keeps canvas positions as floats), and this leaves std's
-/// exact decimal-to-float tables (10 KB) out of the browser's module.
-fn float(text: &str) -> Option<f64> {
+/// `.inf` and `.nan`, by their syntax alone (integer arithmetic only), so that
+/// telling a float from a string costs the browser's module no float reader.
+fn float_parts(text: &str) -> Option<FloatParts> {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let sign = if text.starts_with('-') { -1.0 } else { 1.0 };
     match unsigned {
-        ".inf" | ".Inf" | ".INF" => return Some(sign * f64::INFINITY),
-        ".nan" | ".NaN" | ".NAN" if unsigned == text => return Some(f64::NAN),
+        ".inf" | ".Inf" | ".INF" => return Some(FloatParts::Inf),
+        ".nan" | ".NaN" | ".NAN" if unsigned == text => return Some(FloatParts::NaN),
         _ => {}
     }
     // `0123` is a string in YAML 1.2, not a number.
@@ -267,6 +277,51 @@ fn float(text: &str) -> Option<f64> {
     if chars.next().is_some() {
         return None;
     }
+    // Past f64's largest value (1.7976931348623157e308, which the text rounds
+    // to below 1.79769313486231580793e308) the text is no float: a string.
+    let shown = mantissa.checked_ilog10().map_or(0, |d| d as i32);
+    let magnitude = exp10.saturating_add(shown);
+    if magnitude > 308
+        || (magnitude == 308 && mantissa * 10u64.pow(17 - shown.unsigned_abs().min(17)) > 179_769_313_486_231_580)
+    {
+        return None;
+    }
+    Some(FloatParts::Finite { mantissa, exp10 })
+}
+
+/// A float's text as a JSON number of the same value (`+.5` → `0.5`, `1e3` →
+/// `1000.0`), from its digits alone; `None` for infinity and NaN, which JSON
+/// does not have.
+pub(crate) fn float_json(text: &str) -> Option<String> {
+    let FloatParts::Finite { mantissa, exp10 } = float_parts(text)? else {
+        return None;
+    };
+    let sign = if text.starts_with('-') { "-" } else { "" };
+    let digits = mantissa.to_string();
+    let body = match usize::try_from(exp10.unsigned_abs()).unwrap_or(usize::MAX) {
+        // Large or small powers keep their exponent rather than spell the zeros.
+        k if k > 20 => format!("{digits}.0e{exp10}"),
+        k if exp10 >= 0 => format!("{digits}{}.0", "0".repeat(k)),
+        k if digits.len() > k => format!("{}.{}", &digits[..digits.len() - k], &digits[digits.len() - k..]),
+        k => format!("0.{}{digits}", "0".repeat(k - digits.len())),
+    };
+    Some(format!("{sign}{body}"))
+}
+
+/// A float's value: computed from [`float_parts`] within some ulps of the
+/// exact value, then made exact for every text the writer writes (see
+/// `exact`). Only a type that asks for a float calls it: nothing in the
+/// topology format is a fraction, and the app keeps canvas positions as
+/// integers, so neither this nor std's exact decimal-to-float tables (10 KB)
+/// are in the browser's module.
+fn float(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let sign = if text.starts_with('-') { -1.0 } else { 1.0 };
+    let (mantissa, exp10) = match float_parts(text)? {
+        FloatParts::Inf => return Some(sign * f64::INFINITY),
+        FloatParts::NaN => return Some(f64::NAN),
+        FloatParts::Finite { mantissa, exp10 } => (mantissa, exp10),
+    };
     // Dividing by a power of ten rounds less than multiplying by 10^-n; below
     // 1e-300 the division goes in two steps, since 10^n overflows past 10^308.
     let value = if exp10 < -300 {
@@ -355,7 +410,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
                 Resolved::Bool(b) => v.visit_bool(b),
                 Resolved::Unsigned(n) => v.visit_u64(n),
                 Resolved::Signed(n) => v.visit_i64(n),
-                Resolved::Float(f) => v.visit_f64(f),
+                // No type of the format takes a fraction through `any`: it is
+                // the wrong type, in the words the person wrote it in.
+                Resolved::Float => Err(self.invalid(&v)),
                 Resolved::Str => v.visit_str(&s.text),
             },
             Value::Seq(items) => v.visit_seq(Items { items: items.iter(), index: 0 }),
@@ -435,7 +492,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         let out = match self.resolved() {
             Some(Resolved::Unsigned(n)) => v.visit_u64(n),
             Some(Resolved::Signed(n)) => v.visit_i64(n),
-            Some(Resolved::Float(f)) => v.visit_f64(f),
+            Some(Resolved::Float) => match self.scalar_text().and_then(float) {
+                Some(f) => v.visit_f64(f),
+                None => return Err(self.invalid(&v)),
+            },
             _ => return Err(self.invalid(&v)),
         };
         out.map_err(|e: Failure| e.at(self.place()))
@@ -614,7 +674,20 @@ mod tests {
         assert_eq!(resolve("0x1F"), Resolved::Unsigned(31));
         assert_eq!(resolve("0123"), Resolved::Str);
         assert_eq!(resolve("fd00::1"), Resolved::Str);
-        assert_eq!(resolve("1.5"), Resolved::Float(1.5));
+        assert_eq!(resolve("1.5"), Resolved::Float);
+        for (yaml, json) in [
+            ("1.5", Some("1.5")),
+            ("-120.0", Some("-120.0")),
+            ("+.5", Some("0.5")),
+            ("1e3", Some("1000.0")),
+            ("2.", Some("2.0")),
+            ("0.001", Some("0.001")),
+            ("1.5e-30", Some("15.0e-31")),
+            ("-.inf", None),
+            (".nan", None),
+        ] {
+            assert_eq!(float_json(yaml).as_deref(), json, "{yaml}");
+        }
         assert_eq!(resolve("yes"), Resolved::Str);
     }
 }

@@ -24,16 +24,12 @@ fn write_node(out: &mut String, node: &Node) {
             Resolved::Signed(n) => {
                 let _ = write!(out, "{n}");
             }
-            // Rust's form of a finite float is valid JSON; JSON has no infinity or NaN.
-            Resolved::Float(f) if f.is_finite() => {
-                let text = f.to_string();
-                out.push_str(&text);
-                // Keep it a float for readers that tell `2` from `2.0`.
-                if !text.contains('.') {
-                    out.push_str(".0");
-                }
-            }
-            Resolved::Float(_) => out.push_str("null"),
+            // The number as written, in JSON's syntax (no float is read);
+            // JSON has no infinity or NaN.
+            Resolved::Float => match super::float_json(&s.text) {
+                Some(n) => out.push_str(&n),
+                None => out.push_str("null"),
+            },
             Resolved::Str => write_str(out, &s.text),
         },
         Value::Seq(items) => {

@@ -32,8 +32,8 @@ mod read;
 mod ser;
 mod words;
 
+pub(crate) use de::{float_json, resolve, Resolved};
 pub use de::{from_node, DeError, DeErrorKind};
-pub(crate) use de::{resolve, Resolved};
 pub use emit::emit;
 pub use json::to_json;
 pub use read::{read, ReadError};

@@ -14,7 +14,7 @@ pub(super) fn found(node: &Node) -> String {
         Value::Scalar(s) => match super::resolve(&s.text) {
             Resolved::Null => NOTHING.to_string(),
             Resolved::Bool(_) => format!("`{}` (yes/no)", s.text),
-            Resolved::Unsigned(_) | Resolved::Signed(_) | Resolved::Float(_) => format!("the number {}", s.text),
+            Resolved::Unsigned(_) | Resolved::Signed(_) | Resolved::Float => format!("the number {}", s.text),
             Resolved::Str => format!("`{}`", short(&s.text)),
         },
         Value::Seq(_) => "a list".to_string(),
