@@ -559,7 +559,11 @@ mod tests {
     fn names_are_short_and_mapped() {
         let (t, p) = calico();
         let l = build(&t, &p).unwrap_or_else(|e| panic!("{e}"));
-        let ns: Vec<String> = l.spaces.iter().map(|s| format!("{}={}", s.ns, s.name)).collect();
+        // Names carry the lab's prefix (`mpl-`, or another lab's under `MESHPLAN_LAB_ID`).
+        let prefix = prefix();
+        let ns: Vec<String> =
+            l.spaces.iter().map(|s| format!("{}={}", s.ns.replacen(prefix.as_str(), "mpl-", 1), s.name)).collect();
+        assert!(l.spaces.iter().all(|s| s.ns.starts_with(prefix.as_str())));
         assert_eq!(
             ns,
             [
