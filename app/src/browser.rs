@@ -191,3 +191,13 @@ pub fn file_stem(name: &str) -> String {
         s
     }
 }
+
+/// What carrying the last analysis from the worker cost: its encoding there,
+/// its decoding here (ms) and its size, on the page's root element
+/// (`data-transfer-*`), where the end-to-end run reads it.
+pub fn note_transfer(encode_ms: f64, decode_ms: f64, bytes: usize) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let _ = root.set_attribute("data-transfer-encode-ms", &format!("{encode_ms:.1}"));
+    let _ = root.set_attribute("data-transfer-decode-ms", &format!("{decode_ms:.1}"));
+    let _ = root.set_attribute("data-transfer-bytes", &bytes.to_string());
+}

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use meshplan_core::model::{Daemon, Role};
 use meshplan_core::Topology;
 
-use crate::core_api::Plan;
+use crate::analysis::PlanView;
 use crate::layout::{self, Pt, Rect};
 use crate::sel::Sel;
 use crate::state::{App, Failed, Mode};
@@ -190,13 +190,9 @@ struct Marks {
     limiting_link: Option<usize>,
 }
 
-fn marks(plan: Option<&Plan>) -> Marks {
+fn marks(plan: Option<&PlanView>) -> Marks {
     let Some(p) = plan else { return Marks::default() };
-    let blackholes =
-        meshplan_core::sort::set(p.paths.iter().filter_map(|x| x.blackhole.as_ref().map(|b| b.device.clone())));
-    let link_index = |s: &str| s.strip_prefix("links[").and_then(|r| r.split(']').next()).and_then(|i| i.parse().ok());
-    let limiting_link = p.limiting.as_ref().and_then(|l| l.edge.as_deref()).and_then(link_index);
-    Marks { blackholes, limiting_link }
+    Marks { blackholes: p.blackholes.clone(), limiting_link: p.limiting_link }
 }
 
 /// What-if's overlay as SVG text (one write per toggle, however many pairs):
@@ -267,12 +263,14 @@ fn session_curve(a: Pt, b: Pt) -> String {
 pub fn Canvas() -> impl IntoView {
     let app = expect_context::<App>();
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
-    let items = Memo::new(move |_| app.derived.with(|d| d.topology.as_deref().map(items).unwrap_or_default()));
+    // The topology and the plan apart (`App::topology`, `App::plan`): a read
+    // text redraws the drawing, the worker's answer only the marks.
+    let items = Memo::new(move |_| app.topology.with(|t| t.as_deref().map(items).unwrap_or_default()));
     let geo = Memo::new(move |_| {
-        let t = app.derived.with(|d| d.topology.clone());
+        let t = app.topology.get();
         t.map(|t| app.layout.with(|l| geometry(&t, l))).unwrap_or_default()
     });
-    let marks = Memo::new(move |_| app.derived.with(|d| marks(d.plan.as_deref())));
+    let marks = Memo::new(move |_| app.plan.with(|p| marks(p.as_deref())));
     // The view: everything (fit), or where the person zoomed and panned to; kept
     // still while something is dragged.
     let frozen = RwSignal::new(None::<Rect>);
@@ -342,7 +340,7 @@ pub fn Canvas() -> impl IntoView {
             activate(target);
             return;
         }
-        let Some(t) = app.derived.get_untracked().editable() else {
+        let Some(t) = app.editable() else {
             app.select(Some(target));
             return;
         };
@@ -671,21 +669,21 @@ pub fn Canvas() -> impl IntoView {
         }
         let esc = crate::failure_report::esc;
         let mut o = String::new();
-        app.derived.with(|d| {
+        app.plan.with(|plan| {
             let mut seen = BTreeSet::new();
-            for s in d.plan.iter().flat_map(|p| &p.sessions) {
+            for s in plan.iter().flat_map(|p| &p.sessions) {
                 if !seen.insert((&s.a, &s.b, s.role.as_str())) {
                     continue;
                 }
                 let Some(d) = geo.with(|g| Some(session_curve(*g.dev.get(&s.a)?, *g.dev.get(&s.b)?))) else { continue };
-                let ebgp = s.kind == meshplan_core::plan::SessionKind::Ebgp;
+                let ebgp = s.ebgp;
                 let role = if ebgp { "ebgp" } else { s.role.as_str() };
                 let kind = if ebgp { "eBGP" } else { "iBGP" };
                 let (a, b) = (esc(&s.a), esc(&s.b));
                 let _ = write!(
                     o,
                     "<path class=\"session role-{role}\" d=\"{d}\" data-session=\"{a}-{b}\"><title>{} session ({kind}): {a} – {b}</title></path>",
-                    s.role.as_str()
+                    esc(&s.role)
                 );
             }
         });

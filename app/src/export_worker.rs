@@ -1,6 +1,9 @@
 //! The page's side of the export worker (`src/bin/export_worker.rs`): started
 //! on the first export (or What-if request), then kept for the next ones.
-//! Requests queue; the worker answers them in order.
+//! Requests queue; the worker answers them in order. The same module runs a
+//! second time as the analysis worker ([`Role::Analysis`], started with the
+//! page), so that checking the text never waits behind an export or a
+//! failure table, nor they behind it.
 
 use std::cell::RefCell;
 
@@ -38,8 +41,21 @@ struct Slot {
     _on_error: Closure<dyn Fn(web_sys::ErrorEvent)>,
 }
 
+/// Which of the two workers a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Export and What-if.
+    Export,
+    /// The checks and plan of the page's text (`analysis`).
+    Analysis,
+}
+
 thread_local! {
-    static SLOT: RefCell<Option<Slot>> = const { RefCell::new(None) };
+    static SLOTS: [RefCell<Option<Slot>>; 2] = const { [RefCell::new(None), RefCell::new(None)] };
+}
+
+fn with_slot<R>(role: Role, f: impl FnOnce(&mut Option<Slot>) -> R) -> R {
+    SLOTS.with(|s| f(&mut s[role as usize].borrow_mut()))
 }
 
 /// Writes the bundle of the topology in `text` in the worker; `done` gets the
@@ -49,11 +65,16 @@ pub fn export(text: String, done: impl FnOnce(Result<Vec<u8>, String>) + 'static
     ask(msg, Box::new(move |r| done(r.map(|a| js_sys::Uint8Array::new(&a.get(1)).to_vec()))));
 }
 
-/// Sends `msg` to the worker (started on the first request); `done` gets its answer.
+/// Sends `msg` to the export worker (started on the first request); `done` gets its answer.
 pub fn ask(msg: js_sys::Array, done: Done) {
-    let refused = SLOT.with_borrow_mut(|slot| {
+    ask_as(Role::Export, msg, done)
+}
+
+/// Sends `msg` to the worker of `role` (started on its first request).
+pub fn ask_as(role: Role, msg: js_sys::Array, done: Done) {
+    let refused = with_slot(role, |slot| {
         if slot.is_none() {
-            match spawn() {
+            match spawn(role) {
                 Ok(s) => *slot = Some(s),
                 Err(e) => return Some((done, e)),
             }
@@ -76,7 +97,7 @@ pub fn ask(msg: js_sys::Array, done: Done) {
     }
 }
 
-fn spawn() -> Result<Slot, String> {
+fn spawn(role: Role) -> Result<Slot, String> {
     let w = web_sys::window().ok_or("no window")?;
     let here = w.location().href().map_err(|e| format!("{e:?}"))?;
     let url = |file: &str| web_sys::Url::new_with_base(file, &here).map(|u| u.href()).map_err(|e| format!("{e:?}"));
@@ -95,11 +116,12 @@ fn spawn() -> Result<Slot, String> {
     let worker = web_sys::Worker::new(&boot_url).map_err(|e| format!("the browser refused a worker: {e:?}"));
     let _ = web_sys::Url::revoke_object_url(&boot_url);
     let worker = worker?;
-    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|m: web_sys::MessageEvent| on_message(m.data()));
-    let on_error = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(|e: web_sys::ErrorEvent| {
-        let loaded = SLOT.with_borrow(|s| s.as_ref().is_some_and(|s| s.ready));
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| on_message(role, m.data()));
+    let on_error = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        let loaded = with_slot(role, |s| s.as_ref().is_some_and(|s| s.ready));
         let what = if loaded { "the export worker stopped" } else { "the export module could not be loaded" };
-        fail_all(format!("{what} ({})", e.message().trim_end_matches('.')));
+        fail_all(role, format!("{what} ({})", e.message().trim_end_matches('.')));
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -113,12 +135,12 @@ fn spawn() -> Result<Slot, String> {
     })
 }
 
-fn on_message(data: JsValue) {
+fn on_message(role: Role, data: JsValue) {
     let msg = js_sys::Array::from(&data);
     let kind = msg.get(0).as_string().unwrap_or_default();
     if kind == "ready" {
         let mut failed = Vec::new();
-        SLOT.with_borrow_mut(|slot| {
+        with_slot(role, |slot| {
             let Some(s) = slot.as_mut() else { return };
             s.ready = true;
             for (m, done) in std::mem::take(&mut s.waiting) {
@@ -134,11 +156,10 @@ fn on_message(data: JsValue) {
         return;
     }
     // A worker that never became ready is dropped, so the next request starts afresh.
-    let Some(done) =
-        SLOT.with_borrow_mut(|slot| slot.as_mut().filter(|s| !s.busy.is_empty()).map(|s| s.busy.remove(0)))
+    let Some(done) = with_slot(role, |slot| slot.as_mut().filter(|s| !s.busy.is_empty()).map(|s| s.busy.remove(0)))
     else {
         let why = msg.get(1).as_string().unwrap_or_else(|| format!("unexpected answer from the export worker: {kind}"));
-        fail_all(why);
+        fail_all(role, why);
         return;
     };
     if kind == "error" {
@@ -150,8 +171,8 @@ fn on_message(data: JsValue) {
 
 /// The worker is gone (failed to load or crashed): everyone waiting hears why,
 /// and the next export starts a new one.
-fn fail_all(why: String) {
-    let slot = SLOT.with_borrow_mut(|slot| slot.take());
+fn fail_all(role: Role, why: String) {
+    let slot = with_slot(role, Option::take);
     if let Some(Slot { worker, waiting, busy, _on_message, _on_error, .. }) = slot {
         worker.terminate();
         // This may run inside one of these closures: dropping it there would

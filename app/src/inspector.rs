@@ -511,19 +511,29 @@ pub fn Inspector() -> impl IntoView {
 
 fn panel(app: App) -> impl IntoView {
     move || {
-        let d = app.derived.get();
-        let Some(t) = d.topology.clone() else {
+        // Not the whole of `derived`: the worker's answer redraws the panel only
+        // when it brings other findings.
+        let Some(t) = app.topology.get() else {
             return view! { <p class="muted">"Nothing to edit: the text could not be read. See the YAML tab."</p> }
                 .into_any();
         };
         let sel = app.sel.get().filter(|s| crate::state::exists(&t, s)).unwrap_or(Sel::Cluster);
         let title = title(&t, &sel);
-        let own: Vec<_> = d.diagnostics.iter().filter(|x| sel.owns_path(&x.path)).cloned().collect();
+        // The findings follow the worker's answers without rebuilding the fields
+        // (a field being typed in keeps its text).
+        let sel3 = sel.clone();
+        let own = move || {
+            let own: Vec<_> = app.diagnostics.with(|d| d.iter().filter(|x| sel3.owns_path(&x.path)).cloned().collect());
+            (!own.is_empty()).then(|| view! {
+                <h3>"Findings here"</h3>
+                <DiagList diagnostics=own />
+            })
+        };
         let specs = fields(&t, &sel);
         let doc = Arc::new(edit::document(&t).unwrap_or_else(|_| yaml::Node::plain("")));
         let has_name = sel.name().is_some();
         let deletable = sel != Sel::Cluster;
-        let stale = d.stale;
+        let stale = app.stale.get();
         let sel2 = sel.clone();
         view! {
             <section class="inspector" aria-label="Selected element" data-sel=sel.path()>
@@ -539,10 +549,7 @@ fn panel(app: App) -> impl IntoView {
                     {has_name.then(|| view! { <NameRow sel=sel2.clone() /> })}
                     {specs.into_iter().map(|s| view! { <FieldRow spec=s topology=t.clone() doc=doc.clone() /> }).collect_view()}
                 </fieldset>
-                {(!own.is_empty()).then(|| view! {
-                    <h3>"Findings here"</h3>
-                    <DiagList diagnostics=own />
-                })}
+                {own}
                 {(sel == Sel::Cluster).then(|| view! {
                     <p class="muted small">"Select a site, device or link on the drawing to edit it."</p>
                 })}

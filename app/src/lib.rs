@@ -6,6 +6,8 @@
 //! Pure parts (layout, edits, history, selection paths) are plain functions with
 //! unit tests that run without a browser.
 
+pub mod analysis;
+pub mod analysis_client;
 pub mod browser;
 pub mod canvas;
 pub mod core_api;

@@ -7,14 +7,8 @@ use meshplan_core::{Diagnostic, Severity};
 
 use std::sync::Arc;
 
-use meshplan_core::model::Kind;
-use meshplan_core::plan::{SessionKind, SitePath};
-
-use crate::core_api::Plan;
+use crate::analysis::{PathRow, PlanView, ROWS};
 use crate::state::{App, Tab};
-
-/// Rows shown per table before "and N more" (large designs stay readable and fast).
-const ROWS: usize = 200;
 
 /// One finding's card; a click selects the element it names (or the text's place).
 fn diag_item(app: App, d: Diagnostic) -> impl IntoView {
@@ -143,12 +137,14 @@ pub fn PodMtu() -> impl IntoView {
 #[component]
 pub fn Notebook() -> impl IntoView {
     let app = expect_context::<App>();
-    move || {
+    let checking = move || app.derived.with(|d| d.checking);
+    // The head follows every change (cheap); the findings and the plan sections
+    // only when the worker's answer brings new ones (`App::diagnostics`, `App::plan`).
+    let head = move || {
         let d = app.derived.get();
         let name = d.topology.as_ref().map(|t| t.name.clone()).unwrap_or_default();
         let cni = d.topology.as_ref().map(|t| t.cluster.cni.as_str()).unwrap_or("");
         let (e, w) = (d.errors(), d.warnings());
-        let infos = d.diagnostics.iter().filter(|x| x.severity == Severity::Info).count();
         let summary = match (e, w) {
             (0, 0) => "No errors, no warnings.".to_string(),
             (0, w) => format!("No errors, {w} warning{}.", plural(w)),
@@ -166,38 +162,58 @@ pub fn Notebook() -> impl IntoView {
                 t.links.len()
             )
         });
-        let plan = d.plan.clone();
-        let diags = (*d.diagnostics).clone();
+        let checking = d.checking;
+        // While the worker checks a new text, the previous findings and plan stay, marked.
+        let summary = if checking { format!("Checking… (until then, the last check: {summary})") } else { summary };
         view! {
-            <article class="notebook">
-                <section class="nb-summary">
-                    <h2>{name}<span class="muted">{format!(" · {cni}")}</span></h2>
-                    <p class="muted small">{counts}</p>
-                    <p class:bad={e > 0} class:good={e == 0}>{summary}</p>
-                    <p class="muted small timing">
-                        {format!("read in {:.1} ms", d.analyze_ms)}
-                        {plan.is_some().then(|| format!(" · checked and planned in {:.1} ms", d.plan_ms))}
-                    </p>
-                </section>
-                <section>
-                    <h3>"Findings"{(infos > 0).then(|| view! { <span class="muted small">{format!(" (and {infos} {})", if infos == 1 { "note" } else { "notes" })}</span> })}</h3>
-                    {if diags.is_empty() {
-                        view! { <p class="good">"The design checks clean."</p> }.into_any()
-                    } else {
-                        view! { <DiagList diagnostics=diags /> }.into_any()
-                    }}
-                </section>
-                {plan.is_some().then(|| view! { <crate::whatif::WhatIfNotebook /> })}
-                {match plan {
-                    Some(p) => plan_sections(&p).into_any(),
-                    None => view! {
-                        <section class="pending">
-                            <p class="muted">"The plan appears once the text can be read again (see the YAML tab)."</p>
-                        </section>
-                    }.into_any(),
-                }}
-            </article>
+            <section class="nb-summary">
+                <h2>{name}<span class="muted">{format!(" · {cni}")}</span></h2>
+                <p class="muted small">{counts}</p>
+                <p class:bad={e > 0} class:good={e == 0 && !checking} data-testid="nb-summary">{summary}</p>
+                <p class="muted small timing">
+                    {format!("read in {:.1} ms", d.analyze_ms)}
+                    {(d.plan.is_some() && !checking).then(|| format!(" · checked and planned in {:.1} ms", d.plan_ms))}
+                </p>
+            </section>
         }
+    };
+    let findings = move || {
+        let diags = app.diagnostics.get();
+        let infos = diags.iter().filter(|x| x.severity == Severity::Info).count();
+        let body = if diags.is_empty() && untrack(checking) {
+            view! { <p class="muted">"Checking…"</p> }.into_any()
+        } else if diags.is_empty() {
+            view! { <p class="good">"The design checks clean."</p> }.into_any()
+        } else {
+            view! { <DiagList diagnostics=(*diags).clone() /> }.into_any()
+        };
+        view! {
+            <section>
+                <h3>"Findings"{(infos > 0).then(|| view! { <span class="muted small">{format!(" (and {infos} {})", if infos == 1 { "note" } else { "notes" })}</span> })}</h3>
+                {body}
+            </section>
+        }
+    };
+    let plan = move || match app.plan.get() {
+        Some(p) => view! { <crate::whatif::WhatIfNotebook />{plan_sections(&p)} }.into_any(),
+        None if untrack(checking) => view! {
+            <section class="pending"><p class="muted">"Planning…"</p></section>
+        }
+        .into_any(),
+        None => view! {
+            <section class="pending">
+                <p class="muted">"The plan appears once the text can be read again (see the YAML tab)."</p>
+            </section>
+        }
+        .into_any(),
+    };
+    view! {
+        <article class="notebook" class:checking=checking aria-busy=move || checking().to_string()
+            data-checking=move || checking().to_string()>
+            {head}
+            {findings}
+            {plan}
+        </article>
     }
 }
 
@@ -209,7 +225,7 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn plan_sections(p: &Arc<Plan>) -> impl IntoView {
+fn plan_sections(p: &Arc<PlanView>) -> impl IntoView {
     view! {
         {mtu_section(p)}
         {sessions_section(p)}
@@ -219,7 +235,7 @@ fn plan_sections(p: &Arc<Plan>) -> impl IntoView {
     }
 }
 
-fn mtu_section(p: &Plan) -> impl IntoView {
+fn mtu_section(p: &PlanView) -> impl IntoView {
     let limiting = p.limiting.clone().map(|l| {
         let edge = l.edge.clone().unwrap_or_else(|| "the path".into());
         view! {
@@ -247,22 +263,19 @@ fn more(total: usize) -> Option<impl IntoView> {
     (total > ROWS).then(|| view! { <p class="muted small">{format!("… and {} more", total - ROWS)}</p> })
 }
 
-fn sessions_section(p: &Plan) -> impl IntoView {
+fn sessions_section(p: &PlanView) -> impl IntoView {
     let rows = p
         .sessions
         .iter()
         .take(ROWS)
         .map(|s| {
-            let role = s.role.as_str();
-            let kind = match s.kind {
-                SessionKind::Ibgp => "iBGP",
-                SessionKind::Ebgp => "eBGP",
-            };
+            let role = s.role.clone();
+            let kind = if s.ebgp { "eBGP" } else { "iBGP" };
             view! {
                 <tr>
                     <td>{s.a.clone()}</td><td>{s.b.clone()}</td>
-                    <td><span class=format!("tag role-{role}")>{role}</span></td>
-                    <td>{kind}{if s.multihop { " multihop" } else { "" }}</td><td>{s.family.as_str()}</td>
+                    <td><span class=format!("tag role-{role}")>{role.clone()}</span></td>
+                    <td>{kind}{if s.multihop { " multihop" } else { "" }}</td><td>{s.family.clone()}</td>
                 </tr>
             }
         })
@@ -284,11 +297,12 @@ fn sessions_section(p: &Plan) -> impl IntoView {
     }
 }
 
-/// Route tables are computed on demand: a large design has many devices.
+/// Route tables are computed on demand, by the analysis worker from its plan:
+/// a large design has many devices.
 #[component]
-fn RoutesSection(plan: Arc<Plan>) -> impl IntoView {
+fn RoutesSection(plan: Arc<PlanView>) -> impl IntoView {
     let app = expect_context::<App>();
-    let devices: Vec<String> = plan.devices().cloned().collect();
+    let devices = &plan.devices;
     let n = devices.len();
     // Show the selected device's table first, then the others up to the limit.
     let chosen = app.sel.get_untracked().and_then(|s| s.name().map(str::to_string));
@@ -300,32 +314,34 @@ fn RoutesSection(plan: Arc<Plan>) -> impl IntoView {
         .take(ROWS)
         .collect();
     let open = RwSignal::new(n <= 40);
-    let plan2 = plan.clone();
+    // The tables come from the worker's plan of the text this notebook shows.
+    let tables = RwSignal::new(None::<Vec<crate::analysis::RouteRow>>);
+    let asked = StoredValue::new(false);
+    let checking = app.derived.with_untracked(|d| d.checking);
+    Effect::new(move |_| {
+        if open.get() && !checking && !asked.get_value() {
+            asked.set_value(true);
+            let order = order.clone();
+            crate::analysis_client::routes(app.text.get_untracked(), order, move |rows| tables.set(Some(rows)));
+        }
+    });
     let rows = move || {
-        open.get().then(|| {
-            order
+        tables.with(|t| match t {
+            None => view! { <tr><td colspan="3" class="muted">{if checking { "Checking…" } else { "Reading the route tables…" }}</td></tr> }.into_any(),
+            Some(rows) => rows
                 .iter()
-                .map(|dev| {
-                    let r = crate::core_api::reach(&plan2, dev);
-                    let learned: Vec<String> = r
-                        .learned
-                        .iter()
-                        .map(|l| match l.next_hop {
-                            Some(nh) => format!("{} via {} ({nh})", l.prefix, l.via),
-                            None => format!("{} {}", l.prefix, l.via),
-                        })
-                        .collect();
-                    let missing: Vec<String> = r.missing.iter().map(|m| m.to_string()).collect();
-                    let bad = !missing.is_empty();
+                .map(|r| {
+                    let bad = !r.missing.is_empty();
                     view! {
-                        <tr class:bad=bad data-device=dev.clone()>
-                            <td>{dev.clone()}</td>
-                            <td class="small">{if learned.is_empty() { "—".to_string() } else { learned.join("; ") }}</td>
-                            <td class="small">{if missing.is_empty() { "—".to_string() } else { missing.join(", ") }}</td>
+                        <tr class:bad=bad data-device=r.device.clone()>
+                            <td>{r.device.clone()}</td>
+                            <td class="small">{if r.learned.is_empty() { "—".to_string() } else { r.learned.join("; ") }}</td>
+                            <td class="small">{if r.missing.is_empty() { "—".to_string() } else { r.missing.join(", ") }}</td>
                         </tr>
                     }
                 })
                 .collect_view()
+                .into_any(),
         })
     };
     view! {
@@ -336,14 +352,14 @@ fn RoutesSection(plan: Arc<Plan>) -> impl IntoView {
             </Show>
             <Show when=move || open.get()>
                 <table class="grid routes"><thead><tr><th>"Device"</th><th>"Learned"</th><th>"Missing"</th></tr></thead>
-                <tbody>{rows.clone()}</tbody></table>
+                <tbody>{rows}</tbody></table>
                 {more(n)}
             </Show>
         </section>
     }
 }
 
-fn hops_view(path: &SitePath) -> impl IntoView {
+fn hops_view(path: &PathRow) -> impl IntoView {
     let limit_link = path.limiting.as_deref().and_then(|l| l.split(' ').next()).map(str::to_string);
     path.hops
         .iter()
@@ -352,28 +368,21 @@ fn hops_view(path: &SitePath) -> impl IntoView {
             let edge = h.mtu.map(|m| {
                 view! { <span class="hop-edge" class:limit=limit title=h.via.clone().unwrap_or_default()>{format!("─ {m} ─")}</span> }
             });
-            let kind = match h.kind {
-                Kind::Site => "site",
-                Kind::Router => "router",
-                Kind::Host => "host",
-                Kind::Node => "node",
-            };
-            view! { {edge}<span class=format!("hop kind-{kind}")>{h.name.clone()}</span> }
+            view! { {edge}<span class=format!("hop kind-{}", h.kind)>{h.name.clone()}</span> }
         })
         .collect_view()
 }
 
-fn paths_section(p: &Plan) -> impl IntoView {
+fn paths_section(p: &PlanView) -> impl IntoView {
     let rows = p
         .paths
         .iter()
         .take(ROWS)
         .map(|x| {
-            let bh = x.blackhole.clone().map(|b| {
-                let missing: Vec<String> = b.missing.iter().map(|m| m.to_string()).collect();
+            let bh = x.blackhole.clone().map(|(device, missing)| {
                 view! {
                     <div class="blackhole-note">
-                        "Blackhole: "<b>{b.device.clone()}</b>" has no route to "{missing.join(", ")}
+                        "Blackhole: "<b>{device}</b>" has no route to "{missing.join(", ")}
                     </div>
                 }
             });
@@ -399,7 +408,7 @@ fn paths_section(p: &Plan) -> impl IntoView {
             }
         })
         .collect_view();
-    let n = p.paths.len();
+    let n = p.path_count;
     view! {
         <section>
             <h3>"Paths between sites"<span class="muted small">{format!(" ({n})")}</span></h3>
@@ -410,38 +419,22 @@ fn paths_section(p: &Plan) -> impl IntoView {
     }
 }
 
-fn address_section(p: &Plan) -> impl IntoView {
+fn address_section(p: &PlanView) -> impl IntoView {
     let rows = p
         .nodes
         .iter()
-        .take(ROWS)
-        .map(|(name, n)| {
-            let addrs: Vec<String> = n.addresses.iter().map(|a| a.to_string()).collect();
-            let pods: Vec<String> = n.pod_ranges.iter().map(|a| a.to_string()).collect();
-            let role = match n.role {
-                meshplan_core::model::Role::Server => "server",
-                meshplan_core::model::Role::Agent => "agent",
-            };
+        .map(|n| {
+            let role = if n.server { "server" } else { "agent" };
             view! {
-                <tr><td>{name.clone()}</td><td>{n.site.clone()}</td><td>{role}</td>
-                <td>{addrs.join(", ")}</td><td>{pods.join(", ")}</td></tr>
+                <tr><td>{n.name.clone()}</td><td>{n.site.clone()}</td><td>{role}</td>
+                <td>{n.addresses.join(", ")}</td><td>{n.pod_ranges.join(", ")}</td></tr>
             }
         })
         .collect_view();
-    let blocks = p.calico_blocks.clone().map(|c| {
-        let pools = c
-            .blocks
-            .iter()
-            .map(|b| {
-                format!(
-                    "{}: {} blocks of /{} ({} addresses each), about {} per node",
-                    b.cidr, b.block_count, b.block_size, b.addresses_per_block, b.blocks_per_node
-                )
-            })
-            .collect::<Vec<_>>();
+    let blocks = p.blocks.clone().map(|(pools, note)| {
         view! {
             <ul class="notes">{pools.into_iter().map(|x| view! { <li>{x}</li> }).collect_view()}</ul>
-            <p class="muted small">{c.note}</p>
+            <p class="muted small">{note}</p>
         }
     });
     view! {
@@ -450,7 +443,7 @@ fn address_section(p: &Plan) -> impl IntoView {
             {blocks}
             <table class="grid"><thead><tr><th>"Node"</th><th>"Site"</th><th>"Role"</th><th>"Addresses"</th><th>"Pod range"</th></tr></thead>
             <tbody>{rows}</tbody></table>
-            {more(p.nodes.len())}
+            {more(p.node_count)}
         </section>
     }
 }

@@ -20,21 +20,32 @@ pub fn Shell() -> impl IntoView {
     let app = App::new();
     provide_context(app);
 
-    // The one autosave: the work on every change (after a drag, at the drop), the
-    // undo history whenever it changed.
+    // The one autosave: the work on every change (after a drag, at the drop;
+    // typing when the text is read, after a quiet moment, or when the page is
+    // left), the undo history whenever it changed.
     let saved_generation = StoredValue::new(u64::MAX);
-    Effect::new(move |_| {
-        if app.dragging.get() {
-            return;
+    let saved_doc = StoredValue::new(None::<Doc>);
+    let save = move || {
+        let doc = app.doc_untracked();
+        if saved_doc.with_value(|d| d.as_ref() != Some(&doc)) {
+            browser::save_doc(&doc);
+            saved_doc.set_value(Some(doc));
         }
-        let doc = Doc { text: app.text.get(), layout: app.layout.get() };
-        browser::save_doc(&doc);
-        app.history.with(|h| {
+        app.history.with_untracked(|h| {
             if h.generation != saved_generation.get_value() {
                 browser::save_history(h);
                 saved_generation.set_value(h.generation);
             }
         });
+    };
+    Effect::new(move |_| {
+        if app.dragging.get() {
+            return;
+        }
+        // Not the text: a keystroke saves nothing until it is read.
+        app.topology.track();
+        app.layout.track();
+        save();
     });
 
     // A share link in the address: at load, and when one is pasted into the open page.
@@ -49,9 +60,14 @@ pub fn Shell() -> impl IntoView {
         }
     });
     let key_handle = window_event_listener(leptos::ev::keydown, move |ev| on_key(app, ev));
+    let hide_handle = window_event_listener(leptos::ev::pagehide, move |_| {
+        let _ = app.editable();
+        save();
+    });
     on_cleanup(move || {
         hash_handle.remove();
         key_handle.remove();
+        hide_handle.remove();
     });
 
     view! {
@@ -212,7 +228,7 @@ fn Header() -> impl IntoView {
 }
 
 fn share(app: App) {
-    let Some(t) = app.derived.get_untracked().editable() else {
+    let Some(t) = app.editable() else {
         app.say_error("The YAML has an error: fix it before sharing.");
         return;
     };
@@ -230,6 +246,11 @@ fn share(app: App) {
 }
 
 fn export(app: App) {
+    // The export is of the checked text: while the worker checks it, wait.
+    app.when_checked(move || export_checked(app));
+}
+
+fn export_checked(app: App) {
     let d = app.derived.get_untracked();
     let Some(t) = d.editable() else {
         app.say_error("The YAML has an error: fix it before exporting.");
@@ -334,7 +355,8 @@ fn Toolbar() -> impl IntoView {
                     title="What if it breaks: click a router, host, link or site to fail it, one at a time (W)">"What if…"</button>
                 <crate::find::FindBox />
             </div>
-            <div class="status" role="status">
+            <div class="status" role="status" class:checking=move || app.derived.with(|d| d.checking)
+                data-checking=move || app.derived.with(|d| d.checking.to_string())>
                 <span class="timing" data-testid="timing"
                     data-analyze-ms=move || app.derived.with(|d| format!("{:.2}", d.analyze_ms))
                     data-plan-ms=move || app.derived.with(|d| format!("{:.2}", d.plan_ms))

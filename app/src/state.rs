@@ -1,6 +1,14 @@
 //! The app's state, in signals, and the actions that change it. The text of the
 //! topology is the source of truth (it may not parse while someone types); the
 //! topology, the checks and the plan are derived from it by the core.
+//!
+//! How the text becomes `derived`: an edit on the drawing or in the panel knows
+//! its topology and sets it at once; typing in the YAML tab is read on the
+//! page after a quiet moment ([`QUIET_MS`]), and any action that needs the
+//! topology first reads what is still unread (`App::editable`). Either way the
+//! checks and the plan follow from the analysis worker (`analysis`): until its
+//! answer comes, `derived` keeps the previous findings and plan, marked
+//! `checking`.
 
 use std::sync::Arc;
 
@@ -9,7 +17,8 @@ use meshplan_core::model::Kind;
 use meshplan_core::{Diagnostic, Severity, Topology};
 
 use crate::browser;
-use crate::core_api::{self, Plan, Renamed};
+use crate::analysis::PlanView;
+use crate::core_api::{self, Renamed};
 use crate::history::{Doc, History, Step};
 use crate::layout::{self, Layout};
 use crate::sel::Sel;
@@ -34,10 +43,13 @@ pub struct Derived {
     pub stale: bool,
     /// Every diagnostic of parsing, checking and planning, sorted, without repeats.
     pub diagnostics: Arc<Vec<Diagnostic>>,
-    pub plan: Option<Arc<Plan>>,
+    pub plan: Option<Arc<PlanView>>,
     /// Time the core took for this text: parse, then plan with every check (ms).
     pub analyze_ms: f64,
     pub plan_ms: f64,
+    /// The worker is checking and planning the current text: `diagnostics` and
+    /// `plan` are still the previous text's.
+    pub checking: bool,
 }
 
 impl Derived {
@@ -53,21 +65,10 @@ impl Derived {
     }
 }
 
-fn derive(text: &str, prev: Option<&Derived>) -> Derived {
-    let a = core_api::analyze(text, browser::perf_now);
-    let (topology, stale) = match a.topology {
-        Some(t) => (Some(Arc::new(t)), false),
-        None => (prev.and_then(|p| p.topology.clone()), true),
-    };
-    Derived {
-        topology,
-        stale,
-        diagnostics: Arc::new(a.diagnostics),
-        plan: a.plan.map(Arc::new),
-        analyze_ms: a.parse_ms,
-        plan_ms: a.plan_ms,
-    }
-}
+/// How long typing pauses before the page reads the text (ms): a keystroke
+/// costs the page nothing else, and a design of 2,000 nodes takes about 100 ms
+/// to read.
+pub const QUIET_MS: u64 = 200;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
@@ -120,7 +121,19 @@ pub struct App {
     pub text: RwSignal<String>,
     pub layout: RwSignal<Layout>,
     pub history: RwSignal<History>,
-    pub derived: Memo<Derived>,
+    pub derived: RwSignal<Derived>,
+    /// Parts of `derived` that change apart: the topology changes when a text
+    /// is read, the findings and the plan when the worker answers; what reads
+    /// only one is not redrawn when the other changes.
+    pub topology: Memo<Option<Arc<Topology>>>,
+    pub diagnostics: Memo<Arc<Vec<Diagnostic>>>,
+    pub plan: Memo<Option<Arc<PlanView>>>,
+    /// `derived.stale`: the text cannot be read.
+    pub stale: Memo<bool>,
+    /// Counts the texts read; the worker's answer for an older one is dropped.
+    seq: StoredValue<u64>,
+    /// Typing not read yet: the number of the last keystroke's quiet-moment timer (0: none).
+    unread: StoredValue<u64>,
     pub sel: RwSignal<Option<Sel>>,
     /// Which element the side panel is about: changes whenever the selection
     /// becomes another element (not when the selected one is renamed), and the
@@ -158,13 +171,24 @@ impl App {
             Some(doc) => (doc, browser::load_history()),
             None => (fresh_doc(DEFAULT_EXAMPLE), History::default()),
         };
-        let text = RwSignal::new(doc.text);
-        let derived = Memo::new_with_compare(move |prev: Option<&Derived>| text.with(|t| derive(t, prev)), |_, _| true);
+        let derived = RwSignal::new(Derived::default());
         let app = App {
-            text,
+            text: RwSignal::new(doc.text),
             layout: RwSignal::new(doc.layout),
             history: RwSignal::new(history),
             derived,
+            topology: Memo::new_with_compare(move |_| derived.with(|d| d.topology.clone()), |a, b| {
+                !matches!((a, b), (Some(Some(a)), Some(Some(b))) if Arc::ptr_eq(a, b))
+            }),
+            diagnostics: Memo::new_with_compare(move |_| derived.with(|d| d.diagnostics.clone()), |a, b| {
+                !matches!((a, b), (Some(a), Some(b)) if Arc::ptr_eq(a, b))
+            }),
+            plan: Memo::new_with_compare(move |_| derived.with(|d| d.plan.clone()), |a, b| {
+                !matches!((a, b), (Some(Some(a)), Some(Some(b))) if Arc::ptr_eq(a, b))
+            }),
+            stale: Memo::new(move |_| derived.with(|d| d.stale)),
+            seq: StoredValue::new(0),
+            unread: StoredValue::new(0),
             sel: RwSignal::new(None),
             panel: RwSignal::new(0),
             highlight: RwSignal::new(None),
@@ -182,10 +206,99 @@ impl App {
             failure_table: RwSignal::new(String::new()),
         };
         // A saved layout may predate the text (an older build): place what has no place.
-        if let Some(t) = app.derived.get_untracked().editable() {
-            app.layout.update(|l| l.fit_to(&t));
-        }
+        app.read(None, true);
         app
+    }
+
+    /// Reads the current text (or takes `known`, its topology, from an edit),
+    /// then asks the worker to check and plan it; `fit` places new elements.
+    fn read(&self, known: Option<Topology>, fit: bool) {
+        self.unread.set_value(0);
+        let seq = self.seq.get_value() + 1;
+        self.seq.set_value(seq);
+        let text = self.text.get_untracked();
+        let t0 = browser::perf_now();
+        let read = match known {
+            Some(t) => Ok(t),
+            None => crate::analysis::read(&text),
+        };
+        let read_ms = browser::perf_now() - t0;
+        let prev = self.derived.get_untracked();
+        match read {
+            Ok(t) => {
+                if fit {
+                    self.layout.update(|l| l.fit_to(&t));
+                }
+                self.derived.set(Derived {
+                    topology: Some(Arc::new(t)),
+                    stale: false,
+                    checking: true,
+                    analyze_ms: read_ms,
+                    ..prev
+                });
+                let app = *self;
+                crate::analysis_client::ask(seq, text, move |seq, answer| app.analysed(seq, answer));
+            }
+            Err(diagnostics) => self.derived.set(Derived {
+                topology: prev.topology,
+                stale: true,
+                diagnostics: Arc::new(diagnostics),
+                plan: None,
+                analyze_ms: read_ms,
+                plan_ms: 0.0,
+                checking: false,
+            }),
+        }
+    }
+
+    /// The worker's answer for the text numbered `seq`; an older text's is dropped.
+    fn analysed(&self, seq: u64, answer: Result<crate::analysis_client::Answer, String>) {
+        if seq != self.seq.get_value() {
+            return;
+        }
+        match answer {
+            Ok(a) => self.derived.update(|d| {
+                d.diagnostics = Arc::new(a.diagnostics);
+                d.plan = a.plan.map(Arc::new);
+                d.analyze_ms = a.parse_ms;
+                d.plan_ms = a.plan_ms;
+                d.checking = false;
+            }),
+            Err(why) => {
+                self.derived.update(|d| d.checking = false);
+                self.say_error(format!("The design could not be checked: {}.", why.trim_end_matches('.')));
+            }
+        }
+    }
+
+    /// The topology of the current text when it can be edited; typing not
+    /// read yet is read first, so an edit never applies to an older text.
+    pub fn editable(&self) -> Option<Arc<Topology>> {
+        if self.unread.get_value() != 0 {
+            self.read(None, true);
+        }
+        self.derived.with_untracked(Derived::editable)
+    }
+
+    /// Runs `f` once the current text is checked: at once, or when the
+    /// worker's answer comes (then only if the text is still the same).
+    pub fn when_checked(&self, f: impl FnOnce() + 'static) {
+        let _ = self.editable();
+        if !self.derived.with_untracked(|d| d.checking) {
+            f();
+            return;
+        }
+        let app = *self;
+        let seq = self.seq.get_value();
+        let f = std::cell::RefCell::new(Some(f));
+        Effect::new(move |_| {
+            let done = !app.derived.with(|d| d.checking);
+            if done && app.seq.get_value() == seq {
+                if let Some(f) = f.borrow_mut().take() {
+                    f();
+                }
+            }
+        });
     }
 
     pub fn doc_untracked(&self) -> Doc {
@@ -193,14 +306,15 @@ impl App {
     }
 
     /// Replaces the work, recording the old state for undo.
-    fn replace(&self, doc: Doc, step: Step) {
+    /// `known`: the new text's topology, when an edit made it (else the text is read).
+    fn replace(&self, doc: Doc, step: Step, known: Option<Topology>) {
         let before = self.doc_untracked();
         if before == doc {
             return;
         }
         self.history.update(|h| h.record(&before, step, browser::now()));
         if before.text != doc.text {
-            self.set_text(doc.text);
+            self.set_text(doc.text, known);
         }
         self.layout.set(doc.layout);
         // A share link in the address bar no longer matches the work.
@@ -210,10 +324,31 @@ impl App {
     }
 
     /// Another text: what-if failures computed for the old one no longer hold.
-    fn set_text(&self, text: String) {
+    /// Typing (`Step::Typing` with no `known` topology) is read after a quiet
+    /// moment; any other change at once.
+    fn set_text(&self, text: String, known: Option<Topology>) {
         self.text.set(text);
         self.failed.set(None);
         self.failure_table.set(String::new());
+        self.read(known, false);
+    }
+
+    /// A keystroke: the text is read once typing pauses for [`QUIET_MS`].
+    fn set_typed(&self, text: String) {
+        self.text.set(text);
+        self.failed.set(None);
+        self.failure_table.set(String::new());
+        let n = self.unread.get_value() % 1_000_000 + 1;
+        self.unread.set_value(n);
+        let app = *self;
+        set_timeout(
+            move || {
+                if app.unread.get_value() == n {
+                    app.read(None, true);
+                }
+            },
+            std::time::Duration::from_millis(QUIET_MS),
+        );
     }
 
     /// A move on the canvas begins: the layout before it becomes an undo step.
@@ -238,12 +373,13 @@ impl App {
             Some(r) => core_api::rewrite_renamed(old, t, r),
             None => core_api::rewrite(old, t),
         });
-        self.replace(Doc { text, layout }, Step::Edit);
+        // The rewritten text reads back as `t` (`write_edit` checks it): no need to read it again.
+        self.replace(Doc { text, layout }, Step::Edit, Some(t.clone()));
     }
 
     /// Renames a site or device everywhere; it keeps its place on the drawing.
     pub fn rename(&self, sel: &Sel, new: &str) -> Result<(), String> {
-        let Some(t) = self.derived.get_untracked().editable() else {
+        let Some(t) = self.editable() else {
             return Err("the YAML has an error: fix it first".into());
         };
         let mut t = (*t).clone();
@@ -263,13 +399,18 @@ impl App {
         Ok(())
     }
 
-    /// Typing in the YAML tab.
+    /// Typing in the YAML tab: recorded for undo now, read once typing pauses
+    /// (the layout then places what is new).
     pub fn type_text(&self, text: String) {
-        let mut layout = self.layout.get_untracked();
-        if let Some(t) = core_api::topology_of(&text) {
-            layout.fit_to(&t);
+        let before = self.doc_untracked();
+        if before.text == text {
+            return;
         }
-        self.replace(Doc { text, layout }, Step::Typing);
+        self.history.update(|h| h.record(&before, Step::Typing, browser::now()));
+        self.set_typed(text);
+        if core_api::is_share_fragment(&browser::location_hash()) {
+            browser::replace_hash(None);
+        }
     }
 
     /// A whole new design (new, open, example, share link): laid out afresh.
@@ -279,12 +420,12 @@ impl App {
         self.highlight.set(None);
         self.mode.set(Mode::Normal);
         self.zoom.set(None);
-        self.replace(fresh_doc(&text), Step::Edit);
+        self.replace(fresh_doc(&text), Step::Edit, None);
     }
 
     /// Applies an edit to the current topology; refused while the text does not parse.
     pub fn edit(&self, f: impl FnOnce(&mut Topology) -> Result<Option<Sel>, String>) {
-        let Some(t) = self.derived.get_untracked().editable() else {
+        let Some(t) = self.editable() else {
             self.say_error("The YAML has an error: fix it in the YAML tab before editing the drawing.");
             return;
         };
@@ -301,6 +442,8 @@ impl App {
     }
 
     pub fn undo(&self) {
+        // Typing not read yet is read first, so that redo brings back a read text.
+        let _ = self.editable();
         let cur = self.doc_untracked();
         let mut prev = None;
         self.history.update(|h| prev = h.undo(&cur));
@@ -311,6 +454,7 @@ impl App {
     }
 
     pub fn redo(&self) {
+        let _ = self.editable();
         let cur = self.doc_untracked();
         let mut next = None;
         self.history.update(|h| next = h.redo(&cur));
@@ -322,7 +466,7 @@ impl App {
 
     fn restore(&self, doc: Doc) {
         if self.text.get_untracked() != doc.text {
-            self.set_text(doc.text);
+            self.set_text(doc.text, None);
         }
         self.layout.set(doc.layout);
         // The selection may name something that is gone.
@@ -375,7 +519,7 @@ impl App {
         }
         // The focus goes to a neighbour on the drawing after the delete: the
         // site the device was in, else the drawing itself (never the page's body).
-        let site = self.derived.get_untracked().editable().and_then(|t| {
+        let site = self.editable().and_then(|t| {
             let name = sel.name().filter(|_| sel.is_device())?;
             t.site_of(name).map(str::to_string)
         });
@@ -427,7 +571,7 @@ impl App {
     pub fn open_link(&self, hash: &str) {
         match core_api::open_fragment(hash) {
             Ok(t) => {
-                let same = self.derived.get_untracked().editable().is_some_and(|cur| *cur == t);
+                let same = self.editable().is_some_and(|cur| *cur == t);
                 if !same {
                     self.load(core_api::write(&t));
                     self.say(format!("Opened the shared design “{}”. Ctrl+Z brings back what you had.", t.name));

@@ -1,5 +1,5 @@
-//! The topology as text: edits re-parse at once and the drawing follows; the
-//! drawing's edits rewrite the text. Errors of the text point at line and column.
+//! The topology as text: typing is read once it pauses (`state::QUIET_MS`) and
+//! the drawing follows; the drawing's edits rewrite the text. Errors of the text point at line and column.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -48,7 +48,9 @@ pub fn YamlTab() -> impl IntoView {
     };
     let status = move || {
         app.derived.with(|d| {
-            if d.stale {
+            if d.checking {
+                "Checking…".to_string()
+            } else if d.stale {
                 "The text cannot be read: the drawing keeps the last version that could.".to_string()
             } else {
                 format!("Read. {} error{}.", d.errors(), if d.errors() == 1 { "" } else { "s" })
@@ -58,7 +60,7 @@ pub fn YamlTab() -> impl IntoView {
 
     view! {
         <section class="yaml-tab">
-            <p class="muted small">"The design as a topology file (format version 1). Edits here update the drawing as you type; edits on the drawing rewrite it, keeping your comments beside the elements they describe."</p>
+            <p class="muted small">"The design as a topology file (format version 1). Edits here update the drawing when you pause; edits on the drawing rewrite it, keeping your comments beside the elements they describe."</p>
             <textarea
                 node_ref=area
                 class="yaml"

@@ -10,6 +10,15 @@
 //! (the core's `bundle::export`, exactly as `meshplan export` runs it);
 //! `["failure", text, path]` and `["failures", text]` as `failure_report`
 //! says; anything that cannot be done `["error", message]`.
+//!
+//! The page starts this module a second time as its analysis worker
+//! (`export_worker::Role::Analysis`): `["analyze", seq, text]` is answered
+//! `["analysis", seq, json, sessions, parse_ms, plan_ms, encode_ms]`, the
+//! diagnostics and the plan as the page shows them (`analysis`: parse, checks
+//! and plan, exactly as `meshplan plan` runs them; `seq` is the page's number
+//! for the text, so it can drop an answer for an older one); `["routes",
+//! text, devices]` (device names one per line) `["routes", json]`, their route
+//! tables from the last plan.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -17,12 +26,32 @@ fn main() {
     use wasm_bindgen::JsCast;
 
     console_error_panic_hook::set_once();
+    // The worker's clock in milliseconds (`performance.now()`, finer than `Date`).
+    fn now() -> f64 {
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .ok()
+            .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+            .map_or_else(js_sys::Date::now, |p| p.now())
+    }
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_to = scope.clone();
     let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| {
         let msg = js_sys::Array::from(&m.data());
         let arg = |i: u32| msg.get(i).as_string();
         let reply = match (arg(0).as_deref(), arg(1)) {
+            (Some("analyze"), _) => {
+                let text = arg(2).unwrap_or_default();
+                let e = meshplan_app::analysis::analyse(&text, now);
+                let out = js_sys::Array::of3(&"analysis".into(), &msg.get(1), &e.json.into());
+                for v in [JsValue::from_str(&e.sessions), e.parse_ms.into(), e.plan_ms.into(), e.encode_ms.into()] {
+                    out.push(&v);
+                }
+                out
+            }
+            (Some("routes"), Some(text)) => {
+                let devices: Vec<String> = arg(2).unwrap_or_default().lines().map(str::to_string).collect();
+                js_sys::Array::of2(&"routes".into(), &meshplan_app::analysis::routes(&text, &devices).into())
+            }
             (Some("export"), Some(text)) => match meshplan_app::core_api::export_text(&text) {
                 Ok(bytes) => js_sys::Array::of2(&"zip".into(), &js_sys::Uint8Array::from(bytes.as_slice())),
                 Err(why) => js_sys::Array::of2(&"error".into(), &why.into()),
