@@ -810,6 +810,8 @@ async function measureReplan(sites, rounds, shotName) {
         }),
       [text, mtu],
     );
+    // The worker's answer for this text: the core's own timing.
+    await p.waitForSelector('.status[data-checking="false"]', { timeout: 60000 });
     const core = await p.evaluate(() => {
       const el = document.querySelector('[data-testid="timing"]');
       return { analyze: Number(el.dataset.analyzeMs), plan: Number(el.dataset.planMs) };
@@ -823,8 +825,54 @@ async function measureReplan(sites, rounds, shotName) {
   const parse = median(times.map((t) => t.analyze));
   const plan = median(times.map((t) => t.plan));
   const page = median(times.map((t) => t.page));
-  const note = `median of ${rounds}: parse ${parse.toFixed(1)} ms + check and plan ${plan.toFixed(1)} ms = ${(parse + plan).toFixed(1)} ms; edit to redrawn page ${page.toFixed(0)} ms`;
+  const note = `median of ${rounds}: parse ${parse.toFixed(1)} ms + check and plan ${plan.toFixed(1)} ms = ${(parse + plan).toFixed(1)} ms (in the analysis worker); a YAML edit to the redrawn drawing ${page.toFixed(0)} ms (of which ${QUIET_MS} ms is the pause the page waits for before it reads typing)`;
   return { parse, plan, page, note };
+}
+
+/// The pause after a keystroke before the page reads the text (`state::QUIET_MS`).
+const QUIET_MS = 200;
+
+/// Renames the selected element in the panel to each of `names`; per rename,
+/// from the change event to the frame that shows the drawing redrawn (the new
+/// name on the drawing), and to the frame that shows the plan of the new text
+/// (the worker's answer applied: the status bar is no longer checking).
+async function renameTimings(p, names) {
+  const drawn = [];
+  const checked = [];
+  for (const name of names) {
+    const t = await p.evaluate(
+      (name) =>
+        new Promise((done) => {
+          const el = document.querySelector('#f-name');
+          const t0 = performance.now();
+          el.value = name;
+          el.dispatchEvent(new Event('change', { bubbles: true }));
+          let drawnAt = null;
+          const poll = () => {
+            if (drawnAt === null && document.querySelector(`[data-node="${name}"]`)) drawnAt = performance.now() - t0;
+            // Checking is set in the same turn as the new drawing; its end is the worker's answer.
+            if (drawnAt !== null && document.querySelector('.status[data-checking="false"]')) {
+              requestAnimationFrame(() => done({ drawn: drawnAt, checked: performance.now() - t0 }));
+            } else requestAnimationFrame(poll);
+          };
+          poll();
+        }),
+      name,
+    );
+    assert((await p.textContent(tid('panel-title'))).trim() === `Node ${name}`, `rename to ${name}: the panel does not follow`);
+    drawn.push(t.drawn);
+    checked.push(t.checked);
+  }
+  return { drawn, checked };
+}
+
+/// What carrying the worker's last answer cost: encoding in the worker,
+/// decoding on the page (ms), and its size.
+async function transferCost(p) {
+  return p.evaluate(() => {
+    const d = document.documentElement.dataset;
+    return { encode: Number(d.transferEncodeMs), decode: Number(d.transferDecodeMs), kb: Number(d.transferBytes) / 1000 };
+  });
 }
 
 // The issue's sequence (issue 17): rename host hfe-nas, click "Link", click router
@@ -1156,7 +1204,21 @@ await test('600-node design (60 sites × 10 nodes, 2 reflectors each): re-plan a
   if (!have.plan) return { pending: `needs core module \`plan\` to measure re-planning; measured ${m.note}` };
   const took = m.parse + m.plan;
   assert(took < 300, `re-planning took ${took.toFixed(1)} ms: over three times the 100 ms goal`);
-  return `${m.note}; goal under 100 ms: ${took < 100 ? 'met' : 'NOT met on this machine'}`;
+  // Issue 17's 600-node goal: an edit in the panel to the redrawn plan under 150 ms.
+  const p = await newPage(ctx);
+  await open(p);
+  await pasteYaml(p, scaleDesign(60));
+  await p.waitForSelector('[data-node="site059-n09"]', { timeout: 60000 });
+  await p.waitForSelector('.status[data-checking="false"]', { timeout: 60000 });
+  await p.click('[data-node="site030-n00"]');
+  await waitFor(async () => (await p.textContent(tid('panel-title'))).trim() === 'Node site030-n00', 'site030-n00 not selected');
+  const r = await renameTimings(p, ['renamed-a', 'renamed-b', 'renamed-c', 'renamed-d', 'renamed-e']);
+  await p.close();
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [drawn, checked] = [median(r.drawn), median(r.checked)];
+  // Gross regressions only (wall clock): ten times the goal.
+  assert(checked < 1500, `a rename took ${checked.toFixed(0)} ms to the redrawn plan: ten times the 150 ms goal`);
+  return `${m.note}; goal under 100 ms: ${took < 100 ? 'met' : 'NOT met on this machine'}; a rename in the panel: median of 5 to the redrawn drawing ${drawn.toFixed(0)} ms, to the redrawn plan ${checked.toFixed(0)} ms (issue 17's goal under 150 ms: ${checked < 150 ? 'met' : 'NOT met'})`;
 });
 
 // Issue 18: toggling one failure on the 600-node design, from the click to the
@@ -1250,25 +1312,10 @@ await test('2000-node design: find a node (select and centre), findings grouped,
   const off = Math.hypot(node.x + node.width / 2 - (svg.x + svg.width / 2), node.y + node.height / 2 - (svg.y + svg.height / 2));
   assert(off < 60, `site150-n00 is ${off.toFixed(0)} px from the drawing's centre`);
   await shot(p, '19-2000-nodes-found');
-  // Edit to redrawn plan: a rename in the panel until the drawing shows the new name.
-  const renames = [];
-  for (const [i, name] of ['found-a', 'found-b', 'found-c'].entries()) {
-    renames.push(
-      await p.evaluate(
-        (name) =>
-          new Promise((done) => {
-            const el = document.querySelector('#f-name');
-            const t0 = performance.now();
-            el.value = name;
-            el.dispatchEvent(new Event('change', { bubbles: true }));
-            const poll = () => (document.querySelector(`[data-node="${name}"]`) ? requestAnimationFrame(() => done(performance.now() - t0)) : requestAnimationFrame(poll));
-            poll();
-          }),
-        name,
-      ),
-    );
-    assert((await p.textContent(tid('panel-title'))).trim() === `Node ${name}`, `rename ${i}: the panel does not follow`);
-  }
+  // Edit to redrawn drawing and to redrawn plan: a rename in the panel.
+  await p.waitForSelector('.status[data-checking="false"]', { timeout: 60000 });
+  const { drawn: renames, checked: replanned } = await renameTimings(p, ['found-a', 'found-b', 'found-c']);
+  const transfer = await transferCost(p);
   // A keystroke in the YAML tab (a comment at the end: the design stays the same).
   await p.click(tid('tab-yaml'));
   const yamlKeys = [];
@@ -1287,8 +1334,10 @@ await test('2000-node design: find a node (select and centre), findings grouped,
   await p.close();
   const m = (xs) => `${median(xs).toFixed(0)} ms (max ${Math.max(...xs).toFixed(0)})`;
   const y = median(yamlKeys);
-  const e = median(renames);
-  return `find: keystroke to next frame median ${m(findKeys)}; YAML keystroke ${m(yamlKeys)} (goal under 50 ms: ${y < 50 ? 'met' : 'NOT met'}); rename in the panel to redrawn drawing ${m(renames)} (goal under 500 ms: ${e < 500 ? 'met' : 'NOT met'})`;
+  const e = median(replanned);
+  // Gross regressions only (wall clock): a keystroke that waits for the text's reading again.
+  assert(y < 500, `a keystroke in the YAML tab took ${y.toFixed(0)} ms to the next frame: ten times the 50 ms goal`);
+  return `find: keystroke to next frame median ${m(findKeys)}; YAML keystroke ${m(yamlKeys)} (goal under 50 ms: ${y < 50 ? 'met' : 'NOT met'}); rename in the panel to redrawn drawing ${m(renames)}, to redrawn plan ${m(replanned)} (goal under 500 ms: ${e < 500 ? 'met' : 'NOT met'}); carrying the worker's answer: ${transfer.kb.toFixed(0)} KB, encoded in ${transfer.encode.toFixed(0)} ms in the worker, decoded in ${transfer.decode.toFixed(0)} ms on the page`;
 });
 
 await test('no uncaught page error', async () => {
