@@ -10,13 +10,15 @@
 //! What crosses: the diagnostics and a [`PlanView`], what the notebook, the
 //! drawing's marks and the BGP overlay show of the plan (its tables cut to
 //! [`ROWS`] rows, which is all the notebook shows), as JSON written by the
-//! core's YAML layer; the BGP sessions, every one for the overlay, as lines of
-//! text. The plan itself (propagation, forwarding walks: many megabytes at
+//! core's YAML layer; the BGP sessions as lines of text, every one only while
+//! the overlay is shown (at 2,000 nodes they are 84,000 and 3.4 MB: most of
+//! what would cross). The plan itself (propagation, forwarding walks: many megabytes at
 //! 2,000 nodes) stays in the worker, which keeps the last one for the route
 //! tables the notebook asks for (`routes`).
 //!
 //! Answers (JS arrays): `["analysis", seq, json, sessions, parse_ms, plan_ms,
-//! encode_ms]`; `["routes", json]` (a list of [`RouteRow`]).
+//! encode_ms]` for `["analyze", seq, text, all_sessions]`; `["routes", json]`
+//! (a list of [`RouteRow`]).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -38,9 +40,12 @@ pub struct PlanView {
     pub pod_mtu: u32,
     pub limiting: Option<LimitRow>,
     pub mtu_notes: Vec<String>,
-    /// Every BGP session (carried as text lines, not in the JSON).
+    /// The BGP sessions: every one when `all_sessions`, else the first
+    /// [`ROWS`] (carried as text lines, not in the JSON).
     #[serde(skip)]
     pub sessions: Vec<SessionRow>,
+    pub all_sessions: bool,
+    pub session_count: usize,
     /// Every device with a route table, in the plan's order (nodes, routers, hosts).
     pub devices: Vec<String>,
     pub paths: Vec<PathRow>,
@@ -121,8 +126,8 @@ struct Payload {
     plan: Option<PlanView>,
 }
 
-/// What the page shows of `p`.
-pub fn view_of(p: &Plan) -> PlanView {
+/// What the page shows of `p`; every session only when `all_sessions`.
+pub fn view_of(p: &Plan, all_sessions: bool) -> PlanView {
     let link_index = |s: &str| s.strip_prefix("links[").and_then(|r| r.split(']').next()).and_then(|i| i.parse().ok());
     let kind = |k: meshplan_core::model::Kind| match k {
         meshplan_core::model::Kind::Site => "site",
@@ -144,6 +149,7 @@ pub fn view_of(p: &Plan) -> PlanView {
         sessions: p
             .sessions
             .iter()
+            .take(if all_sessions { usize::MAX } else { ROWS })
             .map(|s| SessionRow {
                 a: s.a.clone(),
                 b: s.b.clone(),
@@ -153,6 +159,8 @@ pub fn view_of(p: &Plan) -> PlanView {
                 family: s.family.as_str().to_string(),
             })
             .collect(),
+        all_sessions,
+        session_count: p.sessions.len(),
         devices: p.devices().cloned().collect(),
         paths: p
             .paths
@@ -258,10 +266,10 @@ thread_local! {
 }
 
 /// Checks and plans `text` (in the worker) and encodes what the page shows.
-pub fn analyse(text: &str, clock: impl Fn() -> f64) -> Encoded {
+pub fn analyse(text: &str, all_sessions: bool, clock: impl Fn() -> f64) -> Encoded {
     let a = core_api::analyze(text, &clock);
     let t0 = clock();
-    let view = a.plan.as_ref().map(view_of);
+    let view = a.plan.as_ref().map(|p| view_of(p, all_sessions));
     let sessions = view.as_ref().map(|v| sessions_text(&v.sessions)).unwrap_or_default();
     let json = crate::history::encode(&Payload { diagnostics: a.diagnostics, plan: view }).unwrap_or_default();
     let encode_ms = clock() - t0;
@@ -338,12 +346,15 @@ mod tests {
     #[test]
     fn an_answer_reads_back_as_written() {
         for (name, text) in crate::state::EXAMPLES {
-            let e = analyse(text, || 0.0);
-            let (diagnostics, plan) = decode(&e.json, &e.sessions).unwrap_or_else(|| panic!("{name}: no answer"));
-            let a = meshplan_core::analyze(text);
-            assert_eq!(diagnostics, a.diagnostics, "{name}");
-            let p = a.plan.expect("plan");
-            assert_eq!(plan, Some(view_of(&p)), "{name}");
+            for all in [false, true] {
+                let e = analyse(text, all, || 0.0);
+                let (diagnostics, plan) = decode(&e.json, &e.sessions).unwrap_or_else(|| panic!("{name}: no answer"));
+                let a = meshplan_core::analyze(text);
+                assert_eq!(diagnostics, a.diagnostics, "{name}");
+                let p = a.plan.expect("plan");
+                assert_eq!(plan, Some(view_of(&p, all)), "{name}");
+                assert_eq!(plan.map(|v| v.sessions.len()), Some(if all { p.sessions.len() } else { p.sessions.len().min(ROWS) }));
+            }
         }
     }
 

@@ -23,21 +23,21 @@ type Then = Box<dyn FnOnce(u64, Result<Answer, String>)>;
 #[derive(Default)]
 struct Queue {
     busy: bool,
-    next: Option<(u64, String, Then)>,
+    next: Option<(u64, String, bool, Then)>,
 }
 
 thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
 }
 
-/// Asks for the checks and plan of `text`, numbered `seq`; `then` gets the
-/// answer (or why there is none) unless a newer text was asked for before
-/// this one was sent.
-pub fn ask(seq: u64, text: String, then: impl FnOnce(u64, Result<Answer, String>) + 'static) {
+/// Asks for the checks and plan of `text`, numbered `seq` (with every BGP
+/// session when `all_sessions`); `then` gets the answer (or why there is none)
+/// unless a newer text was asked for before this one was sent.
+pub fn ask(seq: u64, text: String, all_sessions: bool, then: impl FnOnce(u64, Result<Answer, String>) + 'static) {
     let then: Then = Box::new(then);
     let send_now = QUEUE.with_borrow_mut(|q| {
         if q.busy {
-            q.next = Some((seq, text.clone(), then));
+            q.next = Some((seq, text.clone(), all_sessions, then));
             None
         } else {
             q.busy = true;
@@ -45,12 +45,13 @@ pub fn ask(seq: u64, text: String, then: impl FnOnce(u64, Result<Answer, String>
         }
     });
     if let Some(then) = send_now {
-        send(seq, text, then);
+        send(seq, text, all_sessions, then);
     }
 }
 
-fn send(seq: u64, text: String, then: Then) {
-    let msg = js_sys::Array::of3(&"analyze".into(), &(seq as f64).into(), &text.into());
+fn send(seq: u64, text: String, all_sessions: bool, then: Then) {
+    let msg =
+        js_sys::Array::of4(&"analyze".into(), &(seq as f64).into(), &text.into(), &all_sessions.into());
     export_worker::ask_as(
         Role::Analysis,
         msg,
@@ -60,8 +61,8 @@ fn send(seq: u64, text: String, then: Then) {
                 q.busy = next.is_some();
                 next
             });
-            if let Some((seq, text, then)) = next {
-                send(seq, text, then);
+            if let Some((seq, text, all, then)) = next {
+                send(seq, text, all, then);
             }
             then(seq, reply.and_then(|a| read(&a)));
         }),

@@ -671,7 +671,9 @@ pub fn Canvas() -> impl IntoView {
         let mut o = String::new();
         app.plan.with(|plan| {
             let mut seen = BTreeSet::new();
-            for s in plan.iter().flat_map(|p| &p.sessions) {
+            // Only a plan with every session (`PlanView::all_sessions`): the
+            // worker is asked for them when the overlay is turned on.
+            for s in plan.iter().filter(|p| p.all_sessions).flat_map(|p| &p.sessions) {
                 if !seen.insert((&s.a, &s.b, s.role.as_str())) {
                     continue;
                 }

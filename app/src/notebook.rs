@@ -280,7 +280,7 @@ fn sessions_section(p: &PlanView) -> impl IntoView {
             }
         })
         .collect_view();
-    let n = p.sessions.len();
+    let n = p.session_count;
     view! {
         <section>
             <h3>"BGP sessions"<span class="muted small">{format!(" ({n})")}</span></h3>

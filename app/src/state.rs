@@ -207,6 +207,12 @@ impl App {
         };
         // A saved layout may predate the text (an older build): place what has no place.
         app.read(None, true);
+        let show_bgp = app.show_bgp;
+        Effect::new(move |_| {
+            if show_bgp.get() {
+                app.want_all_sessions();
+            }
+        });
         app
     }
 
@@ -236,8 +242,7 @@ impl App {
                     analyze_ms: read_ms,
                     ..prev
                 });
-                let app = *self;
-                crate::analysis_client::ask(seq, text, move |seq, answer| app.analysed(seq, answer));
+                self.check(seq, text);
             }
             Err(diagnostics) => self.derived.set(Derived {
                 topology: prev.topology,
@@ -248,6 +253,25 @@ impl App {
                 plan_ms: 0.0,
                 checking: false,
             }),
+        }
+    }
+
+    /// Asks the worker for the checks and plan of `text`, numbered `seq`.
+    fn check(&self, seq: u64, text: String) {
+        let app = *self;
+        let all_sessions = self.show_bgp.get_untracked();
+        crate::analysis_client::ask(seq, text, all_sessions, move |seq, answer| app.analysed(seq, answer));
+    }
+
+    /// The BGP overlay was turned on: the plan shown has only the sessions the
+    /// notebook lists, so the worker is asked again, for every one.
+    fn want_all_sessions(&self) {
+        let short = self.derived.with_untracked(|d| !d.stale && d.plan.as_ref().is_some_and(|p| !p.all_sessions));
+        if short && self.unread.get_value() == 0 {
+            let seq = self.seq.get_value() + 1;
+            self.seq.set_value(seq);
+            self.derived.update(|d| d.checking = true);
+            self.check(seq, self.text.get_untracked());
         }
     }
 

@@ -12,11 +12,12 @@
 //! says; anything that cannot be done `["error", message]`.
 //!
 //! The page starts this module a second time as its analysis worker
-//! (`export_worker::Role::Analysis`): `["analyze", seq, text]` is answered
+//! (`export_worker::Role::Analysis`): `["analyze", seq, text, all_sessions]` is answered
 //! `["analysis", seq, json, sessions, parse_ms, plan_ms, encode_ms]`, the
 //! diagnostics and the plan as the page shows them (`analysis`: parse, checks
 //! and plan, exactly as `meshplan plan` runs them; `seq` is the page's number
-//! for the text, so it can drop an answer for an older one); `["routes",
+//! for the text, so it can drop an answer for an older one; every BGP session
+//! only when `all_sessions` is true, while the page shows them); `["routes",
 //! text, devices]` (device names one per line) `["routes", json]`, their route
 //! tables from the last plan.
 
@@ -41,7 +42,7 @@ fn main() {
         let reply = match (arg(0).as_deref(), arg(1)) {
             (Some("analyze"), _) => {
                 let text = arg(2).unwrap_or_default();
-                let e = meshplan_app::analysis::analyse(&text, now);
+                let e = meshplan_app::analysis::analyse(&text, msg.get(3).as_bool().unwrap_or(false), now);
                 let out = js_sys::Array::of3(&"analysis".into(), &msg.get(1), &e.json.into());
                 for v in [JsValue::from_str(&e.sessions), e.parse_ms.into(), e.plan_ms.into(), e.encode_ms.into()] {
                     out.push(&v);
