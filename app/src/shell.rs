@@ -15,10 +15,6 @@ use crate::notebook::{DiagList, Notebook, PodMtu};
 use crate::state::{App, Dialog, Mode, Tab, EXAMPLES};
 use crate::yaml::YamlTab;
 
-/// How long after a change the autosave writes it (ms); leaving the page
-/// writes at once.
-const SAVE_AFTER_MS: u64 = 100;
-
 #[component]
 pub fn Shell() -> impl IntoView {
     let app = App::new();
@@ -42,9 +38,6 @@ pub fn Shell() -> impl IntoView {
             }
         });
     };
-    // Saving a large design and its history takes a good part of a frame at
-    // 2,000 nodes: it waits for the page to have drawn the change ([`SAVE_AFTER_MS`]).
-    let pending = StoredValue::new(0u64);
     Effect::new(move |_| {
         if app.dragging.get() {
             return;
@@ -52,16 +45,7 @@ pub fn Shell() -> impl IntoView {
         // Not the text: a keystroke saves nothing until it is read.
         app.topology.track();
         app.layout.track();
-        let n = pending.get_value() + 1;
-        pending.set_value(n);
-        set_timeout(
-            move || {
-                if pending.get_value() == n {
-                    save();
-                }
-            },
-            std::time::Duration::from_millis(SAVE_AFTER_MS),
-        );
+        save();
     });
 
     // A share link in the address: at load, and when one is pasted into the open page.

@@ -85,3 +85,19 @@ fn plan_failures(b: Bencher, sites: usize) {
     let p = plan::build(&t);
     b.bench(|| plan::failures::analyze(black_box(&t), black_box(&p)));
 }
+
+/// What the app writes after a rename in its panel (`parse::write_edit` over
+/// the whole text, the result read back and compared): on the page's thread,
+/// between the edit and the redrawn drawing.
+#[divan::bench(args = SITES, sample_count = 10)]
+fn write_edit_rename(b: Bencher, sites: usize) {
+    let t = scale::design(sites, 10);
+    let src = write(&t);
+    let mut renamed = t.clone();
+    let from = renamed.nodes.keys().next().cloned().unwrap_or_default();
+    if let Some(n) = renamed.nodes.remove(&from) {
+        renamed.nodes.insert("renamed-node".into(), n);
+    }
+    let r = meshplan_core::parse::Renamed { kind: meshplan_core::model::Kind::Node, from: &from, to: "renamed-node" };
+    b.bench(|| meshplan_core::parse::write_edit(black_box(&src), black_box(&renamed), Some(r)));
+}
