@@ -353,7 +353,10 @@ mod tests {
                 assert_eq!(diagnostics, a.diagnostics, "{name}");
                 let p = a.plan.expect("plan");
                 assert_eq!(plan, Some(view_of(&p, all)), "{name}");
-                assert_eq!(plan.map(|v| v.sessions.len()), Some(if all { p.sessions.len() } else { p.sessions.len().min(ROWS) }));
+                assert_eq!(
+                    plan.map(|v| v.sessions.len()),
+                    Some(if all { p.sessions.len() } else { p.sessions.len().min(ROWS) })
+                );
             }
         }
     }

@@ -50,8 +50,7 @@ pub fn ask(seq: u64, text: String, all_sessions: bool, then: impl FnOnce(u64, Re
 }
 
 fn send(seq: u64, text: String, all_sessions: bool, then: Then) {
-    let msg =
-        js_sys::Array::of4(&"analyze".into(), &(seq as f64).into(), &text.into(), &all_sessions.into());
+    let msg = js_sys::Array::of4(&"analyze".into(), &(seq as f64).into(), &text.into(), &all_sessions.into());
     export_worker::ask_as(
         Role::Analysis,
         msg,

@@ -524,9 +524,11 @@ fn panel(app: App) -> impl IntoView {
         let sel3 = sel.clone();
         let own = move || {
             let own: Vec<_> = app.diagnostics.with(|d| d.iter().filter(|x| sel3.owns_path(&x.path)).cloned().collect());
-            (!own.is_empty()).then(|| view! {
-                <h3>"Findings here"</h3>
-                <DiagList diagnostics=own />
+            (!own.is_empty()).then(|| {
+                view! {
+                    <h3>"Findings here"</h3>
+                    <DiagList diagnostics=own />
+                }
             })
         };
         let specs = fields(&t, &sel);

@@ -16,8 +16,8 @@ use leptos::prelude::*;
 use meshplan_core::model::Kind;
 use meshplan_core::{Diagnostic, Severity, Topology};
 
-use crate::browser;
 use crate::analysis::PlanView;
+use crate::browser;
 use crate::core_api::{self, Renamed};
 use crate::history::{Doc, History, Step};
 use crate::layout::{self, Layout};
@@ -177,15 +177,18 @@ impl App {
             layout: RwSignal::new(doc.layout),
             history: RwSignal::new(history),
             derived,
-            topology: Memo::new_with_compare(move |_| derived.with(|d| d.topology.clone()), |a, b| {
-                !matches!((a, b), (Some(Some(a)), Some(Some(b))) if Arc::ptr_eq(a, b))
-            }),
-            diagnostics: Memo::new_with_compare(move |_| derived.with(|d| d.diagnostics.clone()), |a, b| {
-                !matches!((a, b), (Some(a), Some(b)) if Arc::ptr_eq(a, b))
-            }),
-            plan: Memo::new_with_compare(move |_| derived.with(|d| d.plan.clone()), |a, b| {
-                !matches!((a, b), (Some(Some(a)), Some(Some(b))) if Arc::ptr_eq(a, b))
-            }),
+            topology: Memo::new_with_compare(
+                move |_| derived.with(|d| d.topology.clone()),
+                |a, b| !matches!((a, b), (Some(Some(a)), Some(Some(b))) if Arc::ptr_eq(a, b)),
+            ),
+            diagnostics: Memo::new_with_compare(
+                move |_| derived.with(|d| d.diagnostics.clone()),
+                |a, b| !matches!((a, b), (Some(a), Some(b)) if Arc::ptr_eq(a, b)),
+            ),
+            plan: Memo::new_with_compare(
+                move |_| derived.with(|d| d.plan.clone()),
+                |a, b| !matches!((a, b), (Some(Some(a)), Some(Some(b))) if Arc::ptr_eq(a, b)),
+            ),
             stale: Memo::new(move |_| derived.with(|d| d.stale)),
             seq: StoredValue::new(0),
             unread: StoredValue::new(0),
