@@ -211,6 +211,8 @@ impl App {
 
     /// Another text: what-if failures computed for the old one no longer hold.
     fn set_text(&self, text: String) {
+        // The first-run note speaks of the example: once the design changes it is gone.
+        self.first_run.set(false);
         self.text.set(text);
         self.failed.set(None);
         self.failure_table.set(String::new());
@@ -426,10 +428,14 @@ impl App {
     /// work back); a damaged link changes nothing.
     pub fn open_link(&self, hash: &str) {
         match core_api::open_fragment(hash) {
-            Ok(t) => {
-                let same = self.derived.get_untracked().editable().is_some_and(|cur| *cur == t);
+            Ok(core_api::Opened { topology: t, text }) => {
+                let same = match &text {
+                    Some(text) => self.text.with_untracked(|cur| cur == text),
+                    None => self.derived.get_untracked().editable().is_some_and(|cur| *cur == t),
+                };
                 if !same {
-                    self.load(core_api::write(&t));
+                    // A link that carries the text opens as it was written, comments included.
+                    self.load(text.unwrap_or_else(|| core_api::write(&t)));
                     self.say(format!("Opened the shared design “{}”. Ctrl+Z brings back what you had.", t.name));
                 }
                 browser::replace_hash(None);
