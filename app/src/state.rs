@@ -307,7 +307,11 @@ impl App {
         let mut prev = None;
         self.history.update(|h| prev = h.undo(&cur));
         match prev {
-            Some(doc) => self.restore(doc),
+            Some(doc) => {
+                // "Deleted … Ctrl+Z brings it back" no longer holds once it is back.
+                self.toast.set(None);
+                self.restore(doc);
+            }
             None => self.say("Nothing to undo."),
         }
     }
