@@ -357,12 +357,18 @@ impl App {
         }
     }
 
-    /// Selects and marks the element a diagnostic's path names.
+    /// Selects and marks the element a diagnostic's path names; when the path
+    /// names one of its fields, the panel opens on that field, ready to type.
     pub fn show_path(&self, path: &str) {
         let Some(t) = self.derived.get_untracked().topology else { return };
         let s = Sel::from_path(&t, path);
+        let field = s.as_ref().and_then(|s| crate::inspector::field_for(&t, s, path));
         self.set_sel(s.clone());
         self.highlight.set(s);
+        if let Some(id) = field {
+            self.tab.set(Tab::Inspect);
+            browser::focus_later(&format!("[id=\"{}\"]", id.replace(['"', '\\'], "")));
+        }
     }
 
     /// After Add: the new element's Name field takes the focus (the panel is
