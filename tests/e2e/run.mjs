@@ -1124,6 +1124,22 @@ await test('the Calico seed built from New by clicks and typing: its bundle equa
   return `${got.size} files equal to the example's; ${clicks} clicks, ${keys} keystrokes typed`;
 });
 
+// Issue 17: a finding that names a field opens the panel on that field.
+await test('a finding that names a field opens the panel with the focus in it', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await open(p);
+  const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
+  await pasteYaml(p, example.replace('192.168.100.252', '192.168.100.251'));
+  await p.click(tid('tab-plan'));
+  const card = '.diag[data-code="E032"][data-path="nodes.kubenode-wds-1.address"]';
+  await p.waitForSelector(card);
+  await p.click(card);
+  await waitFor(async () => p.evaluate(() => document.activeElement?.id === 'f-nodes-kubenode-wds-1-address'), 'the address field did not take the focus');
+  assert((await p.getAttribute(tid('tab-inspect'), 'aria-selected')) === 'true', 'the panel is not shown');
+  await c.close();
+});
+
 // Issue 17: the main flow by the keyboard alone — no click, no mouse: New,
 // sites and nodes named as they are added, a link drawn end to end, a delete
 // and its undo, Find, the help, and the export, whose bundle is the CLI's.
