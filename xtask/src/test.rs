@@ -95,12 +95,14 @@ fn e2e() -> Result {
 /// format field in the panel (multi-line fields as text areas, the seeds' values
 /// as suggestion lists), Find a node and findings grouped by code are Leptos
 /// views of their own; Find matches ASCII names so the page carries no Unicode
-/// case tables (7.5 KB of the first try).
+/// case tables (7.5 KB of the first try). Issue 17's analysis worker took the
+/// planner out of the page (472.0 → 407.8 KB); the budget stays, the room is
+/// for what comes.
 const PAGE_WASM_BUDGET_GZ: usize = 475_000;
 
 /// The size of each WebAssembly module the page serves, raw and gzipped (level 9,
 /// as a static server would send it): the page's own module loads with the page,
-/// the export worker's on the first export. Fails when the page's is over budget.
+/// the export worker's when the page starts its analysis worker. Fails when the page's is over budget.
 fn wasm_sizes() -> Result {
     let dist = sh::root().join("dist");
     let mut files: Vec<_> = std::fs::read_dir(&dist)
@@ -113,7 +115,7 @@ fn wasm_sizes() -> Result {
         let bytes = std::fs::read(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
         let gz = sh::gzip_len(&bytes)?;
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let role = if name.starts_with("meshplan-export") { "export worker, loaded on first export" } else { "page" };
+        let role = if name.starts_with("meshplan-export") { "export and analysis worker" } else { "page" };
         println!("wasm: {name}: {} KB raw, {} KB gzipped ({role})", bytes.len() / 1000, gz / 1000);
         if role == "page" && gz > PAGE_WASM_BUDGET_GZ {
             return Err(format!(
