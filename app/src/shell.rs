@@ -42,8 +42,9 @@ pub fn Shell() -> impl IntoView {
         if app.dragging.get() {
             return;
         }
-        // Not the text: a keystroke saves nothing until it is read.
-        app.topology.track();
+        // Not the text: a keystroke saves nothing until it is read (also when
+        // it cannot be read: then only `derived` changes).
+        app.derived.track();
         app.layout.track();
         save();
     });
