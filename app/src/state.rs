@@ -65,6 +65,17 @@ impl Derived {
     }
 }
 
+thread_local! {
+    /// What waits for the current text's check (`App::when_checked`).
+    static WAITING: std::cell::RefCell<Vec<Box<dyn FnOnce()>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn run_waiting() {
+    for f in WAITING.with_borrow_mut(std::mem::take) {
+        f();
+    }
+}
+
 /// How long typing pauses before the page reads the text (ms): a keystroke
 /// costs the page nothing else, and a design of 2,000 nodes takes about 100 ms
 /// to read.
@@ -247,15 +258,19 @@ impl App {
                 });
                 self.check(seq, text);
             }
-            Err(diagnostics) => self.derived.set(Derived {
-                topology: prev.topology,
-                stale: true,
-                diagnostics: Arc::new(diagnostics),
-                plan: None,
-                analyze_ms: read_ms,
-                plan_ms: 0.0,
-                checking: false,
-            }),
+            Err(diagnostics) => {
+                self.derived.set(Derived {
+                    topology: prev.topology,
+                    stale: true,
+                    diagnostics: Arc::new(diagnostics),
+                    plan: None,
+                    analyze_ms: read_ms,
+                    plan_ms: 0.0,
+                    checking: false,
+                });
+                // No answer comes for a text that cannot be read: what waited hears it now.
+                run_waiting();
+            }
         }
     }
 
@@ -296,6 +311,7 @@ impl App {
                 self.say_error(format!("The design could not be checked: {}.", why.trim_end_matches('.')));
             }
         }
+        run_waiting();
     }
 
     /// The topology of the current text when it can be edited; typing not
@@ -308,24 +324,14 @@ impl App {
     }
 
     /// Runs `f` once the current text is checked: at once, or when the
-    /// worker's answer comes (then only if the text is still the same).
+    /// worker's answer for the text of that moment (or a newer one) comes.
     pub fn when_checked(&self, f: impl FnOnce() + 'static) {
         let _ = self.editable();
-        if !self.derived.with_untracked(|d| d.checking) {
+        if self.derived.with_untracked(|d| d.checking) {
+            WAITING.with_borrow_mut(|w| w.push(Box::new(f)));
+        } else {
             f();
-            return;
         }
-        let app = *self;
-        let seq = self.seq.get_value();
-        let f = std::cell::RefCell::new(Some(f));
-        Effect::new(move |_| {
-            let done = !app.derived.with(|d| d.checking);
-            if done && app.seq.get_value() == seq {
-                if let Some(f) = f.borrow_mut().take() {
-                    f();
-                }
-            }
-        });
     }
 
     pub fn doc_untracked(&self) -> Doc {
