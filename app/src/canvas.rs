@@ -11,6 +11,7 @@ use meshplan_core::model::{Daemon, Role};
 use meshplan_core::Topology;
 
 use crate::core_api::Plan;
+use crate::labels;
 use crate::layout::{self, Pt, Rect};
 use crate::sel::Sel;
 use crate::state::{App, Failed, Mode};
@@ -94,14 +95,13 @@ fn items(t: &Topology) -> Items {
         .links
         .iter()
         .enumerate()
-        .map(|(index, l)| LinkItem {
-            index,
-            ends: l.between.clone(),
-            kind: l.kind.as_str(),
-            label: format!("{} · {}", l.kind.as_str(), l.mtu()),
-        })
+        .map(|(index, l)| LinkItem { index, ends: l.between.clone(), kind: l.kind.as_str(), label: link_label(l) })
         .collect();
     Items { sites, devs, links }
+}
+
+fn link_label(l: &meshplan_core::model::Link) -> String {
+    format!("{} · {}", l.kind.as_str(), l.mtu())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,6 +125,9 @@ fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
         layout::devices(t).into_iter().filter_map(|(n, _)| l.devices.get(n).map(|p| (n.to_string(), *p))),
     );
     let centre = |name: &str| dev.get(name).copied().or_else(|| site.get(name).map(Rect::center));
+    let site_boxes: Vec<Rect> = site.values().copied().collect();
+    let icons: Vec<Rect> = dev.values().map(|p| labels::icon_box(*p)).collect();
+    let mut placed: Vec<Rect> = Vec::new();
     let links = t
         .links
         .iter()
@@ -137,7 +140,17 @@ fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
             };
             let a = end(&lk.between[0], ca, cb);
             let b = end(&lk.between[1], cb, ca);
-            Some(LinkGeo { a, b, mid: Pt::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0) })
+            // The label keeps off borders, icons and the labels placed before
+            // it: only those near this link are looked at.
+            let w = labels::link_label_w(&link_label(lk));
+            let near = Rect { x: a.x.min(b.x), y: a.y.min(b.y), w: (a.x - b.x).abs(), h: (a.y - b.y).abs() }
+                .grow(w + labels::LINK_LABEL_H);
+            let close = |r: &&Rect| r.intersects(&near);
+            let sites: Vec<Rect> = site_boxes.iter().filter(close).copied().collect();
+            let boxes = icons.iter().chain(&placed).filter(close).copied().collect();
+            let mid = labels::place(a, b, w, &labels::Obstacles { sites: &sites, boxes });
+            placed.push(labels::label_box(mid, w));
+            Some(LinkGeo { a, b, mid })
         })
         .collect();
     Geo { dev, site, links, bounds: l.bounds(t) }
@@ -154,6 +167,15 @@ fn drop_site(t: &Topology, d: &Drag, g: &Geo) -> Option<String> {
         .iter()
         .find(|(s, r)| Some(s.as_str()) != own && at.x > r.x && at.x < r.right() && at.y > r.y && at.y < r.bottom())
         .map(|(s, _)| s.clone())
+}
+
+/// After the person moved `target` (a site or a device): it stays, and its site
+/// with it; what now overlaps them moves aside.
+fn tidy_after_move(l: &mut layout::Layout, t: &Topology, target: &Sel) {
+    let name = target.name().unwrap_or_default();
+    let site = if matches!(target, Sel::Site(_)) { Some(name) } else { t.site_of(name) };
+    let keep = meshplan_core::sort::set(site);
+    l.tidy(t, &keep, target.is_device().then_some(name));
 }
 
 fn view_box(bounds: Option<Rect>) -> Rect {
@@ -426,10 +448,13 @@ pub fn Canvas() -> impl IntoView {
         let Some(d) = drag.try_update_value(|d| d.take()).flatten() else { return };
         if d.moved {
             if let Some(t) = app.derived.get_untracked().topology {
-                app.layout.update(|l| l.normalize(&t));
-                // A device dropped on another site's box moves into that site.
+                // A device dropped on another site's box moves into that site
+                // (the edit tidies the layout); else what was dragged stays
+                // where it was put and what it now overlaps moves aside.
                 if let Some(site) = geo.with_untracked(|g| drop_site(&t, &d, g)) {
                     app.edit(|t| crate::edit::move_to_site(t, &d.target, &site));
+                } else {
+                    app.layout.update(|l| tidy_after_move(l, &t, &d.target));
                 }
             }
             app.dragging.set(false);
@@ -524,7 +549,7 @@ pub fn Canvas() -> impl IntoView {
                     p.x += dx;
                     p.y += dy;
                 }
-                l.normalize(&t);
+                tidy_after_move(l, &t, &target);
             });
         }
     };
@@ -542,6 +567,9 @@ pub fn Canvas() -> impl IntoView {
         let sel = Sel::Site(name.clone());
         let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel);
         let n3 = name.clone();
+        // The caption under the title when both do not fit on one line.
+        let (n5, sub) = (name.clone(), it.sub.clone());
+        let below = Memo::new(move |_| layout::site_caption_below(&n5, &sub, rect.get().w));
         view! {
             <g
                 class=format!("site kind-{}", it.kind)
@@ -559,8 +587,9 @@ pub fn Canvas() -> impl IntoView {
                 <rect class="site-area" x=move || rect.get().x y=move || rect.get().y
                     width=move || rect.get().w height=move || rect.get().h rx="12" />
                 <text class="site-name" x=move || rect.get().x + 12.0 y=move || rect.get().y + 21.0>{name.clone()}</text>
-                <text class="site-sub" x=move || rect.get().right() - 12.0 y=move || rect.get().y + 21.0
-                    text-anchor="end">{it.sub.clone()}</text>
+                <text class="site-sub" x=move || if below.get() { rect.get().x + 12.0 } else { rect.get().right() - 12.0 }
+                    y=move || rect.get().y + if below.get() { 37.0 } else { 21.0 }
+                    text-anchor=move || if below.get() { "start" } else { "end" }>{it.sub.clone()}</text>
                 <title>{format!("site {}", name)}</title>
             </g>
         }
@@ -612,8 +641,9 @@ pub fn Canvas() -> impl IntoView {
             >
                 <rect class="halo" x="-30" y="-26" width="60" height="52" rx="12" />
                 {icon(it.kind)}
-                <text class="dev-name" y="38" text-anchor="middle">{name.clone()}</text>
-                <text class="dev-sub" y="52" text-anchor="middle">{it.sub.clone()}</text>
+                // Cut to the device's box, so that neighbours' labels never collide.
+                <text class="dev-name" y="38" text-anchor="middle">{layout::fit_text(&name, layout::NAME_CHAR_W, layout::LABEL_MAX_W)}</text>
+                <text class="dev-sub" y="52" text-anchor="middle">{layout::fit_text(&it.sub, layout::SUB_CHAR_W, layout::LABEL_MAX_W)}</text>
                 <title>{format!("{describe} {name}")}</title>
             </g>
         }
@@ -624,7 +654,7 @@ pub fn Canvas() -> impl IntoView {
         let g = Memo::new(move |_| geo.with(|g| g.links.get(index).copied().flatten()));
         let sel = Sel::Link(index);
         let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel);
-        let label_w = it.label.chars().count() as f64 * 6.6 + 14.0;
+        let label_w = labels::link_label_w(&it.label);
         let coord = move |f: fn(&LinkGeo) -> f64| move || g.get().map(|x| f(&x)).unwrap_or(0.0);
         view! {
             <g

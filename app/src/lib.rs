@@ -16,6 +16,7 @@ pub mod find;
 pub mod help;
 pub mod history;
 pub mod inspector;
+pub mod labels;
 pub mod layout;
 pub mod notebook;
 pub mod sel;
