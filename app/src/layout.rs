@@ -164,6 +164,8 @@ const DEV_BOTTOM: f64 = 58.0;
 const SITE_TITLE: f64 = 34.0;
 /// An empty site's box.
 pub const EMPTY_SITE: (f64, f64) = (200.0, 128.0);
+/// A collapsed site's box: its title, caption and counts.
+pub const COLLAPSED_SITE: (f64, f64) = (220.0, 68.0);
 const GAP: f64 = 48.0;
 const MARGIN: f64 = 40.0;
 
@@ -175,6 +177,11 @@ pub struct Layout {
     /// Top-left corner of each site's area, by name.
     #[serde(default)]
     pub sites: BTreeMap<String, Pt>,
+    /// Sites drawn collapsed: one box at their anchor with their name and
+    /// counts, members hidden where they were. Layout only, never in the
+    /// topology; absent from a save that has none (and from older saves).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub collapsed: BTreeSet<String>,
 }
 
 /// The devices of a topology with the site each sits in: routers, nodes, hosts.
@@ -212,6 +219,10 @@ impl Layout {
         let mut out = BTreeMap::new();
         for name in t.sites.keys() {
             let rect = match members.get(name.as_str()) {
+                _ if self.collapsed.contains(name) => {
+                    let a = self.sites.get(name).copied().unwrap_or(Pt::new(MARGIN, MARGIN));
+                    Rect { x: a.x, y: a.y, w: COLLAPSED_SITE.0, h: COLLAPSED_SITE.1 }
+                }
                 Some(r) => Rect { x: r.x - 14.0, y: r.y - SITE_TITLE, w: r.w + 28.0, h: r.h + SITE_TITLE + 8.0 },
                 None => {
                     let a = self.sites.get(name).copied().unwrap_or(Pt::new(MARGIN, MARGIN));
@@ -231,11 +242,28 @@ impl Layout {
             add(r);
         }
         for (name, _) in devices(t) {
-            if let Some(p) = self.devices.get(name) {
+            if let (Some(p), None) = (self.devices.get(name), self.hidden_in(t, name)) {
                 add(device_box(*p));
             }
         }
         all
+    }
+
+    /// The collapsed site a device is hidden in.
+    pub fn hidden_in<'t>(&self, t: &'t Topology, device: &str) -> Option<&'t str> {
+        t.site_of(device).filter(|s| self.collapsed.contains(*s))
+    }
+
+    /// Collapses `site` to one box, or opens it again where its members are;
+    /// what the opened box then overlaps moves aside.
+    pub fn toggle_collapsed(&mut self, t: &Topology, site: &str) {
+        if !t.sites.contains_key(site) {
+            return;
+        }
+        if !self.collapsed.remove(site) {
+            self.collapsed.insert(site.to_string());
+        }
+        self.tidy(t, &meshplan_core::sort::set([site]), None);
     }
 
     /// True when nothing of `t` has a position yet (opened from a file or a link).
@@ -256,6 +284,7 @@ impl Layout {
         let names: BTreeSet<&str> = meshplan_core::sort::set(devices(t).into_iter().map(|(n, _)| n));
         self.devices.retain(|n, _| names.contains(n.as_str()));
         self.sites.retain(|n, _| t.sites.contains_key(n));
+        self.collapsed.retain(|n| t.sites.contains_key(n));
         // Sites with neither anchor nor placed members get a free spot first.
         for (name, _) in t.sites.iter() {
             let has_member = devices(t).iter().any(|(d, s)| *s == Some(name.as_str()) && self.devices.contains_key(*d));
@@ -942,6 +971,28 @@ mod tests {
         let (w, _) = EMPTY_SITE;
         assert!(site_caption_below("zt-domestic", "zerotier · MTU 1420", w));
         assert!(!site_caption_below("WDS", "lan · MTU 1500", 600.0));
+    }
+
+    #[test]
+    fn a_collapsed_site_is_one_box_saved_with_the_layout() {
+        use crate::history::{decode, encode};
+        let t = example();
+        let mut l = auto(&t);
+        let open = l.site_rects(&t)["zt-global"];
+        l.toggle_collapsed(&t, "zt-global");
+        let shut = l.site_rects(&t)["zt-global"];
+        assert_eq!((shut.x, shut.y, shut.w, shut.h), (open.x, open.y, COLLAPSED_SITE.0, COLLAPSED_SITE.1));
+        assert_eq!(l.hidden_in(&t, "kubenode-hkg04"), Some("zt-global"));
+        assert_eq!(l.hidden_in(&t, "kubemaster"), None);
+        // Saved with the layout, read back; a save without it reads as before.
+        let text = encode(&l).unwrap();
+        assert!(text.ends_with(r#""collapsed":["zt-global"]}"#), "{text}");
+        assert_eq!(decode::<Layout>(&text).unwrap(), l);
+        // Open again: the members where they were, the box as before.
+        l.toggle_collapsed(&t, "zt-global");
+        assert_eq!(l.site_rects(&t)["zt-global"], open);
+        assert!(!encode(&l).unwrap().contains("collapsed"));
+        assert_tidy(&t, &l, "opened");
     }
 
     #[test]

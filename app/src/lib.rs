@@ -6,6 +6,7 @@
 //! Pure parts (layout, edits, history, selection paths) are plain functions with
 //! unit tests that run without a browser.
 
+pub mod bgp_overlay;
 pub mod browser;
 pub mod canvas;
 pub mod core_api;

@@ -938,6 +938,63 @@ await test('first run says the design is an example; ? opens the help with the l
   return `focus after Delete: ${focused}`;
 });
 
+// Issue 17: at 1024×700 the header and the toolbar each stay one row, every
+// control on screen and clickable where it is drawn, the design's name shown
+// (cut with an ellipsis when long).
+await test('the toolbar at 1024×700: one row, every control visible and clickable, the design name shown', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await p.setViewportSize({ width: 1024, height: 700 });
+  await open(p);
+  const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
+  const long = 'a design whose name is far too long to be shown whole in the header';
+  await pasteYaml(p, example.replace(/^name: .*$/m, `name: ${long}`));
+  await waitFor(async () => (await p.textContent('.design-name')) === long, 'the long name is not the design name');
+  await p.click(tid('first-run-close')).catch(() => {});
+  const layout = await p.evaluate(() => {
+    const controls = (bar) => [...bar.querySelectorAll('button, select, input:not([type=file]), .toggle, .count, .pod-mtu, .design-name')]
+      .filter((e) => !e.closest('[hidden]') && getComputedStyle(e).display !== 'none');
+    const out = [];
+    for (const sel of ['.header', '.toolbar']) {
+      const bar = document.querySelector(sel);
+      const b = bar.getBoundingClientRect();
+      for (const e of controls(bar)) {
+        const r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        out.push({
+          bar: sel, what: e.dataset.testid || e.getAttribute('aria-label') || e.textContent.trim().slice(0, 20),
+          top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, barTop: b.top, barHeight: b.height,
+          hit: !!hit && (hit === e || e.contains(hit) || hit.contains(e)),
+        });
+      }
+    }
+    const name = document.querySelector('.design-name');
+    return { out, width: innerWidth, nameCut: name.scrollWidth > name.clientWidth, nameStyle: getComputedStyle(name).textOverflow, nameWidth: name.clientWidth };
+  });
+  for (const bar of ['.header', '.toolbar']) {
+    const row = layout.out.filter((x) => x.bar === bar);
+    assert(row.length > 4, `${bar}: only ${row.length} controls found`);
+    // One row: every control's middle at the same height as the first's.
+    const mid = (x) => (x.top + x.bottom) / 2;
+    for (const x of row) {
+      assert(Math.abs(mid(x) - mid(row[0])) < 8, `${bar}: ${x.what} is on another row (middle ${mid(x)} vs ${mid(row[0])})`);
+      assert(x.left >= 0 && x.right <= layout.width && x.width > 0, `${bar}: ${x.what} is off screen (${x.left}–${x.right} of ${layout.width})`);
+      assert(x.hit, `${bar}: ${x.what} is covered where it is drawn`);
+    }
+    assert(row[0].barHeight < 50, `${bar} is ${row[0].barHeight} px tall: it wrapped`);
+  }
+  assert(layout.nameWidth >= 80, `the design name is ${layout.nameWidth} px wide`);
+  assert(layout.nameCut && layout.nameStyle === 'ellipsis', 'the long design name is not cut with an ellipsis');
+  // Clickable: Playwright's checks (visible, stable, receives the click) on every enabled control.
+  for (const sel of ['add-site', 'add-node', 'add-router', 'add-host', 'add-link', 'cluster-settings', 'bgp-toggle', 'whatif-toggle',
+    'new', 'examples', 'help-open', 'share', 'export', 'find']) {
+    await p.locator(tid(sel)).click({ trial: true, timeout: 2000 }).catch((e) => { throw new Error(`${sel} is not clickable: ${e.message.split('\n')[0]}`); });
+  }
+  await shot(p, '19-toolbar-1024x700');
+  await c.close();
+  return `${layout.out.length} controls in two rows of one line each; the name ${layout.nameWidth} px, ellipsised`;
+});
+
 // Issue 17's done-when: the Calico seed's design built from "New" with the panel
 // and the drawing only (never the YAML tab), mirrors and versions included, and
 // its bundle identical to the example's as the CLI exports it.
