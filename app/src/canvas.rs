@@ -82,17 +82,20 @@ fn items(t: &Topology) -> Items {
             SiteItem { name: name.clone(), sub, counts: site_counts(t, name), kind, lan: s.lan }
         })
         .collect();
-    let addr = |a: &meshplan_core::model::Addresses| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
     let mut devs = Vec::new();
     for (name, r) in &t.routers {
-        devs.push(DevItem { name: name.clone(), kind: DevKind::Router(daemon_name(r.daemon)), sub: addr(&r.address) });
+        devs.push(DevItem {
+            name: name.clone(),
+            kind: DevKind::Router(daemon_name(r.daemon)),
+            sub: device_sub(t, name),
+        });
     }
     for (name, n) in &t.nodes {
         let kind = if n.role == Role::Server { DevKind::Server } else { DevKind::Agent };
-        devs.push(DevItem { name: name.clone(), kind, sub: addr(&n.address) });
+        devs.push(DevItem { name: name.clone(), kind, sub: device_sub(t, name) });
     }
     for name in t.hosts.keys() {
-        devs.push(DevItem { name: name.clone(), kind: DevKind::Host, sub: "host".into() });
+        devs.push(DevItem { name: name.clone(), kind: DevKind::Host, sub: device_sub(t, name) });
     }
     let links = t
         .links
@@ -101,6 +104,16 @@ fn items(t: &Topology) -> Items {
         .map(|(index, l)| LinkItem { index, ends: l.between.clone(), kind: l.kind.as_str(), label: link_label(l) })
         .collect();
     Items { sites, devs, links }
+}
+
+/// A device's second line: its addresses (a host: "host").
+fn device_sub(t: &Topology, name: &str) -> String {
+    let addr = |a: &meshplan_core::model::Addresses| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+    match (t.routers.get(name), t.nodes.get(name)) {
+        (Some(r), _) => addr(&r.address),
+        (_, Some(n)) => addr(&n.address),
+        _ => "host".into(),
+    }
 }
 
 /// A site's members counted by kind: "10 nodes · 2 routers · 1 host".
@@ -171,8 +184,20 @@ fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
     let boxed = |name: &str| site.get(name).or_else(|| hidden.get(name).and_then(|s| site.get(s))).copied();
     let centre = |name: &str| dev.get(name).copied().or_else(|| boxed(name).map(|r| r.center()));
     let site_boxes: Vec<Rect> = site.values().copied().collect();
-    let icons: Vec<Rect> = dev.values().map(|p| labels::icon_box(*p)).collect();
-    let mut placed: Vec<Rect> = Vec::new();
+    // What a link's label keeps off: icons, device labels, site titles.
+    let mut boxes = labels::Grid::default();
+    for (name, p) in &dev {
+        boxes.add(labels::icon_box(*p));
+        let fit = |s: &str, w| layout::fit_text(s, w, layout::LABEL_MAX_W);
+        boxes.add(layout::label_rect(
+            *p,
+            &fit(name, layout::NAME_CHAR_W),
+            &fit(&device_sub(t, name), layout::SUB_CHAR_W),
+        ));
+    }
+    for r in site.values() {
+        boxes.add(Rect { h: 28.0, ..*r });
+    }
     let links = t
         .links
         .iter()
@@ -190,16 +215,14 @@ fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
             };
             let a = end(&lk.between[0], ca, cb);
             let b = end(&lk.between[1], cb, ca);
-            // The label keeps off borders, icons and the labels placed before
-            // it: only those near this link are looked at.
+            // The label keeps off site borders near the link, icons and the
+            // labels placed before it.
             let w = labels::link_label_w(&link_label(lk));
             let near = Rect { x: a.x.min(b.x), y: a.y.min(b.y), w: (a.x - b.x).abs(), h: (a.y - b.y).abs() }
                 .grow(w + labels::LINK_LABEL_H);
-            let close = |r: &&Rect| r.intersects(&near);
-            let sites: Vec<Rect> = site_boxes.iter().filter(close).copied().collect();
-            let boxes = icons.iter().chain(&placed).filter(close).copied().collect();
-            let mid = labels::place(a, b, w, &labels::Obstacles { sites: &sites, boxes });
-            placed.push(labels::label_box(mid, w));
+            let sites: Vec<Rect> = site_boxes.iter().filter(|r| r.intersects(&near)).copied().collect();
+            let mid = labels::place(a, b, w, &labels::Obstacles { sites: &sites, boxes: &boxes });
+            boxes.add(labels::label_box(mid, w));
             Some(LinkGeo { a, b, mid })
         })
         .collect();

@@ -327,7 +327,7 @@ fn Toolbar() -> impl IntoView {
                     <input type="checkbox" data-testid="bgp-toggle" disabled=move || !has_plan()
                         prop:checked=move || app.show_bgp.get()
                         on:change=move |ev| app.show_bgp.set(event_target_checked(&ev)) />
-                    "BGP sessions"
+                    "BGP"<span class="long">" sessions"</span>
                 </label>
                 <button data-testid="whatif-toggle" class:active=whatif aria-pressed=move || whatif().to_string()
                     on:click=move |_| crate::whatif::toggle_mode(app)
