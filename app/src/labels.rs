@@ -36,8 +36,11 @@ pub struct Obstacles<'a> {
 
 impl Obstacles<'_> {
     fn clear(&self, r: &Rect) -> bool {
+        self.off_borders(r) && !self.boxes.meets(r)
+    }
+    fn off_borders(&self, r: &Rect) -> bool {
         let inside = |s: &Rect| r.x >= s.x && r.y >= s.y && r.right() <= s.right() && r.bottom() <= s.bottom();
-        self.sites.iter().all(|s| !s.intersects(r) || inside(s)) && !self.boxes.meets(r)
+        self.sites.iter().all(|s| !s.intersects(r) || inside(s))
     }
 }
 
@@ -71,7 +74,8 @@ impl Grid {
 
 /// The centre of the label of the link from `a` to `b`, `w` wide: the first
 /// free spot along the line from its middle out, else beside the line, else
-/// the middle.
+/// just past an end; with none free, the first off every border; else the
+/// middle.
 pub fn place(a: Pt, b: Pt, w: f64, obstacles: &Obstacles) -> Pt {
     let at = |t: f64| Pt::new(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t);
     let (dx, dy) = (b.x - a.x, b.y - a.y);
@@ -85,9 +89,22 @@ pub fn place(a: Pt, b: Pt, w: f64, obstacles: &Obstacles) -> Pt {
     // Beside the line, then further out, past an icon's half width.
     let beside = |c: Pt, side: f64| Pt::new(c.x + nx * side, c.y + ny * side);
     let sides = [off, -off, off + 32.0, -off - 32.0];
-    let spots = ALONG.iter().map(|t| at(*t)).chain(sides.iter().flat_map(|d| ALONG.iter().map(|t| beside(at(*t), *d))));
+    // Last, just past either end (into the box a link ends on, when it is short).
+    let past = (w / 2.0 + 8.0) / len;
+    let ends = [-past, 1.0 + past];
+    let spots: Vec<Pt> = ALONG
+        .iter()
+        .map(|t| at(*t))
+        .chain(sides.iter().flat_map(|d| ALONG.iter().map(|t| beside(at(*t), *d))))
+        .chain(ends.iter().flat_map(|t| [at(*t), beside(at(*t), off), beside(at(*t), -off)]))
+        .collect();
     let mid = at(0.5);
-    spots.into_iter().find(|c| obstacles.clear(&label(*c).grow(2.0))).unwrap_or(mid)
+    // No spot clear of everything: one at least off the borders (a border
+    // crossed reads as a label of the site), else the middle.
+    (spots.iter().find(|c| obstacles.clear(&label(**c).grow(2.0))))
+        .or_else(|| spots.iter().find(|c| obstacles.off_borders(&label(**c).grow(2.0))))
+        .copied()
+        .unwrap_or(mid)
 }
 
 #[cfg(test)]
@@ -153,6 +170,19 @@ mod tests {
         let c2 = place(from, to, w, &Obstacles { sites: &[], boxes: &g });
         assert!(!label_at(c1, w).intersects(&label_at(c2, w)));
         assert_eq!(c1, Pt::new(200.0, 0.0));
+    }
+
+    #[test]
+    fn with_only_icons_in_the_way_the_label_keeps_off_borders() {
+        // A short link between two site boxes 40 apart: no spot on or beside
+        // it is clear of both boxes' borders and the icons; one off the borders is taken.
+        let sites = [Rect { x: 0.0, y: 0.0, w: 300.0, h: 100.0 }, Rect { x: 340.0, y: 0.0, w: 300.0, h: 100.0 }];
+        let (from, to) = (Pt::new(250.0, 50.0), Pt::new(390.0, 50.0));
+        let w = link_label_w("zerotier · 1420");
+        let g = grid(&[icon_box(from), icon_box(to)]);
+        let c = place(from, to, w, &Obstacles { sites: &sites, boxes: &g });
+        let l = label_at(c, w);
+        assert!(!sites.iter().any(|s| crosses_border(&l, s)), "{l:?} crosses a border");
     }
 
     #[test]

@@ -320,7 +320,7 @@ fn Toolbar() -> impl IntoView {
             <div class="group">
                 <button data-testid="delete-selected" on:click=move |_| app.delete_selected()
                     disabled=move || app.sel.with(|s| s.is_none()) title="Delete the selection (Del)">"Delete"</button>
-                <button on:click=relayout title="Lay the drawing out again">"Auto-layout"</button>
+                <button on:click=relayout title="Lay the drawing out again"><span class="long">"Auto-layout"</span><span class="short">"Layout"</span></button>
                 <button data-testid="cluster-settings" on:click=move |_| app.select(Some(crate::sel::Sel::Cluster))
                     title="Cluster settings: name, CNI, ranges, AS, MTU, versions, mirrors">"Cluster…"</button>
                 <label class="toggle" title=move || if has_plan() { "Show the BGP sessions of the plan" } else { "Needs the core's plan" }>
