@@ -38,7 +38,7 @@ pub const LEGEND: &str = r#"<div class="legend" aria-label="BGP session styles">
 <svg viewBox="0 0 34 8" class="swatch"><path class="session role-rr-client" d="M1,4 H33"/></svg>route-reflector client
 <svg viewBox="0 0 34 8" class="swatch"><path class="session role-mesh" d="M1,4 H33"/></svg>node mesh
 <svg viewBox="0 0 34 8" class="swatch"><path class="session role-ebgp" d="M1,4 H33"/></svg>eBGP
-<span class="legend-note">over 200 sessions: one line per pair of sites with its count, a star where a style joins most of them, the count inside each site under its box</span></div>"#;
+<span class="legend-note">Over 200 sessions: a line per pair of sites with its count, a star where one style joins most pairs, each site's own under its box.</span></div>"#;
 
 /// A BGP session's curve, bowed so that it does not hide the link beneath.
 pub fn session_curve(a: Pt, b: Pt) -> String {

@@ -195,8 +195,9 @@ fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
             &fit(&device_sub(t, name), layout::SUB_CHAR_W),
         ));
     }
-    for r in site.values() {
-        boxes.add(Rect { h: 28.0, ..*r });
+    // A site's title and caption (two lines when stacked); a collapsed box is all text.
+    for (name, r) in &site {
+        boxes.add(if l.collapsed.contains(name) { *r } else { Rect { h: 40.0, ..*r } });
     }
     let links = t
         .links

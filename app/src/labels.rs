@@ -73,8 +73,8 @@ impl Grid {
 }
 
 /// The centre of the label of the link from `a` to `b`, `w` wide: the first
-/// free spot along the line from its middle out, else beside the line, else
-/// just past an end; with none free, the first off every border; else the
+/// free spot along the line from its middle out, else beside the line; with
+/// none free, the first off every border (just past an end last); else the
 /// middle.
 pub fn place(a: Pt, b: Pt, w: f64, obstacles: &Obstacles) -> Pt {
     let at = |t: f64| Pt::new(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t);
@@ -89,21 +89,20 @@ pub fn place(a: Pt, b: Pt, w: f64, obstacles: &Obstacles) -> Pt {
     // Beside the line, then further out, past an icon's half width.
     let beside = |c: Pt, side: f64| Pt::new(c.x + nx * side, c.y + ny * side);
     let sides = [off, -off, off + 32.0, -off - 32.0];
-    // Last, just past either end (into the box a link ends on, when it is short).
+    // Just past either end (into the box a link ends on, when it is short).
     let past = (w / 2.0 + 8.0) / len;
     let ends = [-past, 1.0 + past];
     let spots: Vec<Pt> = ALONG
         .iter()
         .map(|t| at(*t))
         .chain(sides.iter().flat_map(|d| ALONG.iter().map(|t| beside(at(*t), *d))))
-        .chain(ends.iter().flat_map(|t| [at(*t), beside(at(*t), off), beside(at(*t), -off)]))
         .collect();
+    let past_ends = ends.iter().flat_map(|t| [at(*t), beside(at(*t), off), beside(at(*t), -off)]);
     let mid = at(0.5);
     // No spot clear of everything: one at least off the borders (a border
-    // crossed reads as a label of the site), else the middle.
-    (spots.iter().find(|c| obstacles.clear(&label(**c).grow(2.0))))
-        .or_else(|| spots.iter().find(|c| obstacles.off_borders(&label(**c).grow(2.0))))
-        .copied()
+    // crossed reads as a label of the site), just past an end last; else the middle.
+    (spots.iter().copied().find(|c| obstacles.clear(&label(*c).grow(2.0))))
+        .or_else(|| spots.iter().copied().chain(past_ends).find(|c| obstacles.off_borders(&label(*c).grow(2.0))))
         .unwrap_or(mid)
 }
 

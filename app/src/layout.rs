@@ -166,7 +166,10 @@ const SITE_TITLE: f64 = 34.0;
 pub const EMPTY_SITE: (f64, f64) = (200.0, 128.0);
 /// A collapsed site's box: its title, caption and counts.
 pub const COLLAPSED_SITE: (f64, f64) = (220.0, 68.0);
-const GAP: f64 = 48.0;
+/// Between sites laid out afresh: room for a link's label between two boxes
+/// side by side, less between rows.
+const GAP: f64 = 120.0;
+const GAP_Y: f64 = 80.0;
 const MARGIN: f64 = 40.0;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -553,7 +556,7 @@ pub fn site_caption_below(name: &str, sub: &str, w: f64) -> bool {
 }
 
 /// Space kept between two sites' boxes when one pushes another.
-const SITE_GAP: f64 = 24.0;
+const SITE_GAP: f64 = 48.0;
 
 /// True when two site boxes keep `SITE_GAP` between them.
 fn apart(a: &Rect, b: &Rect) -> bool {
@@ -634,7 +637,7 @@ pub fn auto(t: &Topology) -> Layout {
     for (i, site) in order.iter().enumerate() {
         let (r, c) = cell(i);
         let x = MARGIN + col_w[..c].iter().sum::<f64>() + GAP * c as f64;
-        let y = MARGIN + row_h[..r].iter().sum::<f64>() + GAP * r as f64;
+        let y = MARGIN + row_h[..r].iter().sum::<f64>() + GAP_Y * r as f64;
         let (w, h) = sizes[i];
         // Centre the block in its cell.
         let x = x + (col_w[c] - w) / 2.0;
@@ -684,7 +687,7 @@ pub fn auto(t: &Topology) -> Layout {
         }
     }
     // Devices outside any site: a row below the sites.
-    let bottom = MARGIN + row_h.iter().sum::<f64>() + GAP * rows as f64;
+    let bottom = MARGIN + row_h.iter().sum::<f64>() + GAP_Y * rows as f64;
     let loose: Vec<&str> =
         devices(t).into_iter().filter(|(_, s)| s.is_none_or(|s| !t.sites.contains_key(s))).map(|(n, _)| n).collect();
     for (j, d) in loose.iter().enumerate() {
