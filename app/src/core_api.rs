@@ -84,14 +84,19 @@ pub fn failures(t: &Topology, plan: &Plan) -> Failures {
 /// Why a share link could not be opened, in the core's words.
 pub struct ShareError(pub String);
 
-/// The fragment (without `#`) that carries the topology: `t=…`.
-pub fn share_fragment(t: &Topology) -> String {
-    meshplan_core::share::encode(t)
+pub use meshplan_core::share::{Made, Opened};
+
+/// The link of the person's `text` (whose topology is `t`): it carries the
+/// text, comments included, when they may travel; `Made::comments` says what
+/// became of them.
+pub fn share_link_of(text: &str, t: &Topology) -> Made {
+    meshplan_core::share::encode_text(text, t)
 }
 
-/// Reads the topology a `#t=…` fragment carries (`hash` with or without `#`).
-pub fn open_fragment(hash: &str) -> Result<Topology, ShareError> {
-    meshplan_core::share::decode(hash).map_err(|e| ShareError(e.to_string()))
+/// Reads the design a `#t=…` fragment carries (`hash` with or without `#`):
+/// the topology, and the person's text when the link carries it.
+pub fn open_fragment(hash: &str) -> Result<Opened, ShareError> {
+    meshplan_core::share::open(hash).map_err(|e| ShareError(e.to_string()))
 }
 
 /// True when an address's fragment is a share link.

@@ -66,7 +66,7 @@ pub fn FindBox() -> impl IntoView {
     };
     view! {
         <div class="find">
-            <input type="search" data-testid="find" placeholder="Find a node…" aria-label="Find a site or device by name"
+            <input type="search" data-testid="find" placeholder="Find (/)" title="Find a site or device by name (/)" aria-label="Find a site or device by name"
                 autocomplete="off" spellcheck="false" prop:value=move || query.get()
                 on:input=move |ev| query.set(event_target_value(&ev))
                 on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {

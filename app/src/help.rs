@@ -35,6 +35,7 @@ const HELP: &str = r#"<h3>Concepts</h3><dl class="concepts">
 <li>What-if: the failed element greyed; red dashes: BGP sessions lost and site pairs cut; orange: paths that moved.</li>
 </ul><h3>Keyboard</h3><dl class="shortcuts">
 <dt><kbd>?</kbd></dt><dd>this help</dd>
+<dt><kbd>/</kbd></dt><dd>find a site or device by name (Enter selects and centres it)</dd>
 <dt><kbd>Ctrl+Z / Ctrl+Shift+Z</kbd></dt><dd>undo / redo</dd>
 <dt><kbd>Del</kbd></dt><dd>delete the selection</dd>
 <dt><kbd>W</kbd></dt><dd>What-if mode: click (or Enter on) a router, host, link or site to fail it, again to bring it back; one failure at a time</dd>

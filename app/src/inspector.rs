@@ -314,6 +314,23 @@ pub fn panel_model(t: &Topology, sel: Option<&Sel>) -> PanelModel {
     PanelModel { title: title(t, &sel), name: sel.name().map(str::to_string), fields, sel }
 }
 
+/// The id of the panel's field that a diagnostic's `path` names (the field
+/// itself, or the one holding the item it names: `links[0].between[1]` →
+/// `between`), when the panel of `sel` has one.
+pub fn field_for(t: &Topology, sel: &Sel, path: &str) -> Option<String> {
+    // `links[0].mtu` → `links.0.mtu`: the panel's paths keep indices as segments.
+    let path = path.replace('[', ".").replace(']', "");
+    fields(t, sel)
+        .into_iter()
+        .map(|s| s.path)
+        .filter(|p| {
+            let joined = p.join(".");
+            path == joined || path.strip_prefix(joined.as_str()).is_some_and(|r| r.starts_with('.'))
+        })
+        .max_by_key(|p| p.len())
+        .map(|p| format!("f-{}", p.join("-")))
+}
+
 fn title(t: &Topology, sel: &Sel) -> String {
     match sel {
         Sel::Link(i) => match t.links.get(*i) {
@@ -576,6 +593,20 @@ mod tests {
 
     fn topo(text: &str) -> Topology {
         parse(text).topology.expect("the text reads")
+    }
+
+    /// A finding's path opens the panel on the field it names (issue 17).
+    #[test]
+    fn a_finding_names_the_field_the_panel_focuses() {
+        let t = topo(EXAMPLE);
+        let node = Sel::Node("kubemaster".into());
+        assert_eq!(field_for(&t, &node, "nodes.kubemaster.address").as_deref(), Some("f-nodes-kubemaster-address"));
+        assert_eq!(field_for(&t, &node, "nodes.kubemaster"), None, "the element alone names no field");
+        assert_eq!(field_for(&t, &Sel::Link(0), "links[0].mtu").as_deref(), Some("f-links-0-mtu"));
+        let cluster = field_for(&t, &Sel::Cluster, "cluster.calico.encapsulation");
+        assert_eq!(cluster.as_deref(), Some("f-cluster-calico-encapsulation"));
+        let serves = field_for(&t, &Sel::Router("gateway".into()), "routers.gateway.serves[0]");
+        assert_eq!(serves.as_deref(), Some("f-routers-gateway-serves"));
     }
 
     /// The panel names one element: its title, Name field and every field's path.

@@ -104,6 +104,11 @@ fn on_key(app: App, ev: web_sys::KeyboardEvent) {
             ev.prevent_default();
             crate::whatif::toggle_mode(app);
         }
+        // As in mail and code-hosting tools; Ctrl+F stays the browser's own find.
+        "/" if !ctrl && !ev.alt_key() => {
+            ev.prevent_default();
+            browser::focus_later("[data-testid=\"find\"]");
+        }
         "Delete" | "Backspace" if app.sel.get_untracked().is_some() => {
             ev.prevent_default();
             app.delete_selected();
@@ -216,17 +221,23 @@ fn share(app: App) {
         app.say_error("The YAML has an error: fix it before sharing.");
         return;
     };
-    let fragment = core_api::share_fragment(&t);
-    browser::replace_hash(Some(&fragment));
-    let link = browser::address_with(&fragment);
+    let made = app.text.with_untracked(|text| core_api::share_link_of(text, &t));
+    browser::replace_hash(Some(&made.fragment));
+    let link = browser::address_with(&made.fragment);
     let chars = link.len();
+    let comments = made.comments.sentence().map(|s| format!(" {}.", capitalised(&s))).unwrap_or_default();
     leptos::task::spawn_local(async move {
         if browser::copy(&link).await {
-            app.say(format!("Link copied ({chars} characters); it is in the address bar too."));
+            app.say(format!("Link copied ({chars} characters); it is in the address bar too.{comments}"));
         } else {
-            app.say("The link is in the address bar (the browser did not allow copying it).");
+            app.say(format!("The link is in the address bar (the browser did not allow copying it).{comments}"));
         }
     });
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn export(app: App) {

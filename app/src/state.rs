@@ -211,6 +211,8 @@ impl App {
 
     /// Another text: what-if failures computed for the old one no longer hold.
     fn set_text(&self, text: String) {
+        // The first-run note speaks of the example: once the design changes it is gone.
+        self.first_run.set(false);
         self.text.set(text);
         self.failed.set(None);
         self.failure_table.set(String::new());
@@ -308,7 +310,11 @@ impl App {
         let mut prev = None;
         self.history.update(|h| prev = h.undo(&cur));
         match prev {
-            Some(doc) => self.restore(doc),
+            Some(doc) => {
+                // "Deleted … Ctrl+Z brings it back" no longer holds once it is back.
+                self.toast.set(None);
+                self.restore(doc);
+            }
             None => self.say("Nothing to undo."),
         }
     }
@@ -354,12 +360,18 @@ impl App {
         }
     }
 
-    /// Selects and marks the element a diagnostic's path names.
+    /// Selects and marks the element a diagnostic's path names; when the path
+    /// names one of its fields, the panel opens on that field, ready to type.
     pub fn show_path(&self, path: &str) {
         let Some(t) = self.derived.get_untracked().topology else { return };
         let s = Sel::from_path(&t, path);
+        let field = s.as_ref().and_then(|s| crate::inspector::field_for(&t, s, path));
         self.set_sel(s.clone());
         self.highlight.set(s);
+        if let Some(id) = field {
+            self.tab.set(Tab::Inspect);
+            browser::focus_later(&format!("[id=\"{}\"]", id.replace(['"', '\\'], "")));
+        }
     }
 
     /// After Add: the new element's Name field takes the focus (the panel is
@@ -429,10 +441,14 @@ impl App {
     /// work back); a damaged link changes nothing.
     pub fn open_link(&self, hash: &str) {
         match core_api::open_fragment(hash) {
-            Ok(t) => {
-                let same = self.derived.get_untracked().editable().is_some_and(|cur| *cur == t);
+            Ok(core_api::Opened { topology: t, text }) => {
+                let same = match &text {
+                    Some(text) => self.text.with_untracked(|cur| cur == text),
+                    None => self.derived.get_untracked().editable().is_some_and(|cur| *cur == t),
+                };
                 if !same {
-                    self.load(core_api::write(&t));
+                    // A link that carries the text opens as it was written, comments included.
+                    self.load(text.unwrap_or_else(|| core_api::write(&t)));
                     self.say(format!("Opened the shared design “{}”. Ctrl+Z brings back what you had.", t.name));
                 }
                 browser::replace_hash(None);

@@ -464,8 +464,8 @@ await test('share link round trip in a second page', async () => {
   const p2 = await newPage(other);
   await p2.goto(link);
   await p2.waitForSelector('[data-node="node-1"]');
-  // A link carries the topology, not the file's text (its comments, order and
-  // style): the same topology shares as the same link.
+  // The same design shares as the same link (the text itself when it has
+  // comments, format 4; else the packed topology).
   await p2.click(tid('share'));
   await waitFor(async () => (await p2.evaluate(() => location.hash)).startsWith('#t='), 'no #t= in the second page');
   const again = await p2.evaluate(() => location.hash);
@@ -477,10 +477,16 @@ await test('share link round trip in a second page', async () => {
   await p2.click(tid('share'));
   await waitFor(async () => (await p2.evaluate(() => location.hash)).startsWith('#t='), 'no #t= for the second design');
   const link2 = await p2.evaluate(() => location.href);
+  // The example has comments: the link carries its text and says so.
+  assert(new URL(link2).hash.startsWith('#t=4'), `the link of a text with comments is ${new URL(link2).hash.slice(0, 6)}…`);
+  const told = await p2.textContent(tid('message'));
+  assert(/carries your 2 comments/.test(told), `the message does not speak of the comments: ${told}`);
   await other.close();
   const mine = (await saved(page)).text;
   await page.goto(link2);
   await page.waitForSelector('[data-node="ty1.k3s"]');
+  const kilo = fs.readFileSync(path.join(root, 'examples', 'kilo-multicloud.yaml'), 'utf8');
+  await waitFor(async () => (await saved(page)).text === kilo, 'the opened link is not the example as written (comments included)');
   assert(!(await page.evaluate(() => location.hash)), 'the link stays in the address after opening');
   await page.click(tid('undo'));
   await page.waitForSelector('[data-node="node-1"]');
@@ -904,6 +910,14 @@ await test('first run says the design is an example; ? opens the help with the l
   await p.waitForSelector(tid('help'), { state: 'detached' });
   await p.click(tid('first-run-close'));
   await p.waitForSelector(tid('first-run'), { state: 'detached' });
+  // The note speaks of the example: pasting another design closes it too.
+  const c2 = await newContext();
+  const p2 = await newPage(c2);
+  await open(p2);
+  await p2.waitForSelector(tid('first-run'));
+  await pasteYaml(p2, fs.readFileSync(path.join(root, 'examples', 'flannel-metallb-pi.yaml'), 'utf8'));
+  await p2.waitForSelector(tid('first-run'), { state: 'detached' });
+  await c2.close();
   // Cluster settings from the toolbar, whatever is selected.
   await p.click('[data-node="kubemaster"]');
   await p.click(tid('cluster-settings'));
@@ -1212,6 +1226,122 @@ await test('the Calico seed built from New by clicks and typing: its bundle equa
   const differ = [...want].filter(([n, e]) => got.get(n).crc !== e.crc || got.get(n).size !== e.size).map(([n]) => n);
   assert(differ.length === 0, `differs from the example's bundle: ${differ.join(', ')}`);
   return `${got.size} files equal to the example's; ${clicks} clicks, ${keys} keystrokes typed`;
+});
+
+// Issue 17: a finding that names a field opens the panel on that field.
+await test('a finding that names a field opens the panel with the focus in it', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await open(p);
+  const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
+  await pasteYaml(p, example.replace('192.168.100.252', '192.168.100.251'));
+  await p.click(tid('tab-plan'));
+  const card = '.diag[data-code="E032"][data-path="nodes.kubenode-wds-1.address"]';
+  await p.waitForSelector(card);
+  await p.click(card);
+  await waitFor(async () => p.evaluate(() => document.activeElement?.id === 'f-nodes-kubenode-wds-1-address'), 'the address field did not take the focus');
+  assert((await p.getAttribute(tid('tab-inspect'), 'aria-selected')) === 'true', 'the panel is not shown');
+  await c.close();
+});
+
+// Issue 17: the main flow by the keyboard alone — no click, no mouse: New,
+// sites and nodes named as they are added, a link drawn end to end, a delete
+// and its undo, Find, the help, and the export, whose bundle is the CLI's.
+await test('the main flow by keyboard alone: new design, sites, nodes, a link, delete and undo, find, help, export', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  let keys = 0;
+  const press = async (k) => {
+    keys++;
+    await p.keyboard.press(k);
+  };
+  const focused = (sel) => p.evaluate((s) => !!document.activeElement?.matches(s), sel);
+  // Tab (forward) until `sel` has the focus: a person reads the screen; the test knows where it goes.
+  const tabTo = async (sel) => {
+    for (let i = 0; i < 400; i++) {
+      if (await focused(sel)) return;
+      await press('Tab');
+    }
+    throw new Error(`Tab never reached ${sel}`);
+  };
+  const typeName = async (name) => {
+    await waitFor(() => focused('#f-name'), 'the focus is not in the Name field');
+    await press('Control+a');
+    keys += name.length;
+    await p.keyboard.type(name);
+    await press('Enter');
+  };
+  const add = async (what, name) => {
+    await tabTo(tid(`add-${what}`));
+    await press('Enter');
+    await typeName(name);
+    await p.waitForSelector(`[data-${what}="${name}"]`);
+  };
+  const title = async () => (await p.textContent(tid('panel-title'))).trim();
+
+  await open(p);
+  await tabTo(tid('new'));
+  await press('Enter');
+  await waitFor(async () => (await p.textContent('.design-name')) === 'new-design', 'New did not start a design');
+  await tabTo('#f-name');
+  await typeName('kbd-flow');
+  await waitFor(async () => (await p.textContent('.design-name')) === 'kbd-flow', 'the plan name did not change');
+  await add('site', 'home');
+  await add('node', 'master');
+  await add('node', 'worker');
+  await add('site', 'cloud');
+  await add('node', 'cloud-1');
+  // A link: Link, then its two ends, each reached by Tab and picked by Enter.
+  await tabTo(tid('add-link'));
+  await press('Enter');
+  await tabTo('[data-site="home"]');
+  await press('Enter');
+  await tabTo('[data-site="cloud"]');
+  await press('Enter');
+  await p.waitForSelector('[data-link="0"]');
+  await waitFor(async () => (await title()) === 'Link 0: home – cloud', 'the new link is not selected');
+  // Delete a node and bring it back.
+  await tabTo('[data-node="worker"]');
+  await press('Enter');
+  await waitFor(async () => (await title()) === 'Node worker', 'Enter did not select worker');
+  await tabTo('[data-node="worker"]');
+  await press('Delete');
+  await p.waitForSelector('[data-node="worker"]', { state: 'detached' });
+  assert(!(await focused('body')), 'the focus fell to the page after Delete');
+  await press('Control+z');
+  await p.waitForSelector('[data-node="worker"]');
+  // Find: `/`, a name, Enter.
+  await p.evaluate(() => document.activeElement?.blur());
+  await press('/');
+  await waitFor(() => focused(tid('find')), '/ did not focus Find');
+  keys += 7;
+  await p.keyboard.type('cloud-1');
+  await press('Enter');
+  await waitFor(async () => (await title()) === 'Node cloud-1', 'Find did not select cloud-1');
+  // The help opens on `?` with the focus in it, and Esc closes it.
+  await p.evaluate(() => document.activeElement?.blur());
+  await press('?');
+  await waitFor(() => focused(tid('help-close')), 'the help did not take the focus');
+  await press('Escape');
+  await p.waitForSelector(tid('help'), { state: 'detached' });
+  await shot(p, '21-keyboard-flow');
+  // Export by Enter on its button; the bundle is the CLI's for the same text.
+  await tabTo(tid('export'));
+  keys++;
+  const [download] = await Promise.all([p.waitForEvent('download'), p.keyboard.press('Enter')]);
+  const file = path.join(shots, 'keyboard-flow.zip');
+  await download.saveAs(file);
+  const text = (await saved(p)).text;
+  await c.close();
+  const yaml = path.join(shots, 'keyboard-flow.yaml');
+  fs.writeFileSync(yaml, text);
+  const out = path.join(shots, 'keyboard-flow-cli.zip');
+  execFileSync(cliPath, ['export', yaml, '-o', out], { stdio: 'pipe' });
+  const got = zipEntries(fs.readFileSync(file));
+  const want = zipEntries(fs.readFileSync(out));
+  const differ = [...want].filter(([n, e]) => got.get(n)?.crc !== e.crc || got.get(n)?.size !== e.size).map(([n]) => n);
+  assert(got.size === want.size && differ.length === 0, `the bundle differs from the CLI's: ${differ.join(', ')}`);
+  return `${keys} keystrokes, no click; bundle of ${got.size} files equal to \`meshplan export\` of the same text`;
 });
 
 await test('a node dropped on another site moves there: the file changes its site line only; undo', async () => {

@@ -43,7 +43,9 @@ fn share(file: &str) -> String {
     let o = run(&["share", file]);
     assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
     let link = stdout(&o).trim().to_string();
-    assert!(link.starts_with("http://127.0.0.1:8080/#t=2"), "{link}");
+    // The examples have comments: their links carry the text (format 4).
+    assert!(link.starts_with("http://127.0.0.1:8080/#t=4"), "{link}");
+    assert!(stderr(&o).contains("the link carries your"), "{file}: {}", stderr(&o));
     assert!(!link.contains(char::is_whitespace), "{link}");
     link
 }
@@ -56,6 +58,8 @@ fn every_example_comes_back_from_its_link() {
         let o = run(&["open", &link]);
         assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
         assert_eq!(topology_of(&stdout(&o)), original, "{file}");
+        let text = std::fs::read_to_string(root().join(&file)).expect("example");
+        assert_eq!(stdout(&o), text, "{file}: the file comes back as written, comments included");
         assert!(!stderr(&o).contains("error["), "{file}: {}", stderr(&o));
     }
 }
@@ -105,7 +109,7 @@ fn an_opened_link_plans_exactly_like_the_original() {
 fn base_is_used_as_given() {
     let o = run(&["share", "examples/flannel-metallb-pi.yaml", "--base", "https://plans.example/app/"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).starts_with("https://plans.example/app/#t=2"), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("https://plans.example/app/#t=4"), "{}", stdout(&o));
 }
 
 #[test]
@@ -116,7 +120,7 @@ fn garbled_links_exit_1_with_an_error_and_no_panic() {
         head.to_string(),                     // cut in half
         format!("{head}!!{tail}"),            // characters that base64url has not
         format!("{head}AAAA{tail}"),          // changed data
-        link.replacen("#t=2", "#t=7", 1),     // a format from the future
+        link.replacen("#t=4", "#t=7", 1),     // a format from the future
         "http://127.0.0.1:8080/".to_string(), // no fragment
         String::new(),                        // nothing
         format!("t=2{}", "_".repeat(5000)),   // noise

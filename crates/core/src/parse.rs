@@ -10,7 +10,7 @@ mod comments;
 mod in_place;
 mod places;
 
-pub use comments::{write_keeping_comments, write_renamed_keeping_comments, Renamed};
+pub use comments::{comments, write_keeping_comments, write_renamed_keeping_comments, Renamed};
 pub use in_place::{write_edit, write_in_place};
 pub use places::Places;
 

@@ -206,3 +206,32 @@ fn probes_get_messages_a_person_can_act_on() {
     let d = probe("role: agent,", "role: [agent],");
     assert!(d.message.contains("is a list"), "{}", d.message);
 }
+
+/// Issue 17: forgetting a router's `serves` gave blackholes whose hint named no
+/// field; a person must learn from the hint which field to change.
+#[test]
+fn routing_hints_name_the_fields_to_change() {
+    let example = read(&root().join("examples/calico-wds-hkg.yaml"));
+    let without: String =
+        example.lines().filter(|l| !l.trim_start().starts_with("serves:")).map(|l| format!("{l}\n")).collect();
+    assert_ne!(without, example, "the example has `serves` lines");
+    let a = meshplan_core::analyze(&without);
+    let blackholes: Vec<_> = a.diagnostics.iter().filter(|d| d.code == Code::E071).collect();
+    assert!(!blackholes.is_empty(), "no blackhole without serves");
+    for d in blackholes {
+        let hint = d.hint.as_deref().unwrap_or_default();
+        for field in ["`routers.<name>.serves`", "`bgp.backbone`", "`cluster.calico.encapsulation: vxlan`"] {
+            assert!(hint.contains(field), "{}: the hint does not name {field}: {hint}", d.path);
+        }
+    }
+    let a = meshplan_core::analyze(&read(&root().join("tests/data/check/no-mesh-no-router/topology.yaml")));
+    let unrouted: Vec<_> = a.diagnostics.iter().filter(|d| d.code == Code::E070).collect();
+    assert!(!unrouted.is_empty(), "no E070 in no-mesh-no-router");
+    for d in unrouted {
+        let hint = d.hint.as_deref().unwrap_or_default();
+        assert!(
+            hint.contains("`routers.<name>.serves`") && hint.contains("`cluster.calico.node_mesh: true`"),
+            "{hint}"
+        );
+    }
+}

@@ -259,3 +259,81 @@ fn the_survival_requirement_travels_in_format_3() {
     assert_eq!(share::decode(&frag).as_ref(), Ok(&t));
     assert!(share::decode(&frag.replacen("t=3", "t=2", 1)).is_err());
 }
+
+fn example_texts() -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("examples/ is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).expect("example is readable")))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Issue 17: a link made from a text with comments carries the text itself
+/// (format 4), so the person's comments, order and style come back as written.
+#[test]
+fn comments_travel_in_format_4() {
+    for (name, text) in example_texts() {
+        let t = meshplan_core::parse(&text).topology.unwrap_or_else(|| panic!("{name} parses"));
+        let made = share::encode_text(&text, &t);
+        let count = meshplan_core::parse::comments(&text).len();
+        assert!(count > 0, "{name} has comments");
+        assert_eq!(made.comments, share::Comments::Carried { count }, "{name}");
+        assert!(made.fragment.starts_with("t=4") && made.fragment.len() <= share::TEXT_LINK_BUDGET, "{name}");
+        let opened = share::open(&made.fragment).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(opened.text.as_deref(), Some(text.as_str()), "{name}: the text comes back as written");
+        assert_eq!(opened.topology, t, "{name}");
+        assert_eq!(share::decode(&made.fragment), Ok(t.clone()), "{name}: decode gives the topology");
+        // Without comments the link is the compact one, unchanged.
+        let plain = meshplan_core::write(&t);
+        let made = share::encode_text(&plain, &t);
+        assert_eq!((made.fragment, made.comments), (share::encode(&t), share::Comments::None), "{name}");
+        assert_eq!(share::open(&share::encode(&t)).map(|o| o.text), Ok(None), "{name}");
+    }
+}
+
+#[test]
+fn comments_that_look_like_secrets_or_do_not_fit_stay_behind_and_the_link_says_so() {
+    let (_, text) = example_texts().remove(0);
+    let t = meshplan_core::parse(&text).topology.unwrap_or_else(|| panic!("example parses"));
+    let count = meshplan_core::parse::comments(&text).len() + 1;
+    let secret = format!("{text}# joined with K10{}::server:0f3a\n", "ab12".repeat(16));
+    let made = share::encode_text(&secret, &t);
+    let line = secret.lines().count();
+    let want = share::Dropped::Secret { line, what: "a k3s token" };
+    assert_eq!(made.comments, share::Comments::Dropped { count, why: want });
+    assert_eq!(made.fragment, share::encode(&t), "the compact link, which has no comment");
+    assert!(made.comments.sentence().is_some_and(|s| s.contains(&format!("line {line}"))));
+    // A 2,000-node design with one comment: its text is far over the budget.
+    let big = meshplan_core::scale::design(200, 10);
+    let text = format!("# 200 sites\n{}", meshplan_core::write(&big));
+    let made = share::encode_text(&text, &big);
+    let share::Comments::Dropped { count: 1, why: share::Dropped::TooLong { chars } } = made.comments else {
+        panic!("{:?}", made.comments)
+    };
+    assert!(chars > share::TEXT_LINK_BUDGET, "{chars}");
+    assert_eq!(made.fragment, share::encode(&big));
+    let said = made.comments.sentence().unwrap_or_default();
+    assert!(said.contains(&chars.to_string()) && said.contains("not in the link"), "{said}");
+}
+
+#[test]
+fn a_text_that_is_not_the_topology_is_never_sent_as_one() {
+    let t = meshplan_core::parse(
+        "version: 1\nname: x\ncluster: {cni: flannel, pod_cidr: [10.42.0.0/16], service_cidr: [10.43.0.0/16]}\n",
+    )
+    .topology;
+    let t = t.unwrap_or_else(|| panic!("the small design parses"));
+    let made = share::encode_text(
+        "# x\nversion: 1\nname: y\ncluster: {cni: flannel, pod_cidr: [10.42.0.0/16], service_cidr: [10.43.0.0/16]}\n",
+        &t,
+    );
+    let want = share::Comments::Dropped { count: 1, why: share::Dropped::NotExact };
+    assert_eq!((made.fragment, made.comments), (share::encode(&t), want));
+    for mangled in ["t=4", "t=4AAAA", "t=4////"] {
+        assert!(share::open(mangled).is_err(), "{mangled}");
+    }
+}

@@ -1,6 +1,7 @@
 //! `meshplan share FILE [--base URL]` prints a link that carries the whole
-//! topology; `meshplan open LINK [-o FILE]` turns such a link back into YAML and
-//! checks it like any topology.
+//! topology (and the file's comments, when they may travel: `share::encode_text`);
+//! `meshplan open LINK [-o FILE]` turns such a link back into YAML — the file as
+//! written when the link carries it — and checks it like any topology.
 
 use meshplan_core::{analyze, diag, parse, share, write};
 
@@ -23,7 +24,11 @@ pub fn share(file: &str, base: &str) -> u8 {
             return 1;
         }
     };
-    println!("{}", share::link(base, &t));
+    let made = share::encode_text(&src, &t);
+    println!("{}", share::link_with(base, &made.fragment));
+    if let Some(said) = made.comments.sentence() {
+        eprintln!("note: {said}");
+    }
     // A design with errors still travels (to be fixed together); say so.
     let errors = analyze(&src).diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
@@ -43,14 +48,14 @@ pub fn open(link: &str, out: Option<&str>) -> u8 {
     } else {
         link.to_string()
     };
-    let t = match share::decode(&link) {
-        Ok(t) => t,
+    let yaml = match share::open(&link) {
+        Ok(share::Opened { text: Some(text), .. }) => text,
+        Ok(share::Opened { topology, text: None }) => write(&topology),
         Err(e) => {
             eprintln!("error: {e}");
             return 1;
         }
     };
-    let yaml = write(&t);
     let shown = match out {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &yaml) {

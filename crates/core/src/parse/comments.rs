@@ -62,6 +62,19 @@ fn write_with_notes(old: &str, t: &Topology, renamed: Option<Renamed<'_>>) -> St
     }
 }
 
+/// The comments of a block-style text, each with its line number (1-based),
+/// `#` included: what a share link must carry for the person's notes to travel.
+pub fn comments(text: &str) -> Vec<(usize, &str)> {
+    scan(text)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| match l.kind {
+            Kind::Comment => Some((i + 1, l.text.trim())),
+            _ => l.trailing.map(|c| (i + 1, c.trim_end())),
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Blank,

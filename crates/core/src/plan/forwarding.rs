@@ -283,7 +283,7 @@ pub fn paths(
                 format!("nodes.{name}"),
                 format!("node `{name}` learns no route to {}{tail}", list.join(", ")),
             )
-            .hint("peer it with a route reflector that serves its site, keep Calico's node mesh on, or encapsulate"),
+            .hint(unrouted_hint(t, name)),
         );
     }
     for (cycle, (from, to, p, some)) in loops {
@@ -316,12 +316,21 @@ fn blackhole_diag(
     let list: Vec<String> = missing.iter().take(4).map(ToString::to_string).collect();
     let more = missing.len().saturating_sub(4);
     let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let encap = encapsulate_hint(t);
     let hint = match kind {
-        Kind::Host => "make it a router with a BGP daemon and add it to the backbone, route around it, or encapsulate (ipip/vxlan)".to_string(),
+        Kind::Host => format!(
+            "make `{device}` a router (move it from `hosts` to `routers` with `daemon: bird` or `frr`) \
+             and peer it in `bgp.backbone`, route around it, or {encap}"
+        ),
         _ if t.routers.get(device).is_some_and(|r| !r.daemon.speaks_bgp()) => {
-            "give it a BGP daemon (`daemon: bird` or `frr`), route around it, or encapsulate".to_string()
+            format!("give it a BGP daemon (`routers.{device}.daemon: bird` or `frr`), route around it, or {encap}")
         }
-        _ => "add a backbone session to a router that has the route, make the route reflector serve it, or encapsulate".to_string(),
+        _ if !served(t, &to.site) => format!(
+            "no router serves site `{}`: add it to a route reflector's `serves` (`routers.<name>.serves`), \
+             pair `{device}` in `bgp.backbone` with a router that has the route, or {encap}",
+            to.site
+        ),
+        _ => format!("pair `{device}` in `bgp.backbone` with a router that has the route, or {encap}"),
     };
     Diagnostic::new(
         Code::E071,
@@ -334,6 +343,27 @@ fn blackhole_diag(
         ),
     )
     .hint(hint)
+}
+
+/// True when some router lists `site` under `serves` (reflects its nodes' routes).
+fn served(t: &Topology, site: &str) -> bool {
+    t.routers.values().any(|r| r.serves.iter().any(|s| s == site))
+}
+
+/// How to encapsulate, as the field a person would change.
+fn encapsulate_hint(t: &Topology) -> &'static str {
+    match t.cluster.cni {
+        Cni::Calico => "encapsulate (`cluster.calico.encapsulation: vxlan`)",
+        Cni::Cilium => "encapsulate (`cluster.cilium.native_routing: false`)",
+        _ => "encapsulate",
+    }
+}
+
+/// E070's hint: the fields that give a node the routes it lacks.
+fn unrouted_hint(t: &Topology, node: &str) -> String {
+    let site = t.nodes.get(node).map_or("its site", |n| n.site.as_str());
+    let mesh = if t.cluster.cni == Cni::Calico { ", keep `cluster.calico.node_mesh: true`" } else { "" };
+    format!("add `{site}` to a route reflector's `serves` (`routers.<name>.serves`){mesh}, or {}", encapsulate_hint(t))
 }
 
 /// The tightest edge of a path; described in words only once, at the end.

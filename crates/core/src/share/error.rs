@@ -38,9 +38,9 @@ impl fmt::Display for ShareError {
             ),
             ShareError::UnknownVersion(c) => write!(
                 f,
-                "the link uses share format `{c}`, which this meshplan cannot read (it reads `{}`): \
+                "the link uses share format `{c}`, which this meshplan cannot read (it reads {}): \
                  open it with a newer meshplan",
-                super::VERSION_CHAR
+                super::READS.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
             ),
             ShareError::BadBase64 { at, found } => write!(
                 f,

@@ -41,6 +41,12 @@
 //! Version `3` is version `2` with topology flag 8,
 //! `resilience.survive_single_failures`; it is written only when that is set.
 //!
+//! Version `4` carries the person's own text instead of the packed topology,
+//! so comments travel: made by [`encode_text`] when the text has comments,
+//! none looks like a secret, and the fragment stays within
+//! [`TEXT_LINK_BUDGET`]; otherwise that function says why the comments stayed
+//! behind (`text.rs`).
+//!
 //! Three-state fields are absent, present with the value the context implies (the
 //! kind's default MTU, the site's own name, the router's first IPv4 address), or
 //! present with another value, so `Some(default)` and `None` stay distinct and every
@@ -57,10 +63,12 @@ mod dict;
 mod error;
 mod layout;
 mod pack;
+mod text;
 mod unpack;
 mod wire;
 
 pub use error::ShareError;
+pub use text::{encode_text, Comments, Dropped, Made, TEXT_LINK_BUDGET, VERSION_CHAR_TEXT};
 
 use crate::model::Topology;
 
@@ -75,7 +83,7 @@ pub const VERSION_CHAR: char = '2';
 pub const VERSION_CHAR_RESILIENCE: char = '3';
 
 /// Every format this build reads: the older ones keep opening forever.
-pub const READS: &[char] = &['1', '2', '3'];
+pub const READS: &[char] = &['1', '2', '3', '4'];
 
 /// The most bytes a link's payload may inflate to.
 pub const MAX_INFLATED: usize = 1 << 20;
@@ -103,12 +111,30 @@ pub fn encode(t: &Topology) -> String {
 
 /// The whole link: `base` (the app's address) with the fragment of `t`.
 pub fn link(base: &str, t: &Topology) -> String {
+    link_with(base, &encode(t))
+}
+
+/// `base` (the app's address, any old fragment dropped) with `fragment` (`t=…`).
+pub fn link_with(base: &str, fragment: &str) -> String {
     let base = base.split_once('#').map_or(base, |(b, _)| b);
-    format!("{base}#{}", encode(t))
+    format!("{base}#{fragment}")
 }
 
 /// The topology of a full link, a `#t=…` fragment or a bare `t=…`.
 pub fn decode(s: &str) -> Result<Topology, ShareError> {
+    open(s).map(|o| o.topology)
+}
+
+/// What a link opens to: the topology, and the person's text when the link
+/// carries it (format `4`), to be opened as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub topology: Topology,
+    pub text: Option<String>,
+}
+
+/// As [`decode`], keeping the text a format-`4` link carries.
+pub fn open(s: &str) -> Result<Opened, ShareError> {
     let body = fragment(s)?;
     let mut chars = body.chars();
     let version = chars.next().ok_or(ShareError::Empty)?;
@@ -119,8 +145,12 @@ pub fn decode(s: &str) -> Result<Topology, ShareError> {
     if data.len() > MAX_ENCODED_CHARS {
         return Err(ShareError::TooLarge { limit: MAX_INFLATED });
     }
-    let deflated = base64url::decode(data)?;
-    unpack::unpack(&deflate::inflate(&deflated)?, version)
+    let inflated = deflate::inflate(&base64url::decode(data)?)?;
+    if version == VERSION_CHAR_TEXT {
+        let (topology, text) = text::open(inflated)?;
+        return Ok(Opened { topology, text: Some(text) });
+    }
+    Ok(Opened { topology: unpack::unpack(&inflated, version)?, text: None })
 }
 
 /// The `t=` value of the fragment, after `#` when there is one.
