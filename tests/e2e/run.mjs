@@ -1004,7 +1004,7 @@ await test('the toolbar at 1024×700: one row, every control visible and clickab
     'new', 'examples', 'help-open', 'share', 'export', 'find']) {
     await p.locator(tid(sel)).click({ trial: true, timeout: 2000 }).catch((e) => { throw new Error(`${sel} is not clickable: ${e.message.split('\n')[0]}`); });
   }
-  await shot(p, '21-toolbar-1024x700');
+  await shot(p, '24-toolbar-1024x700');
   await c.close();
   return `${layout.out.length} controls in two rows of one line each; the name ${layout.nameWidth} px, ellipsised`;
 });
