@@ -961,13 +961,17 @@ await test('the toolbar at 1024×700: one row, every control visible and clickab
   await p.setViewportSize({ width: 1024, height: 700 });
   await open(p);
   const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
-  const long = 'a design whose name is far too long to be shown whole in the header';
+  const long = 'a-design-whose-name-is-far-too-long-to-be-shown-whole-in-it';
   await pasteYaml(p, example.replace(/^name: .*$/m, `name: ${long}`));
   await waitFor(async () => (await p.textContent('.design-name')) === long, 'the long name is not the design name');
-  await p.click(tid('first-run-close')).catch(() => {});
+  await p.click(tid('first-run-close'), { timeout: 1000 }).catch(() => {});
   const layout = await p.evaluate(() => {
-    const controls = (bar) => [...bar.querySelectorAll('button, select, input:not([type=file]), .toggle, .count, .pod-mtu, .design-name')]
-      .filter((e) => !e.closest('[hidden]') && getComputedStyle(e).display !== 'none');
+    const controls = (bar) => {
+      const all = [...bar.querySelectorAll('button, select, input:not([type=file]), .toggle, .count, .pod-mtu, .design-name')]
+        .filter((e) => !e.closest('[hidden]') && getComputedStyle(e).display !== 'none');
+      // A control inside another (the BGP checkbox in its label) counts as that one.
+      return all.filter((e) => !all.some((o) => o !== e && o.contains(e)));
+    };
     const out = [];
     for (const sel of ['.header', '.toolbar']) {
       const bar = document.querySelector(sel);
@@ -996,6 +1000,11 @@ await test('the toolbar at 1024×700: one row, every control visible and clickab
       assert(x.hit, `${bar}: ${x.what} is covered where it is drawn`);
     }
     assert(row[0].barHeight < 50, `${bar} is ${row[0].barHeight} px tall: it wrapped`);
+    // Side by side, none over another.
+    const sorted = row.slice().sort((a, b) => a.left - b.left);
+    for (let i = 1; i < sorted.length; i++) {
+      assert(sorted[i].left >= sorted[i - 1].right - 0.5, `${bar}: ${sorted[i].what} overlaps ${sorted[i - 1].what}`);
+    }
   }
   assert(layout.nameWidth >= 80, `the design name is ${layout.nameWidth} px wide`);
   assert(layout.nameCut && layout.nameStyle === 'ellipsis', 'the long design name is not cut with an ellipsis');
@@ -1017,7 +1026,7 @@ await test('a site collapses to one box with its counts; links attach to it; sav
   await open(p);
   const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
   await waitFor(async () => (await saved(p))?.text === example, 'the first visit is not the example');
-  await p.click(tid('first-run-close')).catch(() => {});
+  await p.click(tid('first-run-close'), { timeout: 1000 }).catch(() => {});
   await p.click('[data-collapse="IEPL"]');
   await p.waitForSelector('[data-site="IEPL"].collapsed');
   const counts = (await p.textContent('[data-site="IEPL"] [data-testid="site-counts"]')).trim();
