@@ -5,8 +5,9 @@
 //! meaning (the legend: `LEGEND` here and the help's). Geometry and drawing only:
 //! the sessions are the plan's.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+
+use meshplan_core::sort::sort_by;
 
 use crate::failure_report::esc;
 use crate::layout::{Pt, Rect};
@@ -80,66 +81,75 @@ pub fn svg(sessions: &[Drawn], w: &impl Where) -> String {
     o
 }
 
-/// Many sessions: counted per pair of sites and per site, by style.
-fn by_site(sessions: &[Drawn], w: &impl Where) -> String {
-    let mut pairs: BTreeMap<(&'static str, &str, &str), usize> = BTreeMap::new();
-    let mut inside: BTreeMap<&str, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    let mut boxes: BTreeMap<&str, Rect> = BTreeMap::new();
+/// Sessions of one style between two sites (or inside one: `a == b`).
+struct Pair<'a> {
+    style: &'static str,
+    a: &'a str,
+    b: &'a str,
+    ra: Rect,
+    rb: Rect,
+    n: usize,
+}
+
+/// Many sessions: counted per pair of sites and per site, by style. Sorted
+/// vectors rather than maps: the page's module pays for every map type.
+fn by_site<'a>(sessions: &[Drawn<'a>], w: &'a impl Where) -> String {
+    let mut pairs: Vec<Pair> = Vec::new();
     for s in sessions {
         let (Some((sa, ra)), Some((sb, rb))) = (w.site_of(s.a), w.site_of(s.b)) else { continue };
-        boxes.insert(sa, ra);
-        boxes.insert(sb, rb);
-        if sa == sb {
-            *inside.entry(sa).or_default().entry(s.style).or_default() += 1;
-        } else {
-            let (x, y) = if sa < sb { (sa, sb) } else { (sb, sa) };
-            *pairs.entry((s.style, x, y)).or_default() += 1;
-        }
+        let (a, b, ra, rb) = if sa <= sb { (sa, sb, ra, rb) } else { (sb, sa, rb, ra) };
+        pairs.push(Pair { style: s.style, a, b, ra, rb, n: 1 });
     }
+    sort_by(&mut pairs, |x, y| (x.style, x.a, x.b).cmp(&(y.style, y.a, y.b)));
+    pairs.dedup_by(|x, y| {
+        let same = (x.style, x.a, x.b) == (y.style, y.a, y.b);
+        if same {
+            y.n += x.n;
+        }
+        same
+    });
+    let (mut inside, between): (Vec<Pair>, Vec<Pair>) = pairs.into_iter().partition(|p| p.a == p.b);
     let mut o = String::new();
-    let styles: BTreeSet<&'static str> = pairs.keys().map(|(s, _, _)| *s).collect();
-    for style in styles {
-        let of_style: Vec<(&str, &str, usize)> = pairs
-            .range((style, "", "")..)
-            .take_while(|((s, _, _), _)| *s == style)
-            .map(|((_, a, b), n)| (*a, *b, *n))
-            .collect();
-        let sites: BTreeSet<&str> = of_style.iter().flat_map(|(a, b, _)| [*a, *b]).collect();
-        let total: usize = of_style.iter().map(|(_, _, n)| n).sum();
-        if of_style.len() > 2 * sites.len() {
-            star(&mut o, style, &of_style, &sites, total, &boxes);
-        } else {
-            for (a, b, n) in of_style {
-                let (p, q) = (boxes[a].center(), boxes[b].center());
-                let (cx, cy) = bow(p, q);
-                // The curve's middle: halfway between the chord's middle and the control point.
-                let m = Pt::new(((p.x + q.x) / 2.0 + cx) / 2.0, ((p.y + q.y) / 2.0 + cy) / 2.0);
-                let (a, b) = (esc(a), esc(b));
-                let _ = write!(
-                    o,
-                    "<g class=\"session-pair\" data-sites=\"{a}|{b}\"><path class=\"session role-{style}\" d=\"{}\"/>\
-                     <text class=\"session-count role-{style}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{n} session{}</text>\
-                     <title>{n} {style} session{} between sites {a} and {b}</title></g>",
-                    session_curve(p, q),
-                    m.x,
-                    m.y,
-                    plural(n),
-                    plural(n)
-                );
-            }
+    for group in between.chunk_by(|x, y| x.style == y.style) {
+        let style = group[0].style;
+        let mut sites: Vec<(&str, Rect)> = group.iter().flat_map(|p| [(p.a, p.ra), (p.b, p.rb)]).collect();
+        sort_by(&mut sites, |x, y| x.0.cmp(y.0));
+        sites.dedup_by(|x, y| x.0 == y.0);
+        if group.len() > 2 * sites.len() {
+            star(&mut o, style, group, &sites);
+            continue;
+        }
+        for p in group {
+            let (q, r) = (p.ra.center(), p.rb.center());
+            let (cx, cy) = bow(q, r);
+            // The curve's middle: halfway between the chord's middle and the control point.
+            let m = Pt::new(((q.x + r.x) / 2.0 + cx) / 2.0, ((q.y + r.y) / 2.0 + cy) / 2.0);
+            let (a, b, n) = (esc(p.a), esc(p.b), p.n);
+            let _ = write!(
+                o,
+                "<g class=\"session-pair\" data-sites=\"{a}|{b}\"><path class=\"session role-{style}\" d=\"{}\"/>\
+                 <text class=\"session-count role-{style}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{n} session{}</text>\
+                 <title>{n} {style} session{} between sites {a} and {b}</title></g>",
+                session_curve(q, r),
+                m.x,
+                m.y,
+                plural(n),
+                plural(n)
+            );
         }
     }
-    for (site, counts) in inside {
-        let r = boxes[site];
-        let words: Vec<String> = counts.iter().map(|(style, n)| format!("{n} {style}")).collect();
+    sort_by(&mut inside, |x, y| (x.a, x.style).cmp(&(y.a, y.style)));
+    for group in inside.chunk_by(|x, y| x.a == y.a) {
+        let r = group[0].ra;
+        let words: Vec<String> = group.iter().map(|p| format!("{} {}", p.n, p.style)).collect();
         let _ = write!(
             o,
             "<text class=\"session-inside\" data-site=\"{}\" x=\"{:.1}\" y=\"{:.1}\">inside: {} session{}</text>",
-            esc(site),
+            esc(group[0].a),
             r.x + 12.0,
             r.bottom() + 14.0,
             words.join(", "),
-            plural(counts.values().sum())
+            plural(group.iter().map(|p| p.n).sum())
         );
     }
     o
@@ -147,25 +157,22 @@ fn by_site(sessions: &[Drawn], w: &impl Where) -> String {
 
 /// A style that joins most pairs of its sites: one spoke per site from the
 /// sites' middle, the count of its sessions to the other sites on it.
-fn star(
-    o: &mut String,
-    style: &str,
-    pairs: &[(&str, &str, usize)],
-    sites: &BTreeSet<&str>,
-    total: usize,
-    boxes: &BTreeMap<&str, Rect>,
-) {
+fn star(o: &mut String, style: &str, pairs: &[Pair], sites: &[(&str, Rect)]) {
     let n = sites.len() as f64;
     let hub =
-        sites.iter().map(|s| boxes[s].center()).fold(Pt::new(0.0, 0.0), |a, p| Pt::new(a.x + p.x / n, a.y + p.y / n));
-    let mut per_site: BTreeMap<&str, usize> = BTreeMap::new();
-    for (a, b, k) in pairs {
-        *per_site.entry(a).or_default() += k;
-        *per_site.entry(b).or_default() += k;
+        sites.iter().map(|(_, r)| r.center()).fold(Pt::new(0.0, 0.0), |a, p| Pt::new(a.x + p.x / n, a.y + p.y / n));
+    let mut per_site = vec![0usize; sites.len()];
+    for p in pairs {
+        for end in [p.a, p.b] {
+            if let Ok(i) = sites.binary_search_by(|(s, _)| s.cmp(&end)) {
+                per_site[i] += p.n;
+            }
+        }
     }
+    let total: usize = pairs.iter().map(|p| p.n).sum();
     let _ = write!(o, "<g class=\"session-star\" data-style=\"{style}\">");
-    for (site, k) in per_site {
-        let p = boxes[site].border_towards(hub);
+    for ((site, r), k) in sites.iter().zip(per_site) {
+        let p = r.border_towards(hub);
         let site = esc(site);
         let _ = write!(
             o,

@@ -1,8 +1,6 @@
 //! Where a link's label goes: on its line, where it crosses no site box's
 //! border, covers no device icon and no label already placed. Geometry only.
 
-use std::collections::BTreeMap;
-
 use crate::layout::{Pt, Rect};
 
 /// A link label's height, and its width for a text (11 px, tabular figures).
@@ -44,31 +42,26 @@ impl Obstacles<'_> {
     }
 }
 
-/// Boxes by the grid cells they cover, so that a question about one spot
-/// looks at the boxes near it only (a 2,000-node drawing has 2,000 icons).
+/// Boxes sorted by their left side, so that a question about one spot looks
+/// at the boxes that start near it only (a 2,000-node drawing has 2,000 icons).
+/// A sorted vector rather than a map: the page's module pays for every map type.
 #[derive(Default)]
 pub struct Grid {
-    cells: BTreeMap<(i64, i64), Vec<Rect>>,
+    boxes: Vec<Rect>,
+    widest: f64,
 }
 
 impl Grid {
-    const CELL: f64 = 160.0;
-
-    fn cells_of(r: &Rect) -> impl Iterator<Item = (i64, i64)> {
-        let c = |v: f64| (v / Self::CELL).floor() as i64;
-        let (x0, x1, y0, y1) = (c(r.x), c(r.right()), c(r.y), c(r.bottom()));
-        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
-    }
-
     pub fn add(&mut self, r: Rect) {
-        for cell in Self::cells_of(&r) {
-            self.cells.entry(cell).or_default().push(r);
-        }
+        let at = self.boxes.partition_point(|b| b.x < r.x);
+        self.boxes.insert(at, r);
+        self.widest = self.widest.max(r.w);
     }
 
     /// True when `r` overlaps a box of the grid.
     pub fn meets(&self, r: &Rect) -> bool {
-        Self::cells_of(r).any(|cell| self.cells.get(&cell).is_some_and(|v| v.iter().any(|b| b.intersects(r))))
+        let from = self.boxes.partition_point(|b| b.x + self.widest < r.x);
+        self.boxes[from..].iter().take_while(|b| b.x < r.right()).any(|b| b.intersects(r))
     }
 }
 

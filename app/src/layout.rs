@@ -332,15 +332,15 @@ impl Layout {
     /// Within each site, a device whose box overlaps another's moves to the
     /// site's first free slot; `keep` (just dragged) and the first by name stay.
     fn separate_devices(&mut self, t: &Topology, keep: Option<&str>) {
-        let mut by_site: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (name, site) in devices(t) {
-            if let Some(site) = site.filter(|s| t.sites.contains_key(*s)) {
-                if self.devices.contains_key(name) {
-                    by_site.entry(site).or_default().push(name);
-                }
-            }
-        }
-        for (site, mut members) in by_site {
+        // (site, device), by site: a sorted vector, not one more map type for the page.
+        let mut placed_in: Vec<(&str, &str)> = devices(t)
+            .into_iter()
+            .filter_map(|(d, s)| s.filter(|s| t.sites.contains_key(*s) && self.devices.contains_key(d)).map(|s| (s, d)))
+            .collect();
+        meshplan_core::sort::sort_by(&mut placed_in, |a, b| a.0.cmp(b.0));
+        for group in placed_in.chunk_by(|a, b| a.0 == b.0) {
+            let site = group[0].0;
+            let mut members: Vec<&str> = group.iter().map(|(_, d)| *d).collect();
             // The one just dragged first: it is placed before any other.
             meshplan_core::sort::sort_by_key(&mut members, |m| Some(*m) != keep);
             let boxes: Vec<Rect> =
@@ -411,11 +411,11 @@ impl Layout {
                 break;
             }
         }
-        let mut shift: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        let mut shift: BTreeMap<String, Pt> = BTreeMap::new();
         for (k, name) in names.iter().enumerate() {
             let old = rects[*name];
             if (r[k].x, r[k].y) != (old.x, old.y) {
-                shift.insert(name, (r[k].x - old.x, r[k].y - old.y));
+                shift.insert(name.to_string(), Pt::new(r[k].x - old.x, r[k].y - old.y));
             }
         }
         self.shift_sites(t, &shift);
@@ -433,24 +433,24 @@ impl Layout {
             let r = rects[name];
             let spot = self.free_spot(t, r.w, r.h);
             let mut one = BTreeMap::new();
-            one.insert(name.as_str(), (spot.x - r.x, spot.y - r.y));
+            one.insert(name.clone(), Pt::new(spot.x - r.x, spot.y - r.y));
             self.shift_sites(t, &one);
         }
     }
 
     /// Moves each site of `shift` (its members and anchor) by its offset.
-    fn shift_sites(&mut self, t: &Topology, shift: &BTreeMap<&str, (f64, f64)>) {
+    fn shift_sites(&mut self, t: &Topology, shift: &BTreeMap<String, Pt>) {
         if shift.is_empty() {
             return;
         }
         for (name, site) in devices(t) {
-            if let (Some((dx, dy)), Some(p)) = (site.and_then(|s| shift.get(s)), self.devices.get_mut(name)) {
-                *p = Pt::new(p.x + dx, p.y + dy);
+            if let (Some(d), Some(p)) = (site.and_then(|s| shift.get(s)), self.devices.get_mut(name)) {
+                *p = Pt::new(p.x + d.x, p.y + d.y);
             }
         }
-        for (name, (dx, dy)) in shift {
-            if let Some(a) = self.sites.get_mut(*name) {
-                *a = Pt::new(a.x + dx, a.y + dy);
+        for (name, d) in shift {
+            if let Some(a) = self.sites.get_mut(name) {
+                *a = Pt::new(a.x + d.x, a.y + d.y);
             }
         }
     }
