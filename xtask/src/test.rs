@@ -95,8 +95,14 @@ fn e2e() -> Result {
 /// format field in the panel (multi-line fields as text areas, the seeds' values
 /// as suggestion lists), Find a node and findings grouped by code are Leptos
 /// views of their own; Find matches ASCII names so the page carries no Unicode
-/// case tables (7.5 KB of the first try).
-const PAGE_WASM_BUDGET_GZ: usize = 475_000;
+/// case tables (7.5 KB of the first try). Raised to 493 KB for issue 17's
+/// drawing (main measured 475.6 KB before it, already over; 492.1 KB with it,
+/// +16.5 KB): a layout that stays tidy as it grows (sites pushed apart,
+/// devices re-slotted), link labels placed off borders and icons, collapsible
+/// sites (their box, counts and button are Leptos views), the BGP overlay
+/// drawn by site pair; its counting on sorted vectors and map types the page
+/// already had took 8 KB off its first measure.
+const PAGE_WASM_BUDGET_GZ: usize = 493_000;
 
 /// The size of each WebAssembly module the page serves, raw and gzipped (level 9,
 /// as a static server would send it): the page's own module loads with the page,
