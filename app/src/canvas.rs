@@ -11,6 +11,8 @@ use meshplan_core::model::{Daemon, Role};
 use meshplan_core::Topology;
 
 use crate::analysis::PlanView;
+use crate::bgp_overlay::{self, session_curve};
+use crate::labels;
 use crate::layout::{self, Pt, Rect};
 use crate::sel::Sel;
 use crate::state::{App, Failed, Mode};
@@ -19,6 +21,8 @@ use crate::state::{App, Failed, Mode};
 struct SiteItem {
     name: String,
     sub: String,
+    /// What a collapsed box says: "10 nodes · 2 routers".
+    counts: String,
     kind: &'static str,
     lan: bool,
 }
@@ -75,33 +79,65 @@ fn items(t: &Topology) -> Items {
                 meshplan_core::model::SiteKind::Zerotier => "zerotier",
             };
             let sub = if s.lan { format!("{kind} · MTU {}", s.mtu()) } else { "no shared network".to_string() };
-            SiteItem { name: name.clone(), sub, kind, lan: s.lan }
+            SiteItem { name: name.clone(), sub, counts: site_counts(t, name), kind, lan: s.lan }
         })
         .collect();
-    let addr = |a: &meshplan_core::model::Addresses| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
     let mut devs = Vec::new();
     for (name, r) in &t.routers {
-        devs.push(DevItem { name: name.clone(), kind: DevKind::Router(daemon_name(r.daemon)), sub: addr(&r.address) });
+        devs.push(DevItem {
+            name: name.clone(),
+            kind: DevKind::Router(daemon_name(r.daemon)),
+            sub: device_sub(t, name),
+        });
     }
     for (name, n) in &t.nodes {
         let kind = if n.role == Role::Server { DevKind::Server } else { DevKind::Agent };
-        devs.push(DevItem { name: name.clone(), kind, sub: addr(&n.address) });
+        devs.push(DevItem { name: name.clone(), kind, sub: device_sub(t, name) });
     }
     for name in t.hosts.keys() {
-        devs.push(DevItem { name: name.clone(), kind: DevKind::Host, sub: "host".into() });
+        devs.push(DevItem { name: name.clone(), kind: DevKind::Host, sub: device_sub(t, name) });
     }
     let links = t
         .links
         .iter()
         .enumerate()
-        .map(|(index, l)| LinkItem {
-            index,
-            ends: l.between.clone(),
-            kind: l.kind.as_str(),
-            label: format!("{} · {}", l.kind.as_str(), l.mtu()),
-        })
+        .map(|(index, l)| LinkItem { index, ends: l.between.clone(), kind: l.kind.as_str(), label: link_label(l) })
         .collect();
     Items { sites, devs, links }
+}
+
+/// A device's second line: its addresses (a host: "host").
+fn device_sub(t: &Topology, name: &str) -> String {
+    let addr = |a: &meshplan_core::model::Addresses| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+    match (t.routers.get(name), t.nodes.get(name)) {
+        (Some(r), _) => addr(&r.address),
+        (_, Some(n)) => addr(&n.address),
+        _ => "host".into(),
+    }
+}
+
+/// A site's members counted by kind: "10 nodes · 2 routers · 1 host".
+fn site_counts(t: &Topology, site: &str) -> String {
+    let here = |s: Option<&str>| s == Some(site);
+    let counts = [
+        (t.nodes.values().filter(|n| here(Some(&n.site))).count(), "node"),
+        (t.routers.values().filter(|r| here(r.site.as_deref())).count(), "router"),
+        (t.hosts.values().filter(|h| here(h.site.as_deref())).count(), "host"),
+    ];
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, w)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if parts.is_empty() {
+        "empty".to_string()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn link_label(l: &meshplan_core::model::Link) -> String {
+    format!("{} · {}", l.kind.as_str(), l.mtu())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,34 +149,85 @@ struct LinkGeo {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Geo {
+    /// Devices drawn (not hidden in a collapsed site).
     dev: BTreeMap<String, Pt>,
     site: BTreeMap<String, Rect>,
+    /// Devices hidden in a collapsed site, with the site.
+    hidden: BTreeMap<String, String>,
     links: Vec<Option<LinkGeo>>,
     bounds: Option<Rect>,
 }
 
+impl Geo {
+    /// Where a device, or a site, is drawn: a device hidden in a collapsed
+    /// site is at the site's box.
+    fn at(&self, name: &str) -> Option<Pt> {
+        self.dev.get(name).copied().or_else(|| self.boxed(name).map(|r| r.center()))
+    }
+    /// The box that stands for `name`: its site's, or its collapsed site's.
+    fn boxed(&self, name: &str) -> Option<Rect> {
+        self.site.get(name).or_else(|| self.hidden.get(name).and_then(|s| self.site.get(s))).copied()
+    }
+}
+
 fn geometry(t: &Topology, l: &layout::Layout) -> Geo {
     let site = l.site_rects(t);
-    let dev: BTreeMap<String, Pt> = meshplan_core::sort::map(
-        layout::devices(t).into_iter().filter_map(|(n, _)| l.devices.get(n).map(|p| (n.to_string(), *p))),
-    );
-    let centre = |name: &str| dev.get(name).copied().or_else(|| site.get(name).map(Rect::center));
+    let mut dev = BTreeMap::new();
+    let mut hidden = BTreeMap::new();
+    for (n, _) in layout::devices(t) {
+        if let Some(s) = l.hidden_in(t, n) {
+            hidden.insert(n.to_string(), s.to_string());
+        } else if let Some(p) = l.devices.get(n) {
+            dev.insert(n.to_string(), *p);
+        }
+    }
+    let boxed = |name: &str| site.get(name).or_else(|| hidden.get(name).and_then(|s| site.get(s))).copied();
+    let centre = |name: &str| dev.get(name).copied().or_else(|| boxed(name).map(|r| r.center()));
+    let site_boxes: Vec<Rect> = site.values().copied().collect();
+    // What a link's label keeps off: icons, device labels, site titles.
+    let mut boxes = labels::Grid::default();
+    for (name, p) in &dev {
+        boxes.add(labels::icon_box(*p));
+        let fit = |s: &str, w| layout::fit_text(s, w, layout::LABEL_MAX_W);
+        boxes.add(layout::label_rect(
+            *p,
+            &fit(name, layout::NAME_CHAR_W),
+            &fit(&device_sub(t, name), layout::SUB_CHAR_W),
+        ));
+    }
+    // A site's title and caption (two lines when stacked); a collapsed box is all text.
+    for (name, r) in &site {
+        boxes.add(if l.collapsed.contains(name) { *r } else { Rect { h: 40.0, ..*r } });
+    }
     let links = t
         .links
         .iter()
         .map(|lk| {
             let (ca, cb) = (centre(&lk.between[0])?, centre(&lk.between[1])?);
-            // A site end meets the site's border; a device end its icon's centre.
-            let end = |name: &str, c: Pt, other: Pt| match (dev.get(name), site.get(name)) {
+            // Both ends in one collapsed box: nothing to draw.
+            if ca == cb {
+                return None;
+            }
+            // A site end (or one hidden in a collapsed site) meets the box's
+            // border; a device end its icon's centre.
+            let end = |name: &str, c: Pt, other: Pt| match (dev.get(name), boxed(name)) {
                 (None, Some(r)) => r.border_towards(other),
                 _ => c,
             };
             let a = end(&lk.between[0], ca, cb);
             let b = end(&lk.between[1], cb, ca);
-            Some(LinkGeo { a, b, mid: Pt::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0) })
+            // The label keeps off site borders near the link, icons and the
+            // labels placed before it.
+            let w = labels::link_label_w(&link_label(lk));
+            let near = Rect { x: a.x.min(b.x), y: a.y.min(b.y), w: (a.x - b.x).abs(), h: (a.y - b.y).abs() }
+                .grow(w + labels::LINK_LABEL_H);
+            let sites: Vec<Rect> = site_boxes.iter().filter(|r| r.intersects(&near)).copied().collect();
+            let mid = labels::place(a, b, w, &labels::Obstacles { sites: &sites, boxes: &boxes });
+            boxes.add(labels::label_box(mid, w));
+            Some(LinkGeo { a, b, mid })
         })
         .collect();
-    Geo { dev, site, links, bounds: l.bounds(t) }
+    Geo { dev, site, hidden, links, bounds: l.bounds(t) }
 }
 
 /// The drawing's viewBox: everything, with a margin, never smaller than a screenful.
@@ -154,6 +241,15 @@ fn drop_site(t: &Topology, d: &Drag, g: &Geo) -> Option<String> {
         .iter()
         .find(|(s, r)| Some(s.as_str()) != own && at.x > r.x && at.x < r.right() && at.y > r.y && at.y < r.bottom())
         .map(|(s, _)| s.clone())
+}
+
+/// After the person moved `target` (a site or a device): it stays, and its site
+/// with it; what now overlaps them moves aside.
+fn tidy_after_move(l: &mut layout::Layout, t: &Topology, target: &Sel) {
+    let name = target.name().unwrap_or_default();
+    let site = if matches!(target, Sel::Site(_)) { Some(name) } else { t.site_of(name) };
+    let keep = meshplan_core::sort::set(site);
+    l.tidy(t, &keep, target.is_device().then_some(name));
 }
 
 fn view_box(bounds: Option<Rect>) -> Rect {
@@ -199,7 +295,7 @@ fn marks(plan: Option<&PlanView>) -> Marks {
 /// the paths that moved (location to device to location), the site pairs cut,
 /// the BGP sessions lost.
 fn whatif_svg(w: &Failed, g: &Geo) -> String {
-    let at = |n: &str| g.dev.get(n).copied().or_else(|| g.site.get(n).map(Rect::center));
+    let at = |n: &str| g.at(n);
     let esc = crate::failure_report::esc;
     // The path names the element: `routers.gw`, `hosts.nas`, `sites.WDS`, `links[2]`.
     let (attr, name) = match w.path.split_once('.') {
@@ -242,21 +338,20 @@ fn whatif_svg(w: &Failed, g: &Geo) -> String {
     o
 }
 
-/// The BGP overlay's legend (static markup as text: no view code for it).
-const BGP_LEGEND: &str = r#"<div class="legend" aria-label="BGP session styles">
-<svg viewBox="0 0 34 8" class="swatch"><path class="session role-backbone" d="M1,4 H33"/></svg>backbone
-<svg viewBox="0 0 34 8" class="swatch"><path class="session role-rr-client" d="M1,4 H33"/></svg>route-reflector client
-<svg viewBox="0 0 34 8" class="swatch"><path class="session role-mesh" d="M1,4 H33"/></svg>node mesh
-<svg viewBox="0 0 34 8" class="swatch"><path class="session role-ebgp" d="M1,4 H33"/></svg>eBGP</div>"#;
+/// The drawing as the BGP overlay sees it.
+struct OnDrawing<'a> {
+    g: &'a Geo,
+    t: &'a Topology,
+}
 
-/// A BGP session's curve, bowed so that it does not hide the link beneath.
-fn session_curve(a: Pt, b: Pt) -> String {
-    let (mx, my) = ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
-    let (dx, dy) = (b.x - a.x, b.y - a.y);
-    let len = (dx * dx + dy * dy).sqrt().max(1.0);
-    let bow = 26.0 + len * 0.08;
-    let (cx, cy) = (mx - dy / len * bow, my + dx / len * bow);
-    format!("M{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}", a.x, a.y, cx, cy, b.x, b.y)
+impl bgp_overlay::Where for OnDrawing<'_> {
+    fn at(&self, name: &str) -> Option<Pt> {
+        self.g.at(name)
+    }
+    fn site_of<'s>(&'s self, device: &'s str) -> Option<(&'s str, Rect)> {
+        let site = self.t.site_of(device)?;
+        self.g.site.get_key_value(site).map(|(s, r)| (s.as_str(), *r))
+    }
 }
 
 #[component]
@@ -424,10 +519,13 @@ pub fn Canvas() -> impl IntoView {
         let Some(d) = drag.try_update_value(|d| d.take()).flatten() else { return };
         if d.moved {
             if let Some(t) = app.derived.get_untracked().topology {
-                app.layout.update(|l| l.normalize(&t));
-                // A device dropped on another site's box moves into that site.
+                // A device dropped on another site's box moves into that site
+                // (the edit tidies the layout); else what was dragged stays
+                // where it was put and what it now overlaps moves aside.
                 if let Some(site) = geo.with_untracked(|g| drop_site(&t, &d, g)) {
                     app.edit(|t| crate::edit::move_to_site(t, &d.target, &site));
+                } else {
+                    app.layout.update(|l| tidy_after_move(l, &t, &d.target));
                 }
             }
             app.dragging.set(false);
@@ -495,13 +593,27 @@ pub fn Canvas() -> impl IntoView {
     });
     on_cleanup(move || keys.remove());
 
-    // Keyboard: Enter selects, arrows move a device.
+    // A site collapsed to one box, or opened again (an undo step).
+    let toggle_collapsed = move |site: &str| {
+        let Some(t) = app.derived.get_untracked().topology else { return };
+        app.begin_layout_change();
+        app.layout.update(|l| l.toggle_collapsed(&t, site));
+    };
+
+    // Keyboard: Enter selects, arrows move a device, C collapses a site.
     let on_key = move |target: Sel, ev: web_sys::KeyboardEvent| {
         let step = if ev.shift_key() { 40.0 } else { 10.0 };
         let (dx, dy) = match ev.key().as_str() {
             "Enter" | " " => {
                 ev.prevent_default();
                 activate(target);
+                return;
+            }
+            "c" | "C" if !ev.ctrl_key() && !ev.meta_key() && !ev.alt_key() => {
+                if let Sel::Site(site) = &target {
+                    ev.prevent_default();
+                    toggle_collapsed(site);
+                }
                 return;
             }
             "ArrowLeft" => (-step, 0.0),
@@ -522,7 +634,7 @@ pub fn Canvas() -> impl IntoView {
                     p.x += dx;
                     p.y += dy;
                 }
-                l.normalize(&t);
+                tidy_after_move(l, &t, &target);
             });
         }
     };
@@ -540,10 +652,20 @@ pub fn Canvas() -> impl IntoView {
         let sel = Sel::Site(name.clone());
         let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel);
         let n3 = name.clone();
+        let n6 = name.clone();
+        let collapsed = Memo::new(move |_| app.layout.with(|l| l.collapsed.contains(&n6)));
+        // The caption under the title when both do not fit on one line beside
+        // the collapse button (always in a collapsed box, the counts under it).
+        let (n5, sub) = (name.clone(), it.sub.clone());
+        let below = Memo::new(move |_| collapsed.get() || layout::site_caption_below(&n5, &sub, rect.get().w - 22.0));
+        let (n7, n8, n9) = (name.clone(), name.clone(), name.clone());
+        let toggle_label =
+            Memo::new(move |_| format!("{} site {}", if collapsed.get() { "Open" } else { "Collapse" }, n8));
         view! {
             <g
                 class=format!("site kind-{}", it.kind)
                 class:nolan=!it.lan
+                class:collapsed=move || collapsed.get()
                 class:selected=move || is_sel(&s1)
                 class:highlight=move || is_hl(&s2)
                 class:picked=move || is_pick(&n3)
@@ -557,8 +679,27 @@ pub fn Canvas() -> impl IntoView {
                 <rect class="site-area" x=move || rect.get().x y=move || rect.get().y
                     width=move || rect.get().w height=move || rect.get().h rx="12" />
                 <text class="site-name" x=move || rect.get().x + 12.0 y=move || rect.get().y + 21.0>{name.clone()}</text>
-                <text class="site-sub" x=move || rect.get().right() - 12.0 y=move || rect.get().y + 21.0
-                    text-anchor="end">{it.sub.clone()}</text>
+                <text class="site-sub" x=move || if below.get() { rect.get().x + 12.0 } else { rect.get().right() - 34.0 }
+                    y=move || rect.get().y + if below.get() { 37.0 } else { 21.0 }
+                    text-anchor=move || if below.get() { "start" } else { "end" }>{it.sub.clone()}</text>
+                <Show when=move || collapsed.get()>
+                    <text class="site-counts" data-testid="site-counts" x=move || rect.get().x + 12.0 y=move || rect.get().y + 55.0>
+                        {it.counts.clone()}</text>
+                </Show>
+                // Collapse or open: a button of its own (no drag, no select).
+                <g class="site-toggle" role="button" tabindex="0" data-collapse=name.clone()
+                    aria-label=toggle_label aria-expanded=move || (!collapsed.get()).to_string()
+                    transform=move || { let r = rect.get(); format!("translate({:.1},{:.1})", r.right() - 24.0, r.y + 8.0) }
+                    on:pointerdown=move |ev: web_sys::PointerEvent| { ev.stop_propagation(); toggle_collapsed(&n7); }
+                    on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Enter" || ev.key() == " " {
+                        ev.prevent_default();
+                        ev.stop_propagation();
+                        toggle_collapsed(&n9);
+                    }>
+                    <rect width="16" height="16" rx="4" />
+                    <path d=move || if collapsed.get() { "M4,8 H12 M8,4 V12" } else { "M4,8 H12" } />
+                    <title>{toggle_label}</title>
+                </g>
                 <title>{format!("site {}", name)}</title>
             </g>
         }
@@ -572,6 +713,7 @@ pub fn Canvas() -> impl IntoView {
         let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel.clone());
         let n3 = name.clone();
         let n4 = name.clone();
+        let n5 = name.clone();
         let data = |k: &Sel, want: fn(&Sel) -> bool| if want(k) { Some(name.clone()) } else { None };
         let (dn, dr, dh) = (
             data(&sel, |s| matches!(s, Sel::Node(_))),
@@ -598,6 +740,7 @@ pub fn Canvas() -> impl IntoView {
                 class:highlight=move || is_hl(&s2)
                 class:picked=move || is_pick(&n3)
                 class:blackhole=move || marks.with(|m| m.blackholes.contains(&n4))
+                class:hidden=move || geo.with(|g| g.hidden.contains_key(&n5))
                 data-node=dn
                 data-router=dr
                 data-host=dh
@@ -610,8 +753,9 @@ pub fn Canvas() -> impl IntoView {
             >
                 <rect class="halo" x="-30" y="-26" width="60" height="52" rx="12" />
                 {icon(it.kind)}
-                <text class="dev-name" y="38" text-anchor="middle">{name.clone()}</text>
-                <text class="dev-sub" y="52" text-anchor="middle">{it.sub.clone()}</text>
+                // Cut to the device's box, so that neighbours' labels never collide.
+                <text class="dev-name" y="38" text-anchor="middle">{layout::fit_text(&name, layout::NAME_CHAR_W, layout::LABEL_MAX_W)}</text>
+                <text class="dev-sub" y="52" text-anchor="middle">{layout::fit_text(&it.sub, layout::SUB_CHAR_W, layout::LABEL_MAX_W)}</text>
                 <title>{format!("{describe} {name}")}</title>
             </g>
         }
@@ -622,7 +766,7 @@ pub fn Canvas() -> impl IntoView {
         let g = Memo::new(move |_| geo.with(|g| g.links.get(index).copied().flatten()));
         let sel = Sel::Link(index);
         let (s1, s2, s3, s4) = (sel.clone(), sel.clone(), sel.clone(), sel);
-        let label_w = it.label.chars().count() as f64 * 6.6 + 14.0;
+        let label_w = labels::link_label_w(&it.label);
         let coord = move |f: fn(&LinkGeo) -> f64| move || g.get().map(|x| f(&x)).unwrap_or(0.0);
         view! {
             <g
@@ -662,34 +806,32 @@ pub fn Canvas() -> impl IntoView {
     };
 
     // The BGP overlay as SVG text: one write however many sessions (the
-    // 600-node design has thousands).
+    // 600-node design has thousands; above a few hundred they are drawn by site).
     let bgp_overlay = move || {
         if !app.show_bgp.get() {
             return String::new();
         }
-        let esc = crate::failure_report::esc;
-        let mut o = String::new();
+        let topology = app.topology.get();
+        let Some(t) = topology.as_deref() else { return String::new() };
         app.plan.with(|plan| {
             let mut seen = BTreeSet::new();
             // Only a plan with every session (`PlanView::all_sessions`): the
             // worker is asked for them when the overlay is turned on.
-            for s in plan.iter().filter(|p| p.all_sessions).flat_map(|p| &p.sessions) {
-                if !seen.insert((&s.a, &s.b, s.role.as_str())) {
-                    continue;
-                }
-                let Some(d) = geo.with(|g| Some(session_curve(*g.dev.get(&s.a)?, *g.dev.get(&s.b)?))) else { continue };
-                let ebgp = s.ebgp;
-                let role = if ebgp { "ebgp" } else { s.role.as_str() };
-                let kind = if ebgp { "eBGP" } else { "iBGP" };
-                let (a, b) = (esc(&s.a), esc(&s.b));
-                let _ = write!(
-                    o,
-                    "<path class=\"session role-{role}\" d=\"{d}\" data-session=\"{a}-{b}\"><title>{} session ({kind}): {a} – {b}</title></path>",
-                    esc(&s.role)
-                );
-            }
-        });
-        o
+            let sessions: Vec<bgp_overlay::Drawn> = plan
+                .iter()
+                .filter(|p| p.all_sessions)
+                .flat_map(|p| &p.sessions)
+                .filter(|s| seen.insert((&s.a, &s.b, s.role.as_str())))
+                .map(|s| bgp_overlay::Drawn {
+                    a: &s.a,
+                    b: &s.b,
+                    style: if s.ebgp { "ebgp" } else { s.role.as_str() },
+                    role: s.role.as_str(),
+                    kind: if s.ebgp { "eBGP" } else { "iBGP" },
+                })
+                .collect();
+            geo.with(|g| bgp_overlay::svg(&sessions, &OnDrawing { g, t }))
+        })
     };
 
     // What-if's overlay: the element down greyed and the sites cut outlined
@@ -750,7 +892,7 @@ pub fn Canvas() -> impl IntoView {
                     <For each=move || items.with(|i| i.devs.clone()) key=|d| d.clone() children=move |d| dev_view(d) />
                 </g>
             </svg>
-            <div inner_html=move || if app.show_bgp.get() { BGP_LEGEND } else { "" }></div>
+            <div inner_html=move || if app.show_bgp.get() { bgp_overlay::LEGEND } else { "" }></div>
             <div class="zoom" role="group" aria-label="Zoom">
                 <button title="Zoom in (+)" aria-label="Zoom in" on:click=move |_| zoom_by(0.8, None)>"+"</button>
                 <button title="Zoom out (−)" aria-label="Zoom out" on:click=move |_| zoom_by(1.25, None)>"−"</button>

@@ -30,8 +30,8 @@ const HELP: &str = r#"<h3>Concepts</h3><dl class="concepts">
 <li>BGP overlay: <svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-rr-client" d="M1 5 H39"/></svg> node → route reflector ·
 <svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-backbone" d="M1 5 H39"/></svg> backbone ·
 <svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-mesh" d="M1 5 H39"/></svg> node mesh ·
-<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-ebgp" d="M1 5 H39"/></svg> eBGP</li>
-<li>A dashed site box: its members do not share one network (lan: false).</li>
+<svg class="sample" viewBox="0 0 40 10" width="40" height="10"><path class="session role-ebgp" d="M1 5 H39"/></svg> eBGP. Over 200 sessions: one line per pair of sites with its count, a star from the middle where one style joins most pairs of sites, the sessions inside a site counted under its box.</li>
+<li>A dashed site box: its members do not share one network (lan: false). A site's − button (or <kbd>C</kbd>) collapses it to one box with its counts; links to its devices end on the box; + opens it.</li>
 <li>What-if: the failed element greyed; red dashes: BGP sessions lost and site pairs cut; orange: paths that moved.</li>
 </ul><h3>Keyboard</h3><dl class="shortcuts">
 <dt><kbd>?</kbd></dt><dd>this help</dd>
@@ -43,6 +43,7 @@ const HELP: &str = r#"<h3>Concepts</h3><dl class="concepts">
 <dt><kbd>Tab / Enter</kbd></dt><dd>walk the drawing's elements, select one</dd>
 <dt><kbd>+ / − / 0</kbd></dt><dd>zoom in / out / show everything</dd>
 <dt><kbd>Arrow keys</kbd></dt><dd>pan the drawing (a focused device: move it)</dd>
+<dt><kbd>C</kbd></dt><dd>collapse or open the focused site</dd>
 <dt><kbd>Wheel / Ctrl+wheel</kbd></dt><dd>pan / zoom</dd>
 </dl>"#;
 

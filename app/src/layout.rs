@@ -164,7 +164,12 @@ const DEV_BOTTOM: f64 = 58.0;
 const SITE_TITLE: f64 = 34.0;
 /// An empty site's box.
 pub const EMPTY_SITE: (f64, f64) = (200.0, 128.0);
-const GAP: f64 = 48.0;
+/// A collapsed site's box: its title, caption and counts.
+pub const COLLAPSED_SITE: (f64, f64) = (220.0, 68.0);
+/// Between sites laid out afresh: room for a link's label between two boxes
+/// side by side, less between rows.
+const GAP: f64 = 120.0;
+const GAP_Y: f64 = 80.0;
 const MARGIN: f64 = 40.0;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -175,6 +180,11 @@ pub struct Layout {
     /// Top-left corner of each site's area, by name.
     #[serde(default)]
     pub sites: BTreeMap<String, Pt>,
+    /// Sites drawn collapsed: one box at their anchor with their name and
+    /// counts, members hidden where they were. Layout only, never in the
+    /// topology; absent from a save that has none (and from older saves).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub collapsed: BTreeSet<String>,
 }
 
 /// The devices of a topology with the site each sits in: routers, nodes, hosts.
@@ -212,6 +222,10 @@ impl Layout {
         let mut out = BTreeMap::new();
         for name in t.sites.keys() {
             let rect = match members.get(name.as_str()) {
+                _ if self.collapsed.contains(name) => {
+                    let a = self.sites.get(name).copied().unwrap_or(Pt::new(MARGIN, MARGIN));
+                    Rect { x: a.x, y: a.y, w: COLLAPSED_SITE.0, h: COLLAPSED_SITE.1 }
+                }
                 Some(r) => Rect { x: r.x - 14.0, y: r.y - SITE_TITLE, w: r.w + 28.0, h: r.h + SITE_TITLE + 8.0 },
                 None => {
                     let a = self.sites.get(name).copied().unwrap_or(Pt::new(MARGIN, MARGIN));
@@ -231,11 +245,28 @@ impl Layout {
             add(r);
         }
         for (name, _) in devices(t) {
-            if let Some(p) = self.devices.get(name) {
+            if let (Some(p), None) = (self.devices.get(name), self.hidden_in(t, name)) {
                 add(device_box(*p));
             }
         }
         all
+    }
+
+    /// The collapsed site a device is hidden in.
+    pub fn hidden_in<'t>(&self, t: &'t Topology, device: &str) -> Option<&'t str> {
+        t.site_of(device).filter(|s| self.collapsed.contains(*s))
+    }
+
+    /// Collapses `site` to one box, or opens it again where its members are;
+    /// what the opened box then overlaps moves aside.
+    pub fn toggle_collapsed(&mut self, t: &Topology, site: &str) {
+        if !t.sites.contains_key(site) {
+            return;
+        }
+        if !self.collapsed.remove(site) {
+            self.collapsed.insert(site.to_string());
+        }
+        self.tidy(t, &meshplan_core::sort::set([site]), None);
     }
 
     /// True when nothing of `t` has a position yet (opened from a file or a link).
@@ -256,6 +287,7 @@ impl Layout {
         let names: BTreeSet<&str> = meshplan_core::sort::set(devices(t).into_iter().map(|(n, _)| n));
         self.devices.retain(|n, _| names.contains(n.as_str()));
         self.sites.retain(|n, _| t.sites.contains_key(n));
+        self.collapsed.retain(|n| t.sites.contains_key(n));
         // Sites with neither anchor nor placed members get a free spot first.
         for (name, _) in t.sites.iter() {
             let has_member = devices(t).iter().any(|(d, s)| *s == Some(name.as_str()) && self.devices.contains_key(*d));
@@ -267,6 +299,7 @@ impl Layout {
             let spot = self.free_spot(t, w, h);
             self.sites.insert(name.clone(), spot);
         }
+        let before = self.site_rects(t);
         for (name, site) in devices(t) {
             if self.devices.contains_key(name) {
                 continue;
@@ -280,7 +313,146 @@ impl Layout {
             };
             self.devices.insert(name.to_string(), p);
         }
+        // A site that grew keeps its place; the sites it now overlaps move.
+        let after = self.site_rects(t);
+        let grown: BTreeSet<&str> =
+            meshplan_core::sort::set(after.iter().filter(|(n, r)| before.get(*n) != Some(r)).map(|(n, _)| n.as_str()));
+        self.tidy(t, &grown, None);
+    }
+
+    /// After a move or an edit: devices of one site that overlap are put in free
+    /// slots (`moved`, the device just dragged, keeps its place), then sites that
+    /// overlap are moved apart (the sites in `keep` stay), and anchors follow.
+    pub fn tidy(&mut self, t: &Topology, keep: &BTreeSet<&str>, moved: Option<&str>) {
+        self.separate_devices(t, moved);
+        self.separate_sites(t, keep);
         self.normalize(t);
+    }
+
+    /// Within each site, a device whose box overlaps another's moves to the
+    /// site's first free slot; `keep` (just dragged) and the first by name stay.
+    fn separate_devices(&mut self, t: &Topology, keep: Option<&str>) {
+        // (site, device), by site: a sorted vector, not one more map type for the page.
+        let mut placed_in: Vec<(&str, &str)> = devices(t)
+            .into_iter()
+            .filter_map(|(d, s)| s.filter(|s| t.sites.contains_key(*s) && self.devices.contains_key(d)).map(|s| (s, d)))
+            .collect();
+        meshplan_core::sort::sort_by(&mut placed_in, |a, b| a.0.cmp(b.0));
+        for group in placed_in.chunk_by(|a, b| a.0 == b.0) {
+            let site = group[0].0;
+            let mut members: Vec<&str> = group.iter().map(|(_, d)| *d).collect();
+            // The one just dragged first: it is placed before any other.
+            meshplan_core::sort::sort_by_key(&mut members, |m| Some(*m) != keep);
+            let boxes: Vec<Rect> =
+                members.iter().filter_map(|m| self.devices.get(*m)).map(|p| device_box(*p)).collect();
+            if !any_overlap(&boxes) {
+                continue;
+            }
+            let mut placed: Vec<Rect> = Vec::new();
+            for (m, b) in members.iter().zip(boxes) {
+                if placed.iter().any(|o| o.intersects(&b)) {
+                    let p = self.slot_among(site, &placed);
+                    self.devices.insert(m.to_string(), p);
+                    placed.push(device_box(p));
+                } else {
+                    placed.push(b);
+                }
+            }
+        }
+    }
+
+    /// The first grid slot of `site` whose device box meets none of `taken`.
+    fn slot_among(&self, site: &str, taken: &[Rect]) -> Pt {
+        let origin = match taken.iter().copied().reduce(|a, b| a.union(&b)) {
+            Some(r) => Pt::new(r.x + DEV_LEFT, r.y + DEV_TOP),
+            None => {
+                let a = self.sites.get(site).copied().unwrap_or(Pt::new(MARGIN, MARGIN));
+                Pt::new(a.x + 14.0 + DEV_LEFT, a.y + SITE_TITLE + DEV_TOP)
+            }
+        };
+        let cols = (taken.len() + 1).clamp(3, 8);
+        (0..)
+            .map(|i| Pt::new(origin.x + (i % cols) as f64 * SLOT_W, origin.y + (i / cols) as f64 * SLOT_H))
+            .find(|p| !taken.iter().any(|o| o.intersects(&device_box(*p))))
+            .unwrap_or(origin)
+    }
+
+    /// Moves sites apart until no two boxes (with `SITE_GAP` between them)
+    /// overlap. Of an overlapping pair, a site in `keep` stays, else the first in
+    /// reading order; the other moves the shortest way out, members and anchor
+    /// with it, and may push the next. Whole pixels: every box is.
+    fn separate_sites(&mut self, t: &Topology, keep: &BTreeSet<&str>) {
+        let rects = self.site_rects(t);
+        let names: Vec<&str> = rects.keys().map(String::as_str).collect();
+        let mut r: Vec<Rect> = rects.values().copied().collect();
+        let pinned: Vec<bool> = names.iter().map(|n| keep.contains(n)).collect();
+        let n = r.len();
+        // Pushes settle in a few rounds; the bound only stops a cycle, which the
+        // free-spot fallback below then breaks.
+        for _ in 0..2 * n + 8 {
+            let mut pushed = false;
+            for i in 0..n {
+                for j in i + 1..n {
+                    if !apart(&r[i], &r[j]) {
+                        let (fixed, mover) = match (pinned[i], pinned[j]) {
+                            (true, false) => (i, j),
+                            (false, true) => (j, i),
+                            _ if (r[i].y, r[i].x) <= (r[j].y, r[j].x) => (i, j),
+                            _ => (j, i),
+                        };
+                        let (dx, dy) = push_out(&r[fixed], &r[mover]);
+                        r[mover].x += dx;
+                        r[mover].y += dy;
+                        pushed = true;
+                    }
+                }
+            }
+            if !pushed {
+                break;
+            }
+        }
+        let mut shift: BTreeMap<String, Pt> = BTreeMap::new();
+        for (k, name) in names.iter().enumerate() {
+            let old = rects[*name];
+            if (r[k].x, r[k].y) != (old.x, old.y) {
+                shift.insert(name.to_string(), Pt::new(r[k].x - old.x, r[k].y - old.y));
+            }
+        }
+        self.shift_sites(t, &shift);
+        // A cycle of pushes (rare): what still overlaps goes to a free spot.
+        for _ in 0..n {
+            let rects = self.site_rects(t);
+            let v: Vec<(&String, &Rect)> = rects.iter().collect();
+            let clash = v.iter().enumerate().find_map(|(i, (a, ra))| {
+                v[i + 1..]
+                    .iter()
+                    .find(|(_, rb)| !apart(ra, rb))
+                    .map(|(b, _)| if keep.contains(b.as_str()) { *a } else { *b })
+            });
+            let Some(name) = clash else { break };
+            let r = rects[name];
+            let spot = self.free_spot(t, r.w, r.h);
+            let mut one = BTreeMap::new();
+            one.insert(name.clone(), Pt::new(spot.x - r.x, spot.y - r.y));
+            self.shift_sites(t, &one);
+        }
+    }
+
+    /// Moves each site of `shift` (its members and anchor) by its offset.
+    fn shift_sites(&mut self, t: &Topology, shift: &BTreeMap<String, Pt>) {
+        if shift.is_empty() {
+            return;
+        }
+        for (name, site) in devices(t) {
+            if let (Some(d), Some(p)) = (site.and_then(|s| shift.get(s)), self.devices.get_mut(name)) {
+                *p = Pt::new(p.x + d.x, p.y + d.y);
+            }
+        }
+        for (name, d) in shift {
+            if let Some(a) = self.sites.get_mut(name) {
+                *a = Pt::new(a.x + d.x, a.y + d.y);
+            }
+        }
     }
 
     /// Anchors follow their site's members, so an emptied site stays where it was.
@@ -308,7 +480,7 @@ impl Layout {
         let cols = (members.len() + 1).clamp(3, 8);
         for i in 0.. {
             let p = Pt::new(origin.x + (i % cols) as f64 * SLOT_W, origin.y + (i / cols) as f64 * SLOT_H);
-            let taken = members.iter().any(|m| (m.x - p.x).abs() < SLOT_W * 0.6 && (m.y - p.y).abs() < SLOT_H * 0.6);
+            let taken = members.iter().any(|m| device_box(*m).intersects(&device_box(p)));
             if !taken {
                 return p;
             }
@@ -332,14 +504,82 @@ impl Layout {
             while x + w <= b.x + width + w {
                 let r = Rect { x, y, w, h }.grow(GAP / 2.0);
                 if !taken.iter().any(|o| o.intersects(&r)) {
-                    return Pt::new(x, y);
+                    return Pt::new(x, y).rounded();
                 }
                 x += step;
             }
             y += step;
         }
-        Pt::new(b.x, b.bottom() + GAP)
+        Pt::new(b.x, b.bottom() + GAP).rounded()
     }
+}
+
+/// The widest a device's name or address line is drawn: its box, less a little,
+/// so that labels of devices whose boxes do not overlap never collide.
+pub const LABEL_MAX_W: f64 = 2.0 * DEV_LEFT - 4.0;
+/// A character's width, estimated: a device's name (12 px, semibold), its
+/// address line (10.5 px).
+pub const NAME_CHAR_W: f64 = 7.4;
+pub const SUB_CHAR_W: f64 = 6.2;
+
+/// `text` as drawn in `max_w` pixels at `char_w` a character: cut short with
+/// "…" when longer (the element's tooltip keeps the whole text).
+pub fn fit_text(text: &str, char_w: f64, max_w: f64) -> String {
+    let fits = (max_w / char_w).floor() as usize;
+    if text.chars().count() <= fits {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(fits.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Where a device's two label lines (name, addresses, as `fit_text` cut them)
+/// are drawn: centred under its icon.
+pub fn label_rect(p: Pt, name: &str, sub: &str) -> Rect {
+    let chars = |s: &str| s.chars().count() as f64;
+    let w = (chars(name) * NAME_CHAR_W).max(chars(sub) * SUB_CHAR_W).min(LABEL_MAX_W);
+    Rect { x: p.x - w / 2.0, y: p.y + 27.0, w, h: 30.0 }
+}
+
+/// A character's width, estimated: a site's title (13 px, bold), its caption
+/// (11.5 px).
+const SITE_NAME_CHAR_W: f64 = 8.0;
+const SITE_SUB_CHAR_W: f64 = 6.5;
+
+/// Where a site's caption goes: `true` under its title (when both do not fit
+/// on one line of a box `w` wide, as in an empty site's box), else at the
+/// title's right.
+pub fn site_caption_below(name: &str, sub: &str, w: f64) -> bool {
+    let chars = |s: &str| s.chars().count() as f64;
+    12.0 + chars(name) * SITE_NAME_CHAR_W + 16.0 + chars(sub) * SITE_SUB_CHAR_W + 12.0 > w
+}
+
+/// Space kept between two sites' boxes when one pushes another.
+const SITE_GAP: f64 = 48.0;
+
+/// True when two site boxes keep `SITE_GAP` between them.
+fn apart(a: &Rect, b: &Rect) -> bool {
+    !a.grow(SITE_GAP / 2.0).intersects(&b.grow(SITE_GAP / 2.0))
+}
+
+/// The shortest move (right, left, down or up, whole pixels) that takes
+/// `mover` `SITE_GAP` away from `fixed`.
+fn push_out(fixed: &Rect, mover: &Rect) -> (f64, f64) {
+    let right = (fixed.right() + SITE_GAP - mover.x).ceil();
+    let left = (mover.right() + SITE_GAP - fixed.x).ceil();
+    let down = (fixed.bottom() + SITE_GAP - mover.y).ceil();
+    let up = (mover.bottom() + SITE_GAP - fixed.y).ceil();
+    let ways = [(right, (right, 0.0)), (left, (-left, 0.0)), (down, (0.0, down)), (up, (0.0, -up))];
+    ways.into_iter().fold((f64::INFINITY, (0.0, 0.0)), |best, w| if w.0 < best.0 { w } else { best }).1
+}
+
+/// True when two of `boxes` overlap (sorted by their left side, each compared
+/// only with those that start before it ends).
+fn any_overlap(boxes: &[Rect]) -> bool {
+    let mut v: Vec<&Rect> = boxes.iter().collect();
+    meshplan_core::sort::sort_by(&mut v, |a, b| a.x.total_cmp(&b.x));
+    v.iter().enumerate().any(|(i, a)| v[i + 1..].iter().take_while(|b| b.x < a.right()).any(|b| a.intersects(b)))
 }
 
 /// Width and height of a site block that holds `n` devices.
@@ -397,7 +637,7 @@ pub fn auto(t: &Topology) -> Layout {
     for (i, site) in order.iter().enumerate() {
         let (r, c) = cell(i);
         let x = MARGIN + col_w[..c].iter().sum::<f64>() + GAP * c as f64;
-        let y = MARGIN + row_h[..r].iter().sum::<f64>() + GAP * r as f64;
+        let y = MARGIN + row_h[..r].iter().sum::<f64>() + GAP_Y * r as f64;
         let (w, h) = sizes[i];
         // Centre the block in its cell.
         let x = x + (col_w[c] - w) / 2.0;
@@ -447,7 +687,7 @@ pub fn auto(t: &Topology) -> Layout {
         }
     }
     // Devices outside any site: a row below the sites.
-    let bottom = MARGIN + row_h.iter().sum::<f64>() + GAP * rows as f64;
+    let bottom = MARGIN + row_h.iter().sum::<f64>() + GAP_Y * rows as f64;
     let loose: Vec<&str> =
         devices(t).into_iter().filter(|(_, s)| s.is_none_or(|s| !t.sites.contains_key(s))).map(|(n, _)| n).collect();
     for (j, d) in loose.iter().enumerate() {
@@ -585,6 +825,185 @@ mod tests {
                 assert!((q.x - p.x).abs() > 1.0 || (q.y - p.y).abs() > 1.0, "newnode on top of {name}");
             }
         }
+    }
+
+    /// A small deterministic generator: the same sequences on every run.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn offset(&mut self) -> f64 {
+            self.below(801) as f64 - 400.0
+        }
+    }
+
+    /// What the page holds to: no two site boxes overlap, no two device labels
+    /// of a site collide, every position is a whole pixel.
+    fn assert_tidy(t: &Topology, l: &Layout, step: &str) {
+        let rects: Vec<(String, Rect)> = l.site_rects(t).into_iter().collect();
+        for (i, (a, ra)) in rects.iter().enumerate() {
+            for (b, rb) in &rects[i + 1..] {
+                assert!(!ra.intersects(rb), "{step}: sites {a} and {b} overlap: {ra:?} {rb:?}");
+            }
+        }
+        for site in t.sites.keys() {
+            let labels: Vec<(&str, Rect)> = devices(t)
+                .into_iter()
+                .filter(|(_, s)| *s == Some(site.as_str()))
+                .map(|(d, _)| {
+                    let name = fit_text(d, NAME_CHAR_W, LABEL_MAX_W);
+                    let sub = fit_text("10.100.200.250, fd00:100:200::250", SUB_CHAR_W, LABEL_MAX_W);
+                    (d, label_rect(l.devices[d], &name, &sub))
+                })
+                .collect();
+            for (i, (a, ra)) in labels.iter().enumerate() {
+                for (b, rb) in &labels[i + 1..] {
+                    assert!(!ra.intersects(rb), "{step}: labels of {a} and {b} in {site} collide");
+                }
+            }
+        }
+        for p in l.devices.values().chain(l.sites.values()) {
+            assert_eq!(*p, p.rounded(), "{step}: {p:?} is not a whole pixel");
+        }
+    }
+
+    /// Random growth, as a person builds a design: sites, nodes and routers
+    /// added, sites and devices dragged (anywhere, onto others too), devices
+    /// moved to another site. After every step the drawing is tidy, and a
+    /// dragged site stays where it was put.
+    #[test]
+    fn random_growth_keeps_sites_apart_and_labels_clear() {
+        let base = example();
+        let node = base.nodes["kubemaster"].clone();
+        let router = base.routers["gateway"].clone();
+        let site = base.sites["WDS"].clone();
+        for seed in 1..=60u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+            let mut t = base.clone();
+            let mut l = auto(&t);
+            for step in 0..40 {
+                let sites: Vec<String> = t.sites.keys().cloned().collect();
+                let devs: Vec<String> = devices(&t).iter().map(|(d, _)| d.to_string()).collect();
+                let what = match rng.below(10) {
+                    0 => {
+                        t.sites.insert(format!("site-{seed}-{step}"), site.clone());
+                        l.fit_to(&t);
+                        "add a site"
+                    }
+                    1..=4 => {
+                        let mut n = node.clone();
+                        n.site = sites[rng.below(sites.len())].clone();
+                        // Names up to 40 characters: long labels are cut to their box.
+                        let name = format!("node-{seed}-{step}-{}", "x".repeat(rng.below(25)));
+                        t.nodes.insert(name, n);
+                        l.fit_to(&t);
+                        "add a node"
+                    }
+                    5 => {
+                        let mut r = router.clone();
+                        r.site = Some(sites[rng.below(sites.len())].clone());
+                        t.routers.insert(format!("router-{seed}-{step}"), r);
+                        l.fit_to(&t);
+                        "add a router"
+                    }
+                    6 | 7 => {
+                        let s = sites[rng.below(sites.len())].clone();
+                        let (dx, dy) = (rng.offset(), rng.offset());
+                        for (d, ds) in devices(&t) {
+                            if ds == Some(s.as_str()) {
+                                let p = l.devices.get_mut(d).unwrap();
+                                *p = Pt::new(p.x + dx, p.y + dy);
+                            }
+                        }
+                        let a = l.sites.get_mut(&s).unwrap();
+                        *a = Pt::new(a.x + dx, a.y + dy);
+                        let before = l.site_rects(&t)[&s];
+                        l.tidy(&t, &meshplan_core::sort::set([s.as_str()]), None);
+                        assert_eq!(l.site_rects(&t)[&s], before, "seed {seed} step {step}: the dragged site moved");
+                        "drag a site"
+                    }
+                    8 => {
+                        let d = devs[rng.below(devs.len())].clone();
+                        let p = l.devices.get_mut(&d).unwrap();
+                        *p = Pt::new(p.x + rng.offset() / 4.0, p.y + rng.offset() / 4.0).rounded();
+                        let keep = meshplan_core::sort::set(t.site_of(&d));
+                        l.tidy(&t, &keep, Some(&d));
+                        "drag a device"
+                    }
+                    _ => {
+                        let Some(n) = t.nodes.keys().nth(rng.below(t.nodes.len())).cloned() else { continue };
+                        t.nodes.get_mut(&n).unwrap().site = sites[rng.below(sites.len())].clone();
+                        l.fit_to(&t);
+                        "move a node to another site"
+                    }
+                };
+                assert_tidy(&t, &l, &format!("seed {seed} step {step} ({what})"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_site_that_grows_pushes_its_neighbour_aside() {
+        let mut t = example();
+        let mut l = auto(&t);
+        let rects = l.site_rects(&t);
+        let wds = rects["WDS"];
+        for i in 0..12 {
+            let mut n = t.nodes["kubemaster"].clone();
+            n.site = "WDS".into();
+            t.nodes.insert(format!("grow{i:02}"), n);
+            l.fit_to(&t);
+        }
+        let after = l.site_rects(&t);
+        // WDS grew where it was; every other site keeps clear of it.
+        assert_eq!((after["WDS"].x, after["WDS"].y), (wds.x, wds.y));
+        assert!(after["WDS"].w > wds.w || after["WDS"].h > wds.h);
+        assert_tidy(&t, &l, "grown");
+        assert!(after.iter().any(|(n, r)| rects[n] != *r && n != "WDS"), "no neighbour moved");
+    }
+
+    #[test]
+    fn an_empty_sites_caption_goes_under_its_title() {
+        let (w, _) = EMPTY_SITE;
+        assert!(site_caption_below("zt-domestic", "zerotier · MTU 1420", w));
+        assert!(!site_caption_below("WDS", "lan · MTU 1500", 600.0));
+    }
+
+    #[test]
+    fn a_collapsed_site_is_one_box_saved_with_the_layout() {
+        use crate::history::{decode, encode};
+        let t = example();
+        let mut l = auto(&t);
+        let open = l.site_rects(&t)["zt-global"];
+        l.toggle_collapsed(&t, "zt-global");
+        let shut = l.site_rects(&t)["zt-global"];
+        assert_eq!((shut.x, shut.y, shut.w, shut.h), (open.x, open.y, COLLAPSED_SITE.0, COLLAPSED_SITE.1));
+        assert_eq!(l.hidden_in(&t, "kubenode-hkg04"), Some("zt-global"));
+        assert_eq!(l.hidden_in(&t, "kubemaster"), None);
+        // Saved with the layout, read back; a save without it reads as before.
+        let text = encode(&l).unwrap();
+        assert!(text.ends_with(r#""collapsed":["zt-global"]}"#), "{text}");
+        assert_eq!(decode::<Layout>(&text).unwrap(), l);
+        // Open again: the members where they were, the box as before.
+        l.toggle_collapsed(&t, "zt-global");
+        assert_eq!(l.site_rects(&t)["zt-global"], open);
+        assert!(!encode(&l).unwrap().contains("collapsed"));
+        assert_tidy(&t, &l, "opened");
+    }
+
+    #[test]
+    fn long_labels_are_cut_to_their_box() {
+        assert_eq!(fit_text("kubenode-hkg04", NAME_CHAR_W, LABEL_MAX_W), "kubenode-hkg04");
+        let long = "a-very-long-kubernetes-node-name-indeed";
+        let cut = fit_text(long, NAME_CHAR_W, LABEL_MAX_W);
+        assert!(cut.ends_with('…') && cut.chars().count() as f64 * NAME_CHAR_W <= LABEL_MAX_W, "{cut}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod analysis_client;
+pub mod bgp_overlay;
 pub mod browser;
 pub mod canvas;
 pub mod core_api;
@@ -18,6 +19,7 @@ pub mod find;
 pub mod help;
 pub mod history;
 pub mod inspector;
+pub mod labels;
 pub mod layout;
 pub mod notebook;
 pub mod sel;

@@ -353,14 +353,14 @@ fn Toolbar() -> impl IntoView {
             <div class="group">
                 <button data-testid="delete-selected" on:click=move |_| app.delete_selected()
                     disabled=move || app.sel.with(|s| s.is_none()) title="Delete the selection (Del)">"Delete"</button>
-                <button on:click=relayout title="Lay the drawing out again">"Auto-layout"</button>
+                <button on:click=relayout title="Lay the drawing out again"><span class="long">"Auto-layout"</span><span class="short">"Layout"</span></button>
                 <button data-testid="cluster-settings" on:click=move |_| app.select(Some(crate::sel::Sel::Cluster))
                     title="Cluster settings: name, CNI, ranges, AS, MTU, versions, mirrors">"Cluster…"</button>
                 <label class="toggle" title=move || if has_plan() { "Show the BGP sessions of the plan" } else { "Needs the core's plan" }>
                     <input type="checkbox" data-testid="bgp-toggle" disabled=move || !has_plan()
                         prop:checked=move || app.show_bgp.get()
                         on:change=move |ev| app.show_bgp.set(event_target_checked(&ev)) />
-                    "BGP sessions"
+                    "BGP"<span class="long">" sessions"</span>
                 </label>
                 <button data-testid="whatif-toggle" class:active=whatif aria-pressed=move || whatif().to_string()
                     on:click=move |_| crate::whatif::toggle_mode(app)

@@ -427,6 +427,9 @@ impl App {
             if let Some(p) = map.remove(old) {
                 map.insert(new.to_string(), p);
             }
+            if kind == Kind::Site && layout.collapsed.remove(old) {
+                layout.collapsed.insert(new.to_string());
+            }
             renamed_in_text = Some(Renamed { kind, from: old, to: new });
         }
         self.commit_renamed(&t, layout, renamed_in_text);

@@ -1000,6 +1000,119 @@ await test('first run says the design is an example; ? opens the help with the l
   return `focus after Delete: ${focused}`;
 });
 
+// Issue 17: at 1024×700 the header and the toolbar each stay one row, every
+// control on screen and clickable where it is drawn, the design's name shown
+// (cut with an ellipsis when long).
+await test('the toolbar at 1024×700: one row, every control visible and clickable, the design name shown', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await p.setViewportSize({ width: 1024, height: 700 });
+  await open(p);
+  const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
+  const long = 'a-design-whose-name-is-far-too-long-to-be-shown-whole-in-it';
+  await pasteYaml(p, example.replace(/^name: .*$/m, `name: ${long}`));
+  await waitFor(async () => (await p.textContent('.design-name')) === long, 'the long name is not the design name');
+  await p.click(tid('first-run-close'), { timeout: 1000 }).catch(() => {});
+  const layout = await p.evaluate(() => {
+    const controls = (bar) => {
+      const all = [...bar.querySelectorAll('button, select, input:not([type=file]), .toggle, .count, .pod-mtu, .design-name')]
+        .filter((e) => !e.closest('[hidden]') && getComputedStyle(e).display !== 'none');
+      // A control inside another (the BGP checkbox in its label) counts as that one.
+      return all.filter((e) => !all.some((o) => o !== e && o.contains(e)));
+    };
+    const out = [];
+    for (const sel of ['.header', '.toolbar']) {
+      const bar = document.querySelector(sel);
+      const b = bar.getBoundingClientRect();
+      for (const e of controls(bar)) {
+        const r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        out.push({
+          bar: sel, what: e.dataset.testid || e.getAttribute('aria-label') || e.textContent.trim().slice(0, 20),
+          top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, barTop: b.top, barHeight: b.height,
+          hit: !!hit && (hit === e || e.contains(hit) || hit.contains(e)),
+        });
+      }
+    }
+    const name = document.querySelector('.design-name');
+    return { out, width: innerWidth, nameCut: name.scrollWidth > name.clientWidth, nameStyle: getComputedStyle(name).textOverflow, nameWidth: name.clientWidth };
+  });
+  for (const bar of ['.header', '.toolbar']) {
+    const row = layout.out.filter((x) => x.bar === bar);
+    assert(row.length > 4, `${bar}: only ${row.length} controls found`);
+    // One row: every control's middle at the same height as the first's.
+    const mid = (x) => (x.top + x.bottom) / 2;
+    for (const x of row) {
+      assert(Math.abs(mid(x) - mid(row[0])) < 8, `${bar}: ${x.what} is on another row (middle ${mid(x)} vs ${mid(row[0])})`);
+      assert(x.left >= 0 && x.right <= layout.width && x.width > 0, `${bar}: ${x.what} is off screen (${x.left}–${x.right} of ${layout.width})`);
+      assert(x.hit, `${bar}: ${x.what} is covered where it is drawn`);
+    }
+    assert(row[0].barHeight < 50, `${bar} is ${row[0].barHeight} px tall: it wrapped`);
+    // Side by side, none over another.
+    const sorted = row.slice().sort((a, b) => a.left - b.left);
+    for (let i = 1; i < sorted.length; i++) {
+      assert(sorted[i].left >= sorted[i - 1].right - 0.5, `${bar}: ${sorted[i].what} overlaps ${sorted[i - 1].what}`);
+    }
+  }
+  assert(layout.nameWidth >= 80, `the design name is ${layout.nameWidth} px wide`);
+  assert(layout.nameCut && layout.nameStyle === 'ellipsis', 'the long design name is not cut with an ellipsis');
+  // Clickable: Playwright's checks (visible, stable, receives the click) on every enabled control.
+  for (const sel of ['add-site', 'add-node', 'add-router', 'add-host', 'add-link', 'cluster-settings', 'bgp-toggle', 'whatif-toggle',
+    'new', 'examples', 'help-open', 'share', 'export', 'find']) {
+    await p.locator(tid(sel)).click({ trial: true, timeout: 2000 }).catch((e) => { throw new Error(`${sel} is not clickable: ${e.message.split('\n')[0]}`); });
+  }
+  await shot(p, '24-toolbar-1024x700');
+  await c.close();
+  return `${layout.out.length} controls in two rows of one line each; the name ${layout.nameWidth} px, ellipsised`;
+});
+
+// Issue 17: a site collapses to one box with its counts; links to its devices
+// end on the box; the state is the layout's (saved with it, the file unchanged).
+await test('a site collapses to one box with its counts; links attach to it; saved with the layout, not in the file', async () => {
+  const c = await newContext();
+  const p = await newPage(c);
+  await open(p);
+  const example = fs.readFileSync(path.join(root, 'examples', 'calico-wds-hkg.yaml'), 'utf8');
+  await waitFor(async () => (await saved(p))?.text === example, 'the first visit is not the example');
+  await p.click(tid('first-run-close'), { timeout: 1000 }).catch(() => {});
+  await p.click('[data-collapse="IEPL"]');
+  await p.waitForSelector('[data-site="IEPL"].collapsed');
+  const counts = (await p.textContent('[data-site="IEPL"] [data-testid="site-counts"]')).trim();
+  assert(counts === '2 routers', `the collapsed IEPL says ${counts}`);
+  assert(!(await p.isVisible('[data-router="cn-ns"]')) && !(await p.isVisible('[data-router="global-ns"]')), 'IEPL\'s routers still show');
+  // Links to its routers end on its box; the link between its two routers is not drawn.
+  const geo = await p.evaluate(() => {
+    const r = document.querySelector('[data-site="IEPL"] .site-area');
+    const box = ['x', 'y', 'width', 'height'].map((a) => Number(r.getAttribute(a)));
+    const ends = (i) => {
+      const l = document.querySelector(`[data-link="${i}"] .link-line`);
+      return { hidden: l.closest('.link').classList.contains('hidden'), p: [Number(l.getAttribute('x1')), Number(l.getAttribute('y1'))], q: [Number(l.getAttribute('x2')), Number(l.getAttribute('y2'))] };
+    };
+    return { box, l1: ends(1), l2: ends(2), l3: ends(3) };
+  });
+  const [x, y, w, h] = geo.box;
+  const onBorder = ([px, py]) => px >= x - 1 && px <= x + w + 1 && py >= y - 1 && py <= y + h + 1
+    && (Math.abs(px - x) < 1 || Math.abs(px - x - w) < 1 || Math.abs(py - y) < 1 || Math.abs(py - y - h) < 1);
+  assert(onBorder(geo.l1.p), `cn-ns's link to zt-domestic starts at ${geo.l1.p}, not on IEPL's box ${geo.box}`);
+  assert(onBorder(geo.l3.p), `global-ns's link to zt-global starts at ${geo.l3.p}, not on IEPL's box ${geo.box}`);
+  assert(geo.l2.hidden, 'the link between the two IEPL routers is drawn inside the collapsed box');
+  await waitFor(async () => JSON.stringify((await saved(p)).layout.collapsed) === '["IEPL"]', 'the collapsed state is not saved with the layout');
+  assert((await saved(p)).text === example, 'collapsing changed the file');
+  await shot(p, '22-site-collapsed');
+  // Kept on reload; C on the focused site opens it again; undo collapses it back.
+  await p.reload();
+  await p.waitForSelector('[data-site="IEPL"].collapsed');
+  await p.focus('[data-site="IEPL"]');
+  await p.keyboard.press('c');
+  await p.waitForSelector('[data-site="IEPL"]:not(.collapsed)');
+  assert(await p.isVisible('[data-router="cn-ns"]'), 'opened, cn-ns does not show');
+  await waitFor(async () => (await saved(p)).layout.collapsed === undefined, 'the opened site is still saved collapsed');
+  await p.click(tid('undo'));
+  await p.waitForSelector('[data-site="IEPL"].collapsed');
+  await c.close();
+  return `IEPL collapsed: "${counts}", two links end on its box, one hidden; saved as layout.collapsed, the file unchanged`;
+});
+
 // Issue 17's done-when: the Calico seed's design built from "New" with the panel
 // and the drawing only (never the YAML tab), mirrors and versions included, and
 // its bundle identical to the example's as the CLI exports it.
@@ -1468,6 +1581,38 @@ await test('2000-node design: find a node (select and centre), findings grouped,
   // Gross regressions only (wall clock): a keystroke that waits for the text's reading again.
   assert(y < 500, `a keystroke in the YAML tab took ${y.toFixed(0)} ms to the next frame: ten times the 50 ms goal`);
   return `find: keystroke to next frame median ${m(findKeys)}; YAML keystroke ${m(yamlKeys)} (goal under 50 ms: ${y < 50 ? 'met' : 'NOT met'}); rename in the panel to redrawn drawing ${m(renames)}, to redrawn plan ${m(replanned)} (goal under 500 ms: ${e < 500 ? 'met' : 'NOT met'}); carrying the worker's answer: ${transfer.kb.toFixed(0)} KB, encoded in ${transfer.encode.toFixed(0)} ms in the worker, decoded in ${transfer.decode.toFixed(0)} ms on the page`;
+});
+
+// Issue 17: at 2,000 nodes the BGP overlay is drawn by site (about 83,800
+// sessions), a bounded number of elements.
+await test('2000-node design: the BGP overlay draws sessions by site, a bounded number of elements', async () => {
+  if (!have.plan) return { pending: 'needs core module `plan`' };
+  const p = await newPage(ctx);
+  await open(p);
+  await pasteYaml(p, scaleDesign(200));
+  await p.waitForSelector('[data-node="site199-n09"]', { timeout: 120000 });
+  const t0 = Date.now();
+  await p.check(tid('bgp-toggle'));
+  await p.waitForSelector('.bgp-overlay .session-star', { timeout: 60000 });
+  const took = Date.now() - t0;
+  const got = await p.evaluate(() => {
+    const o = document.querySelector('.bgp-overlay');
+    return {
+      elements: o.querySelectorAll('*').length,
+      spokes: o.querySelectorAll('.session-star .session.role-backbone').length,
+      star: o.querySelector('.session-star .session-count')?.textContent,
+      inside: o.querySelectorAll('.session-inside').length,
+      insideText: o.querySelector('.session-inside[data-site="site000"]')?.textContent,
+    };
+  });
+  assert(got.elements <= 10 * 200, `${got.elements} elements in the overlay for 200 sites`);
+  assert(got.spokes === 200, `${got.spokes} backbone spokes, want one per site`);
+  assert(/^79600 backbone sessions between 200 sites$/.test(got.star), `the star says ${got.star}`);
+  assert(got.inside === 200 && /^inside: 1 backbone, 20 rr-client sessions$/.test(got.insideText), `site000 says ${got.insideText}`);
+  await p.click(tid('zoom-fit'));
+  await shot(p, '23-2000-nodes-bgp');
+  await p.close();
+  return `${got.elements} elements (${got.spokes} spokes, ${got.inside} site counts) for 83,800 sessions; toggled on to drawn in ${took} ms`;
 });
 
 await test('no uncaught page error', async () => {
