@@ -760,22 +760,7 @@ mod tests {
         assert_eq!(mesh.expect("set").bgp.backbone, None);
     }
 
-    /// A tiny deterministic generator (xorshift), so a failure replays.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-        fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
-            (!v.is_empty()).then(|| &v[self.below(v.len())])
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn every_sel(t: &Topology) -> Vec<Sel> {
         let mut v = vec![Sel::Cluster];

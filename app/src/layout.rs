@@ -827,22 +827,7 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator: the same sequences on every run.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn offset(&mut self) -> f64 {
-            self.below(801) as f64 - 400.0
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// What the page holds to: no two site boxes overlap, no two device labels
     /// of a site collide, every position is a whole pixel.

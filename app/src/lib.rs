@@ -25,6 +25,8 @@ pub mod notebook;
 pub mod sel;
 pub mod shell;
 pub mod state;
+#[cfg(test)]
+mod test_rng;
 pub mod whatif;
 pub mod yaml;
 
